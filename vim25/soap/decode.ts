@@ -171,7 +171,7 @@ export function parseEnvelope(body: string): XmlElement {
  * Decode the parameters of a method call, given the type `_this` names.
  * Throws VimFault(InvalidRequest) for anything malformed.
  */
-export function decodeCall(schema: Schema, call: XmlElement, params: TypeRef[] & { name: string }[]): Record<string, unknown> {
+export function decodeCall(schema: Schema, call: XmlElement, params: (TypeRef & { name: string })[]): Record<string, unknown> {
   const dec = new Decoder(schema);
   const args: Record<string, unknown> = {};
   const byName = new Map(params.map((p) => [p.name, p]));

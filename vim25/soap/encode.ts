@@ -75,7 +75,7 @@ export class Encoder {
       this.dataObject(out, name, obj, actual, forceType || actual !== declared);
       return;
     }
-    const xt = forceType ? ` xsi:type="xsd:${declared}"` : "";
+    const xt = !forceType ? "" : this.schema.isPrimitive(declared) ? ` xsi:type="xsd:${declared}"` : ` xsi:type="${declared}"`;
     out.push(`<${name}${xt}>${text(this.primitive(value, declared))}</${name}>`);
   }
 

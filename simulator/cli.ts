@@ -1,0 +1,79 @@
+// `npm run sim`: serve a scenario until SIGINT/SIGTERM. The first stdout line
+// is one JSON object (url, username, password, thumbprint) for scripts.
+import { parseArgs } from "node:util";
+import { startSimulator } from "./index.ts";
+
+const HELP = `Usage: npm run sim -- [options]
+
+Serves an ESXi host or a vCenter over the vim25 SOAP API.
+
+Options:
+  --scenario NAME|PATH   scenario name under scenarios/, or a YAML file or folder (default: homelab)
+  --listen HOST:PORT     address to listen on; port 0 picks a free one (default: 127.0.0.1:8989)
+  --tls-cert FILE        PEM certificate (default: a self-signed one made at start)
+  --tls-key FILE         PEM private key for --tls-cert
+  --trace                log every SOAP request and response to stderr
+  --help                 show this help
+`;
+
+function fail(msg: string): never {
+  process.stderr.write(`sim: ${msg}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        scenario: { type: "string" },
+        listen: { type: "string" },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
+        trace: { type: "boolean" },
+        help: { type: "boolean" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    fail((e as Error).message.split("\n")[0]);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (!!values["tls-cert"] !== !!values["tls-key"]) fail("--tls-cert and --tls-key go together");
+  let running;
+  try {
+    running = await startSimulator({
+      scenario: values.scenario ?? "homelab",
+      listen: values.listen ?? "127.0.0.1:8989",
+      tls: values["tls-cert"] ? { certFile: values["tls-cert"], keyFile: values["tls-key"]! } : undefined,
+      trace: values.trace ? (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`) : undefined,
+    });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === "EADDRINUSE") fail(`cannot listen on ${values.listen ?? "127.0.0.1:8989"}: address already in use (try --listen 127.0.0.1:0)`);
+    fail(err.message.split("\n")[0]);
+  }
+  const { url, username, password, thumbprint, sim } = running;
+  process.stdout.write(JSON.stringify({ url, username, password, thumbprint }) + "\n");
+  const about = sim.content.about as { fullName: string };
+  const where = new URL(url);
+  process.stdout.write(
+    `${about.fullName} (${sim.isVCenter ? "vCenter" : "standalone host"}), scenario "${sim.scenario.name}"\n` +
+      `  SDK:        ${url}\n` +
+      `  login:      ${username} / ${password}\n` +
+      `  thumbprint: ${thumbprint}\n` +
+      `  try:        GOVC_URL='https://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${where.host}/sdk' GOVC_INSECURE=1 govc about\n` +
+      `Press Ctrl-C to stop.\n`,
+  );
+  const stop = () => {
+    void running!.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+void main();

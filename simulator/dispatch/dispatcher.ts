@@ -1,0 +1,85 @@
+// One SOAP request in, one envelope out: parse, find `_this`, check the
+// session, decode the parameters against the schema, call the method, encode
+// the answer. Every failure is a SOAP fault; nothing here may throw.
+import type { TypeRef } from "../../vim25/schema/index.ts";
+import {
+  VimFault, decodeCall, decodeThis, encodeFault, encodeResponse, parseEnvelope, type ManagedObjectReference,
+} from "../../vim25/soap/index.ts";
+import type { SimContext } from "../sim-context.ts";
+import type { CallContext } from "../objects/managed-object.ts";
+import type { Session } from "./session.ts";
+import { setCookieHeader } from "./session.ts";
+
+export interface SoapReply {
+  status: number;
+  body: string;
+  setCookie?: string;
+  /** method name, for traces */
+  method?: string;
+}
+
+export interface RequestInfo {
+  cookie?: string;
+  remoteAddress: string;
+  userAgent: string;
+  aborted: Promise<void>;
+}
+
+// What hostd serves before Login: enough to find the service and log in.
+const WITHOUT_SESSION = new Set([
+  "RetrieveServiceContent", "RetrieveInternalContent", "Login", "LoginByToken", "LoginExtensionByCertificate",
+  "LoginExtensionBySubjectName", "CloneSession", "CurrentTime", "RetrieveProperties", "RetrievePropertiesEx",
+]);
+
+export class Dispatcher {
+  constructor(private readonly sim: SimContext) {}
+
+  async handle(body: string, req: RequestInfo): Promise<SoapReply> {
+    const schema = this.sim.schema;
+    let method: string | undefined;
+    try {
+      const call = parseEnvelope(body);
+      method = call.local;
+      const thisRef = decodeThis(schema, call);
+      const session = this.sim.sessions.fromCookie(req.cookie);
+      let obj = this.sim.inventory.resolve(thisRef);
+      if (!obj || (obj.sessionKey && obj.sessionKey !== session?.key)) {
+        throw new VimFault("ManagedObjectNotFound", { obj: thisRef });
+      }
+      const def = schema.method(obj.type, method);
+      if (!def) {
+        throw new VimFault("MethodNotFound", { receiver: thisRef, method }, `Method ${method} not found on ${thisRef.type}`);
+      }
+      if (!session && !WITHOUT_SESSION.has(method)) {
+        throw new VimFault("NotAuthenticated", { object: thisRef, privilegeId: "System.View" });
+      }
+      // Each session sees its own filters on the default collector, as hostd does.
+      if (session && thisRef.value === (this.sim.content.propertyCollector as ManagedObjectReference).value) {
+        obj = this.sessionCollector(session) ?? obj;
+      }
+      const args = decodeCall(schema, call, def.params);
+      const impl = (obj as unknown as Record<string, unknown>)[method];
+      if (typeof impl !== "function") throw new VimFault("NotImplemented", {}, `${thisRef.type}.${method} is not implemented by this simulator.`);
+      const ctx: CallContext = { session, aborted: req.aborted, remoteAddress: req.remoteAddress, userAgent: req.userAgent };
+      const result = await (impl as (a: unknown, c: CallContext) => unknown).call(obj, args, ctx);
+      const reply: SoapReply = { status: 200, body: encodeResponse(schema, method, result, def.result as TypeRef | undefined), method };
+      if (ctx.newSession) reply.setCookie = setCookieHeader(ctx.newSession.key);
+      return reply;
+    } catch (e) {
+      const fault = e instanceof VimFault ? e : internalFault(e);
+      return { status: 500, body: encodeFault(schema, fault), method };
+    }
+  }
+
+  private sessionCollector(session: Session) {
+    session.collector ??= this.sim.newSessionCollector(session);
+    return session.collector;
+  }
+}
+
+// A bug in the simulator must still answer like a server, never crash it.
+function internalFault(e: unknown): VimFault {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (process.env.SIM_DEBUG) console.error(e);
+  return new VimFault("SystemError", { reason: msg }, `A general system error occurred: ${msg}`);
+}

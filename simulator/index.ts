@@ -1,0 +1,90 @@
+// The in-process API: start a simulator on a port (0 picks one), get its
+// URL and credentials, close it. Many can run in one process.
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import { readFileSync } from "node:fs";
+import { Simulator, type SimulatorOptions } from "./simulator.ts";
+import { loadScenario } from "./inventory/scenario-loader.ts";
+import type { Scenario } from "./inventory/scenario.ts";
+import { createApp } from "./server/app.ts";
+import { selfSigned, thumbprintOf } from "./server/tls.ts";
+import type { Clock } from "./clock.ts";
+
+export interface StartOptions extends SimulatorOptions {
+  /** a scenario name (scenarios/<name>), a path, or a parsed Scenario; default "homelab" */
+  scenario?: string | Scenario;
+  /** "HOST:PORT"; default 127.0.0.1:0 */
+  listen?: string;
+  tls?: { cert: string; key: string } | { certFile: string; keyFile: string };
+  trace?: (line: string) => void;
+  clock?: Clock;
+}
+
+export interface RunningSimulator {
+  url: string;
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  thumbprint: string;
+  certificate: string;
+  sim: Simulator;
+  close(): Promise<void>;
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]*):(\d+)$/.exec(listen);
+  if (!m) throw new Error(`invalid --listen ${JSON.stringify(listen)}: expected HOST:PORT`);
+  const port = Number(m[2]);
+  if (port > 65535) throw new Error(`invalid --listen ${JSON.stringify(listen)}: port out of range`);
+  return { host: m[1].replace(/^\[|\]$/g, "") || "127.0.0.1", port };
+}
+
+export async function startSimulator(opts: StartOptions = {}): Promise<RunningSimulator> {
+  const scenario = typeof opts.scenario === "object" ? opts.scenario : loadScenario(opts.scenario ?? "homelab");
+  const sim = new Simulator(scenario, opts);
+  const { host, port } = parseListen(opts.listen ?? "127.0.0.1:0");
+  let tls: { cert: string; key: string };
+  if (opts.tls && "certFile" in opts.tls) tls = { cert: readFileSync(opts.tls.certFile, "utf8"), key: readFileSync(opts.tls.keyFile, "utf8") };
+  else tls = opts.tls ?? selfSigned(scenario.datacenters[0]?.hosts[0]?.name ?? "localhost", ["localhost", "127.0.0.1", host], sim.clock.now(), scenario.seed);
+  const thumbprint = thumbprintOf(tls.cert);
+  const app = createApp(sim, { trace: opts.trace });
+  const server = https.createServer({ cert: tls.cert, key: tls.key }, app);
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const urlHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  let stopSweep = () => {};
+  const sweep = () => {
+    sim.sessions.sweep();
+    stopSweep = sim.clock.setTimeout(sweep, 60_000);
+  };
+  stopSweep = sim.clock.setTimeout(sweep, 60_000);
+  return {
+    url: `https://${urlHost}:${addr.port}/sdk`,
+    host: addr.address,
+    port: addr.port,
+    username: scenario.credentials.username,
+    password: scenario.credentials.password,
+    thumbprint,
+    certificate: tls.cert,
+    sim,
+    close: () =>
+      new Promise<void>((resolve) => {
+        stopSweep();
+        for (const s of sim.sessions.list()) sim.sessions.terminate(s);
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export { Simulator } from "./simulator.ts";
+export { ManualClock, systemClock } from "./clock.ts";
+export { loadScenario } from "./inventory/scenario-loader.ts";

@@ -1,0 +1,43 @@
+// Seeded identifiers: the same scenario gives the same UUIDs, MACs and
+// session keys on every run, so fixtures and golden files stay stable.
+import { createHash } from "node:crypto";
+
+export class IdSource {
+  private counters = new Map<string, number>();
+  constructor(readonly seed: string) {}
+
+  /** 16 bytes derived from the seed, a namespace and a name */
+  private bytes(namespace: string, name: string): Buffer {
+    return createHash("sha256").update(`${this.seed}\0${namespace}\0${name}`).digest().subarray(0, 16);
+  }
+
+  /** An RFC 4122 version-4-shaped UUID, stable for (seed, namespace, name). */
+  uuid(namespace: string, name: string): string {
+    const b = Buffer.from(this.bytes(namespace, name));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = b.toString("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  /** Next UUID in a sequence, for things with no stable name (sessions, tasks). */
+  nextUuid(namespace: string): string {
+    return this.uuid(namespace, String(this.next(namespace)));
+  }
+
+  next(namespace: string): number {
+    const n = (this.counters.get(namespace) ?? 0) + 1;
+    this.counters.set(namespace, n);
+    return n;
+  }
+
+  hex(namespace: string, name: string, chars: number): string {
+    return createHash("sha256").update(`${this.seed}\0${namespace}\0${name}`).digest("hex").slice(0, chars);
+  }
+
+  /** A MAC in VMware's generated range 00:0c:29 (as ESXi assigns to VMs). */
+  mac(name: string): string {
+    const h = this.hex("mac", name, 6);
+    return `00:0c:29:${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}`;
+  }
+}

@@ -1,0 +1,125 @@
+// The in-memory shape of a scenario: what a YAML scenario file parses into
+// (scenario-loader.ts) and what the inventory builder turns into managed
+// objects. Every field the builder needs has a value here: defaults are
+// applied by the loader, not guessed later.
+
+export type ScenarioModel = "esx" | "vcenter";
+
+export interface Scenario {
+  /** folder name or file stem, e.g. "homelab" */
+  name: string;
+  /** file the scenario came from (for messages) */
+  file?: string;
+  model: ScenarioModel;
+  about: AboutSpec;
+  credentials: { username: string; password: string };
+  /** seeds morefs-independent ids: UUIDs, MACs, thumbprints */
+  seed: string;
+  datacenters: DatacenterSpec[];
+}
+
+export interface AboutSpec {
+  /** product version, e.g. "6.0.0" */
+  version: string;
+  build: string;
+  /** vim25 API version, e.g. "6.0" */
+  apiVersion: string;
+}
+
+export interface DatacenterSpec {
+  /** "ha-datacenter" on esx (exactly one datacenter there) */
+  name: string;
+  /** VM folder paths below the datacenter's vm folder, e.g. ["prod", "prod/web"] */
+  vmFolders: string[];
+  datastores: DatastoreSpec[];
+  /** standalone hosts (on esx: exactly one, the host itself) */
+  hosts: HostSpec[];
+  clusters: ClusterSpec[];
+  dvSwitches: DvsSpec[];
+}
+
+export interface DatastoreSpec {
+  name: string;
+  type: "VMFS" | "NFS" | "vsan";
+  capacityBytes: number;
+  /** bytes already used by files the scenario does not model */
+  usedBytes: number;
+}
+
+export interface HostSpec {
+  /** DNS name, e.g. "esxi01.think-v.com" */
+  name: string;
+  cpu: { packages: number; cores: number; threads: number; mhz: number; model: string };
+  memoryBytes: number;
+  /** names of datastores of the datacenter this host mounts (default: all) */
+  datastores: string[];
+  vswitches: VSwitchSpec[];
+  firewall: FirewallSpec;
+  license: LicenseSpec;
+  /** child resource pools of the host's root pool (standalone hosts only) */
+  resourcePools: ResourcePoolSpec[];
+  /** management IP reported in config.network */
+  managementIp: string;
+}
+
+export interface VSwitchSpec {
+  name: string;
+  /** physical uplinks, e.g. ["vmnic0"] */
+  uplinks: string[];
+  portgroups: { name: string; vlan: number }[];
+}
+
+export interface FirewallSpec {
+  /** false: the default policy allows everything in and out (`esxcli network firewall set --enabled false`) */
+  enabled: boolean;
+  rulesets: RulesetSpec[];
+}
+
+export interface RulesetSpec {
+  key: string;
+  label: string;
+  enabled: boolean;
+  required: boolean;
+  /** allowedHosts.allIp */
+  allowedAll: boolean;
+  rules: { port: number; endPort?: number; direction: "inbound" | "outbound"; protocol: "tcp" | "udp"; portType?: "src" | "dst" }[];
+}
+
+export interface LicenseSpec {
+  licenseKey: string;
+  editionKey: string;
+  name: string;
+  /** feature keys, e.g. ["serialuri", "dvs"] */
+  features: string[];
+}
+
+export interface ClusterSpec {
+  name: string;
+  drs: { enabled: boolean; behavior: "manual" | "partiallyAutomated" | "fullyAutomated" };
+  ha: { enabled: boolean };
+  hosts: HostSpec[];
+  resourcePools: ResourcePoolSpec[];
+}
+
+export interface ResourcePoolSpec {
+  name: string;
+  cpu: AllocationSpec;
+  memory: AllocationSpec;
+  children: ResourcePoolSpec[];
+}
+
+export interface AllocationSpec {
+  reservation: number;
+  expandableReservation: boolean;
+  /** -1: unlimited */
+  limit: number;
+  shares: "low" | "normal" | "high";
+}
+
+export interface DvsSpec {
+  name: string;
+  version: string;
+  /** names of hosts (standalone or in clusters of the datacenter) that join the switch */
+  hosts: string[];
+  portgroups: { name: string; vlan: number; numPorts: number }[];
+}

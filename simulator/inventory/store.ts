@@ -1,0 +1,106 @@
+// The object store and its one door for change: update(). Every property
+// change is applied copy-on-write (values already handed out are never
+// mutated) and announced to listeners, which is all the PropertyCollector,
+// events and file writers ever observe.
+import { moref, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import type { ManagedObject } from "../objects/managed-object.ts";
+
+export interface ChangeEvent {
+  kind: "enter" | "modify" | "leave";
+  obj: ManagedObject;
+  /** top-level property names that changed (modify only) */
+  props: string[];
+}
+
+export type ChangeListener = (ev: ChangeEvent) => void;
+
+export class Inventory {
+  private readonly objects = new Map<string, ManagedObject>();
+  private readonly listeners = new Set<ChangeListener>();
+  /** bumps on every change; cheap staleness checks compare it */
+  version = 0;
+
+  get(value: string): ManagedObject | undefined {
+    return this.objects.get(value);
+  }
+
+  /** Resolve a moref; the type must match the object's type or one it derives from. */
+  resolve(ref: ManagedObjectReference): ManagedObject | undefined {
+    const obj = this.objects.get(ref.value);
+    if (!obj) return undefined;
+    return obj.ref.type === ref.type || obj.isA(ref.type) ? obj : undefined;
+  }
+
+  has(value: string): boolean {
+    return this.objects.has(value);
+  }
+
+  all(): IterableIterator<ManagedObject> {
+    return this.objects.values();
+  }
+
+  ofType(type: string): ManagedObject[] {
+    const out: ManagedObject[] = [];
+    for (const o of this.objects.values()) if (o.isA(type)) out.push(o);
+    return out;
+  }
+
+  add<T extends ManagedObject>(obj: T): T {
+    if (this.objects.has(obj.ref.value)) throw new Error(`duplicate moref ${obj.ref.type}:${obj.ref.value}`);
+    this.objects.set(obj.ref.value, obj);
+    this.version++;
+    this.emit({ kind: "enter", obj, props: [] });
+    return obj;
+  }
+
+  remove(obj: ManagedObject): void {
+    if (!this.objects.delete(obj.ref.value)) return;
+    this.version++;
+    this.emit({ kind: "leave", obj, props: [] });
+  }
+
+  /**
+   * Apply property changes given as dotted paths (`runtime.powerState`) or
+   * whole top-level properties. `undefined` unsets. Intermediate data objects
+   * along a path are copied, never mutated.
+   */
+  update(obj: ManagedObject, changes: Record<string, unknown>): void {
+    const touched = new Set<string>();
+    for (const [path, value] of Object.entries(changes)) {
+      const parts = path.split(".");
+      touched.add(parts[0]);
+      obj.props[parts[0]] = setIn(obj.props[parts[0]], parts.slice(1), value);
+      if (obj.props[parts[0]] === undefined) delete obj.props[parts[0]];
+    }
+    if (!touched.size) return;
+    this.version++;
+    this.emit({ kind: "modify", obj, props: [...touched] });
+  }
+
+  /** Announce that computed properties changed (views, whose value is derived). */
+  touch(obj: ManagedObject, props: string[]): void {
+    this.version++;
+    this.emit({ kind: "modify", obj, props });
+  }
+
+  listen(fn: ChangeListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(ev: ChangeEvent): void {
+    for (const l of [...this.listeners]) l(ev);
+  }
+}
+
+function setIn(container: unknown, path: string[], value: unknown): unknown {
+  if (path.length === 0) return value;
+  const base = (container && typeof container === "object" ? container : {}) as Record<string, unknown>;
+  const copy: Record<string, unknown> = { ...base };
+  const next = setIn(base[path[0]], path.slice(1), value);
+  if (next === undefined) delete copy[path[0]];
+  else copy[path[0]] = next;
+  return copy;
+}
+
+export { moref };

@@ -1,0 +1,81 @@
+// ComputeResource (a standalone host's parent) and ClusterComputeResource.
+import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { ManagedEntity } from "./managed-entity.ts";
+import type { Args, CallContext } from "./managed-object.ts";
+import type { SimContext } from "../sim-context.ts";
+
+export class ComputeResource extends ManagedEntity {
+  constructor(sim: SimContext, type: "ComputeResource" | "ClusterComputeResource", value: string, name: string, parent: ManagedObjectReference) {
+    super(sim, type, value, name, parent);
+    Object.assign(this.props, {
+      host: [],
+      datastore: [],
+      network: [],
+      configurationEx: { _type: "ComputeResourceConfigInfo", vmSwapPlacement: "vmDirectory", spbmEnabled: false },
+      configIssue: [],
+    });
+  }
+
+  override children(): ManagedObjectReference[] {
+    return [...((this.props.host as ManagedObjectReference[]) ?? []), this.props.resourcePool as ManagedObjectReference].filter(Boolean);
+  }
+
+  /** Recompute the summary from the member hosts. */
+  refreshSummary(): void {
+    let totalCpu = 0, totalMemory = 0, cores = 0, threads = 0;
+    const hosts = (this.props.host as ManagedObjectReference[]).map((r) => this.sim.inventory.get(r.value)).filter(Boolean);
+    for (const h of hosts) {
+      const hw = (h!.props.summary as DataObject).hardware as Record<string, number>;
+      totalCpu += hw.cpuMhz * hw.numCpuCores;
+      totalMemory += hw.memorySize;
+      cores += hw.numCpuCores;
+      threads += hw.numCpuThreads;
+    }
+    const base = {
+      totalCpu, totalMemory, numCpuCores: cores, numCpuThreads: threads,
+      effectiveCpu: Math.floor(totalCpu * 0.9), effectiveMemory: Math.floor((totalMemory / 1048576) * 0.9),
+      numHosts: hosts.length, numEffectiveHosts: hosts.length, overallStatus: "green",
+    };
+    this.update({
+      summary: this.type === "ClusterComputeResource"
+        ? { _type: "ClusterComputeResourceSummary", ...base, currentFailoverLevel: (this.props.configurationEx as DataObject & { dasConfig: { enabled: boolean } }).dasConfig.enabled ? 1 : 0, numVmotions: 0, currentEVCModeKey: undefined }
+        : { _type: "ComputeResourceSummary", ...base },
+    });
+  }
+
+  ReconfigureComputeResource_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "ReconfigureComputeResource_Task", `${this.type}.reconfigureEx`, ctx.session?.userName ?? "", () => {
+      const spec = args.spec as DataObject & Record<string, any>;
+      const cur = this.props.configurationEx as DataObject & Record<string, any>;
+      const next: Record<string, unknown> = { ...cur };
+      if (this.type === "ClusterComputeResource") {
+        if (spec.drsConfig) next.drsConfig = { ...cur.drsConfig, ...strip(spec.drsConfig), _type: "ClusterDrsConfigInfo" };
+        if (spec.dasConfig) next.dasConfig = { ...cur.dasConfig, ...strip(spec.dasConfig), _type: "ClusterDasConfigInfo" };
+        if (spec.dpmConfig) next.dpmConfigInfo = { ...cur.dpmConfigInfo, ...strip(spec.dpmConfig), _type: "ClusterDpmConfigInfo" };
+      } else if (spec._type === "ClusterConfigSpecEx") {
+        throw new VimFault("InvalidArgument", { invalidProperty: "spec" });
+      }
+      if (spec.vmSwapPlacement) next.vmSwapPlacement = spec.vmSwapPlacement;
+      this.update({ configurationEx: next });
+      this.refreshSummary();
+    });
+  }
+
+  override destroy(): void {
+    const vms = (this.props.host as ManagedObjectReference[]).flatMap((h) => (this.sim.inventory.get(h.value)?.props.vm as ManagedObjectReference[]) ?? []);
+    if (vms.length) throw new VimFault("ResourceInUse", {}, "The resource is in use by virtual machines.");
+    for (const h of this.props.host as ManagedObjectReference[]) {
+      const o = this.sim.inventory.get(h.value);
+      if (o) this.sim.inventory.remove(o);
+    }
+    const rp = this.sim.inventory.get((this.props.resourcePool as ManagedObjectReference).value);
+    if (rp) this.sim.inventory.remove(rp);
+    super.destroy();
+  }
+}
+
+function strip(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (k !== "_type" && v !== undefined) out[k] = v;
+  return out;
+}

@@ -1,0 +1,58 @@
+// Datastore: capacity and free space, host mounts and the browser. Files
+// arrive with the next layer (datastore/); here the numbers stay consistent.
+import type { DataObject, ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { ManagedEntity } from "./managed-entity.ts";
+import type { Args } from "./managed-object.ts";
+import type { SimContext } from "../sim-context.ts";
+import type { DatastoreSpec } from "../inventory/scenario.ts";
+
+export class Datastore extends ManagedEntity {
+  readonly uuid: string;
+  constructor(sim: SimContext, value: string, spec: DatastoreSpec, parent: ManagedObjectReference, uuid: string, browser: ManagedObjectReference) {
+    super(sim, "Datastore", value, spec.name, parent);
+    this.uuid = uuid;
+    const nfs = spec.type === "NFS";
+    const url = nfs ? `ds:///vmfs/volumes/${uuid}/` : `ds:///vmfs/volumes/${uuid}/`;
+    const free = spec.capacityBytes - spec.usedBytes;
+    const common = { name: spec.name, url, freeSpace: free, maxFileSize: 62 * 2 ** 40, maxVirtualDiskCapacity: 62 * 2 ** 40, maxMemoryFileSize: 62 * 2 ** 40, timestamp: sim.clock.now(), containerId: nfs ? undefined : uuid };
+    Object.assign(this.props, {
+      browser,
+      host: [],
+      vm: [],
+      capability: {
+        _type: "DatastoreCapability",
+        directoryHierarchySupported: true, rawDiskMappingsSupported: !nfs, perFileThinProvisioningSupported: true,
+        storageIORMSupported: true, nativeSnapshotSupported: false, topLevelDirectoryCreateSupported: true, seSparseSupported: !nfs,
+      },
+      summary: {
+        _type: "DatastoreSummary", datastore: this.ref, name: spec.name, url, capacity: spec.capacityBytes, freeSpace: free,
+        uncommitted: 0, accessible: true, multipleHostAccess: false, type: spec.type, maintenanceMode: "normal",
+      },
+      info: nfs
+        ? { _type: "NasDatastoreInfo", ...common, nas: { _type: "HostNasVolume", type: "NFS", name: spec.name, capacity: spec.capacityBytes, remoteHost: "nfs.local", remotePath: `/export/${spec.name}`, userName: undefined, accessMode: "readWrite" } }
+        : { _type: "VmfsDatastoreInfo", ...common, vmfs: { _type: "HostVmfsVolume", type: "VMFS", name: spec.name, capacity: spec.capacityBytes, blockSizeMb: 1, blockSize: 1024, unmapGranularity: 1024, unmapPriority: "low", maxBlocks: 63963136, majorVersion: 5, version: "5.61", uuid, extent: [{ _type: "HostScsiDiskPartition", diskName: `naa.${sim.ids.hex("naa", spec.name, 32)}`, partition: 1 }], vmfsUpgradable: false, ssd: false, local: true } },
+      iormConfiguration: { _type: "StorageIORMInfo", enabled: false, congestionThreshold: 30, statsCollectionEnabled: false, statsAggregationDisabled: false },
+    });
+  }
+
+  mountOn(host: ManagedObjectReference): void {
+    const mounts = [...(this.props.host as DataObject[]), {
+      _type: "DatastoreHostMount", key: host,
+      mountInfo: { _type: "HostMountInfo", path: `/vmfs/volumes/${this.uuid}`, accessMode: "readWrite", mounted: true, accessible: true },
+    }];
+    this.update({ host: mounts, "summary.multipleHostAccess": mounts.length > 1 });
+  }
+
+  /** Bytes the datastore holds; the file layer calls this as files come and go. */
+  setUsed(usedBytes: number): void {
+    const capacity = (this.props.summary as { capacity: number }).capacity;
+    const free = Math.max(0, capacity - usedBytes);
+    this.update({ "summary.freeSpace": free, "info.freeSpace": free, "info.timestamp": this.sim.clock.now() });
+  }
+
+  RefreshDatastore(_args: Args): void {
+    this.update({ "info.timestamp": this.sim.clock.now() });
+  }
+
+  RefreshDatastoreStorageInfo(_args: Args): void {}
+}

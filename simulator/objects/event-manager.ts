@@ -1,0 +1,146 @@
+// EventManager and EventHistoryCollector: QueryEvents with the common
+// filters (entity and recursion, types, time, user), and paged collectors.
+import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
+import type { SimContext } from "../sim-context.ts";
+import { ManagedEntity } from "./managed-entity.ts";
+
+type Filter = Record<string, any> | undefined;
+
+function refsIn(ev: DataObject): string[] {
+  const out: string[] = [];
+  for (const k of ["datacenter", "computeResource", "host", "vm", "ds", "net", "dvs"]) {
+    const arg = ev[k] as Record<string, ManagedObjectReference> | undefined;
+    if (!arg) continue;
+    for (const v of Object.values(arg)) if (v && typeof v === "object" && (v as ManagedObjectReference)._type === "ManagedObjectReference") out.push(v.value);
+  }
+  return out;
+}
+
+export function matchEvents(sim: SimContext, events: DataObject[], filter: Filter): DataObject[] {
+  if (!filter) return [...events];
+  let scope: Set<string> | undefined;
+  if (filter.entity) {
+    const root = sim.inventory.get(filter.entity.entity.value);
+    if (!root) throw new VimFault("ManagedObjectNotFound", { obj: filter.entity.entity });
+    scope = new Set([root.ref.value]);
+    const recursion = filter.entity.recursion ?? "self";
+    if (recursion !== "self") {
+      const walk = (o: ManagedObject, depth: number) => {
+        if (!(o instanceof ManagedEntity)) return;
+        for (const c of o.children()) {
+          const child = sim.inventory.get(c.value);
+          if (!child) continue;
+          if (recursion === "all" || (recursion === "children" && depth === 0)) scope!.add(c.value);
+          if (recursion === "all") walk(child, depth + 1);
+        }
+      };
+      walk(root, 0);
+    }
+  }
+  const types = filter.eventTypeId as string[] | undefined;
+  const begin = filter.time?.beginTime as Date | undefined;
+  const end = filter.time?.endTime as Date | undefined;
+  const users = filter.userName?.userList as string[] | undefined;
+  const chain = filter.eventChainId as number | undefined;
+  const out = events.filter((e) =>
+    (!scope || refsIn(e).some((r) => scope!.has(r))) &&
+    (!types?.length || types.includes(e._type)) &&
+    (!begin || (e.createdTime as Date) >= begin) &&
+    (!end || (e.createdTime as Date) <= end) &&
+    (!users?.length || users.includes(e.userName as string)) &&
+    (chain === undefined || e.chainId === chain));
+  return filter.maxCount ? out.slice(-filter.maxCount) : out;
+}
+
+export class EventManager extends ManagedObject {
+  constructor(sim: SimContext, value: string) {
+    super(sim, "EventManager", value);
+    Object.assign(this.props, {
+      description: { _type: "EventDescription", category: [], eventInfo: [] },
+      maxCollector: sim.isVCenter ? 32 : 10,
+    });
+    // latestEvent follows the log
+    sim.events.listen((e) => this.update({ latestEvent: e }));
+  }
+
+  QueryEvents(args: Args): DataObject[] {
+    return matchEvents(this.sim, this.sim.events.events, args.filter).reverse();
+  }
+
+  PostEvent(args: Args, ctx: CallContext): void {
+    const ev = args.eventToPost as DataObject;
+    this.sim.events.post(ev._type, String(ev.fullFormattedMessage ?? ""), ctx.session?.userName ?? "", {}, Object.fromEntries(Object.entries(ev).filter(([k]) => !["_type", "key", "chainId", "createdTime", "userName"].includes(k))));
+  }
+
+  CreateCollectorForEvents(args: Args, ctx: CallContext): ManagedObjectReference {
+    const session = ctx.session!;
+    const c = new EventHistoryCollector(this.sim, `session[${session.key}]${this.sim.ids.nextUuid("eventcollector")}`, args.filter);
+    c.sessionKey = session.key;
+    this.sim.inventory.add(c);
+    session.objects.add(c);
+    return c.ref;
+  }
+}
+
+export class EventHistoryCollector extends ManagedObject {
+  private pageSize = 10;
+  /** index into the matching events: ReadNext reads forward from it, ReadPrevious back */
+  private cursor: number;
+  private readonly unlisten: () => void;
+
+  constructor(sim: SimContext, value: string, readonly filter: Filter) {
+    super(sim, "EventHistoryCollector", value);
+    this.props.filter = filter ?? { _type: "EventFilterSpec" };
+    this.cursor = this.matching().length;
+    this.refreshPage();
+    this.unlisten = sim.events.listen(() => this.refreshPage());
+  }
+
+  private matching(): DataObject[] {
+    return matchEvents(this.sim, this.sim.events.events, this.filter ? { ...this.filter, maxCount: undefined } : undefined);
+  }
+
+  private refreshPage(): void {
+    this.update({ latestPage: this.matching().slice(-this.pageSize).reverse() });
+  }
+
+  SetCollectorPageSize(args: Args): void {
+    if (args.maxCount < 0) throw new VimFault("InvalidArgument", { invalidProperty: "maxCount" });
+    this.pageSize = args.maxCount;
+    this.refreshPage();
+  }
+
+  ReadNextEvents(args: Args): DataObject[] {
+    const all = this.matching();
+    const out = all.slice(this.cursor, this.cursor + args.maxCount);
+    this.cursor += out.length;
+    return out;
+  }
+
+  ReadPreviousEvents(args: Args): DataObject[] {
+    const all = this.matching();
+    const start = Math.max(0, this.cursor - args.maxCount);
+    const out = all.slice(start, this.cursor).reverse();
+    this.cursor = start;
+    return out;
+  }
+
+  ResetCollector(_args: Args): void {
+    this.cursor = this.matching().length;
+  }
+
+  RewindCollector(_args: Args): void {
+    this.cursor = 0;
+  }
+
+  DestroyCollector(_args: Args, ctx: CallContext): void {
+    this.dispose();
+    this.sim.inventory.remove(this);
+    ctx.session?.objects.delete(this);
+  }
+
+  override dispose(): void {
+    this.unlisten();
+  }
+}

@@ -1,0 +1,88 @@
+// Folder: the containment tree. childType says what a folder may hold
+// (hostd's ha-folder-vm holds VirtualMachine and VirtualApp, and so on).
+import { VimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { ManagedEntity } from "./managed-entity.ts";
+import type { Args, CallContext } from "./managed-object.ts";
+import type { SimContext } from "../sim-context.ts";
+
+export class Folder extends ManagedEntity {
+  constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference | undefined, childType: string[]) {
+    super(sim, "Folder", value, name, parent);
+    this.props.childType = childType;
+    this.props.childEntity = [];
+  }
+
+  override children(): ManagedObjectReference[] {
+    return (this.props.childEntity as ManagedObjectReference[]) ?? [];
+  }
+
+  attachChild(child: ManagedEntity): void {
+    this.update({ childEntity: [...this.children(), child.ref] });
+    child.update({ parent: this.ref });
+  }
+
+  override detachChild(child: ManagedEntity): void {
+    this.update({ childEntity: this.children().filter((r) => r.value !== child.ref.value) });
+  }
+
+  private checkName(name: string): void {
+    if (!name || name.length > 80 || /[%/\\]/.test(name)) throw new VimFault("InvalidName", { name, entity: this.ref });
+    for (const r of this.children()) {
+      const c = this.sim.inventory.get(r.value);
+      if (c && c.get("name") === name) throw new VimFault("DuplicateName", { name, object: c.ref });
+    }
+  }
+
+  private allows(type: string): boolean {
+    return (this.props.childType as string[]).some((t) => this.sim.schema.isA(type, t));
+  }
+
+  CreateFolder(args: Args): ManagedObjectReference {
+    if (!this.allows("Folder")) throw new VimFault("NotSupported", {});
+    // hostd has no folders of its own making: its inventory is fixed
+    if (!this.sim.isVCenter) throw new VimFault("NotSupported", {}, "The operation is not supported on a standalone host.");
+    const name = String(args.name);
+    this.checkName(name);
+    const f = new Folder(this.sim, this.sim.newRef("group-v"), name, this.ref, this.props.childType as string[]);
+    this.sim.inventory.add(f);
+    this.attachChild(f);
+    return f.ref;
+  }
+
+  CreateDatacenter(args: Args): ManagedObjectReference {
+    if (!this.sim.isVCenter || !this.allows("Datacenter")) throw new VimFault("NotSupported", {});
+    const name = String(args.name);
+    this.checkName(name);
+    return this.sim.createDatacenter(this, name);
+  }
+
+  MoveIntoFolder_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "MoveIntoFolder_Task", "Folder.moveInto", ctx.session?.userName ?? "", () => {
+      for (const r of args.list as ManagedObjectReference[]) {
+        const o = this.sim.inventory.get(r.value);
+        if (!(o instanceof ManagedEntity)) throw new VimFault("ManagedObjectNotFound", { obj: r });
+        if (!this.allows(o.type)) throw new VimFault("NotSupported", {});
+        if (o === this || this.isDescendantOf(o)) throw new VimFault("InvalidFolder", { target: this.ref });
+        this.checkName(o.name);
+        o.destroyLinkOnly();
+        this.attachChild(o);
+      }
+    });
+  }
+
+  private isDescendantOf(o: ManagedEntity): boolean {
+    for (let p = this.parentObject(); p; p = p instanceof ManagedEntity ? p.parentObject() : undefined) if (p === o) return true;
+    return false;
+  }
+
+  override destroy(): void {
+    if (!this.props.parent) throw new VimFault("NotSupported", {}, "The root folder cannot be destroyed.");
+    if (this.children().length) {
+      for (const r of [...this.children()]) {
+        const c = this.sim.inventory.get(r.value);
+        if (c instanceof ManagedEntity) c.destroy();
+      }
+    }
+    super.destroy();
+  }
+}

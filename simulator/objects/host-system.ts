@@ -1,0 +1,220 @@
+// HostSystem: hardware, config (network, firewall, product), runtime and
+// summary, built from the scenario's host spec the way hostd reports them.
+import type { DataObject, ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { ManagedEntity } from "./managed-entity.ts";
+import type { SimContext } from "../sim-context.ts";
+import type { HostSpec } from "../inventory/scenario.ts";
+import { VimFault } from "../../vim25/soap/index.ts";
+import type { Args, CallContext } from "./managed-object.ts";
+
+export function firewallInfo(spec: HostSpec["firewall"]): DataObject {
+  return {
+    _type: "HostFirewallInfo",
+    defaultPolicy: { _type: "HostFirewallDefaultPolicy", incomingBlocked: spec.enabled, outgoingBlocked: spec.enabled },
+    ruleset: spec.rulesets.map((r) => ({
+      _type: "HostFirewallRuleset",
+      key: r.key,
+      label: r.label,
+      required: r.required,
+      rule: r.rules.map((x) => ({ _type: "HostFirewallRule", port: x.port, endPort: x.endPort, direction: x.direction, portType: x.portType, protocol: x.protocol })),
+      enabled: r.enabled,
+      allowedHosts: { _type: "HostFirewallRulesetIpList", ipAddress: [], ipNetwork: [], allIp: r.allowedAll },
+    })),
+  };
+}
+
+export function networkInfo(spec: HostSpec, mac: (n: string) => string): DataObject {
+  const uplinks = [...new Set(spec.vswitches.flatMap((v) => v.uplinks))];
+  return {
+    _type: "HostNetworkInfo",
+    vswitch: spec.vswitches.map((v) => ({
+      _type: "HostVirtualSwitch",
+      name: v.name,
+      key: `key-vim.host.VirtualSwitch-${v.name}`,
+      numPorts: 1536,
+      numPortsAvailable: 1530,
+      mtu: 1500,
+      portgroup: v.portgroups.map((p) => `key-vim.host.PortGroup-${p.name}`),
+      pnic: v.uplinks.map((u) => `key-vim.host.PhysicalNic-${u}`),
+      spec: {
+        _type: "HostVirtualSwitchSpec",
+        numPorts: 128,
+        bridge: v.uplinks.length ? { _type: "HostVirtualSwitchBondBridge", nicDevice: v.uplinks } : undefined,
+        mtu: 1500,
+      },
+    })),
+    portgroup: spec.vswitches.flatMap((v) => v.portgroups.map((p) => ({
+      _type: "HostPortGroup",
+      key: `key-vim.host.PortGroup-${p.name}`,
+      port: [],
+      vswitch: `key-vim.host.VirtualSwitch-${v.name}`,
+      computedPolicy: { _type: "HostNetworkPolicy" },
+      spec: { _type: "HostPortGroupSpec", name: p.name, vlanId: p.vlan, vswitchName: v.name, policy: { _type: "HostNetworkPolicy" } },
+    }))),
+    pnic: uplinks.map((u, i) => ({
+      _type: "PhysicalNic",
+      key: `key-vim.host.PhysicalNic-${u}`,
+      device: u,
+      pci: `0000:0${2 + i}:00.0`,
+      driver: "ixgbe",
+      linkSpeed: { _type: "PhysicalNicLinkInfo", speedMb: 10000, duplex: true },
+      validLinkSpecification: [],
+      spec: { _type: "PhysicalNicSpec", linkSpeed: { _type: "PhysicalNicLinkInfo", speedMb: 10000, duplex: true } },
+      wakeOnLanSupported: false,
+      mac: mac(`${spec.name}/${u}`),
+    })),
+    vnic: [{
+      _type: "HostVirtualNic",
+      device: "vmk0",
+      key: "key-vim.host.VirtualNic-vmk0",
+      portgroup: "Management Network",
+      spec: {
+        _type: "HostVirtualNicSpec",
+        ip: { _type: "HostIpConfig", dhcp: false, ipAddress: spec.managementIp, subnetMask: "255.255.255.0" },
+        mac: mac(`${spec.name}/vmk0`),
+        mtu: 1500,
+        tsoEnabled: true,
+      },
+      port: "key-vim.host.PortGroup.Port-33554436",
+    }],
+    ipRouteConfig: { _type: "HostIpRouteConfig", defaultGateway: spec.managementIp.replace(/\.\d+$/, ".1") },
+    atBootIpV6Enabled: false,
+    ipV6Enabled: false,
+  };
+}
+
+export class HostSystem extends ManagedEntity {
+  constructor(sim: SimContext, value: string, spec: HostSpec, parent: ManagedObjectReference, about: DataObject, configManager: Record<string, ManagedObjectReference | undefined>) {
+    super(sim, "HostSystem", value, spec.name, parent);
+    const uuid = sim.ids.uuid("host", spec.name);
+    const bootTime = sim.clock.now();
+    const hardwareSummary = {
+      _type: "HostHardwareSummary",
+      vendor: "VMware, Inc.",
+      model: "VMware Virtual Platform",
+      uuid,
+      otherIdentifyingInfo: [],
+      memorySize: spec.memoryBytes,
+      cpuModel: spec.cpu.model,
+      cpuMhz: spec.cpu.mhz,
+      numCpuPkgs: spec.cpu.packages,
+      numCpuCores: spec.cpu.cores,
+      numCpuThreads: spec.cpu.threads,
+      numNics: new Set(spec.vswitches.flatMap((v) => v.uplinks)).size,
+      numHBAs: 2,
+    };
+    const runtime = {
+      _type: "HostRuntimeInfo",
+      connectionState: "connected",
+      powerState: "poweredOn",
+      standbyMode: "none",
+      inMaintenanceMode: false,
+      inQuarantineMode: false,
+      bootTime,
+      healthSystemRuntime: undefined,
+      dasHostState: undefined,
+    };
+    const network = networkInfo(spec, (n) => sim.ids.mac(n));
+    Object.assign(this.props, {
+      vm: [],
+      datastore: [],
+      network: [],
+      datastoreBrowser: configManager.datastoreBrowser,
+      configManager: { _type: "HostConfigManager", ...Object.fromEntries(Object.entries(configManager).filter(([k]) => k !== "datastoreBrowser")) },
+      runtime,
+      hardware: {
+        _type: "HostHardwareInfo",
+        systemInfo: { _type: "HostSystemInfo", vendor: "VMware, Inc.", model: "VMware Virtual Platform", uuid, otherIdentifyingInfo: [] },
+        cpuInfo: { _type: "HostCpuInfo", numCpuPackages: spec.cpu.packages, numCpuCores: spec.cpu.cores, numCpuThreads: spec.cpu.threads, hz: spec.cpu.mhz * 1_000_000 },
+        cpuPkg: Array.from({ length: spec.cpu.packages }, (_, i) => ({
+          _type: "HostCpuPackage", index: i, vendor: "intel", hz: spec.cpu.mhz * 1_000_000, busHz: 100_000_000,
+          description: spec.cpu.model, threadId: Array.from({ length: spec.cpu.threads / spec.cpu.packages }, (_, t) => i * (spec.cpu.threads / spec.cpu.packages) + t),
+        })),
+        memorySize: spec.memoryBytes,
+        biosInfo: { _type: "HostBIOSInfo", biosVersion: "6.00", releaseDate: new Date("2015-09-21T00:00:00Z") },
+        cpuFeature: [],
+        cpuPowerManagementInfo: { _type: "HostCpuPowerManagementInfo", currentPolicy: "Balanced", hardwareSupport: "ACPI P-states" },
+      },
+      capability: {
+        _type: "HostCapability",
+        recursiveResourcePoolsSupported: true, cpuMemoryResourceConfigurationSupported: true, rebootSupported: true, shutdownSupported: true,
+        vmotionSupported: true, standbySupported: false, ipmiSupported: false, maxSupportedVMs: 1024, maxRunningVMs: 1024,
+        maxSupportedVcpus: 128, maxRegisteredVMs: 1024, datastorePrincipalSupported: false, sanSupported: true, nfsSupported: true,
+        iscsiSupported: true, vlanTaggingSupported: true, nicTeamingSupported: true, highGuestMemSupported: true,
+        maintenanceModeSupported: true, suspendedRelocateSupported: true, restrictedSnapshotRelocateSupported: true,
+        perVmSwapFiles: true, localSwapDatastoreSupported: true, unsharedSwapVMotionSupported: true, backgroundSnapshotsSupported: false,
+        preAssignedPCIUnitNumbersSupported: true, screenshotSupported: true, scaledScreenshotSupported: true,
+        storageVMotionSupported: true, vmotionWithStorageVMotionSupported: true, hbrNicSelectionSupported: true,
+        recordReplaySupported: false, ftSupported: false, loginBySSLThumbprintSupported: true, cloneFromSnapshotSupported: true,
+        deltaDiskBackingsSupported: true, perVMNetworkTrafficShapingSupported: false, tpmSupported: false, virtualExecUsageSupported: true,
+        storageIORMSupported: true, vmDirectPathGen2Supported: false, vStorageCapable: true, snapshotRelayoutSupported: true,
+        firewallIpRulesSupported: true, servicePackageInfoSupported: true, provisioningNicSelectionSupported: true,
+        cpuHwMmuSupported: true, supportedVmfsMajorVersion: [5], vmfsDatastoreMountCapable: true,
+      },
+      config: {
+        _type: "HostConfigInfo",
+        host: this.ref,
+        product: about,
+        hyperThread: { _type: "HostHyperThreadScheduleInfo", available: spec.cpu.threads > spec.cpu.cores, active: spec.cpu.threads > spec.cpu.cores, config: true },
+        network,
+        firewall: firewallInfo(spec.firewall),
+        adminDisabled: false,
+        datastorePrincipal: "root",
+        service: {
+          _type: "HostServiceInfo",
+          service: [
+            { _type: "HostService", key: "TSM-SSH", label: "SSH", required: false, uninstallable: false, running: false, ruleset: ["sshServer"], policy: "off" },
+            { _type: "HostService", key: "ntpd", label: "NTP Daemon", required: false, uninstallable: false, running: false, ruleset: ["ntpClient"], policy: "off" },
+            { _type: "HostService", key: "vpxa", label: "vpxa", required: false, uninstallable: false, running: sim.isVCenter, ruleset: [], policy: "on" },
+          ],
+        },
+        option: [],
+        dateTimeInfo: { _type: "HostDateTimeInfo", timeZone: { _type: "HostDateTimeSystemTimeZone", key: "UTC", name: "UTC", description: "UTC", gmtOffset: 0 } },
+        certificate: undefined,
+      },
+      summary: {
+        _type: "HostListSummary",
+        host: this.ref,
+        hardware: hardwareSummary,
+        runtime,
+        config: { _type: "HostConfigSummary", name: spec.name, port: 443, sslThumbprint: undefined, product: about, vmotionEnabled: false, faultToleranceEnabled: false },
+        quickStats: { _type: "HostListSummaryQuickStats", overallCpuUsage: 0, overallMemoryUsage: 0, distributedCpuFairness: 0, distributedMemoryFairness: 0, uptime: 0 },
+        overallStatus: "green",
+        rebootRequired: false,
+        managementServerIp: sim.isVCenter ? "127.0.0.1" : undefined,
+      },
+      licensableResource: { _type: "HostLicensableResourceInfo", resource: [{ _type: "KeyAnyValue", key: "numCpuPackages", value: spec.cpu.packages }] },
+      systemResources: undefined,
+    });
+  }
+
+  addDatastore(ds: ManagedObjectReference): void {
+    this.update({ datastore: [...(this.props.datastore as ManagedObjectReference[]), ds] });
+  }
+
+  addNetwork(n: ManagedObjectReference): void {
+    this.update({ network: [...(this.props.network as ManagedObjectReference[]), n] });
+  }
+
+  EnterMaintenanceMode_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "EnterMaintenanceMode_Task", "HostSystem.enterMaintenanceMode", ctx.session?.userName ?? "", () => {
+      if ((this.props.runtime as { inMaintenanceMode: boolean }).inMaintenanceMode) throw new VimFault("InvalidState", {});
+      const running = ((this.props.vm as ManagedObjectReference[]) ?? []).some((r) => (this.sim.inventory.get(r.value)?.props.runtime as { powerState?: string } | undefined)?.powerState === "poweredOn");
+      if (running && !args.evacuatePoweredOffVms) throw new VimFault("InvalidState", {}, "The host has powered-on virtual machines.");
+      this.update({ "runtime.inMaintenanceMode": true, "summary.runtime.inMaintenanceMode": true });
+    });
+  }
+
+  ExitMaintenanceMode_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "ExitMaintenanceMode_Task", "HostSystem.exitMaintenanceMode", ctx.session?.userName ?? "", () => {
+      if (!(this.props.runtime as { inMaintenanceMode: boolean }).inMaintenanceMode) throw new VimFault("InvalidState", {});
+      this.update({ "runtime.inMaintenanceMode": false, "summary.runtime.inMaintenanceMode": false });
+    });
+  }
+
+  override destroy(): void {
+    if (!this.sim.isVCenter) throw new VimFault("NotSupported", {});
+    if (((this.props.vm as ManagedObjectReference[]) ?? []).length) throw new VimFault("ResourceInUse", {});
+    super.destroy();
+  }
+}

@@ -1,0 +1,51 @@
+// The base of every managed object: a moref, its properties (plain vim25
+// values, changed only through Inventory.update), and SOAP methods named as
+// the operations they serve (`PowerOnVM_Task`). The dispatcher only calls a
+// method that the vim25 schema declares for the object's type.
+import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { moref } from "../../vim25/soap/index.ts";
+import type { SimContext } from "../sim-context.ts";
+import type { Session } from "../dispatch/session.ts";
+
+export interface CallContext {
+  session?: Session;
+  /** resolves when the HTTP client goes away (long polls stop waiting) */
+  aborted: Promise<void>;
+  remoteAddress: string;
+  userAgent: string;
+  /** set by Login: the dispatcher answers with its cookie */
+  newSession?: Session;
+}
+
+export type Args = Record<string, any>;
+
+export class ManagedObject {
+  readonly ref: ManagedObjectReference;
+  readonly props: Record<string, unknown> = {};
+  /** set for objects that live only in one session (filters, views, collectors) */
+  sessionKey?: string;
+
+  constructor(readonly sim: SimContext, type: string, value: string) {
+    this.ref = moref(type, value);
+  }
+
+  get type(): string {
+    return this.ref.type;
+  }
+
+  isA(type: string): boolean {
+    return this.sim.schema.isA(this.ref.type, type);
+  }
+
+  /** A property's current value, as `session` sees it. Objects whose properties are derived override this. */
+  get(name: string, _session?: Session): unknown {
+    return this.props[name];
+  }
+
+  update(changes: Record<string, unknown>): void {
+    this.sim.inventory.update(this, changes);
+  }
+
+  /** Release listeners and timers when the object leaves (session end, DestroyView). */
+  dispose(): void {}
+}

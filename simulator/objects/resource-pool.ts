@@ -1,0 +1,191 @@
+// ResourcePool: CPU and memory allocation with reservations checked against
+// the parent's unreserved capacity, as hostd and DRS do.
+import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { ManagedEntity } from "./managed-entity.ts";
+import type { Args, CallContext } from "./managed-object.ts";
+import type { SimContext } from "../sim-context.ts";
+import type { AllocationSpec } from "../inventory/scenario.ts";
+
+// vSphere's share values for the named levels (per pool: CPU, memory).
+const SHARES = { cpu: { low: 2000, normal: 4000, high: 8000 }, memory: { low: 81920, normal: 163840, high: 327680 } };
+
+export function allocation(kind: "cpu" | "memory", a: AllocationSpec): DataObject {
+  return {
+    _type: "ResourceAllocationInfo",
+    reservation: a.reservation,
+    expandableReservation: a.expandableReservation,
+    limit: a.limit,
+    shares: { _type: "SharesInfo", shares: SHARES[kind][a.shares], level: a.shares },
+    overheadLimit: undefined,
+  };
+}
+
+type Alloc = { reservation?: number; expandableReservation?: boolean; limit?: number; shares?: { level?: string; shares?: number } };
+
+export class ResourcePool extends ManagedEntity {
+  constructor(sim: SimContext, type: "ResourcePool" | "VirtualApp", value: string, name: string, parent: ManagedObjectReference, owner: ManagedObjectReference, config: { cpu: DataObject; memory: DataObject }) {
+    super(sim, type, value, name, parent);
+    Object.assign(this.props, {
+      owner,
+      resourcePool: [],
+      vm: [],
+      childConfiguration: [],
+    });
+    this.setConfig(config.cpu, config.memory);
+  }
+
+  override children(): ManagedObjectReference[] {
+    return [...((this.props.resourcePool as ManagedObjectReference[]) ?? []), ...((this.props.vm as ManagedObjectReference[]) ?? [])];
+  }
+
+  private cpu(): Alloc {
+    return (this.props.config as DataObject).cpuAllocation as Alloc;
+  }
+  private memory(): Alloc {
+    return (this.props.config as DataObject).memoryAllocation as Alloc;
+  }
+
+  private setConfig(cpu: DataObject, memory: DataObject): void {
+    const config = { _type: "ResourceConfigSpec", entity: this.ref, changeVersion: String(this.sim.ids.next(`cv:${this.ref.value}`)), lastModified: this.sim.clock.now(), cpuAllocation: cpu, memoryAllocation: memory };
+    const usage = (a: Alloc, max: number) => ({
+      _type: "ResourcePoolResourceUsage",
+      reservationUsed: this.reservedByChildren(a === cpu ? "cpu" : "memory"),
+      reservationUsedForVm: 0,
+      unreservedForPool: Math.max(0, (a.reservation ?? 0) - this.reservedByChildren(a === cpu ? "cpu" : "memory")),
+      unreservedForVm: Math.max(0, (a.reservation ?? 0) - this.reservedByChildren(a === cpu ? "cpu" : "memory")),
+      overallUsage: 0,
+      maxUsage: max,
+    });
+    const runtime = {
+      _type: "ResourcePoolRuntimeInfo",
+      cpu: usage(cpu as Alloc, (cpu as Alloc).limit ?? -1),
+      memory: usage(memory as Alloc, (memory as Alloc).limit ?? -1),
+      overallStatus: "green",
+    };
+    this.update({
+      config,
+      runtime,
+      summary: {
+        _type: this.type === "VirtualApp" ? "VirtualAppSummary" : "ResourcePoolSummary",
+        name: this.props.name,
+        config,
+        runtime,
+        quickStats: { _type: "ResourcePoolQuickStats", overallCpuUsage: 0, guestMemoryUsage: 0, hostMemoryUsage: 0 },
+        configuredMemoryMB: 0,
+      },
+    });
+  }
+
+  private childPools(): ResourcePool[] {
+    return ((this.props.resourcePool as ManagedObjectReference[]) ?? []).map((r) => this.sim.inventory.get(r.value)).filter((o): o is ResourcePool => o instanceof ResourcePool);
+  }
+
+  private reservedByChildren(kind: "cpu" | "memory"): number {
+    return this.childPools().reduce((n, c) => n + ((kind === "cpu" ? c.cpu() : c.memory()).reservation ?? 0), 0);
+  }
+
+  /** What a child may still reserve: own unreserved plus, if expandable, the parent's. */
+  available(kind: "cpu" | "memory"): number {
+    const a = kind === "cpu" ? this.cpu() : this.memory();
+    const own = Math.max(0, (a.reservation ?? 0) - this.reservedByChildren(kind));
+    const parent = this.parentObject();
+    if (a.expandableReservation && parent instanceof ResourcePool) return own + parent.available(kind);
+    return own;
+  }
+
+  private checkFits(kind: "cpu" | "memory", alloc: Alloc, current = 0): void {
+    const need = (alloc.reservation ?? 0) - current;
+    if (need <= 0) return;
+    if (need > this.available(kind)) {
+      throw new VimFault("InsufficientResourcesFault", {}, `Insufficient ${kind === "cpu" ? "CPU" : "memory"} resources: the parent pool cannot reserve ${alloc.reservation}.`);
+    }
+  }
+
+  private normalise(kind: "cpu" | "memory", a: Alloc | undefined, base?: Alloc): DataObject {
+    const merged: Alloc = { ...(base ?? { reservation: 0, expandableReservation: true, limit: -1, shares: { level: "normal" } }), ...(a ?? {}) };
+    const level = merged.shares?.level ?? "normal";
+    if (merged.reservation !== undefined && merged.reservation < 0) throw new VimFault("InvalidArgument", { invalidProperty: `${kind}Allocation.reservation` });
+    if (merged.limit !== undefined && merged.limit !== -1 && merged.limit < (merged.reservation ?? 0)) throw new VimFault("InvalidArgument", { invalidProperty: `${kind}Allocation.limit` });
+    const shares = level === "custom" ? merged.shares?.shares ?? 0 : SHARES[kind][level as "low" | "normal" | "high"];
+    return { _type: "ResourceAllocationInfo", reservation: merged.reservation, expandableReservation: merged.expandableReservation, limit: merged.limit, shares: { _type: "SharesInfo", shares, level } };
+  }
+
+  CreateResourcePool(args: Args): ManagedObjectReference {
+    const name = String(args.name);
+    if (!name || name.length > 80) throw new VimFault("InvalidName", { name, entity: this.ref });
+    for (const r of this.children()) {
+      const c = this.sim.inventory.get(r.value);
+      if (c && c.get("name") === name) throw new VimFault("DuplicateName", { name, object: c.ref });
+    }
+    const cpu = this.normalise("cpu", args.spec?.cpuAllocation);
+    const memory = this.normalise("memory", args.spec?.memoryAllocation);
+    this.checkFits("cpu", cpu as Alloc);
+    this.checkFits("memory", memory as Alloc);
+    const rp = new ResourcePool(this.sim, "ResourcePool", this.sim.newRef(this.sim.isVCenter ? "resgroup-" : "pool"), name, this.ref, this.props.owner as ManagedObjectReference, { cpu, memory });
+    this.sim.inventory.add(rp);
+    this.update({ resourcePool: [...(this.props.resourcePool as ManagedObjectReference[]), rp.ref] });
+    this.refresh();
+    return rp.ref;
+  }
+
+  /** Recompute runtime usage after children change. */
+  refresh(): void {
+    this.setConfig(this.cpu() as DataObject, this.memory() as DataObject);
+  }
+
+  UpdateConfig(args: Args): void {
+    if (args.name !== undefined && args.name !== this.props.name) {
+      const parent = this.parentObject();
+      if (parent instanceof ManagedEntity) {
+        for (const r of parent.children()) {
+          const c = this.sim.inventory.get(r.value);
+          if (c && c !== this && c.get("name") === args.name) throw new VimFault("DuplicateName", { name: args.name, object: c.ref });
+        }
+      }
+      if (!this.props.parent || !(this.parentObject() instanceof ResourcePool)) throw new VimFault("NotSupported", {}, "The root resource pool cannot be renamed.");
+    }
+    const cpu = args.config ? this.normalise("cpu", args.config.cpuAllocation, this.cpu()) : (this.cpu() as DataObject);
+    const memory = args.config ? this.normalise("memory", args.config.memoryAllocation, this.memory()) : (this.memory() as DataObject);
+    const parent = this.parentObject();
+    if (parent instanceof ResourcePool) {
+      parent.checkFits("cpu", cpu as Alloc, this.cpu().reservation ?? 0);
+      parent.checkFits("memory", memory as Alloc, this.memory().reservation ?? 0);
+    }
+    if (args.name !== undefined) this.update({ name: args.name });
+    this.setConfig(cpu, memory);
+    if (parent instanceof ResourcePool) parent.refresh();
+  }
+
+  override detachChild(child: ManagedEntity): void {
+    this.update({
+      resourcePool: (this.props.resourcePool as ManagedObjectReference[]).filter((r) => r.value !== child.ref.value),
+      vm: (this.props.vm as ManagedObjectReference[]).filter((r) => r.value !== child.ref.value),
+    });
+    this.refresh();
+  }
+
+  override destroy(): void {
+    const parent = this.parentObject();
+    if (!(parent instanceof ResourcePool)) throw new VimFault("NotSupported", {}, "The root resource pool cannot be destroyed.");
+    // hostd moves what a destroyed pool held up to its parent
+    for (const c of this.childPools()) {
+      c.update({ parent: parent.ref });
+      parent.update({ resourcePool: [...(parent.props.resourcePool as ManagedObjectReference[]), c.ref] });
+    }
+    for (const vm of (this.props.vm as ManagedObjectReference[]) ?? []) {
+      const o = this.sim.inventory.get(vm.value);
+      o?.update({ resourcePool: parent.ref });
+      parent.update({ vm: [...(parent.props.vm as ManagedObjectReference[]), vm] });
+    }
+    this.update({ resourcePool: [], vm: [] });
+    super.destroy();
+  }
+
+  DestroyChildren(_args: Args): void {
+    for (const c of this.childPools()) c.destroy();
+  }
+
+  override Destroy_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "Destroy_Task", "ResourcePool.destroy", ctx.session?.userName ?? "", () => this.destroy());
+  }
+}

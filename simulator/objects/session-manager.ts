@@ -1,0 +1,85 @@
+// SessionManager: a real password check (vcsim accepts any), the session
+// cookie, currentSession and sessionList as hostd shows them.
+import { VimFault, type DataObject } from "../../vim25/soap/index.ts";
+import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
+import type { SimContext } from "../sim-context.ts";
+import type { Session } from "../dispatch/session.ts";
+
+export function userSession(s: Session): DataObject {
+  return {
+    _type: "UserSession",
+    key: s.key,
+    userName: s.userName,
+    fullName: s.fullName,
+    loginTime: s.loginTime,
+    lastActiveTime: s.lastActiveTime,
+    locale: s.locale,
+    messageLocale: s.messageLocale,
+    extensionSession: false,
+    ipAddress: s.ipAddress,
+    userAgent: s.userAgent,
+    callCount: s.callCount,
+  };
+}
+
+export class SessionManager extends ManagedObject {
+  constructor(sim: SimContext, value: string) {
+    super(sim, "SessionManager", value);
+    Object.assign(this.props, {
+      defaultLocale: "en",
+      supportedLocaleList: ["en", "de", "fr", "ja", "ko", "zh_CN", "zh_TW"],
+      message: undefined,
+      messageLocaleList: ["en"],
+    });
+  }
+
+  /** currentSession and sessionList depend on who asks; see PropertyCollector's session-aware read. */
+  override get(name: string, session?: Session): unknown {
+    if (name === "sessionList") return this.sim.sessions.list().map(userSession);
+    if (name === "currentSession") return session ? userSession(session) : undefined;
+    return super.get(name);
+  }
+
+  Login(args: Args, ctx: CallContext): DataObject {
+    const { username, password } = this.sim.scenario.credentials;
+    if (ctx.session) throw new VimFault("InvalidLogin", {});
+    if (args.userName !== username || args.password !== password) {
+      this.sim.events.post("BadUsernameSessionEvent", `Cannot login ${args.userName}@${ctx.remoteAddress}`, String(args.userName), {}, { ipAddress: ctx.remoteAddress });
+      throw new VimFault("InvalidLogin", {});
+    }
+    const locale = args.locale || "en";
+    const s = this.sim.sessions.create(username, username === "root" ? "root" : username, locale, ctx.remoteAddress, ctx.userAgent);
+    ctx.newSession = s;
+    this.sim.events.post("UserLoginSessionEvent", `User ${username}@${s.ipAddress} logged in as ${s.userAgent}`, username, {}, { ipAddress: s.ipAddress, locale, sessionId: s.key, userAgent: s.userAgent });
+    return userSession(s);
+  }
+
+  Logout(_args: Args, ctx: CallContext): void {
+    const s = ctx.session!;
+    this.sim.events.post("UserLogoutSessionEvent", `User ${s.userName}@${s.ipAddress} logged out`, s.userName, {}, { ipAddress: s.ipAddress, sessionId: s.key, callCount: s.callCount, userAgent: s.userAgent, loginTime: s.loginTime });
+    this.sim.sessions.terminate(s);
+  }
+
+  SessionIsActive(args: Args): boolean {
+    if (!this.sim.isVCenter) throw new VimFault("NotImplemented", {});
+    const s = this.sim.sessions.get(args.sessionID);
+    return !!s && s.userName === args.userName;
+  }
+
+  TerminateSession(args: Args, ctx: CallContext): void {
+    for (const key of args.sessionId as string[]) {
+      if (key === ctx.session?.key) throw new VimFault("InvalidArgument", { invalidProperty: "sessionId" });
+      const s = this.sim.sessions.get(key);
+      if (!s) throw new VimFault("NotFound", {});
+      this.sim.sessions.terminate(s);
+    }
+  }
+
+  UpdateServiceMessage(args: Args): void {
+    this.update({ message: args.message || undefined });
+  }
+
+  SetLocale(args: Args, ctx: CallContext): void {
+    ctx.session!.locale = args.locale;
+  }
+}

@@ -1,0 +1,30 @@
+// Task: the handle a *_Task method returns. Its info moves queued → running →
+// success | error through update(), so WaitForUpdates sees every step.
+import type { CallContext, Args } from "./managed-object.ts";
+import { ManagedObject } from "./managed-object.ts";
+import { VimFault } from "../../vim25/soap/index.ts";
+
+export class Task extends ManagedObject {
+  /** set by CancelTask; the running body looks at it */
+  cancelRequested = false;
+
+  get info(): Record<string, unknown> {
+    return this.props.info as Record<string, unknown>;
+  }
+
+  CancelTask(_args: Args, _ctx: CallContext): void {
+    const state = this.info.state;
+    if (state === "success" || state === "error") throw new VimFault("InvalidState", {}, "The task has already completed.");
+    if (!this.info.cancelable) throw new VimFault("NotSupported", {}, "The task cannot be cancelled.");
+    this.cancelRequested = true;
+    this.update({ "info.cancelled": true });
+  }
+
+  SetTaskState(args: Args): void {
+    this.update({ "info.state": args.state, "info.result": args.result, "info.error": args.fault ? { _type: "LocalizedMethodFault", fault: args.fault, localizedMessage: "" } : undefined });
+  }
+
+  UpdateProgress(args: Args): void {
+    this.update({ "info.progress": args.percentDone });
+  }
+}

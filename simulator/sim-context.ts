@@ -1,0 +1,39 @@
+// What every managed object can reach: the one simulator instance it
+// belongs to. No module-level state: two simulators in one process share
+// nothing but the (constant) schema.
+import type { Schema } from "../vim25/schema/index.ts";
+import type { DataObject, ManagedObjectReference } from "../vim25/soap/index.ts";
+import type { Clock } from "./clock.ts";
+import type { IdSource } from "./inventory/ids.ts";
+import type { Inventory } from "./inventory/store.ts";
+import type { Scenario } from "./inventory/scenario.ts";
+import type { Session, SessionRegistry } from "./dispatch/session.ts";
+import type { ManagedObject } from "./objects/managed-object.ts";
+import type { TaskRunner } from "./tasks/task-runner.ts";
+import type { EventLog } from "./tasks/event-log.ts";
+
+export interface SimContext {
+  schema: Schema;
+  inventory: Inventory;
+  clock: Clock;
+  ids: IdSource;
+  scenario: Scenario;
+  sessions: SessionRegistry;
+  tasks: TaskRunner;
+  events: EventLog;
+  /** ServiceInstance.content */
+  content: DataObject & Record<string, ManagedObjectReference | unknown>;
+  isVCenter: boolean;
+  /** allocates a moref value: vCenter-style `vm-12`, or the fixed ESXi names */
+  newRef(prefix: string): string;
+  /** this session's instance of the default PropertyCollector (same moref, own filters) */
+  newSessionCollector(session: Session): ManagedObject;
+  /** CreateDatacenter's work: the datacenter and its four folders */
+  createDatacenter(parent: ManagedObject & { attachChild(c: ManagedObject): void }, name: string): ManagedObjectReference;
+  /** a host gained a standard port group: its Network joins the inventory */
+  portgroupAdded(host: ManagedObjectReference, name: string): void;
+  portgroupRemoved(host: ManagedObjectReference, name: string): void;
+  portgroupInUse(host: ManagedObjectReference, name: string): boolean;
+  /** per-method task delays in ms (PowerOnVM_Task: 200) */
+  taskDelays: Record<string, number>;
+}
