@@ -68,7 +68,6 @@ export function readPath(schema: Schema, type: string, path: string, top: (name:
     ref = f;
     if (!index(seg)) return undefined;
   }
-  if (Array.isArray(value) && value.length === 0) value = undefined;
   return { value, ref: { type: ref.type, array: ref.array } };
 }
 
