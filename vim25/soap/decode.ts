@@ -186,7 +186,10 @@ export function decodeCall(schema: Schema, call: XmlElement, params: (TypeRef & 
       else args[p.name] = v;
     }
     for (const p of params) {
-      if (!p.optional && !(p.name in args)) throw new DecodeError(`required parameter ${p.name} of ${call.local} is missing`);
+      if (p.name in args) continue;
+      // an absent array is an empty one, so method bodies never see undefined lists
+      if (p.array) args[p.name] = [];
+      if (!p.optional && !p.array) throw new DecodeError(`required parameter ${p.name} of ${call.local} is missing`);
     }
   } catch (e) {
     if (e instanceof DecodeError) throw new VimFault("InvalidRequest", {}, e.message);
