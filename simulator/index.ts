@@ -46,7 +46,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
   const { host, port } = parseListen(opts.listen ?? "127.0.0.1:0");
   let tls: { cert: string; key: string };
   if (opts.tls && "certFile" in opts.tls) tls = { cert: readFileSync(opts.tls.certFile, "utf8"), key: readFileSync(opts.tls.keyFile, "utf8") };
-  else tls = opts.tls ?? selfSigned(scenario.datacenters[0]?.hosts[0]?.name ?? "localhost", ["localhost", "127.0.0.1", host], sim.clock.now(), scenario.seed);
+  else tls = opts.tls ?? (await selfSigned(scenario.datacenters[0]?.hosts[0]?.name ?? "localhost", ["localhost", "127.0.0.1", host], sim.clock.now()));
   const thumbprint = thumbprintOf(tls.cert);
   const app = createApp(sim, { trace: opts.trace });
   const server = https.createServer({ cert: tls.cert, key: tls.key }, app);

@@ -21,7 +21,15 @@ export class Task extends ManagedObject {
   }
 
   SetTaskState(args: Args): void {
-    this.update({ "info.state": args.state, "info.result": args.result, "info.error": args.fault ? { _type: "LocalizedMethodFault", fault: args.fault, localizedMessage: "" } : undefined });
+    if (this.info.state === "success" || this.info.state === "error") throw new VimFault("InvalidState", {}, "The task has already completed.");
+    const now = this.sim.clock.now();
+    this.update({
+      "info.state": args.state,
+      "info.result": args.result,
+      "info.error": args.fault,
+      ...(args.state === "running" ? { "info.startTime": now } : {}),
+      ...(args.state === "success" || args.state === "error" ? { "info.completeTime": now } : {}),
+    });
   }
 
   UpdateProgress(args: Args): void {

@@ -6,7 +6,7 @@ import type { LocalizedMethodFault, ObjectContent, PropertyChange, PropertyRecor
 /** The VimFault a LocalizedMethodFault (task error, missingSet entry) stands for. */
 export function faultOf(lmf: LocalizedMethodFault | DataObject | undefined): VimFault {
   const l = lmf as LocalizedMethodFault | undefined;
-  // a bare MethodFault (MissingProperty.fault is typed that way) or its localized wrapper
+  // the wire carries the localized wrapper; accept a bare MethodFault too, as pyVmomi's types model it
   const fault = l && l._type === "LocalizedMethodFault" ? l.fault : (l as DataObject | undefined);
   if (!fault) return new VimFault("SystemError", { reason: "fault without detail" });
   const { _type, ...fields } = fault;

@@ -84,7 +84,7 @@ function faultFromElement(schema: Schema, el: XmlElement): VimFault {
 
 /** hostd names the type twice: `<InvalidLoginFault xsi:type="InvalidLogin">`; either will do. */
 function detailType(schema: Schema, detail: XmlElement): string | undefined {
-  const xsi = detail.attrs.get("type");
+  const xsi = detail.attrs.get(`{${NS_XSI}}type`);
   if (xsi && xsi.uri === NS_XSI) {
     try {
       const t = resolveXsiType(schema, detail, xsi.value.trim());

@@ -132,9 +132,16 @@ for name, (vname, wsdl, parent, version, props) in sorted(V._dataDefMap.items(),
     if api and api != "2.0":
         entry["since"] = api
     data[wsdl] = entry
-# pyVmomi models LocalizedMethodFault as a MethodFault subclass; in the WSDL
-# (and so on the wire) it is a DynamicData holding a fault and a message.
+# pyVmomi models LocalizedMethodFault as a MethodFault subclass and types
+# every fault-holding field as MethodFault. In the WSDL (and so on the wire)
+# LocalizedMethodFault is a DynamicData holding a fault and a message, and
+# those fields (TaskInfo.error, MissingProperty.fault, faultCause, ...) hold a
+# LocalizedMethodFault; only LocalizedMethodFault.fault holds the bare fault.
 data["LocalizedMethodFault"]["base"] = "DynamicData"
+for tname, t in data.items():
+    for f in t["fields"]:
+        if f["type"] == "MethodFault" and tname != "LocalizedMethodFault":
+            f["type"] = "LocalizedMethodFault"
 
 enums = {}
 for name, (vname, wsdl, version, values) in sorted(V._enumDefMap.items(), key=lambda kv: kv[1][1]):
@@ -162,6 +169,9 @@ for name, (vname, wsdl, parent, version, props, methods) in sorted(V._managedDef
         api = api_of(mversion)
         if api and api != "2.0":
             m["since"] = api
+        for p in m["params"]:
+            if p["type"] == "MethodFault":
+                p["type"] = "LocalizedMethodFault"
         entry["methods"][mwsdl] = m
     managed[wsdl] = entry
 

@@ -46,7 +46,7 @@ export class Decoder {
 
   /** Decode one element whose declared type is `ref` (array-ness ignored: one item). */
   value(el: XmlElement, ref: TypeRef): unknown {
-    const xsiType = el.attrs.get("type");
+    const xsiType = el.attrs.get(`{${NS_XSI}}type`);
     let type = ref.type;
     if (xsiType && xsiType.uri === NS_XSI) {
       const actual = resolveXsiType(this.schema, el, xsiType.value.trim());

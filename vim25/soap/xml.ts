@@ -5,7 +5,11 @@ import { SaxesParser } from "saxes";
 export interface XmlElement {
   local: string;
   uri: string;
-  /** attributes by local name, plus the namespace URI of each */
+  /**
+   * attributes by local name, plus the namespace URI of each; a namespaced
+   * attribute is keyed `{uri}local`, so `xsi:type` and a moref's plain `type`
+   * (both on `<val type="Folder" xsi:type="ManagedObjectReference">`) do not collide
+   */
   attrs: Map<string, { uri: string; value: string }>;
   children: XmlElement[];
   text: string;
@@ -28,7 +32,7 @@ export function parseXml(source: string): XmlElement {
     for (const a of Object.values(tag.attributes)) {
       const attr = a as { local: string; uri: string; value: string; prefix: string };
       if (attr.prefix === "xmlns" || (attr.prefix === "" && attr.local === "xmlns")) continue;
-      attrs.set(attr.local, { uri: attr.uri, value: attr.value });
+      attrs.set(attr.uri ? `{${attr.uri}}${attr.local}` : attr.local, { uri: attr.uri, value: attr.value });
     }
     const ns = tag.ns as Record<string, string>;
     const parentResolve = stack.length ? stack[stack.length - 1].resolve : (p: string) => (p === "xml" ? "http://www.w3.org/XML/1998/namespace" : undefined);
