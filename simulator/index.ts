@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { Simulator, type SimulatorOptions } from "./simulator.ts";
 import { loadScenario } from "./inventory/scenario-loader.ts";
 import type { Scenario } from "./inventory/scenario.ts";
-import { createApp } from "./server/app.ts";
+import { createHandler } from "./server/app.ts";
 import { selfSigned, thumbprintOf } from "./server/tls.ts";
 import type { Clock } from "./clock.ts";
 
@@ -48,8 +48,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
   if (opts.tls && "certFile" in opts.tls) tls = { cert: readFileSync(opts.tls.certFile, "utf8"), key: readFileSync(opts.tls.keyFile, "utf8") };
   else tls = opts.tls ?? (await selfSigned(scenario.datacenters[0]?.hosts[0]?.name ?? "localhost", ["localhost", "127.0.0.1", host], sim.clock.now()));
   const thumbprint = thumbprintOf(tls.cert);
-  const app = createApp(sim, { trace: opts.trace });
-  const server = https.createServer({ cert: tls.cert, key: tls.key }, app);
+  const server = https.createServer({ cert: tls.cert, key: tls.key }, createHandler(sim, { trace: opts.trace }));
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

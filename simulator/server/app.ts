@@ -1,6 +1,7 @@
 // The HTTP face of a simulator: /sdk (vim25 SOAP), the version document
 // clients probe before they log in, and nothing that crashes on bad input.
 import express, { type Request, type Response } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Simulator } from "../simulator.ts";
 import { Dispatcher } from "../dispatch/dispatcher.ts";
 import { VimFault, encodeFault } from "../../vim25/soap/index.ts";
@@ -32,42 +33,80 @@ ${prior.map((v) => `   <version>${v}</version>`).join("\n")}
 `;
 }
 
-export function createApp(sim: Simulator, opts: AppOptions = {}): express.Express {
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const MAX_BODY = 64 * 1024 * 1024;
+
+/**
+ * The SOAP endpoint as a plain node handler. Every vSphere call goes through
+ * it, so it stays off express's router and body parser: a login is three
+ * calls and most of a simulator's time is spent here.
+ */
+export function sdkHandler(sim: Simulator, opts: AppOptions = {}): RequestHandler {
+  const dispatcher = new Dispatcher(sim);
+  return (req, res) => {
+    let aborted!: () => void;
+    const abortedP = new Promise<void>((r) => (aborted = r));
+    res.on("close", () => {
+      if (!res.writableFinished) aborted();
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) tooLarge = true;
+      else chunks.push(c);
+    });
+    req.on("error", () => res.destroy());
+    const send = (r: { status: number; body: string; setCookie?: string; method?: string }) => {
+      opts.trace?.(`<-- ${r.status} ${r.method ?? ""} ${r.body}`);
+      if (res.destroyed) return;
+      const headers: Record<string, string | number> = { "Content-Type": "text/xml; charset=utf-8", "Content-Length": Buffer.byteLength(r.body) };
+      if (r.setCookie) headers["Set-Cookie"] = r.setCookie;
+      res.writeHead(r.status, headers);
+      res.end(r.body);
+    };
+    req.on("end", () => {
+      if (tooLarge) return send({ status: 500, body: encodeFault(sim.schema, new VimFault("InvalidRequest", {}, "The request is too large.")) });
+      const body = Buffer.concat(chunks).toString("utf8");
+      opts.trace?.(`--> ${req.socket.remoteAddress ?? ""} ${body}`);
+      dispatcher
+        .handle(body, {
+          cookie: req.headers.cookie,
+          remoteAddress: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
+          userAgent: String(req.headers["user-agent"] ?? ""),
+          aborted: abortedP,
+        })
+        // the dispatcher answers every fault itself; this is a last resort
+        .then(send, (e) => send({ status: 500, body: encodeFault(sim.schema, new VimFault("SystemError", { reason: String(e) })) }));
+    });
+  };
+}
+
+const SDK_PATHS = new Set(["/sdk", "/sdk/", "/sdk/vimService"]);
+
+/** The whole server: POST /sdk straight to the dispatcher, everything else through express. */
+export function createHandler(sim: Simulator, opts: AppOptions = {}): RequestHandler {
+  const sdk = sdkHandler(sim, opts);
+  const app = createApp(sim);
+  return (req, res) => {
+    const path = (req.url ?? "").split("?")[0];
+    if (req.method === "POST" && SDK_PATHS.has(path)) sdk(req, res);
+    else app(req, res);
+  };
+}
+
+/** Everything but POST /sdk: the version document, and a 405 for other verbs on /sdk. */
+export function createApp(sim: Simulator): express.Express {
   const app = express();
   app.disable("x-powered-by");
-  const dispatcher = new Dispatcher(sim);
   const apiVersion = (sim.content.about as { apiVersion: string }).apiVersion;
 
   app.get(["/sdk/vimServiceVersions.xml", "/sdk/vimServiceVersions.xml/"], (_req, res) => {
     res.type("text/xml").send(versionsDocument(apiVersion));
   });
 
-  const soap = async (req: Request, res: Response) => {
-    let aborted!: () => void;
-    const abortedP = new Promise<void>((r) => (aborted = r));
-    res.on("close", () => {
-      if (!res.writableFinished) aborted();
-    });
-    const body = typeof req.body === "string" ? req.body : Buffer.isBuffer(req.body) ? req.body.toString("utf8") : "";
-    opts.trace?.(`--> ${req.ip} ${body}`);
-    const reply = await dispatcher.handle(body, {
-      cookie: req.headers.cookie,
-      remoteAddress: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
-      userAgent: String(req.headers["user-agent"] ?? ""),
-      aborted: abortedP,
-    });
-    opts.trace?.(`<-- ${reply.status} ${reply.method ?? ""} ${reply.body}`);
-    if (res.destroyed) return;
-    if (reply.setCookie) res.setHeader("Set-Cookie", reply.setCookie);
-    res.status(reply.status).type("text/xml; charset=utf-8").send(reply.body);
-  };
-
-  app.post(["/sdk", "/sdk/", "/sdk/vimService"], express.raw({ type: () => true, limit: "64mb" }), (req, res) => {
-    soap(req, res).catch((e) => {
-      // the dispatcher answers every fault itself; this is a last resort
-      if (!res.headersSent) res.status(500).type("text/xml").send(encodeFault(sim.schema, new VimFault("SystemError", { reason: String(e) })));
-    });
-  });
   app.all(["/sdk", "/sdk/"], (_req, res) => {
     res.status(405).set("Allow", "POST").type("text/plain").send("Method Not Allowed\n");
   });

@@ -163,7 +163,7 @@ describe("tasks on an injected clock", () => {
       const task = (await c.call("Destroy_Task", pool)) as ManagedObjectReference;
       const running = await c.waitForProperties(task, ["info.state"], (r) => r["info.state"] === "running");
       expect(running["info.state"]).toBe("running");
-      const recent = (await c.retrieveOne(c.content.taskManager!, ["recentTask"])).recentTask as ManagedObjectReference[];
+      const recent = (await c.retrieveOne(c.content.taskManager as ManagedObjectReference, ["recentTask"])).recentTask as ManagedObjectReference[];
       expect(recent.map((r) => r.value)).toContain(task.value);
       clock.advance(5000);
       await c.waitForTask(task);
@@ -200,13 +200,13 @@ describe("managers", () => {
 
   it("records login events and answers QueryEvents", async () => {
     await fault(VimClient.connect(sim.url, { username: "root", password: "bad", thumbprint: sim.thumbprint }));
-    const events = (await c.call("QueryEvents", c.content.eventManager!, { filter: { _type: "EventFilterSpec" } })) as any[];
+    const events = (await c.call("QueryEvents", (c.content.eventManager as ManagedObjectReference), { filter: { _type: "EventFilterSpec" } })) as any[];
     const types = events.map((e) => e._type);
     expect(types).toContain("UserLoginSessionEvent");
     expect(types).toContain("BadUsernameSessionEvent");
-    const onlyLogins = (await c.call("QueryEvents", c.content.eventManager!, { filter: { _type: "EventFilterSpec", eventTypeId: ["UserLoginSessionEvent"] } })) as any[];
+    const onlyLogins = (await c.call("QueryEvents", (c.content.eventManager as ManagedObjectReference), { filter: { _type: "EventFilterSpec", eventTypeId: ["UserLoginSessionEvent"] } })) as any[];
     expect(onlyLogins.every((e) => e._type === "UserLoginSessionEvent")).toBe(true);
-    const collector = (await c.call("CreateCollectorForEvents", c.content.eventManager!, { filter: { _type: "EventFilterSpec" } })) as ManagedObjectReference;
+    const collector = (await c.call("CreateCollectorForEvents", (c.content.eventManager as ManagedObjectReference), { filter: { _type: "EventFilterSpec" } })) as ManagedObjectReference;
     await c.call("RewindCollector", collector);
     const page = (await c.call("ReadNextEvents", collector, { maxCount: 2 })) as any[];
     expect(page.length).toBe(2);
@@ -214,13 +214,13 @@ describe("managers", () => {
   });
 
   it("lists the license with serialuri, as VIC's license check reads it", async () => {
-    const lic = (await c.retrieveOne(c.content.licenseManager!, ["licenses"])).licenses as any[];
+    const lic = (await c.retrieveOne((c.content.licenseManager as ManagedObjectReference), ["licenses"])).licenses as any[];
     const features = lic[0].properties.filter((p: any) => p.key === "feature").map((p: any) => p.value.key);
     expect(features).toContain("serialuri");
   });
 
   it("finds entities through SearchIndex", async () => {
-    const si = c.content.searchIndex!;
+    const si = (c.content.searchIndex as ManagedObjectReference);
     expect(await c.call("FindByInventoryPath", si, { inventoryPath: "ha-datacenter/host/esxi01.think-v.com/esxi01.think-v.com" })).toEqual(hostRef);
     expect(await c.call("FindByInventoryPath", si, { inventoryPath: "ha-datacenter/network/VCH Bridge" })).toEqual(moref("Network", "HaNetwork-VCH Bridge"));
     expect(await c.call("FindByInventoryPath", si, { inventoryPath: "ha-datacenter/nope" })).toBeUndefined();
@@ -229,14 +229,14 @@ describe("managers", () => {
   });
 
   it("grants the administrator every privilege and lists the system roles", async () => {
-    const am = c.content.authorizationManager!;
+    const am = (c.content.authorizationManager as ManagedObjectReference);
     expect(await c.call("HasPrivilegeOnEntity", am, { entity: hostRef, sessionId: c.session.key, privId: ["VirtualMachine.Interact.PowerOn", "System.View"] })).toEqual([true, true]);
     const roles = (await c.retrieveOne(am, ["roleList"])).roleList as any[];
     expect(roles.map((r) => r.name)).toEqual(expect.arrayContaining(["Admin", "ReadOnly", "NoAccess"]));
   });
 
   it("changes the session timeout through the setting OptionManager", async () => {
-    const om = c.content.setting!;
+    const om = (c.content.setting as ManagedObjectReference);
     await c.call("UpdateOptions", om, { changedValue: [{ _type: "OptionValue", key: "config.vmacore.soap.sessionTimeout", value: 5 }] });
     expect(sim.sim.sessions.timeoutMs).toBe(5 * 60_000);
     const opts = (await c.call("QueryOptions", om, { name: "config.vmacore.soap." })) as any[];
@@ -273,7 +273,7 @@ describe("the vCenter model", () => {
     const assigned = (await c.call("QueryAssignedLicenses", moref("LicenseAssignmentManager", "LicenseAssignmentManager"), { entityId: hostId })) as any[];
     const features = assigned[0].assignedLicense.properties.filter((p: any) => p.key === "feature").map((p: any) => p.value.key);
     expect(features).toEqual(expect.arrayContaining(["serialuri", "dvs"]));
-    const cfm = c.content.customFieldsManager!;
+    const cfm = (c.content.customFieldsManager as ManagedObjectReference);
     const def = (await c.call("AddCustomFieldDef", cfm, { name: "owner" })) as any;
     expect((await fault(c.call("AddCustomFieldDef", cfm, { name: "owner" }))).type).toBe("DuplicateName");
     await c.call("setCustomValue", cl.host ? (cl.host as ManagedObjectReference[])[0] : hostRef, { key: "owner", value: "ci" });

@@ -3,7 +3,7 @@
 import request from "supertest";
 import { describe, expect, it } from "vitest";
 import { Simulator } from "../../simulator/simulator.ts";
-import { createApp } from "../../simulator/server/app.ts";
+import { createHandler } from "../../simulator/server/app.ts";
 import { loadScenario } from "../../simulator/inventory/scenario-loader.ts";
 import { ManualClock } from "../../simulator/clock.ts";
 
@@ -15,7 +15,7 @@ const rootName = env(`<RetrievePropertiesEx xmlns="urn:vim25"><_this type="Prope
 function setup() {
   const clock = new ManualClock();
   const sim = new Simulator(loadScenario("homelab"), { clock });
-  const app = createApp(sim);
+  const app = createHandler(sim);
   const post = (body: string, cookie?: string) => {
     const r = request(app).post("/sdk").set("Content-Type", "text/xml").send(body);
     return cookie ? r.set("Cookie", cookie) : r;
