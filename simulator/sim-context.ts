@@ -9,6 +9,7 @@ import type { Inventory } from "./inventory/store.ts";
 import type { Scenario } from "./inventory/scenario.ts";
 import type { Session, SessionRegistry } from "./dispatch/session.ts";
 import type { ManagedObject } from "./objects/managed-object.ts";
+import type { VmStorageService } from "./datastore/vm-storage.ts";
 import type { TaskRunner } from "./tasks/task-runner.ts";
 import type { EventLog } from "./tasks/event-log.ts";
 
@@ -34,6 +35,8 @@ export interface SimContext {
   portgroupAdded(host: ManagedObjectReference, name: string): void;
   portgroupRemoved(host: ManagedObjectReference, name: string): void;
   portgroupInUse(host: ManagedObjectReference, name: string): boolean;
+  /** the datastore side of VMs: .vmx, disks, folders */
+  vmStorage: VmStorageService;
   /** per-method task delays in ms (PowerOnVM_Task: 200) */
   taskDelays: Record<string, number>;
 }

@@ -32,8 +32,11 @@ import { HostFirewallSystem } from "./objects/host-firewall-system.ts";
 import { HostNetworkSystem } from "./objects/host-network-system.ts";
 import { ResourcePool, allocation } from "./objects/resource-pool.ts";
 import { Datastore } from "./objects/datastore.ts";
+import { HostDatastoreBrowser } from "./objects/host-datastore-browser.ts";
+import { FileManager } from "./objects/file-manager.ts";
 import { Network } from "./objects/network.ts";
 import { DistributedVirtualPortgroup, DistributedVirtualSwitch } from "./objects/distributed-virtual-switch.ts";
+import { VmStorageService } from "./datastore/vm-storage.ts";
 
 export interface SimulatorOptions {
   clock?: Clock;
@@ -51,6 +54,7 @@ export class Simulator implements SimContext {
   readonly events: EventLog;
   readonly isVCenter: boolean;
   readonly taskDelays: Record<string, number>;
+  readonly vmStorage: VmStorageService = new VmStorageService(this);
   content!: DataObject & Record<string, ManagedObjectReference | unknown>;
   private refCounter = 0;
   private readonly refCounters = new Map<string, number>();
@@ -204,6 +208,7 @@ class InventoryBuilder {
     }));
     if (c.customFieldsManager) add(new CustomFieldsManager(sim, c.customFieldsManager.value));
     if (c.extensionManager) add(new ExtensionManager(sim, c.extensionManager.value));
+    add(new FileManager(sim, "FileManager", c.fileManager!.value));
     // the rest answer NotImplemented per method until they are built
     for (const [key, ref] of Object.entries(c)) {
       if (!ref || typeof ref !== "object" || ref._type !== "ManagedObjectReference") continue;
@@ -280,8 +285,8 @@ class InventoryBuilder {
       const uuid = ds.type === "NFS" ? `${sim.ids.hex("ds", ds.name, 8)}-${sim.ids.hex("ds2", ds.name, 8)}` : `${sim.ids.hex("ds", ds.name, 8)}-${sim.ids.hex("ds2", ds.name, 8)}-${sim.ids.hex("ds3", ds.name, 4)}-${sim.ids.hex("ds4", ds.name, 12)}`;
       const value = vc ? sim.newRef("datastore-") : uuid;
       const browser = vc ? moref("HostDatastoreBrowser", `datastoreBrowser-${value}`) : moref("HostDatastoreBrowser", "ha-host-datastorebrowser");
-      this.plain("HostDatastoreBrowser", browser.value);
       const d = add(new Datastore(sim, value, ds, dsFolder.ref, uuid, browser));
+      HostDatastoreBrowser.ensure(sim, browser.value).addDatastore(d.ref);
       dsFolder.attachChild(d);
       dc.addDatastore(d.ref);
       datastores.set(ds.name, d);

@@ -1,16 +1,25 @@
-// Datastore: capacity and free space, host mounts and the browser. Files
-// arrive with the next layer (datastore/); here the numbers stay consistent.
+// Datastore: capacity and free space, host mounts and the browser. Its
+// files live in `volume`, whose usage drives summary.freeSpace, so free
+// space follows real bytes (and thin files cost only what was written).
 import type { DataObject, ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity } from "./managed-entity.ts";
 import type { Args } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { DatastoreSpec } from "../inventory/scenario.ts";
+import { DatastoreVolume } from "../datastore/datastore-volume.ts";
+import { HostDatastoreBrowser } from "./host-datastore-browser.ts";
 
 export class Datastore extends ManagedEntity {
   readonly uuid: string;
+  /** the datastore's files; the scenario's `used` bytes count against it without files */
+  readonly volume: DatastoreVolume;
   constructor(sim: SimContext, value: string, spec: DatastoreSpec, parent: ManagedObjectReference, uuid: string, browser: ManagedObjectReference) {
     super(sim, "Datastore", value, spec.name, parent);
     this.uuid = uuid;
+    this.volume = new DatastoreVolume({
+      name: spec.name, capacity: spec.capacityBytes, reservedBytes: spec.usedBytes, clock: sim.clock,
+      onUsage: (used) => this.setUsed(used),
+    });
     const nfs = spec.type === "NFS";
     const url = nfs ? `ds:///vmfs/volumes/${uuid}/` : `ds:///vmfs/volumes/${uuid}/`;
     const free = spec.capacityBytes - spec.usedBytes;
@@ -36,6 +45,9 @@ export class Datastore extends ManagedEntity {
   }
 
   mountOn(host: ManagedObjectReference): void {
+    // the host's own browser sees every datastore the host mounts
+    const hostBrowser = this.sim.inventory.get(host.value)?.props.datastoreBrowser as ManagedObjectReference | undefined;
+    if (hostBrowser) HostDatastoreBrowser.ensure(this.sim, hostBrowser.value).addDatastore(this.ref);
     const mounts = [...(this.props.host as DataObject[]), {
       _type: "DatastoreHostMount", key: host,
       mountInfo: { _type: "HostMountInfo", path: `/vmfs/volumes/${this.uuid}`, accessMode: "readWrite", mounted: true, accessible: true },
@@ -48,6 +60,15 @@ export class Datastore extends ManagedEntity {
     const capacity = (this.props.summary as { capacity: number }).capacity;
     const free = Math.max(0, capacity - usedBytes);
     this.update({ "summary.freeSpace": free, "info.freeSpace": free, "info.timestamp": this.sim.clock.now() });
+  }
+
+  override update(changes: Record<string, unknown>): void {
+    super.update(changes);
+    // a renamed datastore's paths and faults carry the new name
+    if (typeof changes.name === "string" && this.volume && changes.name !== this.volume.name) {
+      this.volume.name = changes.name;
+      super.update({ "summary.name": changes.name, "info.name": changes.name });
+    }
   }
 
   RefreshDatastore(_args: Args): void {

@@ -4,6 +4,9 @@ import { VimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts
 import { ManagedEntity } from "./managed-entity.ts";
 import type { Args, CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
+import type { DataObject } from "../../vim25/soap/index.ts";
+import type { Device } from "./vm-devices.ts";
+import { checkName, configFromSpec, enterInventory, newVirtualMachine, placeVm, vmxPathFor } from "./vm-factory.ts";
 
 export class Folder extends ManagedEntity {
   constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference | undefined, childType: string[]) {
@@ -54,6 +57,64 @@ export class Folder extends ManagedEntity {
     const name = String(args.name);
     this.checkName(name);
     return this.sim.createDatacenter(this, name);
+  }
+
+  CreateVM_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "CreateVM_Task", "Folder.createVm", user, () => {
+      if (!this.allows("VirtualMachine")) throw new VimFault("NotSupported", {});
+      const spec = args.config as Record<string, any>;
+      if (!spec.name) throw new VimFault("InvalidVmConfig", { property: "configSpec.name" }, "Invalid virtual machine configuration: a name is required.");
+      if (!spec.files?.vmPathName) throw new VimFault("InvalidVmConfig", { property: "configSpec.files.vmPathName" }, "Invalid virtual machine configuration: files.vmPathName is required.");
+      checkName(this.sim, this, spec.name);
+      const storage = this.sim.vmStorage;
+      const ds = storage.datastoreOf(spec.files.vmPathName, this);
+      const host = placeVm(this.sim, args.pool, args.host, ds.ref);
+      const place = { folder: this, pool: args.pool as ManagedObjectReference, host };
+      const value = this.sim.newRef(this.sim.isVCenter ? "vm-" : "");
+      const where = vmxPathFor(spec.files.vmPathName, spec.name, (p) => storage.exists(p, this));
+      const { config, devices } = configFromSpec(this.sim, spec, value, where.vmPathName, where.dir);
+      const vm = newVirtualMachine(this.sim, storage, value, config, place);
+      const specs = new Map<Device, DataObject & Record<string, any>>();
+      for (const [i, d] of devices.placed) specs.set(d, (spec.deviceChange ?? [])[i]);
+      storage.createVmFiles(vm, config, { added: devices.added, removed: [], edited: [], specs });
+      enterInventory(this.sim, vm, place);
+      vm.event("VmCreatedEvent", `Created virtual machine ${vm.name} on ${this.sim.inventory.get(host.value)?.get("name") ?? ""}`, user);
+      return vm.ref;
+    }, { resultType: { type: "ManagedObjectReference" } });
+  }
+
+  RegisterVM_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "RegisterVM_Task", "Folder.registerVm", user, () => {
+      if (!this.allows("VirtualMachine")) throw new VimFault("NotSupported", {});
+      const path = String(args.path);
+      if (!/^\[[^\]]+\]\s*\S/.test(path)) throw new VimFault("InvalidDatastorePath", { datastorePath: path }, `Invalid datastore path '${path}'.`);
+      if (!args.pool && !args.host) throw new VimFault("InvalidArgument", { invalidProperty: "pool" });
+      for (const o of this.sim.inventory.ofType("VirtualMachine")) {
+        if ((o.props.config as { files?: { vmPathName?: string } }).files?.vmPathName === path) throw new VimFault("AlreadyExists", { name: path }, `The specified key, name, or identifier '${path}' already exists.`);
+      }
+      const storage = this.sim.vmStorage;
+      const ds = storage.datastoreOf(path, this);
+      let pool = args.pool as ManagedObjectReference | undefined;
+      if (!pool) {
+        const host = this.sim.inventory.get(args.host.value);
+        if (!(host instanceof ManagedEntity)) throw new VimFault("ManagedObjectNotFound", { obj: args.host });
+        pool = host.parentObject()?.props.resourcePool as ManagedObjectReference;
+      }
+      const host = placeVm(this.sim, pool!, args.host, ds.ref);
+      const value = this.sim.newRef(this.sim.isVCenter ? "vm-" : "");
+      const { config, vmx } = storage.readVmConfig(path, value, this);
+      if (args.name) config.name = args.name;
+      if (args.asTemplate) config.template = true;
+      checkName(this.sim, this, config.name);
+      const place = { folder: this, pool: pool!, host };
+      const vm = newVirtualMachine(this.sim, storage, value, config, place);
+      vm.vmx = vmx;
+      enterInventory(this.sim, vm, place);
+      vm.event("VmRegisteredEvent", `Registered ${vm.name} on ${this.sim.inventory.get(host.value)?.get("name") ?? ""}`, user);
+      return vm.ref;
+    }, { resultType: { type: "ManagedObjectReference" } });
   }
 
   MoveIntoFolder_Task(args: Args, ctx: CallContext): ManagedObjectReference {

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Simulator } from "../simulator.ts";
 import { Dispatcher } from "../dispatch/dispatcher.ts";
 import { VimFault, encodeFault } from "../../vim25/soap/index.ts";
+import { folderHandler } from "./folder.ts";
 
 export interface AppOptions {
   /** called with every SOAP request and response (the --trace flag) */
@@ -97,7 +98,7 @@ export function createHandler(sim: Simulator, opts: AppOptions = {}): RequestHan
   };
 }
 
-/** Everything but POST /sdk: the version document, and a 405 for other verbs on /sdk. */
+/** Everything but POST /sdk: the version document, datastore files (/folder), and a 405 for other verbs on /sdk. */
 export function createApp(sim: Simulator): express.Express {
   const app = express();
   app.disable("x-powered-by");
@@ -110,6 +111,8 @@ export function createApp(sim: Simulator): express.Express {
   app.all(["/sdk", "/sdk/"], (_req, res) => {
     res.status(405).set("Allow", "POST").type("text/plain").send("Method Not Allowed\n");
   });
+
+  app.use("/folder", folderHandler(sim));
 
   // a body over the limit or an unreadable stream: answer like a server, never crash
   app.use((err: unknown, _req: Request, res: Response, _next: unknown) => {

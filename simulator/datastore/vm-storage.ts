@@ -1,0 +1,351 @@
+// The files of virtual machines on their datastores: the .vmx (rewritten
+// after every change), .nvram, vmware.log, and disks as VMDK descriptors
+// with sparse extents, delta disks chained to their parents.
+import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import type { SimContext } from "../sim-context.ts";
+import type { ManagedEntity } from "../objects/managed-entity.ts";
+import { Datacenter } from "../objects/datacenter.ts";
+import type { Datastore } from "../objects/datastore.ts";
+import type { ConfigInfo, VirtualMachine, VmStorage } from "../objects/virtual-machine.ts";
+import { kindOf, type Device } from "../objects/vm-devices.ts";
+import {
+  basename, dirname, formatDatastorePath, joinPath, parseDatastorePath, resolveDatastorePath, type ResolvedPath,
+} from "./datastore-path.ts";
+import { deltaDescriptor, flatDescriptor, formatDescriptor, parseDescriptor, capacityBytes, ddbUuid, type VmdkDescriptor } from "../formats/vmdk.ts";
+import type { DatastoreVolumeApi } from "./volume-api.ts";
+import { VmxFile, readVmx, writeVmx, type VmxContext } from "../formats/vmx-config.ts";
+
+type DiskChanges = Parameters<VmStorage["applyDiskFiles"]>[2];
+
+export function datacenterOf(entity: ManagedEntity | undefined): Datacenter | undefined {
+  for (let o: ManagedEntity | undefined = entity; o; o = o.parentObject() as ManagedEntity | undefined) {
+    if (o instanceof Datacenter) return o;
+  }
+  return undefined;
+}
+
+// hostd sizes a fresh .nvram at 8 KiB
+const NVRAM_BYTES = 8684;
+
+export class VmStorageService implements VmStorage {
+  constructor(private readonly sim: SimContext) {}
+
+  private volume(ds: Datastore): DatastoreVolumeApi {
+    return (ds as Datastore & { volume: DatastoreVolumeApi }).volume;
+  }
+
+  resolve(dsPath: string, near?: ManagedEntity): ResolvedPath {
+    return resolveDatastorePath(this.sim, dsPath, datacenterOf(near));
+  }
+
+  datastoreOf(dsPath: string, near?: ManagedEntity): Datastore {
+    return this.resolve(dsPath, near).datastore;
+  }
+
+  exists(dsPath: string, near?: ManagedEntity): boolean {
+    const r = this.resolve(dsPath, near);
+    return this.volume(r.datastore).exists(r.path);
+  }
+
+  /** The VM's folder, as a resolved path. */
+  private vmDir(vm: VirtualMachine, config: ConfigInfo): ResolvedPath {
+    const vmx = this.resolve(config.files.vmPathName, vm);
+    return { datastore: vmx.datastore, path: dirname(vmx.path), datastorePath: formatDatastorePath(vmx.datastore.name, dirname(vmx.path)) };
+  }
+
+  private vmxContext(vm: VirtualMachine | undefined, dir: ResolvedPath): VmxContext {
+    const dc = datacenterOf(vm);
+    return {
+      vmDirectory: dir.datastorePath,
+      isVCenter: this.sim.isVCenter,
+      toVmxPath: (dsPath: string) => {
+        const f = resolveDatastorePath(this.sim, dsPath, dc);
+        if (f.datastore === dir.datastore && dir.path && f.path.startsWith(dir.path + "/")) return f.path.slice(dir.path.length + 1);
+        if (f.datastore === dir.datastore && !dir.path) return f.path;
+        return `/vmfs/volumes/${f.datastore.uuid}/${f.path}`;
+      },
+      fromVmxPath: (vmxPath: string) => {
+        if (vmxPath.startsWith("/vmfs/volumes/")) {
+          const rest = vmxPath.slice("/vmfs/volumes/".length);
+          const vol = rest.slice(0, rest.indexOf("/"));
+          const ds = (dc ? (dc.props.datastore as ManagedObjectReference[]).map((r) => this.sim.inventory.get(r.value)) : this.sim.inventory.ofType("Datastore"))
+            .find((d) => d && ((d as Datastore).uuid === vol || d.get("name") === vol)) as Datastore | undefined;
+          return ds ? formatDatastorePath(ds.name, rest.slice(vol.length + 1)) : vmxPath;
+        }
+        if (vmxPath.startsWith("[")) return vmxPath;
+        return formatDatastorePath(dir.datastore.name, joinPath(dir.path, vmxPath));
+      },
+      networkByName: (name: string) => {
+        const nets = dc ? (dc.props.network as ManagedObjectReference[]) : this.sim.inventory.ofType("Network").map((n) => n.ref);
+        return nets.map((r) => this.sim.inventory.get(r.value)).find((n) => n?.type === "Network" && n.get("name") === name)?.ref;
+      },
+      portgroupByKey: (_switchUuid: string, key: string) => this.sim.inventory.get(key)?.ref,
+    };
+  }
+
+  // ---- the .vmx ----
+
+  persist(vm: VirtualMachine, config: ConfigInfo): void {
+    const dir = this.vmDir(vm, config);
+    const vmxPath = this.resolve(config.files.vmPathName, vm);
+    const file = writeVmx(config, this.vmxContext(vm, dir), vm.vmx as VmxFile | undefined);
+    this.volume(vmxPath.datastore).writeFile(vmxPath.path, Buffer.from(file.toString(), "utf8"));
+    vm.vmx = file;
+  }
+
+  readVmConfig(vmPathName: string, value: string, near: ManagedEntity): { config: ConfigInfo; vmx: VmxFile } {
+    const p = this.resolve(vmPathName, near);
+    const vol = this.volume(p.datastore);
+    if (!vol.exists(p.path)) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: ${p.datastorePath}`);
+    const text = vol.readFile(p.path).toString("utf8");
+    const vmx = VmxFile.parse(text, p.datastorePath);
+    const dir = { datastore: p.datastore, path: dirname(p.path), datastorePath: formatDatastorePath(p.datastore.name, dirname(p.path)) };
+    const config = readVmx(vmx, { ...this.vmxContext(near as VirtualMachine, dir), defaultUuid: this.sim.ids.uuid("vm.bios", value), defaultInstanceUuid: this.sim.ids.uuid("vm.instance", value) } as VmxContext) as ConfigInfo;
+    config.files = { ...(config.files ?? {}), _type: "VirtualMachineFileInfo", vmPathName: p.datastorePath, snapshotDirectory: dir.datastorePath, suspendDirectory: dir.datastorePath, logDirectory: dir.datastorePath };
+    return { config, vmx };
+  }
+
+  /** Everything a new VM gets on disk: its folder, disks, .vmx, .nvram and log. Undone if any step fails. */
+  createVmFiles(vm: VirtualMachine, config: ConfigInfo, disks: DiskChanges): void {
+    const dir = this.vmDir(vm, config);
+    const vol = this.volume(dir.datastore);
+    const createdDir = !vol.exists(dir.path);
+    if (createdDir) vol.mkdir(dir.path, { parents: true });
+    try {
+      this.applyDiskFiles(vm, config, disks);
+      const stem = basename(this.resolve(config.files.vmPathName, vm).path).replace(/\.vmx$/i, "");
+      this.persist(vm, config);
+      vol.writeFile(joinPath(dir.path, `${stem}.nvram`), Buffer.alloc(NVRAM_BYTES));
+      vol.writeFile(joinPath(dir.path, `${stem}.vmsd`), Buffer.alloc(0));
+      vol.writeFile(joinPath(dir.path, "vmware.log"), Buffer.from(this.logLine(`vmx| I120: VM created as ${config.files.vmPathName}`), "utf8"));
+    } catch (e) {
+      if (createdDir && vol.exists(dir.path)) vol.delete(dir.path);
+      throw e;
+    }
+  }
+
+  log(vm: VirtualMachine, message: string): void {
+    const dir = this.vmDir(vm, vm.config);
+    const vol = this.volume(dir.datastore);
+    const path = joinPath(dir.path, "vmware.log");
+    if (vol.exists(dir.path)) vol.appendFile(path, Buffer.from(this.logLine(message), "utf8"));
+  }
+
+  private logLine(message: string): string {
+    return `${this.sim.clock.now().toISOString()}| ${message}\n`;
+  }
+
+  deleteFiles(vm: VirtualMachine): void {
+    const config = vm.config;
+    const dir = this.vmDir(vm, config);
+    const vol = this.volume(dir.datastore);
+    // disks elsewhere that belong to the VM go too; shared parents (image layers) stay
+    for (const d of config.hardware.device) {
+      if (kindOf(this.sim.schema, d._type) !== "disk" || !d.backing?.fileName) continue;
+      const f = this.resolve(d.backing.fileName, vm);
+      if (f.datastore === dir.datastore && (f.path.startsWith(dir.path + "/") || !dir.path)) continue;
+      this.deleteDisk(f);
+    }
+    if (dir.path && vol.exists(dir.path)) vol.delete(dir.path);
+    else if (!dir.path) {
+      const vmx = this.resolve(config.files.vmPathName, vm);
+      if (vol.exists(vmx.path)) vol.delete(vmx.path);
+    }
+  }
+
+  // ---- disks ----
+
+  applyDiskFiles(vm: VirtualMachine, config: ConfigInfo, changes: DiskChanges): void {
+    const created: ResolvedPath[] = [];
+    try {
+      for (const d of changes.added) {
+        if (kindOf(this.sim.schema, d._type) !== "disk") continue;
+        const spec = changes.specs.get(d);
+        if (spec?.fileOperation === "create") created.push(...this.createDisk(vm, config, d));
+        else if (spec?.fileOperation === "replace") throw new VimFault("NotSupported", {}, "fileOperation replace is not supported.");
+        else this.attachDisk(vm, d);
+      }
+      for (const d of changes.edited) {
+        if (kindOf(this.sim.schema, d._type) !== "disk" || !d.backing?.fileName) continue;
+        this.growDisk(vm, d);
+      }
+      for (const d of changes.removed) {
+        if (kindOf(this.sim.schema, d._type) !== "disk" || !d.backing?.fileName) continue;
+        if (changes.specs.get(d)?.fileOperation === "destroy") this.deleteDisk(this.resolve(d.backing.fileName, vm));
+      }
+    } catch (e) {
+      for (const f of created) if (this.volume(f.datastore).exists(f.path)) this.volume(f.datastore).delete(f.path);
+      throw e;
+    }
+  }
+
+  private newDiskName(vm: VirtualMachine, config: ConfigInfo, requested: string | undefined): ResolvedPath {
+    const dir = this.vmDir(vm, config);
+    let target: ResolvedPath;
+    if (!requested || /^\[[^\]]*\]\s*$/.test(requested)) {
+      const ds = requested ? this.datastoreOf(requested, vm) : dir.datastore;
+      const stem = basename(this.resolve(config.files.vmPathName, vm).path).replace(/\.vmx$/i, "");
+      const base = ds === dir.datastore ? dir.path : stem;
+      const vol = this.volume(ds);
+      if (ds !== dir.datastore && !vol.exists(base)) vol.mkdir(base, { parents: true });
+      const taken = new Set(config.hardware.device.map((x) => x.backing?.fileName).filter(Boolean));
+      let name = joinPath(base, `${stem}.vmdk`);
+      for (let i = 1; vol.exists(name) || taken.has(formatDatastorePath(ds.name, name)); i++) name = joinPath(base, `${stem}_${i}.vmdk`);
+      target = { datastore: ds, path: name, datastorePath: formatDatastorePath(ds.name, name) };
+    } else {
+      target = this.resolve(requested, vm);
+      if (!target.path.toLowerCase().endsWith(".vmdk")) throw new VimFault("InvalidDatastorePath", { datastorePath: requested }, `Invalid datastore path '${requested}'.`);
+      if (this.volume(target.datastore).exists(target.path)) throw new VimFault("FileAlreadyExists", { file: target.datastorePath }, `Cannot complete the operation because the file or folder ${target.datastorePath} already exists`);
+    }
+    return target;
+  }
+
+  private createDisk(vm: VirtualMachine, config: ConfigInfo, d: Device): ResolvedPath[] {
+    const backing = (d.backing ?? { _type: "VirtualDiskFlatVer2BackingInfo" }) as DataObject & Record<string, any>;
+    const target = this.newDiskName(vm, config, backing.fileName);
+    const vol = this.volume(target.datastore);
+    const bytes = (d.capacityInKB ?? 0) * 1024;
+    const stem = basename(target.path).replace(/\.vmdk$/i, "");
+    const cid = this.sim.ids.hex("cid", target.datastorePath + this.sim.ids.next("cid"), 8);
+    const uuidHex = this.sim.ids.hex("disk.uuid", target.datastorePath, 32);
+    const longContentId = this.sim.ids.hex("disk.lcid", target.datastorePath + cid, 32);
+    let descriptor: VmdkDescriptor;
+    let extent: string;
+    let parentBacking: DataObject | undefined;
+    if (backing.parent?.fileName) {
+      // a child of an existing disk: container VMs sit on their image's layers this way
+      const parent = this.resolve(backing.parent.fileName, vm);
+      const parentDesc = this.readDescriptor(parent);
+      extent = `${stem}-delta.vmdk`;
+      const hint = parent.datastore === target.datastore && dirname(parent.path) === dirname(target.path) ? basename(parent.path) : `/vmfs/volumes/${parent.datastore.uuid}/${parent.path}`;
+      descriptor = deltaDescriptor({ parent: parentDesc, parentHint: hint, deltaFile: extent, cid, longContentId });
+      vol.createSparse(joinPath(dirname(target.path), extent), capacityBytes(parentDesc), { exclusive: true });
+      parentBacking = this.backingFor(parent, parentDesc, backing.parent);
+      d.capacityInKB = Math.ceil(capacityBytes(parentDesc) / 1024);
+      d.capacityInBytes = capacityBytes(parentDesc);
+    } else {
+      if (bytes <= 0) throw new VimFault("InvalidDeviceSpec", { property: "device.capacityInKB", deviceIndex: 0 }, "A new disk needs a capacity.");
+      extent = `${stem}-flat.vmdk`;
+      const thin = backing.thinProvisioned !== false;
+      descriptor = flatDescriptor({ flatFile: extent, bytes, cid, uuid: ddbUuid(uuidHex), adapterType: "lsilogic", thin, hwVersion: Number(String(config.version).replace("vmx-", "")) || 11, longContentId });
+      vol.createSparse(joinPath(dirname(target.path), extent), bytes, { exclusive: true });
+    }
+    const made = [{ ...target, path: joinPath(dirname(target.path), extent) }, target];
+    vol.writeFile(target.path, Buffer.from(formatDescriptor(descriptor), "utf8"), { exclusive: true });
+    d.backing = { ...this.backingFor(target, descriptor, backing), parent: parentBacking };
+    return made;
+  }
+
+  /** An existing disk named by the spec: it must be there. */
+  private attachDisk(vm: VirtualMachine, d: Device): void {
+    const name = d.backing?.fileName as string | undefined;
+    if (!name) throw new VimFault("InvalidDeviceSpec", { property: "device.backing.fileName", deviceIndex: 0 }, "A disk needs a file or fileOperation create.");
+    const f = this.resolve(name, vm);
+    if (!this.volume(f.datastore).exists(f.path)) throw new VimFault("FileNotFound", { file: f.datastorePath }, `File ${f.datastorePath} was not found`);
+    const desc = this.readDescriptor(f);
+    d.capacityInKB = Math.ceil(capacityBytes(desc) / 1024);
+    d.capacityInBytes = capacityBytes(desc);
+    d.backing = this.backingFor(f, desc, d.backing!);
+  }
+
+  private growDisk(vm: VirtualMachine, d: Device): void {
+    const f = this.resolve(d.backing!.fileName, vm);
+    const desc = this.readDescriptor(f);
+    const bytes = (d.capacityInKB ?? 0) * 1024;
+    if (bytes <= capacityBytes(desc)) return;
+    if (desc.parentCid !== "ffffffff") throw new VimFault("InvalidDeviceOperation", { badOp: "edit" }, "A disk with snapshots or a parent cannot grow.");
+    const extent = desc.extents[0];
+    this.volume(f.datastore).resize(joinPath(dirname(f.path), extent.file), bytes);
+    extent.sectors = Math.ceil(bytes / 512);
+    this.volume(f.datastore).writeFile(f.path, Buffer.from(formatDescriptor(desc), "utf8"));
+  }
+
+  private deleteDisk(f: ResolvedPath): void {
+    const vol = this.volume(f.datastore);
+    if (!vol.exists(f.path)) return;
+    try {
+      const desc = this.readDescriptor(f);
+      for (const e of desc.extents) {
+        const p = joinPath(dirname(f.path), e.file);
+        if (vol.exists(p)) vol.delete(p);
+      }
+    } catch {
+      // a descriptor that does not parse is still deleted
+    }
+    vol.delete(f.path);
+  }
+
+  readDescriptor(f: ResolvedPath): VmdkDescriptor {
+    const vol = this.volume(f.datastore);
+    if (!vol.exists(f.path)) throw new VimFault("FileNotFound", { file: f.datastorePath }, `File ${f.datastorePath} was not found`);
+    try {
+      return parseDescriptor(vol.readFile(f.path).toString("utf8"), f.datastorePath);
+    } catch (e) {
+      throw new VimFault("InvalidDiskFormat", {}, (e as Error).message);
+    }
+  }
+
+  private backingFor(f: ResolvedPath, desc: VmdkDescriptor, given: Record<string, any>): DataObject {
+    return {
+      _type: "VirtualDiskFlatVer2BackingInfo",
+      fileName: f.datastorePath,
+      datastore: f.datastore.ref,
+      diskMode: given.diskMode ?? "persistent",
+      split: false,
+      writeThrough: false,
+      thinProvisioned: desc.ddb.some(([k, v]) => k === "thinProvisioned" && v === "1") || desc.parentCid !== "ffffffff",
+      eagerlyScrub: given.eagerlyScrub ?? false,
+      uuid: (desc.ddb.find(([k]) => k === "uuid")?.[1] ?? "").replace(/[ -]/g, "").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5"),
+      contentId: desc.cid,
+      digestEnabled: false,
+      sharing: "sharingNone",
+    };
+  }
+
+  // ---- what the VM's files take ----
+
+  usage(vm: VirtualMachine, config: ConfigInfo): ReturnType<VmStorage["usage"]> {
+    const dir = this.vmDir(vm, config);
+    const vol = this.volume(dir.datastore);
+    const files: { name: string; type: string; size: number }[] = [];
+    let committed = 0, uncommitted = 0;
+    if (vol.exists(dir.path)) {
+      for (const name of vol.readdir(dir.path)) {
+        const st = vol.stat(joinPath(dir.path, name));
+        if (!st || st.isDirectory) continue;
+        committed += st.allocated;
+        uncommitted += Math.max(0, st.size - st.allocated);
+        files.push({ name: formatDatastorePath(dir.datastore.name, joinPath(dir.path, name)), type: fileType(name), size: st.allocated });
+      }
+    }
+    return [{ datastore: dir.datastore.ref, committed, uncommitted, files }];
+  }
+
+  datastoresOf(vm: VirtualMachine, config: ConfigInfo): ManagedObjectReference[] {
+    const out = [this.vmDir(vm, config).datastore.ref];
+    for (const d of config.hardware.device) {
+      const name = d.backing?.fileName as string | undefined;
+      if (!name || !name.startsWith("[")) continue;
+      try {
+        out.push(this.datastoreOf(name, vm).ref);
+      } catch {
+        // a backing on a datastore that is gone still leaves the VM usable
+      }
+    }
+    return out;
+  }
+}
+
+function fileType(name: string): string {
+  if (/\.vmx$/i.test(name)) return "config";
+  if (/\.nvram$/i.test(name)) return "nvram";
+  if (/\.vmsd$/i.test(name)) return "snapshotList";
+  if (/\.vmsn$/i.test(name)) return "snapshotData";
+  if (/\.log$/i.test(name)) return "log";
+  if (/-(flat|delta|sesparse)\.vmdk$/i.test(name)) return "diskExtent";
+  if (/\.vmdk$/i.test(name)) return "diskDescriptor";
+  if (/\.vswp$/i.test(name)) return "swap";
+  return "extendedConfig";
+}
+
+export { parseDatastorePath };

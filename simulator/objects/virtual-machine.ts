@@ -1,0 +1,465 @@
+// VirtualMachine: configuration, power, lifecycle. Its .vmx on the datastore
+// is rewritten after every configuration change (VmStorage does the files),
+// so what a client reads over /folder is what the API shows.
+import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { ManagedEntity } from "./managed-entity.ts";
+import type { Args, CallContext } from "./managed-object.ts";
+import type { SimContext } from "../sim-context.ts";
+import { applyDeviceChanges, kindOf, type Device } from "./vm-devices.ts";
+import { guestFullName } from "./guest-os.ts";
+
+export type ConfigInfo = DataObject & {
+  name: string;
+  uuid: string;
+  instanceUuid: string;
+  guestId: string;
+  template: boolean;
+  files: DataObject & { vmPathName: string; snapshotDirectory?: string; suspendDirectory?: string; logDirectory?: string };
+  hardware: DataObject & { numCPU: number; numCoresPerSocket: number; memoryMB: number; device: Device[] };
+  extraConfig: (DataObject & { key: string; value: unknown })[];
+  annotation?: string;
+  version: string;
+};
+
+/** What the VM needs from the storage layer; the simulator supplies it. */
+export interface VmStorage {
+  /** write (or rewrite) the VM's .vmx and companions from `config` */
+  persist(vm: VirtualMachine, config: ConfigInfo): void;
+  /** create the files of new disks (setting their backings), delete those of removed ones */
+  applyDiskFiles(vm: VirtualMachine, config: ConfigInfo, changes: { added: Device[]; removed: Device[]; edited: Device[]; specs: Map<Device, DataObject & Record<string, any>> }): void;
+  /** remove the VM's folder and everything in it */
+  deleteFiles(vm: VirtualMachine): void;
+  /** bytes the VM's files take: committed and not yet committed (thin) */
+  usage(vm: VirtualMachine, config: ConfigInfo): { datastore: ManagedObjectReference; committed: number; uncommitted: number; files: { name: string; type: string; size: number }[] }[];
+  /** the datastores and networks the config refers to */
+  datastoresOf(vm: VirtualMachine, config: ConfigInfo): ManagedObjectReference[];
+}
+
+const POWER_EVENTS = { poweredOn: "VmPoweredOnEvent", poweredOff: "VmPoweredOffEvent", suspended: "VmSuspendedEvent" } as const;
+
+export class VirtualMachine extends ManagedEntity {
+  /** the on-disk .vmx document, kept so keys the API does not model survive rewrites */
+  vmx?: unknown;
+
+  constructor(sim: SimContext, value: string, config: ConfigInfo, folder: ManagedObjectReference, pool: ManagedObjectReference, host: ManagedObjectReference, readonly storage: VmStorage) {
+    super(sim, "VirtualMachine", value, config.name, folder);
+    Object.assign(this.props, {
+      config,
+      resourcePool: pool,
+      environmentBrowser: undefined,
+      guestHeartbeatStatus: "gray",
+      layout: undefined,
+      snapshot: undefined,
+      rootSnapshot: [],
+      capability: capability(),
+      runtime: {
+        _type: "VirtualMachineRuntimeInfo",
+        device: [],
+        host,
+        connectionState: "connected",
+        powerState: "poweredOff",
+        faultToleranceState: "notConfigured",
+        toolsInstallerMounted: false,
+        suspendInterval: 0,
+        maxCpuUsage: 0,
+        maxMemoryUsage: config.hardware.memoryMB,
+        numMksConnections: 0,
+        recordReplayState: "inactive",
+        consolidationNeeded: false,
+        onlineStandby: false,
+        paused: false,
+        snapshotInBackground: false,
+      },
+      guest: {
+        _type: "GuestInfo",
+        toolsStatus: "toolsNotInstalled",
+        toolsVersionStatus: "guestToolsNotInstalled",
+        toolsVersionStatus2: "guestToolsNotInstalled",
+        toolsRunningStatus: "guestToolsNotRunning",
+        toolsVersion: "0",
+        guestId: undefined,
+        guestState: "notRunning",
+        net: [],
+        ipStack: [],
+        disk: [],
+        screen: { _type: "GuestScreenInfo", width: 0, height: 0 },
+        appHeartbeatStatus: "appStatusGray",
+        guestOperationsReady: false,
+        interactiveGuestOperationsReady: false,
+        guestStateChangeSupported: false,
+        generationInfo: [],
+      },
+    });
+  }
+
+  get config(): ConfigInfo {
+    return this.props.config as ConfigInfo;
+  }
+  get powerState(): string {
+    return (this.props.runtime as { powerState: string }).powerState;
+  }
+  get host(): ManagedObjectReference {
+    return (this.props.runtime as { host: ManagedObjectReference }).host;
+  }
+
+  /** Recompute what follows from config and runtime, in one update. */
+  refresh(extra: Record<string, unknown> = {}): void {
+    const config = (extra.config as ConfigInfo | undefined) ?? this.config;
+    const runtime = (extra.runtime as DataObject | undefined) ?? (this.props.runtime as DataObject);
+    const devices = config.hardware.device;
+    const usage = this.storage.usage(this, config);
+    const now = this.sim.clock.now();
+    const committed = usage.reduce((n, u) => n + u.committed, 0);
+    const uncommitted = usage.reduce((n, u) => n + u.uncommitted, 0);
+    const networks = devices.filter((d) => kindOf(this.sim.schema, d._type) === "nic").map((d) => d.backing?.network ?? this.portgroupOf(d)).filter((n): n is ManagedObjectReference => !!n);
+    const uniq = (refs: ManagedObjectReference[]) => [...new Map(refs.map((r) => [r.value, r])).values()];
+    const fileKeys = new Map<string, number>();
+    const files = usage.flatMap((u) => u.files).map((f, i) => {
+      fileKeys.set(f.name, i);
+      return { _type: "VirtualMachineFileLayoutExFileInfo", key: i, name: f.name, type: f.type, size: f.size, uniqueSize: f.size, accessible: true };
+    });
+    this.update({
+      ...extra,
+      datastore: uniq(this.storage.datastoresOf(this, config)),
+      network: uniq(networks),
+      summary: {
+        _type: "VirtualMachineSummary",
+        vm: this.ref,
+        runtime,
+        guest: {
+          _type: "VirtualMachineGuestSummary",
+          guestId: (this.props.guest as DataObject).guestId,
+          guestFullName: (this.props.guest as DataObject).guestFullName,
+          toolsStatus: (this.props.guest as DataObject).toolsStatus,
+          toolsVersionStatus: (this.props.guest as DataObject).toolsVersionStatus,
+          toolsVersionStatus2: (this.props.guest as DataObject).toolsVersionStatus2,
+          toolsRunningStatus: (this.props.guest as DataObject).toolsRunningStatus,
+          hostName: (this.props.guest as DataObject).hostName,
+          ipAddress: (this.props.guest as DataObject).ipAddress,
+        },
+        config: {
+          _type: "VirtualMachineConfigSummary",
+          name: config.name,
+          template: config.template,
+          vmPathName: config.files.vmPathName,
+          memorySizeMB: config.hardware.memoryMB,
+          cpuReservation: 0,
+          memoryReservation: 0,
+          numCpu: config.hardware.numCPU,
+          numEthernetCards: devices.filter((d) => kindOf(this.sim.schema, d._type) === "nic").length,
+          numVirtualDisks: devices.filter((d) => kindOf(this.sim.schema, d._type) === "disk").length,
+          uuid: config.uuid,
+          instanceUuid: config.instanceUuid,
+          guestId: config.guestId,
+          guestFullName: config.guestFullName,
+          annotation: config.annotation ?? "",
+          installBootRequired: false,
+        },
+        storage: { _type: "VirtualMachineStorageSummary", committed, uncommitted, unshared: committed, timestamp: now },
+        quickStats: {
+          _type: "VirtualMachineQuickStats", overallCpuUsage: 0, overallCpuDemand: 0, guestMemoryUsage: 0, hostMemoryUsage: 0,
+          guestHeartbeatStatus: this.props.guestHeartbeatStatus, distributedCpuEntitlement: 0, distributedMemoryEntitlement: 0,
+          staticCpuEntitlement: 0, staticMemoryEntitlement: 0, privateMemory: 0, sharedMemory: 0, swappedMemory: 0, balloonedMemory: 0,
+          consumedOverheadMemory: 0, ftLogBandwidth: -1, ftSecondaryLatency: -1, ftLatencyStatus: "gray", compressedMemory: 0, uptimeSeconds: 0, ssdSwappedMemory: 0,
+        },
+        overallStatus: "green",
+        customValue: this.props.customValue,
+      },
+      storage: {
+        _type: "VirtualMachineStorageInfo",
+        perDatastoreUsage: usage.map((u) => ({ _type: "VirtualMachineUsageOnDatastore", datastore: u.datastore, committed: u.committed, uncommitted: u.uncommitted, unshared: u.committed })),
+        timestamp: now,
+      },
+      layoutEx: {
+        _type: "VirtualMachineFileLayoutEx",
+        file: files,
+        disk: devices.filter((d) => kindOf(this.sim.schema, d._type) === "disk").map((d) => ({
+          _type: "VirtualMachineFileLayoutExDiskLayout",
+          key: d.key,
+          chain: diskChain(d).map((name) => ({ _type: "VirtualMachineFileLayoutExDiskUnit", fileKey: [name, name.replace(/\.vmdk$/, "-flat.vmdk"), name.replace(/\.vmdk$/, "-delta.vmdk")].map((n) => fileKeys.get(n)).filter((k): k is number => k !== undefined) })),
+        })),
+        snapshot: [],
+        timestamp: now,
+      },
+    });
+  }
+
+  private portgroupOf(d: Device): ManagedObjectReference | undefined {
+    const key = d.backing?.port?.portgroupKey as string | undefined;
+    return key ? this.sim.inventory.get(key)?.ref : undefined;
+  }
+
+  private userName(ctx: CallContext): string {
+    return ctx.session?.userName ?? "";
+  }
+
+  event(type: string, message: string, userName: string, extra: Record<string, unknown> = {}): void {
+    const hostObj = this.sim.inventory.get(this.host.value);
+    this.sim.events.post(type, message, userName, {
+      vm: { name: this.name, ref: this.ref },
+      host: hostObj ? { name: String(hostObj.get("name")), ref: hostObj.ref } : undefined,
+      datacenter: this.datacenterArg(),
+    }, extra);
+  }
+
+  private datacenterArg(): { name: string; ref: ManagedObjectReference } | undefined {
+    for (let o: ManagedEntity | undefined = this; o; o = o.parentObject() as ManagedEntity | undefined) {
+      if (o.type === "Datacenter") return { name: o.name, ref: o.ref };
+      if (!(o instanceof ManagedEntity)) break;
+    }
+    return undefined;
+  }
+
+  // ---- configuration ----
+
+  ReconfigVM_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "ReconfigVM_Task", "VirtualMachine.reconfigure", this.userName(ctx), () => {
+      this.reconfigure(args.spec ?? {});
+      this.event("VmReconfiguredEvent", `Reconfigured ${this.name} on ${this.hostName()} in ${this.datacenterArg()?.name ?? ""}`, this.userName(ctx), { configSpec: args.spec });
+    });
+  }
+
+  private hostName(): string {
+    return String(this.sim.inventory.get(this.host.value)?.get("name") ?? "");
+  }
+
+  /** Apply a VirtualMachineConfigSpec: validate everything first, then change files and state. */
+  reconfigure(spec: Record<string, any>): void {
+    if (this.config.template) throw new VimFault("InvalidState", {}, "The operation is not allowed on a template.");
+    const poweredOn = this.powerState !== "poweredOff";
+    const config: ConfigInfo = { ...this.config, hardware: { ...this.config.hardware } };
+    if (spec.name !== undefined && spec.name !== config.name) {
+      if (!spec.name || String(spec.name).length > 80) throw new VimFault("InvalidName", { name: spec.name, entity: this.ref });
+      config.name = spec.name;
+    }
+    if (spec.numCPUs !== undefined) {
+      if (spec.numCPUs < 1 || spec.numCPUs > 128) throw new VimFault("InvalidArgument", { invalidProperty: "numCPUs" });
+      if (poweredOn && spec.numCPUs !== config.hardware.numCPU) throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: this.powerState });
+      config.hardware.numCPU = spec.numCPUs;
+    }
+    if (spec.numCoresPerSocket !== undefined) config.hardware.numCoresPerSocket = spec.numCoresPerSocket;
+    if (spec.memoryMB !== undefined) {
+      if (spec.memoryMB < 4 || spec.memoryMB % 4 !== 0) throw new VimFault("InvalidArgument", { invalidProperty: "memoryMB" }, "Memory size must be a multiple of 4 MB.");
+      if (poweredOn && spec.memoryMB !== config.hardware.memoryMB) throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: this.powerState });
+      config.hardware.memoryMB = spec.memoryMB;
+    }
+    if (spec.guestId !== undefined) {
+      if (!this.sim.schema.enumValues("VirtualMachineGuestOsIdentifier")?.includes(spec.guestId)) throw new VimFault("InvalidArgument", { invalidProperty: "guestId" });
+      config.guestId = spec.guestId;
+      config.guestFullName = guestFullName(spec.guestId);
+    }
+    for (const k of ["annotation", "cpuAllocation", "memoryAllocation", "firmware", "bootOptions", "tools", "flags", "swapPlacement", "cpuHotAddEnabled", "memoryHotAddEnabled", "cpuHotRemoveEnabled", "changeTrackingEnabled", "nestedHVEnabled", "vPMCEnabled"]) {
+      if (spec[k] !== undefined) (config as Record<string, unknown>)[k] = typeof spec[k] === "object" && !Array.isArray(spec[k]) ? { ...(config[k] as object | undefined), ...spec[k] } : spec[k];
+    }
+    if (spec.extraConfig?.length) config.extraConfig = mergeExtraConfig(config.extraConfig, spec.extraConfig);
+    let diskWork: Parameters<VmStorage["applyDiskFiles"]>[2] | undefined;
+    if (spec.deviceChange?.length) {
+      const r = applyDeviceChanges(this.sim.schema, config.hardware.device, spec.deviceChange, { poweredOn });
+      const specs = new Map<Device, DataObject & Record<string, any>>();
+      for (const [i, d] of r.placed) specs.set(d, spec.deviceChange[i]);
+      for (const d of r.added) if (kindOf(this.sim.schema, d._type) === "nic") this.assignMac(d, r.devices);
+      config.hardware.device = r.devices;
+      diskWork = { added: r.added, removed: r.removed, edited: r.edited, specs };
+    }
+    config.changeVersion = this.sim.clock.now().toISOString();
+    config.modified = this.sim.clock.now();
+    if (diskWork) this.storage.applyDiskFiles(this, config, diskWork);
+    this.storage.persist(this, config);
+    this.refresh({ config, name: config.name });
+  }
+
+  /** hostd derives generated MACs from the VM's UUID; a clash moves to the next offset. */
+  assignMac(nic: Device, devices: Device[]): void {
+    const type = nic.addressType ?? "generated";
+    nic.addressType = type;
+    if (type === "manual") {
+      if (!nic.macAddress || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(nic.macAddress)) throw new VimFault("InvalidArgument", { invalidProperty: "macAddress" });
+      return;
+    }
+    if (nic.macAddress && type !== "generated" && type !== "assigned") return;
+    const taken = new Set(devices.filter((d) => d !== nic && d.macAddress).map((d) => d.macAddress!.toLowerCase()));
+    const hex = this.config.uuid.replace(/-/g, "").slice(-6);
+    const prefix = this.sim.isVCenter ? "00:50:56" : "00:0c:29";
+    let n = parseInt(hex, 16);
+    for (;;) {
+      const h = (n & 0xffffff).toString(16).padStart(6, "0");
+      const mac = `${prefix}:${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}`;
+      if (!taken.has(mac)) {
+        nic.macAddress = mac;
+        return;
+      }
+      n += 10;
+    }
+  }
+
+  // ---- power ----
+
+  private setPower(state: "poweredOn" | "poweredOff" | "suspended", userName: string): void {
+    const now = this.sim.clock.now();
+    const runtime = { ...(this.props.runtime as DataObject), powerState: state, bootTime: state === "poweredOn" ? now : state === "poweredOff" ? undefined : (this.props.runtime as DataObject).bootTime, suspendTime: state === "suspended" ? now : undefined };
+    const devices = this.config.hardware.device.map((d) => (d.connectable ? { ...d, connectable: { ...d.connectable, connected: state === "poweredOn" ? d.connectable.startConnected : false, status: state === "poweredOn" && d.connectable.startConnected ? "ok" : "untried" } } : d));
+    const config = { ...this.config, hardware: { ...this.config.hardware, device: devices } };
+    this.refresh({ runtime, config });
+    this.event(POWER_EVENTS[state], `${this.name} on ${this.hostName()} in ${this.datacenterArg()?.name ?? ""} is ${state === "poweredOn" ? "powered on" : state === "poweredOff" ? "powered off" : "suspended"}`, userName);
+  }
+
+  PowerOnVM_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "PowerOnVM_Task", "VirtualMachine.powerOn", this.userName(ctx), () => {
+      if (this.config.template) throw new VimFault("InvalidState", {}, "Cannot power on a template.");
+      if (this.powerState === "poweredOn") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: "poweredOn" });
+      const host = this.sim.inventory.get(this.host.value);
+      if ((host?.props.runtime as { inMaintenanceMode?: boolean } | undefined)?.inMaintenanceMode) throw new VimFault("InvalidState", {}, "The host is in maintenance mode.");
+      this.event("VmStartingEvent", `${this.name} on ${this.hostName()} is starting`, this.userName(ctx));
+      this.setPower("poweredOn", this.userName(ctx));
+    });
+  }
+
+  PowerOffVM_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "PowerOffVM_Task", "VirtualMachine.powerOff", this.userName(ctx), () => {
+      if (this.powerState === "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOn", existingState: "poweredOff" });
+      this.setPower("poweredOff", this.userName(ctx));
+    });
+  }
+
+  SuspendVM_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "SuspendVM_Task", "VirtualMachine.suspend", this.userName(ctx), () => {
+      if (this.powerState !== "poweredOn") throw new VimFault("InvalidPowerState", { requestedState: "poweredOn", existingState: this.powerState });
+      this.setPower("suspended", this.userName(ctx));
+    });
+  }
+
+  ResetVM_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "ResetVM_Task", "VirtualMachine.reset", this.userName(ctx), () => {
+      if (this.powerState !== "poweredOn") throw new VimFault("InvalidPowerState", { requestedState: "poweredOn", existingState: this.powerState });
+      this.setPower("poweredOff", this.userName(ctx));
+      this.setPower("poweredOn", this.userName(ctx));
+      this.event("VmResettingEvent", `${this.name} on ${this.hostName()} is reset`, this.userName(ctx));
+    });
+  }
+
+  private needTools(): never {
+    throw new VimFault("ToolsUnavailable", {}, "Cannot complete operation because VMware Tools is not running in this virtual machine.");
+  }
+
+  ShutdownGuest(_args: Args): void {
+    if (this.powerState !== "poweredOn") throw new VimFault("InvalidPowerState", { requestedState: "poweredOn", existingState: this.powerState });
+    this.needTools();
+  }
+
+  RebootGuest(_args: Args): void {
+    if (this.powerState !== "poweredOn") throw new VimFault("InvalidPowerState", { requestedState: "poweredOn", existingState: this.powerState });
+    this.needTools();
+  }
+
+  StandbyGuest(_args: Args): void {
+    if (this.powerState !== "poweredOn") throw new VimFault("InvalidPowerState", { requestedState: "poweredOn", existingState: this.powerState });
+    this.needTools();
+  }
+
+  // ---- lifecycle ----
+
+  MarkAsTemplate(_args: Args): void {
+    if (this.powerState !== "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: this.powerState });
+    if (this.config.template) throw new VimFault("NotSupported", {});
+    this.setTemplate(true);
+  }
+
+  MarkAsVirtualMachine(args: Args): void {
+    if (!this.config.template) throw new VimFault("NotSupported", {});
+    if (args.pool) this.props.resourcePool = args.pool;
+    this.setTemplate(false);
+  }
+
+  private setTemplate(template: boolean): void {
+    const config = { ...this.config, template };
+    this.storage.persist(this, config);
+    this.refresh({ config });
+  }
+
+  override Rename_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const newName = String(args.newName);
+    return this.sim.tasks.run(this, "Rename_Task", "VirtualMachine.rename", this.userName(ctx), () => {
+      const parent = this.parentObject();
+      if (parent instanceof ManagedEntity && parent.children().some((r) => r.value !== this.ref.value && this.sim.inventory.get(r.value)?.get("name") === newName)) {
+        throw new VimFault("DuplicateName", { name: newName, object: this.ref });
+      }
+      const old = this.name;
+      this.reconfigure({ name: newName });
+      this.event("VmRenamedEvent", `Renamed ${old} to ${newName} in ${this.datacenterArg()?.name ?? ""}`, this.userName(ctx), { oldName: old, newName });
+    });
+  }
+
+  UnregisterVM(_args: Args, ctx: CallContext): void {
+    if (this.powerState !== "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: this.powerState });
+    this.event("VmRemovedEvent", `Removed ${this.name} on ${this.hostName()} from ${this.datacenterArg()?.name ?? ""}`, this.userName(ctx));
+    this.detach();
+  }
+
+  override Destroy_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "Destroy_Task", "VirtualMachine.destroy", this.userName(ctx), () => {
+      if (this.powerState !== "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: this.powerState });
+      this.storage.deleteFiles(this);
+      this.event("VmRemovedEvent", `Removed ${this.name} on ${this.hostName()} from ${this.datacenterArg()?.name ?? ""}`, this.userName(ctx));
+      this.detach();
+    });
+  }
+
+  /** Leave the inventory: folder, pool, host, datastores and networks forget the VM. */
+  detach(): void {
+    const drop = (o: { props: Record<string, unknown>; update(c: Record<string, unknown>): void } | undefined, prop: string) => {
+      if (!o) return;
+      const list = (o.props[prop] as ManagedObjectReference[] | undefined) ?? [];
+      if (list.some((r) => r.value === this.ref.value)) o.update({ [prop]: list.filter((r) => r.value !== this.ref.value) });
+    };
+    drop(this.sim.inventory.get((this.props.resourcePool as ManagedObjectReference).value), "vm");
+    drop(this.sim.inventory.get(this.host.value), "vm");
+    for (const d of (this.props.datastore as ManagedObjectReference[]) ?? []) drop(this.sim.inventory.get(d.value), "vm");
+    for (const n of (this.props.network as ManagedObjectReference[]) ?? []) drop(this.sim.inventory.get(n.value), "vm");
+    super.destroy();
+  }
+
+  /** Join pool, host, datastores and networks after creation or registration. */
+  attach(): void {
+    const add = (ref: ManagedObjectReference | undefined, prop: string) => {
+      const o = ref ? this.sim.inventory.get(ref.value) : undefined;
+      if (!o) return;
+      const list = (o.props[prop] as ManagedObjectReference[] | undefined) ?? [];
+      if (!list.some((r) => r.value === this.ref.value)) o.update({ [prop]: [...list, this.ref] });
+    };
+    add(this.props.resourcePool as ManagedObjectReference, "vm");
+    add(this.host, "vm");
+    for (const d of (this.props.datastore as ManagedObjectReference[]) ?? []) add(d, "vm");
+    for (const n of (this.props.network as ManagedObjectReference[]) ?? []) add(n, "vm");
+  }
+
+  RefreshStorageInfo(_args: Args): void {
+    this.refresh();
+  }
+}
+
+export function mergeExtraConfig(current: ConfigInfo["extraConfig"], changes: (DataObject & { key: string; value?: unknown })[]): ConfigInfo["extraConfig"] {
+  const out = [...(current ?? [])];
+  for (const ch of changes) {
+    const i = out.findIndex((o) => o.key === ch.key);
+    // an empty value removes the key, as hostd does
+    const empty = ch.value === undefined || ch.value === null || ch.value === "";
+    if (empty) {
+      if (i >= 0) out.splice(i, 1);
+    } else if (i >= 0) out[i] = { _type: "OptionValue", key: ch.key, value: ch.value };
+    else out.push({ _type: "OptionValue", key: ch.key, value: ch.value });
+  }
+  return out;
+}
+
+function diskChain(d: Device): string[] {
+  const out: string[] = [];
+  for (let b: Record<string, any> | undefined = d.backing; b; b = b.parent) if (b.fileName) out.unshift(b.fileName);
+  return out;
+}
+
+function capability(): DataObject {
+  const yes = ["snapshotOperationsSupported", "multipleSnapshotsSupported", "snapshotConfigSupported", "poweredOffSnapshotsSupported", "memorySnapshotsSupported", "revertToSnapshotSupported", "quiescedSnapshotsSupported", "consolePreferencesSupported", "cpuFeatureMaskSupported", "s1AcpiManagementSupported", "settingScreenResolutionSupported", "toolsAutoUpdateSupported", "vmNpivWwnSupported", "npivWwnOnNonRdmVmSupported", "swapPlacementSupported", "toolsSyncTimeSupported", "virtualMmuUsageSupported", "diskSharesSupported", "bootOptionsSupported", "bootRetryOptionsSupported", "settingVideoRamSizeSupported", "settingDisplayTopologySupported", "recordReplaySupported", "changeTrackingSupported", "multipleCoresPerSocketSupported", "hostBasedReplicationSupported", "guestAutoLockSupported", "memoryReservationLockSupported", "featureRequirementSupported", "poweredOnMonitorTypeChangeSupported", "seSparseDiskSupported", "nestedHVSupported", "vPMCSupported"];
+  const out: DataObject = { _type: "VirtualMachineCapability", disableSnapshotsSupported: false, lockSnapshotsSupported: false };
+  for (const k of yes) out[k] = true;
+  return out;
+}

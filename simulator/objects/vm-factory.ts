@@ -1,0 +1,126 @@
+// Building a VirtualMachine: from a VirtualMachineConfigSpec (CreateVM_Task)
+// or from a .vmx already on a datastore (RegisterVM_Task, scenario fixtures).
+import { VimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import type { SimContext } from "../sim-context.ts";
+import { ManagedEntity } from "./managed-entity.ts";
+import { VirtualMachine, mergeExtraConfig, type ConfigInfo, type VmStorage } from "./virtual-machine.ts";
+import { applyDeviceChanges, defaultDevices, kindOf } from "./vm-devices.ts";
+import { guestFullName } from "./guest-os.ts";
+
+export interface Placement {
+  folder: ManagedEntity & { attachChild(c: ManagedEntity): void };
+  pool: ManagedObjectReference;
+  host: ManagedObjectReference;
+}
+
+/** The host a new VM runs on: the one asked for, or the first of the pool's compute resource that sees the datastore. */
+export function placeVm(sim: SimContext, pool: ManagedObjectReference, host: ManagedObjectReference | undefined, datastore?: ManagedObjectReference): ManagedObjectReference {
+  const rp = sim.inventory.get(pool.value);
+  if (!rp || !rp.isA("ResourcePool")) throw new VimFault("ManagedObjectNotFound", { obj: pool });
+  const owner = sim.inventory.get((rp.props.owner as ManagedObjectReference).value);
+  const hosts = ((owner?.props.host as ManagedObjectReference[]) ?? []);
+  if (host) {
+    if (!hosts.some((h) => h.value === host.value)) throw new VimFault("InvalidArgument", { invalidProperty: "host" }, "The host is not part of the resource pool's compute resource.");
+    return host;
+  }
+  const candidates = hosts.filter((h) => !datastore || ((sim.inventory.get(h.value)?.props.datastore as ManagedObjectReference[]) ?? []).some((d) => d.value === datastore.value));
+  const chosen = candidates[0] ?? hosts[0];
+  if (!chosen) throw new VimFault("NoHost", {}, "No host is available in the resource pool's compute resource.");
+  return chosen;
+}
+
+export function checkName(sim: SimContext, folder: ManagedEntity, name: string): void {
+  if (!name || name.length > 80) throw new VimFault("InvalidName", { name, entity: folder.ref });
+  for (const r of folder.children()) {
+    const c = sim.inventory.get(r.value);
+    if (c && c.type === "VirtualMachine" && c.get("name") === name) throw new VimFault("DuplicateName", { name, object: c.ref });
+  }
+}
+
+/** The config a CreateVM_Task spec describes, before any file exists. */
+export function configFromSpec(sim: SimContext, spec: Record<string, any>, value: string, vmPathName: string, dir: string): { config: ConfigInfo; devices: ReturnType<typeof applyDeviceChanges> } {
+  if (spec.guestId !== undefined && !sim.schema.enumValues("VirtualMachineGuestOsIdentifier")?.includes(spec.guestId)) throw new VimFault("InvalidArgument", { invalidProperty: "guestId" });
+  const guestId = spec.guestId ?? "otherGuest";
+  if (spec.version !== undefined && !/^vmx-\d+$/.test(spec.version)) throw new VimFault("InvalidArgument", { invalidProperty: "version" });
+  const memoryMB = spec.memoryMB ?? 32;
+  if (memoryMB < 4 || memoryMB % 4 !== 0) throw new VimFault("InvalidArgument", { invalidProperty: "memoryMB" }, "Memory size must be a multiple of 4 MB.");
+  const numCPU = spec.numCPUs ?? 1;
+  if (numCPU < 1 || numCPU > 128) throw new VimFault("InvalidArgument", { invalidProperty: "numCPUs" });
+  const devices = applyDeviceChanges(sim.schema, defaultDevices(), spec.deviceChange ?? [], { poweredOn: false });
+  const now = sim.clock.now();
+  const config: ConfigInfo = {
+    _type: "VirtualMachineConfigInfo",
+    changeVersion: now.toISOString(),
+    modified: now,
+    name: spec.name,
+    guestFullName: guestFullName(guestId),
+    version: spec.version ?? "vmx-11",
+    uuid: spec.uuid ?? sim.ids.uuid("vm.bios", value),
+    createDate: now,
+    instanceUuid: spec.instanceUuid ?? sim.ids.uuid("vm.instance", value),
+    npivTemporaryDisabled: true,
+    locationId: spec.locationId ?? sim.ids.uuid("vm.location", value),
+    template: false,
+    guestId,
+    alternateGuestName: spec.alternateGuestName ?? "",
+    annotation: spec.annotation,
+    files: { _type: "VirtualMachineFileInfo", vmPathName, snapshotDirectory: dir, suspendDirectory: dir, logDirectory: dir },
+    tools: { _type: "ToolsConfigInfo", toolsVersion: 0, afterPowerOn: true, afterResume: true, beforeGuestStandby: true, beforeGuestShutdown: true, toolsUpgradePolicy: "manual", syncTimeWithHost: false, ...(spec.tools ?? {}) },
+    flags: { _type: "VirtualMachineFlagInfo", disableAcceleration: false, enableLogging: true, useToe: false, runWithDebugInfo: false, monitorType: "release", htSharing: "any", snapshotDisabled: false, snapshotLocked: false, diskUuidEnabled: false, virtualMmuUsage: "automatic", virtualExecUsage: "hvAuto", snapshotPowerOffBehavior: "powerOff", recordReplayEnabled: false, faultToleranceType: "unset", cbrcCacheEnabled: false, ...(spec.flags ?? {}) },
+    defaultPowerOps: { _type: "VirtualMachineDefaultPowerOpInfo", powerOffType: "soft", suspendType: "hard", resetType: "soft", defaultPowerOffType: "soft", defaultSuspendType: "hard", defaultResetType: "soft", standbyAction: "checkpoint" },
+    hardware: { _type: "VirtualHardware", numCPU, numCoresPerSocket: spec.numCoresPerSocket ?? 1, memoryMB, virtualICH7MPresent: false, virtualSMCPresent: false, device: devices.devices },
+    cpuAllocation: { _type: "ResourceAllocationInfo", reservation: 0, expandableReservation: false, limit: -1, shares: { _type: "SharesInfo", shares: 1000 * numCPU, level: "normal" }, ...(spec.cpuAllocation ?? {}) },
+    memoryAllocation: { _type: "ResourceAllocationInfo", reservation: 0, expandableReservation: false, limit: -1, shares: { _type: "SharesInfo", shares: 10 * memoryMB, level: "normal" }, ...(spec.memoryAllocation ?? {}) },
+    memoryHotAddEnabled: spec.memoryHotAddEnabled ?? false,
+    cpuHotAddEnabled: spec.cpuHotAddEnabled ?? false,
+    cpuHotRemoveEnabled: spec.cpuHotRemoveEnabled ?? false,
+    extraConfig: mergeExtraConfig([], spec.extraConfig ?? []),
+    bootOptions: { _type: "VirtualMachineBootOptions", bootDelay: 0, enterBIOSSetup: false, efiSecureBootEnabled: false, bootRetryEnabled: false, bootRetryDelay: 10000, networkBootProtocol: "ipv4", ...(spec.bootOptions ?? {}) },
+    swapPlacement: spec.swapPlacement ?? "inherit",
+    changeTrackingEnabled: spec.changeTrackingEnabled ?? false,
+    firmware: spec.firmware ?? "bios",
+    maxMksConnections: 40,
+    guestAutoLockEnabled: false,
+    memoryReservationLockedToMax: false,
+    initialOverhead: { _type: "VirtualMachineConfigInfoOverheadInfo", initialMemoryReservation: 0, initialSwapReservation: 0 },
+    nestedHVEnabled: spec.nestedHVEnabled ?? false,
+    vPMCEnabled: spec.vPMCEnabled ?? false,
+    scheduledHardwareUpgradeInfo: { _type: "ScheduledHardwareUpgradeInfo", upgradePolicy: "never", scheduledHardwareUpgradeStatus: "none" },
+    vFlashCacheReservation: 0,
+    messageBusTunnelEnabled: false,
+  };
+  return { config, devices };
+}
+
+/** "[ds]", "[ds] dir" or "[ds] dir/name.vmx" → the .vmx path and the VM's folder. */
+export function vmxPathFor(vmPathName: string, name: string, exists: (dsPath: string) => boolean): { vmPathName: string; dir: string } {
+  const m = /^\[([^\]]+)\]\s*(.*)$/.exec(vmPathName);
+  if (!m) throw new VimFault("InvalidDatastorePath", { datastorePath: vmPathName }, `Invalid datastore path '${vmPathName}'.`);
+  const ds = m[1];
+  const rest = m[2].replace(/\/+$/, "");
+  if (rest.toLowerCase().endsWith(".vmx")) {
+    const dir = rest.includes("/") ? rest.slice(0, rest.lastIndexOf("/")) : "";
+    if (exists(`[${ds}] ${rest}`)) throw new VimFault("FileAlreadyExists", { file: `[${ds}] ${rest}` }, `Cannot complete the operation because the file or folder [${ds}] ${rest} already exists`);
+    return { vmPathName: `[${ds}] ${rest}`, dir: `[${ds}] ${dir}` };
+  }
+  // a folder of the VM's name; a clash gets " (1)" as hostd does
+  const base = rest ? `${rest}/${name}` : name;
+  let folder = base;
+  for (let i = 1; exists(`[${ds}] ${folder}`); i++) folder = `${base} (${i})`;
+  return { vmPathName: `[${ds}] ${folder}/${name}.vmx`, dir: `[${ds}] ${folder}` };
+}
+
+export function newVirtualMachine(sim: SimContext, storage: VmStorage, value: string, config: ConfigInfo, place: Placement): VirtualMachine {
+  const vm = new VirtualMachine(sim, value, config, place.folder.ref, place.pool, place.host, storage);
+  for (const d of config.hardware.device) if (kindOf(sim.schema, d._type) === "nic" && !d.macAddress) vm.assignMac(d, config.hardware.device);
+  return vm;
+}
+
+/** Put a built VM into the inventory and tell everyone who holds it. */
+export function enterInventory(sim: SimContext, vm: VirtualMachine, place: Placement): void {
+  sim.inventory.add(vm);
+  place.folder.attachChild(vm);
+  vm.refresh();
+  vm.attach();
+}
+
