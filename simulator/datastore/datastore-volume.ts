@@ -48,13 +48,28 @@ function sparseAllocation(f: SparseFile): number {
   return n;
 }
 
+// memfs asks the real process for its uid and gid on every path step and
+// stat (a system call each); the datastore belongs to one owner anyway.
+const MEMFS_PROCESS = {
+  cwd: () => "/",
+  platform: "linux" as NodeJS.Platform,
+  emitWarning: () => {},
+  env: {},
+  getuid: () => 0,
+  getgid: () => 0,
+};
+
+function newMemfsVolume(): InstanceType<typeof Volume> {
+  return Volume.fromJSON({}, "/", { process: MEMFS_PROCESS });
+}
+
 export class DatastoreVolume implements DatastoreVolumeApi {
   name: string;
   readonly capacity: number;
   private readonly reserved: number;
   private readonly clock: Clock;
   private readonly onUsage?: (usedBytes: number) => void;
-  private fs = new Volume();
+  private fs = newMemfsVolume();
   private sparse = new Map<string, SparseFile>();
   /** bytes of files on this volume (reserved excluded), kept incrementally */
   private fileBytes = 0;
@@ -532,7 +547,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
 
   restore(snap: unknown): void {
     const { entries } = snap as VolumeSnapshot;
-    this.fs = new Volume();
+    this.fs = newMemfsVolume();
     this.sparse = new Map();
     const before = this.fileBytes;
     this.fileBytes = 0;

@@ -60,7 +60,7 @@ export class Schema {
   private readonly fieldCache = new Map<string, FieldDef[]>();
   private readonly fieldIndexCache = new Map<string, Map<string, FieldDef>>();
   private readonly propCache = new Map<string, Map<string, FieldDef>>();
-  private readonly isACache = new Map<string, boolean>();
+  private readonly isACache = new Map<string, Map<string, boolean>>();
   private readonly methodOwner = new Map<string, string[]>();
 
   constructor(file: SchemaFile) {
@@ -150,13 +150,14 @@ export class Schema {
   /** Is `type` the same as, or derived from, `base` (data or managed types)? */
   isA(type: string, base: string): boolean {
     if (type === base) return true;
-    const key = `${type}<${base}`;
-    const hit = this.isACache.get(key);
+    // hot: every property read and device check asks; no key strings built
+    let row = this.isACache.get(type);
+    if (!row) this.isACache.set(type, (row = new Map()));
+    const hit = row.get(base);
     if (hit !== undefined) return hit;
-    let result = false;
     const parent = this.data[type]?.base ?? this.managed[type]?.base ?? null;
-    if (parent) result = this.isA(parent, base);
-    this.isACache.set(key, result);
+    const result = parent ? this.isA(parent, base) : false;
+    row.set(base, result);
     return result;
   }
 
