@@ -14,7 +14,6 @@ import { vim25Schema } from "../../vim25/schema/index.ts";
 
 // vim25 values are open-ended plain objects; the mapping reads nested
 // backings and allocations without a declared type for each of them.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = DataObject & Record<string, any>;
 
 export type VmxDevice = Obj & { key: number; controllerKey?: number; unitNumber?: number };
@@ -383,7 +382,12 @@ function presentDevices(vmx: VmxFile): Set<string> {
  */
 class DeviceKeys {
   private readonly touched = new Set<string>();
-  constructor(private readonly vmx: VmxFile, readonly prefix: string, private readonly owner: string) {}
+  /** the device's keys as the file had them, lower-cased suffix → value */
+  readonly before = new Map<string, string>();
+
+  constructor(private readonly vmx: VmxFile, readonly prefix: string, private readonly owner: string) {
+    for (const [k, v] of vmx.entries(`${prefix}.`)) this.before.set(k.slice(prefix.length + 1).toLowerCase(), v);
+  }
 
   has(suffix: string): boolean {
     return this.vmx.has(`${this.prefix}.${suffix}`);
@@ -505,7 +509,13 @@ export function writeVmx(config: VmConfigInfo, ctx: VmxContext, existing?: VmxFi
 
   // Addresses and slots come after the identity, as in a file ESXi wrote.
   const nics = placed.filter((p) => p.cls === "nic");
-  const usedMacs = new Set(nics.map((p) => (p.dev.macAddress as string | undefined)?.toLowerCase()).filter(Boolean) as string[]);
+  const usedMacs = new Set<string>();
+  for (const p of nics) {
+    const given = (p.dev.macAddress as string | undefined)?.toLowerCase();
+    const vpx = p.dev.addressType === "assigned" || (p.dev.addressType !== "manual" && ctx.isVCenter);
+    const mac = given ?? keptMac(writers.get(p)!, vpx);
+    if (mac) usedMacs.add(mac);
+  }
   for (const p of nics) writeMac(writers.get(p)!, p, uuid, instanceUuid, ctx.isVCenter, usedMacs);
   const pci = [...placed.filter((p) => p.cls === "scsi"), ...nics];
   const slots = assignSlots(pci, vmx);
@@ -688,6 +698,11 @@ function writeDevice(w: DeviceKeys, p: Placed, ctx: VmxContext, vmx: VmxFile): v
   }
 }
 
+function keptMac(w: DeviceKeys, vpx: boolean): string | undefined {
+  const had = w.before.get("generatedaddress");
+  return had && (w.before.get("addresstype")?.toLowerCase() === "vpx") === vpx ? had.toLowerCase() : undefined;
+}
+
 function writeMac(w: DeviceKeys, p: Placed, uuid: string, instanceUuid: string | undefined, isVCenter: boolean, used: Set<string>): void {
   const d = p.dev;
   const type = (d.addressType as string | undefined) ?? "generated";
@@ -696,6 +711,12 @@ function writeMac(w: DeviceKeys, p: Placed, uuid: string, instanceUuid: string |
   const n = parseInt(p.prefix.slice("ethernet".length), 10);
   let mac = (d.macAddress as string | undefined)?.toLowerCase();
   let offset: number | undefined;
+  // a NIC keeps the address it was given, until its type of address changes
+  const had = keptMac(w, vpx);
+  if (!mac && had) {
+    mac = had;
+    if (w.has("generatedAddressOffset")) w.keep("generatedAddressOffset");
+  }
   if (!mac) {
     // ESXi spaces the NICs of one VM 10 addresses apart; skip any taken
     offset = 10 * n;

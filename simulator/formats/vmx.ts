@@ -17,6 +17,8 @@ interface Line {
   raw?: string;
   eol: string;
   key?: string;
+  /** the key lower-cased, for lookups */
+  lk?: string;
   value?: string;
 }
 
@@ -51,6 +53,8 @@ export function escapeVmxValue(value: string): string {
 /** A parsed .vmx (or .vmsd, which has the same syntax). */
 export class VmxFile {
   private lines: Line[] = [];
+  /** lower-cased key → its lines in file order; the simulator rewrites a .vmx on every change */
+  private index = new Map<string, Line[]>();
   private bom = "";
   private defaultEol = "\n";
 
@@ -84,23 +88,27 @@ export class VmxFile {
           eolSeen = true;
         }
       }
-      f.lines.push(parseLine(body, eol, fileName, n));
+      f.push(parseLine(body, eol, fileName, n));
     }
     return f;
   }
 
+  private push(l: Line): void {
+    this.lines.push(l);
+    if (l.lk === undefined) return;
+    const same = this.index.get(l.lk);
+    if (same) same.push(l);
+    else this.index.set(l.lk, [l]);
+  }
+
   /** The value of `key` (any case); with duplicates the last one wins, as when ESXi reads the file. */
   get(key: string): string | undefined {
-    const lk = key.toLowerCase();
-    for (let i = this.lines.length - 1; i >= 0; i--) {
-      const l = this.lines[i]!;
-      if (l.key !== undefined && l.key.toLowerCase() === lk) return l.value;
-    }
-    return undefined;
+    const same = this.index.get(key.toLowerCase());
+    return same ? same[same.length - 1]!.value : undefined;
   }
 
   has(key: string): boolean {
-    return this.get(key) !== undefined;
+    return this.index.has(key.toLowerCase());
   }
 
   /**
@@ -110,11 +118,12 @@ export class VmxFile {
    */
   set(key: string, value: string): this {
     const lk = key.toLowerCase();
-    const same = (l: Line) => l.key !== undefined && l.key.toLowerCase() === lk;
-    const at = this.lines.findIndex(same);
-    const first = at >= 0 ? this.lines[at] : undefined;
-    if (first && this.lines.findIndex((l, i) => i > at && same(l)) >= 0) {
-      this.lines = this.lines.filter((l, i) => i <= at || !same(l));
+    const same = this.index.get(lk);
+    const first = same?.[0];
+    if (same && same.length > 1) {
+      const drop = new Set(same.slice(1));
+      this.lines = this.lines.filter((l) => !drop.has(l));
+      this.index.set(lk, [first!]);
     }
     if (first) {
       if (first.value !== value || first.raw === undefined) {
@@ -125,16 +134,16 @@ export class VmxFile {
     }
     const last = this.lines[this.lines.length - 1];
     if (last && last.eol === "") last.eol = this.defaultEol;
-    this.lines.push({ key, value, eol: this.defaultEol });
+    this.push({ key, lk, value, eol: this.defaultEol });
     return this;
   }
 
   /** Remove every line of `key`; true if there was one. */
   delete(key: string): boolean {
     const lk = key.toLowerCase();
-    const before = this.lines.length;
-    this.lines = this.lines.filter((l) => l.key === undefined || l.key.toLowerCase() !== lk);
-    return this.lines.length !== before;
+    if (!this.index.delete(lk)) return false;
+    this.lines = this.lines.filter((l) => l.lk !== lk);
+    return true;
   }
 
   /** Keys in file order, each once, spelled as first seen; `prefix` matches any case. */
@@ -143,11 +152,10 @@ export class VmxFile {
     const seen = new Set<string>();
     const out: string[] = [];
     for (const l of this.lines) {
-      if (l.key === undefined) continue;
-      const lk = l.key.toLowerCase();
-      if (seen.has(lk) || (lp !== undefined && !lk.startsWith(lp))) continue;
+      const lk = l.lk;
+      if (lk === undefined || seen.has(lk) || (lp !== undefined && !lk.startsWith(lp))) continue;
       seen.add(lk);
-      out.push(l.key);
+      out.push(l.key!);
     }
     return out;
   }
@@ -157,23 +165,22 @@ export class VmxFile {
     const lp = prefix?.toLowerCase();
     const byKey = new Map<string, [string, string]>();
     for (const l of this.lines) {
-      if (l.key === undefined) continue;
-      const lk = l.key.toLowerCase();
-      if (lp !== undefined && !lk.startsWith(lp)) continue;
+      const lk = l.lk;
+      if (lk === undefined || (lp !== undefined && !lk.startsWith(lp))) continue;
       const seen = byKey.get(lk);
       if (seen) seen[1] = l.value!;
-      else byKey.set(lk, [l.key, l.value!]);
+      else byKey.set(lk, [l.key!, l.value!]);
     }
     return [...byKey.values()];
   }
 
   get size(): number {
-    return this.keys().length;
+    return this.index.size;
   }
 
   clone(fileName = this.fileName): VmxFile {
     const f = new VmxFile(fileName);
-    f.lines = this.lines.map((l) => ({ ...l }));
+    for (const l of this.lines) f.push({ ...l });
     f.bom = this.bom;
     f.defaultEol = this.defaultEol;
     return f;
@@ -203,5 +210,5 @@ function parseLine(body: string, eol: string, file: string, n: number): Line {
     throw new VmxParseError(file, n, problem);
   }
   const rawValue = m[2] ?? m[3] ?? "";
-  return { raw: body, eol, key: m[1]!, value: unescapeVmxValue(rawValue) };
+  return { raw: body, eol, key: m[1]!, lk: m[1]!.toLowerCase(), value: unescapeVmxValue(rawValue) };
 }

@@ -973,6 +973,62 @@ describe("device and setting mappings", () => {
     expect(given.uuid).toBe("564d1234-0000-0000-0000-00000000abcd");
   });
 
+  it("writes nothing new when an unchanged configuration is written again", () => {
+    // the device list as the simulator's VM object holds it: defaults included, VMCI id unset, NICs without unit or MAC
+    const defaults: VmxDevice[] = [
+      { _type: "VirtualIDEController", key: 200, busNumber: 0, device: [] },
+      { _type: "VirtualIDEController", key: 201, busNumber: 1, device: [] },
+      { _type: "VirtualPS2Controller", key: 300, busNumber: 0, device: [600, 700] },
+      { _type: "VirtualPCIController", key: 100, busNumber: 0, device: [500, 12000] },
+      { _type: "VirtualSIOController", key: 400, busNumber: 0, device: [] },
+      { _type: "VirtualKeyboard", key: 600, controllerKey: 300, unitNumber: 0 },
+      { _type: "VirtualPointingDevice", key: 700, controllerKey: 300, unitNumber: 1, backing: { _type: "VirtualPointingDeviceDeviceBackingInfo", deviceName: "", useAutoDetect: false, hostPointingDevice: "autodetect" } },
+      { _type: "VirtualMachineVideoCard", key: 500, controllerKey: 100, unitNumber: 0, videoRamSizeInKB: 4096, numDisplays: 1, useAutoDetect: false, enable3DSupport: false, use3dRenderer: "automatic", graphicsMemorySizeInKB: 262144 },
+      { _type: "VirtualMachineVMCIDevice", key: 12000, controllerKey: 100, unitNumber: 17, id: -1, allowUnrestrictedCommunication: false, filterEnable: true },
+      { _type: "VirtualE1000", key: 4000, controllerKey: 100, backing: netBacking("VM Network"), connectable: connect() },
+    ];
+    for (const [config, d] of [[applianceConfig(false), "[mydatastore] VCH001"], [containerConfig(), `[mydatastore] ${CONTAINER_ID}`], [base(defaults), dir]] as const) {
+      const ctx = ctxFor(d);
+      const first = writeVmx(config, ctx);
+      expect(writeVmx(config, ctx, first).toString()).toBe(first.toString());
+    }
+    const f = writeVmx(base(defaults), ctxFor(dir));
+    expect(f.get("vmci0.id")).toBe(String(0x55556666));
+    expect(f.has("svga.vramSize")).toBe(false);
+  });
+
+  it("keeps a NIC's address across rewrites until its type of address changes", () => {
+    const nic: VmxDevice = { _type: "VirtualVmxnet3", key: 4000, controllerKey: 100, backing: netBacking("VM Network"), connectable: connect(), addressType: "generated" };
+    const other: VmxDevice = { ...nic, key: 4001 };
+    const existing = VmxFile.parse(`ethernet0.present = "TRUE"\nethernet0.virtualDev = "vmxnet3"\nethernet0.addressType = "generated"\nethernet0.generatedAddress = "00:0c:29:55:66:70"\nethernet0.generatedAddressOffset = "10"\n`, `${dir}/lab.vmx`);
+    const f = writeVmx(base([nic, other]), ctxFor(dir), existing);
+    expect(f.get("ethernet0.generatedAddress")).toBe("00:0c:29:55:66:70");
+    expect(f.get("ethernet0.generatedAddressOffset")).toBe("10");
+    // ethernet1's own offset (10) would collide with the address ethernet0 keeps
+    expect(f.get("ethernet1.generatedAddress")).toBe("00:0c:29:55:66:7a");
+    expect(f.get("ethernet1.generatedAddressOffset")).toBe("20");
+    const g = writeVmx(base([nic, other]), ctxFor(dir, { isVCenter: true }), f);
+    expect(g.get("ethernet0.addressType")).toBe("vpx");
+    expect(g.get("ethernet0.generatedAddress")).toMatch(/^00:50:56:[89ab]/);
+    expect(g.has("ethernet0.generatedAddressOffset")).toBe(false);
+  });
+
+  it("maps remote floppies, device-backed parallel ports and xHCI controllers", () => {
+    const devices: VmxDevice[] = [
+      { _type: "VirtualFloppy", key: 8000, controllerKey: 400, unitNumber: 0, backing: { _type: "VirtualFloppyRemoteDeviceBackingInfo", deviceName: "", useAutoDetect: false }, connectable: connect({ startConnected: false }) },
+      { _type: "VirtualParallelPort", key: 10000, controllerKey: 400, unitNumber: 0, backing: { _type: "VirtualParallelPortDeviceBackingInfo", deviceName: "/dev/parport0", useAutoDetect: false }, connectable: connect() },
+      { _type: "VirtualUSBXHCIController", key: 14000, controllerKey: 100, busNumber: 0, autoConnectDevices: false },
+    ];
+    const { f, back } = roundTrip(base(devices));
+    expect(f.entries("floppy0.")).toEqual([
+      ["floppy0.present", "TRUE"], ["floppy0.fileType", "device"], ["floppy0.clientDevice", "TRUE"],
+      ["floppy0.fileName", "vmware-null-remote-floppy"], ["floppy0.startConnected", "FALSE"],
+    ]);
+    expect(f.get("parallel0.fileType")).toBe("device");
+    expect(f.get("usb_xhci.present")).toBe("TRUE");
+    for (const d of devices) expect(deviceByKey(back, d.key), `device ${d.key}`).toMatchObject(d);
+  });
+
   it("refuses a device the .vmx cannot name", () => {
     const orphan: VmxDevice = { _type: "VirtualDisk", key: -5, controllerKey: 1234, unitNumber: 0, capacityInKB: 1, backing: { _type: "VirtualDiskFlatVer2BackingInfo", fileName: `${dir}/x.vmdk`, diskMode: "persistent" } };
     expect(() => writeVmx(base([orphan]), ctxFor(dir))).toThrow(/no controller and unit/);
