@@ -7,6 +7,7 @@ import type { Args, CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { applyDeviceChanges, kindOf, type Device } from "./vm-devices.ts";
 import { guestFullName } from "./guest-os.ts";
+import { generatedMac, vpxMac } from "../formats/vmx-config.ts";
 
 export type ConfigInfo = DataObject & {
   name: string;
@@ -268,27 +269,23 @@ export class VirtualMachine extends ManagedEntity {
     this.refresh({ config, name: config.name });
   }
 
-  /** hostd derives generated MACs from the VM's UUID; a clash moves to the next offset. */
+  /** hostd derives generated MACs from the VM's UUID (vpxd from the instance UUID); a clash moves 10 on, as the .vmx mapping does. */
   assignMac(nic: Device, devices: Device[]): void {
-    const type = nic.addressType ?? "generated";
+    const type = nic.addressType ?? (this.sim.isVCenter ? "assigned" : "generated");
     nic.addressType = type;
     if (type === "manual") {
       if (!nic.macAddress || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(nic.macAddress)) throw new VimFault("InvalidArgument", { invalidProperty: "macAddress" });
       return;
     }
-    if (nic.macAddress && type !== "generated" && type !== "assigned") return;
+    if (nic.macAddress) return;
     const taken = new Set(devices.filter((d) => d !== nic && d.macAddress).map((d) => d.macAddress!.toLowerCase()));
-    const hex = this.config.uuid.replace(/-/g, "").slice(-6);
-    const prefix = this.sim.isVCenter ? "00:50:56" : "00:0c:29";
-    let n = parseInt(hex, 16);
-    for (;;) {
-      const h = (n & 0xffffff).toString(16).padStart(6, "0");
-      const mac = `${prefix}:${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}`;
+    const vpx = type === "assigned" || this.sim.isVCenter;
+    for (let offset = 0; ; offset += 10) {
+      const mac = vpx ? vpxMac(this.config.instanceUuid, offset) : generatedMac(this.config.uuid, offset);
       if (!taken.has(mac)) {
         nic.macAddress = mac;
         return;
       }
-      n += 10;
     }
   }
 
