@@ -37,6 +37,8 @@ export interface DatastoreVolumeApi {
   /** a thin file of `size` logical bytes that allocates only what is written */
   createSparse(path: string, size: number, opts?: { exclusive?: boolean }): void;
   writeAt(path: string, offset: number, data: Buffer): void;
+  /** byte ranges that hold data: all of an ordinary file, the written chunks of a sparse one */
+  extents(path: string): { offset: number; length: number }[];
   /** grow (or refuse to shrink with InvalidArgument) a sparse file */
   resize(path: string, size: number): void;
 

@@ -8,6 +8,7 @@ import type { SimContext } from "../sim-context.ts";
 import { applyDeviceChanges, kindOf, type Device } from "./vm-devices.ts";
 import { guestFullName } from "./guest-os.ts";
 import { generatedMac, vpxMac } from "../formats/vmx-config.ts";
+import { VmSnapshots } from "./vm-snapshots.ts";
 
 export type ConfigInfo = DataObject & {
   name: string;
@@ -41,9 +42,11 @@ const POWER_EVENTS = { poweredOn: "VmPoweredOnEvent", poweredOff: "VmPoweredOffE
 export class VirtualMachine extends ManagedEntity {
   /** the on-disk .vmx document, kept so keys the API does not model survive rewrites */
   vmx?: unknown;
+  readonly snapshots: VmSnapshots;
 
   constructor(sim: SimContext, value: string, config: ConfigInfo, folder: ManagedObjectReference, pool: ManagedObjectReference, host: ManagedObjectReference, readonly storage: VmStorage) {
     super(sim, "VirtualMachine", value, config.name, folder);
+    this.snapshots = new VmSnapshots(sim, this);
     Object.assign(this.props, {
       config,
       resourcePool: pool,
@@ -291,6 +294,17 @@ export class VirtualMachine extends ManagedEntity {
 
   // ---- power ----
 
+  /** Make `config` the VM's configuration: its .vmx first, then the properties. */
+  applyConfig(config: ConfigInfo): void {
+    this.storage.persist(this, config);
+    this.refresh({ config });
+  }
+
+  /** Power state changes a snapshot revert makes, without the checks a client request gets. */
+  forcePower(state: "poweredOn" | "poweredOff" | "suspended", userName: string): void {
+    this.setPower(state, userName);
+  }
+
   private setPower(state: "poweredOn" | "poweredOff" | "suspended", userName: string): void {
     const now = this.sim.clock.now();
     const runtime = { ...(this.props.runtime as DataObject), powerState: state, bootTime: state === "poweredOn" ? now : state === "poweredOff" ? undefined : (this.props.runtime as DataObject).bootTime, suspendTime: state === "suspended" ? now : undefined };
@@ -353,6 +367,30 @@ export class VirtualMachine extends ManagedEntity {
     this.needTools();
   }
 
+  // ---- snapshots ----
+
+  CreateSnapshot_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "CreateSnapshot_Task", "VirtualMachine.createSnapshot", this.userName(ctx), () => {
+      return this.snapshots.create(String(args.name), String(args.description ?? ""), !!args.memory, !!args.quiesce);
+    }, { resultType: { type: "ManagedObjectReference" } });
+  }
+
+  RevertToCurrentSnapshot_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "RevertToCurrentSnapshot_Task", "VirtualMachine.revertToCurrentSnapshot", this.userName(ctx), () => {
+      if (!this.snapshots.current) throw new VimFault("NotFound", {}, "The virtual machine has no current snapshot.");
+      this.snapshots.revert(this.snapshots.current, !!args.suppressPowerOn, this.userName(ctx));
+    });
+  }
+
+  RemoveAllSnapshots_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "RemoveAllSnapshots_Task", "VirtualMachine.removeAllSnapshots", this.userName(ctx), () => this.snapshots.removeAll());
+  }
+
+  ConsolidateVMDisks_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    // removals consolidate as they go: there is never anything left to do
+    return this.sim.tasks.run(this, "ConsolidateVMDisks_Task", "VirtualMachine.consolidateDisks", this.userName(ctx), () => undefined);
+  }
+
   // ---- lifecycle ----
 
   MarkAsTemplate(_args: Args): void {
@@ -396,6 +434,7 @@ export class VirtualMachine extends ManagedEntity {
     return this.sim.tasks.run(this, "Destroy_Task", "VirtualMachine.destroy", this.userName(ctx), () => {
       if (this.powerState !== "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: this.powerState });
       this.storage.deleteFiles(this);
+      for (const snap of this.snapshots.all()) this.sim.inventory.remove(snap);
       this.event("VmRemovedEvent", `Removed ${this.name} on ${this.hostName()} from ${this.datacenterArg()?.name ?? ""}`, this.userName(ctx));
       this.detach();
     });

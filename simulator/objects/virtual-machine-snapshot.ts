@@ -1,0 +1,66 @@
+// VirtualMachineSnapshot: a point in a VM's history. It keeps the
+// configuration of its moment (whose disks are the parents of the deltas
+// created with it) and answers revert, remove and rename.
+import type { DataObject, ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
+import type { SimContext } from "../sim-context.ts";
+import type { ConfigInfo, VirtualMachine } from "./virtual-machine.ts";
+
+export class VirtualMachineSnapshot extends ManagedObject {
+  parent?: VirtualMachineSnapshot;
+  children: VirtualMachineSnapshot[] = [];
+
+  constructor(
+    sim: SimContext,
+    value: string,
+    readonly vm: VirtualMachine,
+    readonly uid: number,
+    public name: string,
+    public description: string,
+    readonly createTime: Date,
+    readonly powerState: string,
+    readonly memory: boolean,
+    readonly quiesced: boolean,
+    readonly vmsn: string,
+    public config: ConfigInfo,
+  ) {
+    super(sim, "VirtualMachineSnapshot", value);
+    this.props.config = config;
+    this.props.childSnapshot = [];
+    this.props.vm = vm.ref;
+  }
+
+  tree(): DataObject {
+    return {
+      _type: "VirtualMachineSnapshotTree",
+      snapshot: this.ref,
+      vm: this.vm.ref,
+      name: this.name,
+      description: this.description,
+      id: this.uid,
+      createTime: this.createTime,
+      state: this.powerState,
+      quiesced: this.quiesced,
+      childSnapshotList: this.children.map((c) => c.tree()),
+      replaySupported: false,
+    };
+  }
+
+  RevertToSnapshot_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this.vm, "RevertToSnapshot_Task", "VirtualMachine.revertToSnapshot", ctx.session?.userName ?? "", () => {
+      this.vm.snapshots.revert(this, !!args.suppressPowerOn, ctx.session?.userName ?? "");
+    });
+  }
+
+  RemoveSnapshot_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this.vm, "RemoveSnapshot_Task", "VirtualMachine.removeSnapshot", ctx.session?.userName ?? "", () => {
+      this.vm.snapshots.remove(this, !!args.removeChildren, args.consolidate !== false);
+    });
+  }
+
+  RenameSnapshot(args: Args): void {
+    if (args.name !== undefined) this.name = String(args.name);
+    if (args.description !== undefined) this.description = String(args.description);
+    this.vm.snapshots.publish();
+  }
+}

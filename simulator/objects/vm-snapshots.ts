@@ -1,0 +1,220 @@
+// A VM's snapshot tree and what each operation does to it and to the
+// disks: create puts a delta on every disk, revert starts a fresh delta on
+// the snapshot's disks, remove folds a snapshot's delta into its parent
+// when nothing else builds on it.
+import { VimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import type { SimContext } from "../sim-context.ts";
+import type { ConfigInfo, VirtualMachine } from "./virtual-machine.ts";
+import { VirtualMachineSnapshot } from "./virtual-machine-snapshot.ts";
+import { kindOf, type Device } from "./vm-devices.ts";
+import { SnapshotFiles } from "../datastore/snapshot-files.ts";
+import { VmxFile } from "../formats/vmx-config.ts";
+
+function toVmxTime(d: Date): { high: number; low: number } {
+  const us = BigInt(d.getTime()) * 1000n;
+  return { high: Number(us >> 32n), low: Number(us & 0xffffffffn) | 0 };
+}
+
+export class VmSnapshots {
+  roots: VirtualMachineSnapshot[] = [];
+  current?: VirtualMachineSnapshot;
+  private lastUid = 0;
+  /** delta disks snapshots made; the base disks are the VM's own and never collected here */
+  private readonly created = new Set<string>();
+  private readonly files: SnapshotFiles;
+
+  constructor(private readonly sim: SimContext, private readonly vm: VirtualMachine) {
+    this.files = new SnapshotFiles(sim);
+  }
+
+  all(): VirtualMachineSnapshot[] {
+    const out: VirtualMachineSnapshot[] = [];
+    const walk = (s: VirtualMachineSnapshot) => {
+      out.push(s);
+      s.children.forEach(walk);
+    };
+    this.roots.forEach(walk);
+    return out;
+  }
+
+  private disks(config: ConfigInfo): Device[] {
+    return config.hardware.device.filter((d) => kindOf(this.sim.schema, d._type) === "disk" && d.backing?.fileName);
+  }
+
+  private vmDir(): string {
+    const p = this.vm.config.files.vmPathName;
+    return p.slice(0, p.lastIndexOf("/"));
+  }
+
+  private stem(): string {
+    const p = this.vm.config.files.vmPathName;
+    return p.slice(p.lastIndexOf("/") + 1).replace(/\.vmx$/i, "");
+  }
+
+  /** Point every disk of `config` at a fresh delta on top of its current file. */
+  private deltaConfig(config: ConfigInfo): { config: ConfigInfo } {
+    const dir = this.vmDir();
+    const dirResolved = this.sim.vmStorage.resolve(dir, this.vm);
+    const devices = config.hardware.device.map((d) => {
+      if (kindOf(this.sim.schema, d._type) !== "disk" || !d.backing?.fileName) return d;
+      const delta = this.files.createDelta(d.backing.fileName, dirResolved);
+      this.created.add(delta);
+      return { ...d, backing: { ...d.backing, fileName: delta, parent: d.backing, contentId: undefined } };
+    });
+    return { config: { ...config, hardware: { ...config.hardware, device: devices } } };
+  }
+
+  create(name: string, description: string, memory: boolean, quiesce: boolean): ManagedObjectReference {
+    const vm = this.vm;
+    if (vm.config.template) throw new VimFault("InvalidState", {}, "Cannot take a snapshot of a template.");
+    if ((vm.config.flags as { snapshotDisabled?: boolean } | undefined)?.snapshotDisabled) throw new VimFault("SnapshotDisabled", {});
+    if (quiesce && vm.powerState === "poweredOn" && (vm.props.guest as { toolsRunningStatus?: string }).toolsRunningStatus !== "guestToolsRunning") {
+      throw new VimFault("ToolsUnavailable", {}, "Cannot quiesce: VMware Tools is not running in this virtual machine.");
+    }
+    const uid = ++this.lastUid;
+    const now = this.sim.clock.now();
+    const vmsn = `${this.vmDir()}/${this.stem()}-Snapshot${uid}.vmsn`;
+    const snapConfig = vm.config;
+    const { config } = this.deltaConfig(snapConfig);
+    const ctxDir = this.vmDir();
+    // the .vmsn carries the configuration of the moment
+    this.files.writeText(vmsn, (vm.vmx instanceof VmxFile ? vm.vmx.toString() : "") || `displayName = "${snapConfig.name}"\n`);
+    if (memory && vm.powerState === "poweredOn") this.files.createSparse(`${ctxDir}/${this.stem()}-Snapshot${uid}.vmem`, snapConfig.hardware.memoryMB * 1048576);
+    const value = this.sim.isVCenter ? this.sim.newRef("snapshot-") : `${vm.ref.value}-snapshot-${uid}`;
+    const snap = new VirtualMachineSnapshot(this.sim, value, vm, uid, name, description, now, vm.powerState, memory && vm.powerState === "poweredOn", quiesce, vmsn, snapConfig);
+    this.sim.inventory.add(snap);
+    if (this.current) {
+      snap.parent = this.current;
+      this.current.children.push(snap);
+      this.current.update({ childSnapshot: this.current.children.map((c) => c.ref) });
+    } else this.roots.push(snap);
+    this.current = snap;
+    vm.applyConfig(config);
+    this.publish();
+    return snap.ref;
+  }
+
+  revert(snap: VirtualMachineSnapshot, suppressPowerOn: boolean, userName: string): void {
+    const vm = this.vm;
+    const { config } = this.deltaConfig(snap.config);
+    this.current = snap;
+    vm.applyConfig({ ...config, name: vm.config.name, files: vm.config.files });
+    // the deltas the VM ran on before go, unless a snapshot still builds on them
+    this.collectGarbage();
+    const target = snap.memory && !suppressPowerOn ? "poweredOn" : snap.memory ? "suspended" : "poweredOff";
+    if (vm.powerState !== target) vm.forcePower(target as "poweredOn" | "poweredOff" | "suspended", userName);
+    this.publish();
+  }
+
+  /** Disk files in use: what any configuration (the VM's, each snapshot's) names, and their parents. */
+  private inUse(): Set<string> {
+    const out = new Set<string>();
+    const configs = [this.vm.config, ...this.all().map((s) => s.config)];
+    for (const c of configs) {
+      for (const d of this.disks(c)) {
+        for (let f: string | undefined = d.backing!.fileName; f && !out.has(f); f = this.files.parentOf(f)) out.add(f);
+      }
+    }
+    return out;
+  }
+
+  /** Deltas this tree created that nothing uses any more. */
+  private collectGarbage(): void {
+    const used = this.inUse();
+    for (const f of [...this.created]) {
+      if (used.has(f)) continue;
+      this.files.deleteDisk(f);
+      this.created.delete(f);
+    }
+  }
+
+  remove(snap: VirtualMachineSnapshot, removeChildren: boolean, consolidate: boolean): void {
+    if (removeChildren) for (const c of [...snap.children]) this.remove(c, true, consolidate);
+    const parent = snap.parent;
+    const siblings = parent ? parent.children : this.roots;
+    siblings.splice(siblings.indexOf(snap), 1, ...snap.children);
+    for (const c of snap.children) c.parent = parent;
+    if (this.current === snap) this.current = parent;
+    this.sim.inventory.remove(snap);
+    if (consolidate) {
+      // the state after the snapshot folds into the snapshot's disk when one delta builds on it
+      const used = this.inUse();
+      const stillNamed = new Set([this.vm.config, ...this.all().map((s) => s.config)].flatMap((c) => this.disks(c).map((d) => d.backing!.fileName)));
+      for (const d of this.disks(snap.config)) {
+        const base = d.backing!.fileName;
+        // another snapshot's state is that very file: folding into it would change that snapshot
+        if (stillNamed.has(base)) continue;
+        const children = [...used].filter((f) => this.created.has(f) && this.files.parentOf(f) === base);
+        if (children.length !== 1) continue;
+        const delta = children[0];
+        const dependents = [...used].filter((f) => f !== delta && this.files.parentOf(f) === delta);
+        this.files.consolidate(delta, base, dependents);
+        this.created.delete(delta);
+        this.repoint(delta, d);
+      }
+    }
+    this.collectGarbage();
+    this.files.deleteFile(snap.vmsn);
+    this.files.deleteFile(snap.vmsn.replace(/\.vmsn$/, ".vmem"));
+    if (parent) parent.update({ childSnapshot: parent.children.map((c) => c.ref) });
+    this.publish();
+  }
+
+  /** After consolidation every configuration that named `delta` names its parent instead. */
+  private repoint(delta: string, base: Device): void {
+    const swap = (config: ConfigInfo): ConfigInfo => ({
+      ...config,
+      hardware: {
+        ...config.hardware,
+        device: config.hardware.device.map((d) => {
+          if (d.backing?.fileName === delta) return { ...d, backing: base.backing };
+          if (d.backing?.parent?.fileName === delta) return { ...d, backing: { ...d.backing, parent: base.backing } };
+          return d;
+        }),
+      },
+    });
+    for (const s of this.all()) {
+      s.config = swap(s.config);
+      s.update({ config: s.config });
+    }
+    this.vm.applyConfig(swap(this.vm.config));
+  }
+
+  removeAll(): void {
+    while (this.roots.length) this.remove(this.roots[0], false, true);
+  }
+
+  /** The VM's snapshot properties, the .vmsd and layoutEx follow the tree. */
+  publish(): void {
+    const vm = this.vm;
+    const all = this.all();
+    const info = this.roots.length ? { _type: "VirtualMachineSnapshotInfo", currentSnapshot: this.current?.ref, rootSnapshotList: this.roots.map((r) => r.tree()) } : undefined;
+    const lines = [`.encoding = "UTF-8"`, `snapshot.lastUID = "${this.lastUid}"`];
+    if (this.current) lines.push(`snapshot.current = "${this.current.uid}"`);
+    all.forEach((s, i) => {
+      const t = toVmxTime(s.createTime);
+      lines.push(
+        `snapshot${i}.uid = "${s.uid}"`,
+        `snapshot${i}.filename = "${s.vmsn.slice(s.vmsn.lastIndexOf("/") + 1)}"`,
+        ...(s.parent ? [`snapshot${i}.parent = "${s.parent.uid}"`] : []),
+        `snapshot${i}.displayName = "${s.name.replace(/"/g, "|22")}"`,
+        `snapshot${i}.description = "${s.description.replace(/"/g, "|22")}"`,
+        `snapshot${i}.type = "1"`,
+        `snapshot${i}.createTimeHigh = "${t.high}"`,
+        `snapshot${i}.createTimeLow = "${t.low}"`,
+        `snapshot${i}.numDisks = "${this.disks(s.config).length}"`,
+        ...this.disks(s.config).flatMap((d, k) => [`snapshot${i}.disk${k}.fileName = "${d.backing!.fileName.slice(d.backing!.fileName.lastIndexOf("/") + 1)}"`, `snapshot${i}.disk${k}.node = "${nodeOf(this.sim, s.config, d)}"`]),
+      );
+    });
+    lines.push(`snapshot.numSnapshots = "${all.length}"`);
+    this.files.writeText(`${this.vmDir()}/${this.stem()}.vmsd`, lines.join("\n") + "\n");
+    vm.refresh({ snapshot: info, rootSnapshot: this.roots.map((r) => r.ref) });
+  }
+}
+
+function nodeOf(sim: SimContext, config: ConfigInfo, d: Device): string {
+  const ctrl = config.hardware.device.find((c) => c.key === d.controllerKey);
+  const kind = ctrl ? kindOf(sim.schema, ctrl._type) : "scsi";
+  return `${kind}${ctrl?.busNumber ?? 0}:${d.unitNumber ?? 0}`;
+}
+
