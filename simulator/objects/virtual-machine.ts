@@ -9,6 +9,8 @@ import { applyDeviceChanges, kindOf, type Device } from "./vm-devices.ts";
 import { guestFullName } from "./guest-os.ts";
 import { generatedMac, vpxMac } from "../formats/vmx-config.ts";
 import { VmSnapshots } from "./vm-snapshots.ts";
+import { cloneVm } from "./vm-clone.ts";
+import type { Folder } from "./folder.ts";
 
 export type ConfigInfo = DataObject & {
   name: string;
@@ -392,6 +394,14 @@ export class VirtualMachine extends ManagedEntity {
   }
 
   // ---- lifecycle ----
+
+  CloneVM_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "CloneVM_Task", "VirtualMachine.clone", this.userName(ctx), () => {
+      const folder = this.sim.inventory.get(args.folder.value);
+      if (!folder || folder.type !== "Folder") throw new VimFault("ManagedObjectNotFound", { obj: args.folder });
+      return cloneVm(this.sim, this, folder as Folder, String(args.name), args.spec ?? {}, this.userName(ctx));
+    }, { resultType: { type: "ManagedObjectReference" } });
+  }
 
   MarkAsTemplate(_args: Args): void {
     if (this.powerState !== "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: this.powerState });
