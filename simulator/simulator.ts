@@ -34,9 +34,13 @@ import { ResourcePool, allocation } from "./objects/resource-pool.ts";
 import { Datastore } from "./objects/datastore.ts";
 import { HostDatastoreBrowser } from "./objects/host-datastore-browser.ts";
 import { FileManager } from "./objects/file-manager.ts";
-import { Network } from "./objects/network.ts";
-import { DistributedVirtualPortgroup, DistributedVirtualSwitch } from "./objects/distributed-virtual-switch.ts";
+import { VirtualDiskManager } from "./objects/virtual-disk-manager.ts";
+import { Network, unlinkNetwork } from "./objects/network.ts";
+import { createDistributedSwitch } from "./objects/distributed-virtual-switch.ts";
+import { DistributedVirtualSwitchManager } from "./objects/distributed-virtual-switch-manager.ts";
 import { VmStorageService } from "./datastore/vm-storage.ts";
+import { createFixtureDisk } from "./datastore/fixture-disks.ts";
+import { registerVm } from "./objects/vm-factory.ts";
 
 export interface SimulatorOptions {
   clock?: Clock;
@@ -83,7 +87,7 @@ export class Simulator implements SimContext {
   }
 
   createDatacenter(parent: ManagedObject & { attachChild(c: ManagedObject): void }, name: string): ManagedObjectReference {
-    const dc = new InventoryBuilder(this).datacenter(parent as Folder, { name, vmFolders: [], datastores: [], hosts: [], clusters: [], dvSwitches: [] });
+    const dc = new InventoryBuilder(this).datacenter(parent as Folder, { name, vmFolders: [], datastores: [], hosts: [], clusters: [], dvSwitches: [], files: [], vms: [] });
     return dc.ref;
   }
 
@@ -115,13 +119,8 @@ export class Simulator implements SimContext {
     if (!where) return;
     const net = where.folder.children().map((r) => this.inventory.get(r.value)).find((o) => o?.type === "Network" && o.get("name") === name) as Network | undefined;
     if (!net) return;
-    const h = this.inventory.get(host.value) as HostSystem;
-    h.update({ network: (h.props.network as ManagedObjectReference[]).filter((r) => r.value !== net.ref.value) });
-    const cr = h.parentObject();
-    cr?.update({ network: (cr.props.network as ManagedObjectReference[]).filter((r) => r.value !== net.ref.value) });
-    const hosts = (net.props.host as ManagedObjectReference[]).filter((r) => r.value !== host.value);
-    if (hosts.length) net.update({ host: hosts });
-    else {
+    unlinkNetwork(this, net, host);
+    if (!(net.props.host as ManagedObjectReference[]).length) {
       where.folder.detachChild(net);
       where.dc.removeNetwork(net.ref);
       this.inventory.remove(net);
@@ -209,6 +208,8 @@ class InventoryBuilder {
     if (c.customFieldsManager) add(new CustomFieldsManager(sim, c.customFieldsManager.value));
     if (c.extensionManager) add(new ExtensionManager(sim, c.extensionManager.value));
     add(new FileManager(sim, "FileManager", c.fileManager!.value));
+    add(new DistributedVirtualSwitchManager(sim, c.dvSwitchManager!.value));
+    add(new VirtualDiskManager(sim, "VirtualDiskManager", c.virtualDiskManager!.value));
     // the rest answer NotImplemented per method until they are built
     for (const [key, ref] of Object.entries(c)) {
       if (!ref || typeof ref !== "object" || ref._type !== "ManagedObjectReference") continue;
@@ -220,6 +221,8 @@ class InventoryBuilder {
     for (const dcSpec of s.datacenters) this.datacenter(root, dcSpec);
     add(new AuthorizationManager(sim, c.authorizationManager!.value));
     this.licenses();
+    // customer VMs come last: they need datastores, networks and pools to land on
+    for (const dcSpec of s.datacenters) this.fixtures(dcSpec);
   }
 
   private about(): DataObject {
@@ -282,7 +285,7 @@ class InventoryBuilder {
 
     const datastores = new Map<string, Datastore>();
     for (const ds of spec.datastores) {
-      const uuid = ds.type === "NFS" ? `${sim.ids.hex("ds", ds.name, 8)}-${sim.ids.hex("ds2", ds.name, 8)}` : `${sim.ids.hex("ds", ds.name, 8)}-${sim.ids.hex("ds2", ds.name, 8)}-${sim.ids.hex("ds3", ds.name, 4)}-${sim.ids.hex("ds4", ds.name, 12)}`;
+      const uuid = ds.uuid ?? (ds.type === "NFS" ? `${sim.ids.hex("ds", ds.name, 8)}-${sim.ids.hex("ds2", ds.name, 8)}` : `${sim.ids.hex("ds", ds.name, 8)}-${sim.ids.hex("ds2", ds.name, 8)}-${sim.ids.hex("ds3", ds.name, 4)}-${sim.ids.hex("ds4", ds.name, 12)}`);
       const value = vc ? sim.newRef("datastore-") : uuid;
       const browser = vc ? moref("HostDatastoreBrowser", `datastoreBrowser-${value}`) : moref("HostDatastoreBrowser", "ha-host-datastorebrowser");
       const d = add(new Datastore(sim, value, ds, dsFolder.ref, uuid, browser));
@@ -330,32 +333,8 @@ class InventoryBuilder {
     }
 
     for (const dvs of spec.dvSwitches) {
-      const uuid = sim.ids.hex("dvs", dvs.name, 32).replace(/(..)/g, "$1 ").trim().replace(/^((?:.. ){7}..) /, "$1-");
-      const sw = add(new DistributedVirtualSwitch(sim, sim.newRef("dvs-"), dvs.name, netFolder.ref, uuid, dvs.version));
-      netFolder.attachChild(sw);
-      const uplinkValue = sim.newRef("dvportgroup-");
-      const uplink = add(new DistributedVirtualPortgroup(sim, uplinkValue, `${dvs.name}-DVUplinks-${sw.ref.value.replace("dvs-", "")}`, netFolder.ref, sw.ref, uuid, 0, dvs.hosts.length * 2, true));
-      netFolder.attachChild(uplink);
-      sw.addPortgroup(uplink.ref, uplink.name, dvs.hosts.length * 2, true);
-      dc.addNetwork(uplink.ref);
-      const pgs = dvs.portgroups.map((pg) => {
-        const p = add(new DistributedVirtualPortgroup(sim, sim.newRef("dvportgroup-"), pg.name, netFolder.ref, sw.ref, uuid, pg.vlan, pg.numPorts, false));
-        netFolder.attachChild(p);
-        sw.addPortgroup(p.ref, pg.name, pg.numPorts);
-        dc.addNetwork(p.ref);
-        return p;
-      });
-      for (const hn of dvs.hosts) {
-        const h = hostsByName.get(hn);
-        if (!h) continue;
-        sw.addHost(h.ref);
-        for (const p of [uplink, ...pgs]) {
-          p.addHost(h.ref);
-          h.addNetwork(p.ref);
-          const cr = h.parentObject()!;
-          if (!(cr.props.network as ManagedObjectReference[]).some((r) => r.value === p.ref.value)) cr.update({ network: [...(cr.props.network as ManagedObjectReference[]), p.ref] });
-        }
-      }
+      const hosts = dvs.hosts.map((hn) => hostsByName.get(hn)?.ref).filter((r): r is ManagedObjectReference => !!r);
+      createDistributedSwitch(sim, netFolder, { name: dvs.name, version: dvs.version, uuidKey: dvs.name, hosts, portgroups: dvs.portgroups });
     }
     return dc;
   }
@@ -435,6 +414,34 @@ class InventoryBuilder {
       sim.portgroupAdded(host.ref, pg.name);
     }
     return host;
+  }
+
+  /** Put the scenario's files on their datastores and register its VMs from their .vmx files. */
+  private fixtures(spec: DatacenterSpec): void {
+    const sim = this.sim;
+    if (!spec.files.length && !spec.vms.length) return;
+    const dc = sim.inventory.ofType("Datacenter").find((d) => d.get("name") === spec.name) as Datacenter;
+    const where = (datastore: string, p: string) => sim.vmStorage.resolve(`[${datastore}] ${p}`, dc);
+    for (const f of spec.files) {
+      const target = where(f.datastore, f.path);
+      const vol = target.datastore.volume;
+      const dir = target.path.includes("/") ? target.path.slice(0, target.path.lastIndexOf("/")) : "";
+      if (dir && !vol.exists(dir)) vol.mkdir(dir, { parents: true });
+      if (f.data) vol.writeFile(target.path, f.data);
+      else if (f.size !== undefined) vol.createSparse(target.path, f.size);
+      else if (f.disk) createFixtureDisk(sim, target, f.disk.capacityBytes, f.disk.parent ? where(f.datastore, f.disk.parent) : undefined);
+    }
+    const vmFolder = sim.inventory.get((dc.props.vmFolder as ManagedObjectReference).value) as Folder;
+    for (const v of spec.vms) {
+      let folder = vmFolder;
+      for (const part of v.folder.split("/").filter(Boolean)) folder = folder.children().map((r) => sim.inventory.get(r.value)).find((o) => o instanceof Folder && o.name === part) as Folder;
+      const crs = (sim.inventory.get((dc.props.hostFolder as ManagedObjectReference).value) as Folder).children().map((r) => sim.inventory.get(r.value)).filter((o): o is ComputeResource => o instanceof ComputeResource);
+      const cr = v.computeResource ? crs.find((c) => c.name === v.computeResource)! : crs[0];
+      let pool = sim.inventory.get((cr.props.resourcePool as ManagedObjectReference).value) as ResourcePool;
+      for (const part of v.pool.split("/").filter(Boolean)) pool = ((pool.props.resourcePool as ManagedObjectReference[]).map((r) => sim.inventory.get(r.value)).find((o) => o?.get("name") === part) as ResourcePool | undefined) ?? pool;
+      const vm = registerVm(sim, folder, `[${v.datastore}] ${v.vmx}`, pool.ref, undefined, { asTemplate: v.template });
+      if (v.powerState !== "poweredOff") vm.forcePower(v.powerState, "");
+    }
   }
 
   private licenses(): void {

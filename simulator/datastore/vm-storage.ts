@@ -11,7 +11,8 @@ import { kindOf, type Device } from "../objects/vm-devices.ts";
 import {
   basename, dirname, formatDatastorePath, joinPath, parseDatastorePath, resolveDatastorePath, type ResolvedPath,
 } from "./datastore-path.ts";
-import { deltaDescriptor, flatDescriptor, formatDescriptor, parseDescriptor, capacityBytes, ddbUuid, type VmdkDescriptor } from "../formats/vmdk.ts";
+import { deltaDescriptor, flatDescriptor, capacityBytes, ddbUuid, type VmdkDescriptor } from "../formats/vmdk.ts";
+import { createDiskFiles, growExtent, parentFileNameHint, readDescriptor, removeDisk, writeDescriptor } from "./disk-files.ts";
 import type { DatastoreVolumeApi } from "./volume-api.ts";
 import { VmxFile, readVmx, writeVmx, type VmxContext } from "../formats/vmx-config.ts";
 
@@ -203,7 +204,6 @@ export class VmStorageService implements VmStorage {
   private createDisk(vm: VirtualMachine, config: ConfigInfo, d: Device): ResolvedPath[] {
     const backing = (d.backing ?? { _type: "VirtualDiskFlatVer2BackingInfo" }) as DataObject & Record<string, any>;
     const target = this.newDiskName(vm, config, backing.fileName);
-    const vol = this.volume(target.datastore);
     const bytes = (d.capacityInKB ?? 0) * 1024;
     const stem = basename(target.path).replace(/\.vmdk$/i, "");
     const cid = this.sim.ids.hex("cid", target.datastorePath + this.sim.ids.next("cid"), 8);
@@ -217,9 +217,7 @@ export class VmStorageService implements VmStorage {
       const parent = this.resolve(backing.parent.fileName, vm);
       const parentDesc = this.readDescriptor(parent);
       extent = `${stem}-delta.vmdk`;
-      const hint = parent.datastore === target.datastore && dirname(parent.path) === dirname(target.path) ? basename(parent.path) : `/vmfs/volumes/${parent.datastore.uuid}/${parent.path}`;
-      descriptor = deltaDescriptor({ parent: parentDesc, parentHint: hint, deltaFile: extent, cid, longContentId });
-      vol.createSparse(joinPath(dirname(target.path), extent), capacityBytes(parentDesc), { exclusive: true });
+      descriptor = deltaDescriptor({ parent: parentDesc, parentHint: parentFileNameHint(parent, target), deltaFile: extent, cid, longContentId });
       parentBacking = this.backingFor(parent, parentDesc, backing.parent);
       d.capacityInKB = Math.ceil(capacityBytes(parentDesc) / 1024);
       d.capacityInBytes = capacityBytes(parentDesc);
@@ -228,10 +226,8 @@ export class VmStorageService implements VmStorage {
       extent = `${stem}-flat.vmdk`;
       const thin = backing.thinProvisioned !== false;
       descriptor = flatDescriptor({ flatFile: extent, bytes, cid, uuid: ddbUuid(uuidHex), adapterType: "lsilogic", thin, hwVersion: Number(String(config.version).replace("vmx-", "")) || 11, longContentId });
-      vol.createSparse(joinPath(dirname(target.path), extent), bytes, { exclusive: true });
     }
-    const made = [{ ...target, path: joinPath(dirname(target.path), extent) }, target];
-    vol.writeFile(target.path, Buffer.from(formatDescriptor(descriptor), "utf8"), { exclusive: true });
+    const made = createDiskFiles(target, descriptor);
     d.backing = { ...this.backingFor(target, descriptor, backing), parent: parentBacking };
     return made;
   }
@@ -254,35 +250,26 @@ export class VmStorageService implements VmStorage {
     const bytes = (d.capacityInKB ?? 0) * 1024;
     if (bytes <= capacityBytes(desc)) return;
     if (desc.parentCid !== "ffffffff") throw new VimFault("InvalidDeviceOperation", { badOp: "edit" }, "A disk with snapshots or a parent cannot grow.");
-    const extent = desc.extents[0];
-    this.volume(f.datastore).resize(joinPath(dirname(f.path), extent.file), bytes);
-    extent.sectors = Math.ceil(bytes / 512);
-    this.volume(f.datastore).writeFile(f.path, Buffer.from(formatDescriptor(desc), "utf8"));
+    growExtent(f, desc, bytes);
+    writeDescriptor(f, desc);
   }
 
   private deleteDisk(f: ResolvedPath): void {
     const vol = this.volume(f.datastore);
     if (!vol.exists(f.path)) return;
+    let desc: VmdkDescriptor;
     try {
-      const desc = this.readDescriptor(f);
-      for (const e of desc.extents) {
-        const p = joinPath(dirname(f.path), e.file);
-        if (vol.exists(p)) vol.delete(p);
-      }
+      desc = this.readDescriptor(f);
     } catch {
       // a descriptor that does not parse is still deleted
+      vol.delete(f.path);
+      return;
     }
-    vol.delete(f.path);
+    removeDisk(f, desc);
   }
 
   readDescriptor(f: ResolvedPath): VmdkDescriptor {
-    const vol = this.volume(f.datastore);
-    if (!vol.exists(f.path)) throw new VimFault("FileNotFound", { file: f.datastorePath }, `File ${f.datastorePath} was not found`);
-    try {
-      return parseDescriptor(vol.readFile(f.path).toString("utf8"), f.datastorePath);
-    } catch (e) {
-      throw new VimFault("InvalidDiskFormat", {}, (e as Error).message);
-    }
+    return readDescriptor(f);
   }
 
   private backingFor(f: ResolvedPath, desc: VmdkDescriptor, given: Record<string, any>): DataObject {

@@ -135,3 +135,22 @@ export function ddbUuid(hex32: string): string {
   const b = hex32.slice(0, 32).match(/../g)!;
   return `${b.slice(0, 8).join(" ")}-${b.slice(8).join(" ")}`;
 }
+
+/** The CID hostd gives a disk it has created but nothing has written yet. */
+export const FRESH_CID = "fffffffe";
+
+/**
+ * ddb.uuid as hostd writes it and QueryVirtualDiskUuid returns it: 16 hex
+ * pairs, a dash after the eighth, led by VMware's "60 00 C2 9" (the "C2" in
+ * upper case, the rest lower), from 25 hex digits of randomness.
+ */
+export function vmfsDiskUuid(hex: string): string {
+  const b = ("6000c29" + hex.toLowerCase()).slice(0, 32).match(/../g)!;
+  b[2] = "C2";
+  return `${b.slice(0, 8).join(" ")}-${b.slice(8).join(" ")}`;
+}
+
+/** The one spelling SetVirtualDiskUuid accepts (hex digits in either case). */
+export function isDdbUuid(s: string): boolean {
+  return /^[0-9a-f]{2}( [0-9a-f]{2}){7}-[0-9a-f]{2}( [0-9a-f]{2}){7}$/i.test(s);
+}

@@ -9,7 +9,9 @@ import { fileURLToPath } from "node:url";
 import {
   type Document, LineCounter, type Scalar, type YAMLMap, type YAMLSeq, isAlias, isMap, isScalar, isSeq, parseDocument,
 } from "yaml";
+import { VmxFile, VmxParseError } from "../formats/vmx.ts";
 import type {
+  FileFixtureSpec, VmFixtureSpec,
   AboutSpec, AllocationSpec, ClusterSpec, DatacenterSpec, DatastoreSpec, DvsSpec, FirewallSpec, HostSpec, LicenseSpec,
   ResourcePoolSpec, RulesetSpec, Scenario, ScenarioModel, VSwitchSpec,
 } from "./scenario.ts";
@@ -67,7 +69,7 @@ export function loadScenario(nameOrPath: string, opts: { scenariosDir?: string }
     const why = e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "is a directory" : e.message;
     throw new ScenarioError(displayPath(file), undefined, undefined, `cannot read the scenario: ${why}`);
   }
-  return parseScenario(text, displayPath(file), name);
+  return parseScenario(text, displayPath(file), name, path.dirname(file));
 }
 
 function looksLikePath(s: string): boolean {
@@ -508,17 +510,19 @@ class Names {
 // The scenario
 
 const COMMON_KEYS = ["model", "about", "credentials", "seed"] as const;
-const ESX_KEYS = [...COMMON_KEYS, "host", "datastores"];
+const ESX_KEYS = [...COMMON_KEYS, "host", "datastores", "files", "vms"];
 const VCENTER_KEYS = [...COMMON_KEYS, "datacenters"];
-const DATACENTER_KEYS = ["name", "vmFolders", "datastores", "hosts", "clusters", "dvSwitches"];
+const DATACENTER_KEYS = ["name", "vmFolders", "datastores", "hosts", "clusters", "dvSwitches", "files", "vms"];
 
 /** Per-parse bookkeeping: hosts are unique across the scenario and management IPs are assigned at the end. */
 interface ParseState {
+  baseDir: string;
   hostNames: Map<string, { node: Value | undefined; datacenter: string }>;
   ips: { host: HostSpec; explicit: boolean; node: Value | undefined; ctx: Ctx; offset: number }[];
 }
 
-export function parseScenario(text: string, file: string, name: string): Scenario {
+/** `baseDir` is where `files[].source` paths are read from (the scenario file's folder). */
+export function parseScenario(text: string, file: string, name: string, baseDir = "."): Scenario {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true, prettyErrors: false });
   const problem = doc.errors[0] ?? doc.warnings[0];
@@ -541,7 +545,7 @@ export function parseScenario(text: string, file: string, name: string): Scenari
   if (!f0.has("model")) top.failRaw(root, 'missing required key "model" (esx: a standalone ESXi host, or vcenter)');
   const model = f0.oneOf("model", ["esx", "vcenter"] as const);
   const f = f0.only(model === "esx" ? ESX_KEYS : VCENTER_KEYS, (k) => misplacedKey(model, k));
-  const st: ParseState = { hostNames: new Map(), ips: [] };
+  const st: ParseState = { hostNames: new Map(), ips: [], baseDir };
 
   const scenario: Scenario = {
     name,
@@ -603,7 +607,8 @@ function readEsxDatacenter(f: Fields, st: ParseState): DatacenterSpec {
   const datastores = readDatastores(f);
   if (!f.has("host")) f.ctx.failRaw(f.node, 'missing required key "host" (the ESXi host: name, cpu, memory, ...)');
   const host = readHost(f.ctx.key("host"), f.get("host"), datastores, true, ESX_DATACENTER, st);
-  return { name: ESX_DATACENTER, vmFolders: [], datastores, hosts: [host], clusters: [], dvSwitches: [] };
+  const files = readFiles(f, datastores, st);
+  return { name: ESX_DATACENTER, vmFolders: [], datastores, hosts: [host], clusters: [], dvSwitches: [], files, vms: readVms(f, datastores, files, [host.name], []) };
 }
 
 function readDatacenters(f: Fields, st: ParseState): DatacenterSpec[] {
@@ -625,7 +630,10 @@ function readDatacenters(f: Fields, st: ParseState): DatacenterSpec[] {
       return cluster;
     });
     const dvSwitches = readDvSwitches(d, dcHosts, name, st);
-    return { name, vmFolders: readVmFolders(d), datastores, hosts, clusters, dvSwitches };
+    const vmFolders = readVmFolders(d);
+    const files = readFiles(d, datastores, st);
+    const vms = readVms(d, datastores, files, [...hosts.map((h) => h.name), ...clusters.map((c) => c.name)], vmFolders);
+    return { name, vmFolders, datastores, hosts, clusters, dvSwitches, files, vms };
   });
 }
 
@@ -635,7 +643,7 @@ function readDatastores(f: Fields): DatastoreSpec[] {
     const d0 = Fields.of(ctx, node);
     const name = d0.name("name");
     names.add(ctx, name, d0.at("name"));
-    const d = d0.as(ctx.entity(`datastore "${name}"`)).only(["name", "type", "capacity", "used"]);
+    const d = d0.as(ctx.entity(`datastore "${name}"`)).only(["name", "type", "capacity", "used", "uuid"]);
     const type = d.oneOf("type", ["VMFS", "NFS", "vsan"] as const, "VMFS");
     const capacityBytes = d.size("capacity");
     if (capacityBytes === 0) d.ctx.key("capacity").fail(d.at("capacity"), "must be greater than zero");
@@ -643,7 +651,78 @@ function readDatastores(f: Fields): DatastoreSpec[] {
     if (usedBytes > capacityBytes) {
       d.ctx.key("used").fail(d.at("used"), `must not exceed capacity (${capacityBytes} bytes), got ${usedBytes} bytes`);
     }
-    return { name, type, capacityBytes, usedBytes };
+    let uuid: string | undefined;
+    if (d.has("uuid")) {
+      uuid = d.str("uuid");
+      // VMFS volumes read 8-8-4-12 hex, NFS ones 8-8
+      if (!/^[0-9a-f]{8}-[0-9a-f]{8}(-[0-9a-f]{4}-[0-9a-f]{12})?$/.test(uuid)) d.ctx.key("uuid").fail(d.at("uuid"), `must be a volume UUID such as d37f7a1b-0ab13c48 or 57a8b1c2-0d3e4f50-6a7b-000c29123456, got ${JSON.stringify(uuid)}`);
+    }
+    return { name, type, capacityBytes, usedBytes, uuid };
+  });
+}
+
+const DS_PATH = /^[^/\\].*[^/]$|^[^/\\]$/;
+
+/** Files put on datastores before VMs are registered: copied from the scenario's folder, zero-filled, or thin disks. */
+function readFiles(f: Fields, datastores: DatastoreSpec[], st: ParseState): FileFixtureSpec[] {
+  const seen = new Names("file");
+  return f.list("files").map(({ ctx, node }) => {
+    const e = Fields.of(ctx, node).only(["datastore", "path", "source", "size", "disk"]);
+    const datastore = e.str("datastore");
+    if (!datastores.some((d) => d.name === datastore)) e.ctx.key("datastore").fail(e.at("datastore"), `names no datastore of this datacenter; known: ${datastores.map((d) => d.name).join(", ")}`);
+    const p = e.str("path");
+    if (!DS_PATH.test(p) || p.split("/").includes("..")) e.ctx.key("path").fail(e.at("path"), `must be a path on the datastore such as VCH001/appliance.iso, got ${JSON.stringify(p)}`);
+    seen.add(ctx, `[${datastore}] ${p}`, e.at("path"));
+    const given = ["source", "size", "disk"].filter((k) => e.has(k));
+    if (given.length !== 1) ctx.fail(node, `needs exactly one of source, size or disk, got ${given.length ? given.join(" and ") : "none"}`);
+    const out: FileFixtureSpec = { datastore, path: p };
+    if (e.has("source")) {
+      const rel = e.str("source");
+      const abs = path.resolve(st.baseDir, rel);
+      try {
+        out.data = readFileSync(abs);
+      } catch (err) {
+        e.ctx.key("source").fail(e.at("source"), `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): ${displayPath(abs)}`);
+      }
+      out.source = displayPath(abs);
+    } else if (e.has("size")) out.size = e.size("size");
+    else {
+      const dk = e.sub("disk").only(["capacity", "parent"]);
+      out.disk = { capacityBytes: dk.size("capacity"), parent: dk.has("parent") ? dk.str("parent") : undefined };
+      if (!/\.vmdk$/i.test(p)) e.ctx.key("path").fail(e.at("path"), "of a disk must end in .vmdk (the descriptor)");
+    }
+    return out;
+  });
+}
+
+/** VMs registered from .vmx files: each .vmx must be among `files` (or already on the datastore). */
+function readVms(f: Fields, datastores: DatastoreSpec[], files: FileFixtureSpec[], computeResources: string[], vmFolders: string[]): VmFixtureSpec[] {
+  const seen = new Names("VM");
+  return f.list("vms").map(({ ctx, node }) => {
+    const v = Fields.of(ctx, node).only(["datastore", "vmx", "powerState", "folder", "computeResource", "pool", "template"]);
+    const datastore = v.str("datastore");
+    if (!datastores.some((d) => d.name === datastore)) v.ctx.key("datastore").fail(v.at("datastore"), `names no datastore of this datacenter; known: ${datastores.map((d) => d.name).join(", ")}`);
+    const vmx = v.str("vmx");
+    if (!/\.vmx$/i.test(vmx)) v.ctx.key("vmx").fail(v.at("vmx"), `must be the path of a .vmx file on the datastore, got ${JSON.stringify(vmx)}`);
+    seen.add(ctx, `[${datastore}] ${vmx}`, v.at("vmx"));
+    const file = files.find((x) => x.datastore === datastore && x.path === vmx);
+    if (!file?.data) v.ctx.key("vmx").fail(v.at("vmx"), `must be one of the scenario's files (with a source): add it under "files:"`);
+    const cr = v.str("computeResource", "");
+    if (cr && !computeResources.includes(cr)) v.ctx.key("computeResource").fail(v.at("computeResource"), `names no host or cluster of this datacenter; known: ${computeResources.join(", ")}`);
+    const folder = v.str("folder", "");
+    if (folder && !vmFolders.includes(folder)) v.ctx.key("folder").fail(v.at("folder"), `names no VM folder of this datacenter; known: ${vmFolders.join(", ") || "none"}`);
+    // the .vmx must at least parse; a customer's file with a typo is reported where it is
+    try {
+      VmxFile.parse(file!.data!.toString("utf8"), file!.source ?? vmx);
+    } catch (err) {
+      if (err instanceof VmxParseError) throw new ScenarioError(err.file, err.line, 1, `${err.message.replace(/^.*?:\d+: /, "")} (listed at ${v.ctx.src.file}:${v.ctx.src.line(v.at("vmx")) ?? "?"})`);
+      throw err;
+    }
+    return {
+      datastore, vmx,
+      powerState: v.oneOf("powerState", ["poweredOn", "poweredOff", "suspended"] as const, "poweredOff"),
+      folder, computeResource: cr, pool: v.str("pool", ""), template: v.bool("template", false),
+    };
   });
 }
 

@@ -36,10 +36,42 @@ export interface DatacenterSpec {
   hosts: HostSpec[];
   clusters: ClusterSpec[];
   dvSwitches: DvsSpec[];
+  /** files placed on datastores before the VMs are registered (ISOs, disks, .vmx files) */
+  files: FileFixtureSpec[];
+  /** VMs registered from .vmx files on the datastores: customer layouts, reproduced */
+  vms: VmFixtureSpec[];
+}
+
+export interface FileFixtureSpec {
+  datastore: string;
+  /** path on the datastore, e.g. "VCH001/VCH001.vmx" */
+  path: string;
+  /** contents read from the scenario's folder, or a sparse file of `size` zeros */
+  data?: Buffer;
+  size?: number;
+  /** a thin disk: descriptor at `path` plus its extent, optionally a delta on `parent` */
+  disk?: { capacityBytes: number; parent?: string };
+  /** where the contents came from (for messages) */
+  source?: string;
+}
+
+export interface VmFixtureSpec {
+  datastore: string;
+  /** the .vmx path on the datastore */
+  vmx: string;
+  powerState: "poweredOn" | "poweredOff" | "suspended";
+  /** VM folder path below the datacenter's vm folder ("" = the vm folder) */
+  folder: string;
+  /** host (standalone) or cluster name whose root pool, or a pool path below it, holds the VM; "" = the first */
+  computeResource: string;
+  pool: string;
+  template: boolean;
 }
 
 export interface DatastoreSpec {
   name: string;
+  /** the VMFS/NFS volume UUID (`/vmfs/volumes/<uuid>`); derived from the seed when not given */
+  uuid?: string;
   type: "VMFS" | "NFS" | "vsan";
   capacityBytes: number;
   /** bytes already used by files the scenario does not model */

@@ -6,7 +6,8 @@ import type { Args, CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { DataObject } from "../../vim25/soap/index.ts";
 import type { Device } from "./vm-devices.ts";
-import { checkName, configFromSpec, enterInventory, newVirtualMachine, placeVm, vmxPathFor } from "./vm-factory.ts";
+import { checkName, configFromSpec, enterInventory, newVirtualMachine, placeVm, registerVm, vmxPathFor } from "./vm-factory.ts";
+import { createSwitchFromSpec } from "./distributed-virtual-switch.ts";
 
 export class Folder extends ManagedEntity {
   constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference | undefined, childType: string[]) {
@@ -89,31 +90,25 @@ export class Folder extends ManagedEntity {
     return this.sim.tasks.run(this, "RegisterVM_Task", "Folder.registerVm", user, () => {
       if (!this.allows("VirtualMachine")) throw new VimFault("NotSupported", {});
       const path = String(args.path);
-      if (!/^\[[^\]]+\]\s*\S/.test(path)) throw new VimFault("InvalidDatastorePath", { datastorePath: path }, `Invalid datastore path '${path}'.`);
       if (!args.pool && !args.host) throw new VimFault("InvalidArgument", { invalidProperty: "pool" });
-      for (const o of this.sim.inventory.ofType("VirtualMachine")) {
-        if ((o.props.config as { files?: { vmPathName?: string } }).files?.vmPathName === path) throw new VimFault("AlreadyExists", { name: path }, `The specified key, name, or identifier '${path}' already exists.`);
-      }
-      const storage = this.sim.vmStorage;
-      const ds = storage.datastoreOf(path, this);
       let pool = args.pool as ManagedObjectReference | undefined;
       if (!pool) {
-        const host = this.sim.inventory.get(args.host.value);
-        if (!(host instanceof ManagedEntity)) throw new VimFault("ManagedObjectNotFound", { obj: args.host });
-        pool = host.parentObject()?.props.resourcePool as ManagedObjectReference;
+        const h = this.sim.inventory.get(args.host.value);
+        if (!(h instanceof ManagedEntity)) throw new VimFault("ManagedObjectNotFound", { obj: args.host });
+        pool = h.parentObject()?.props.resourcePool as ManagedObjectReference;
       }
-      const host = placeVm(this.sim, pool!, args.host, ds.ref);
-      const value = this.sim.newRef(this.sim.isVCenter ? "vm-" : "");
-      const { config, vmx } = storage.readVmConfig(path, value, this);
-      if (args.name) config.name = args.name;
-      if (args.asTemplate) config.template = true;
-      checkName(this.sim, this, config.name);
-      const place = { folder: this, pool: pool!, host };
-      const vm = newVirtualMachine(this.sim, storage, value, config, place);
-      vm.vmx = vmx;
-      enterInventory(this.sim, vm, place);
+      const vm = registerVm(this.sim, this, path, pool, args.host, { name: args.name, asTemplate: !!args.asTemplate });
+      const host = vm.host;
       vm.event("VmRegisteredEvent", `Registered ${vm.name} on ${this.sim.inventory.get(host.value)?.get("name") ?? ""}`, user);
       return vm.ref;
+    }, { resultType: { type: "ManagedObjectReference" } });
+  }
+
+  CreateDVS_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "CreateDVS_Task", "Folder.createDistributedVirtualSwitch", user, () => {
+      if (!this.allows("DistributedVirtualSwitch")) throw new VimFault("NotSupported", {});
+      return createSwitchFromSpec(this.sim, this, args.spec, user).ref;
     }, { resultType: { type: "ManagedObjectReference" } });
   }
 

@@ -73,8 +73,13 @@ export class ManagedEntity extends ManagedObject {
           if (sib && sib !== this && sib.get("name") === newName) throw new VimFault("DuplicateName", { name: newName, object: sib.ref });
         }
       }
-      this.update({ name: newName });
+      this.rename(newName, ctx.session?.userName ?? "");
     });
+  }
+
+  /** Rename_Task's change, once the name has passed the common checks; types that repeat their name elsewhere override it. */
+  protected rename(newName: string, _userName: string): void {
+    this.update({ name: newName });
   }
 
   Destroy_Task(_args: Args, ctx: CallContext): ManagedObjectReference {

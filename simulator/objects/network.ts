@@ -1,6 +1,7 @@
 // Network: a standard port group as the inventory shows it (hostd names it HaNetwork-<name>).
 import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity } from "./managed-entity.ts";
+import type { ManagedObject } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 
 export class Network extends ManagedEntity {
@@ -16,4 +17,33 @@ export class Network extends ManagedEntity {
   addHost(host: ManagedObjectReference): void {
     this.update({ host: [...(this.props.host as ManagedObjectReference[]), host] });
   }
+
+  removeHost(host: ManagedObjectReference): void {
+    this.update({ host: (this.props.host as ManagedObjectReference[]).filter((r) => r.value !== host.value) });
+  }
+}
+
+const refs = (o: ManagedObject, prop: string) => (o.props[prop] as ManagedObjectReference[] | undefined) ?? [];
+const has = (o: ManagedObject, prop: string, ref: ManagedObjectReference) => refs(o, prop).some((r) => r.value === ref.value);
+
+/** The host reaches `net`: the network lists the host, the host and its compute resource list the network. */
+export function linkNetwork(sim: SimContext, net: Network, host: ManagedObjectReference): void {
+  const h = sim.inventory.get(host.value);
+  if (!has(net, "host", host)) net.addHost(host);
+  if (!h) return;
+  if (!has(h, "network", net.ref)) h.update({ network: [...refs(h, "network"), net.ref] });
+  const cr = h instanceof ManagedEntity ? h.parentObject() : undefined;
+  if (cr && !has(cr, "network", net.ref)) cr.update({ network: [...refs(cr, "network"), net.ref] });
+}
+
+/** The host no longer reaches `net`; its compute resource keeps the network while another of its hosts has it. */
+export function unlinkNetwork(sim: SimContext, net: Network, host: ManagedObjectReference): void {
+  if (has(net, "host", host)) net.removeHost(host);
+  const h = sim.inventory.get(host.value);
+  if (!h) return;
+  if (has(h, "network", net.ref)) h.update({ network: refs(h, "network").filter((r) => r.value !== net.ref.value) });
+  const cr = h instanceof ManagedEntity ? h.parentObject() : undefined;
+  if (!cr || !has(cr, "network", net.ref)) return;
+  const stillThere = refs(cr, "host").some((r) => r.value !== host.value && sim.inventory.get(r.value) && has(sim.inventory.get(r.value)!, "network", net.ref));
+  if (!stillThere) cr.update({ network: refs(cr, "network").filter((r) => r.value !== net.ref.value) });
 }

@@ -124,3 +124,24 @@ export function enterInventory(sim: SimContext, vm: VirtualMachine, place: Place
   vm.attach();
 }
 
+
+/** RegisterVM_Task's work: a VM from the .vmx at `path`, devices and guestinfo included. */
+export function registerVm(sim: SimContext, folder: Placement["folder"], path: string, pool: ManagedObjectReference, hostRef: ManagedObjectReference | undefined, opts: { name?: string; asTemplate?: boolean } = {}): VirtualMachine {
+  if (!/^\[[^\]]+\]\s*\S/.test(path)) throw new VimFault("InvalidDatastorePath", { datastorePath: path }, `Invalid datastore path '${path}'.`);
+  for (const o of sim.inventory.ofType("VirtualMachine")) {
+    if ((o.props.config as { files?: { vmPathName?: string } }).files?.vmPathName === path) throw new VimFault("AlreadyExists", { name: path }, `The specified key, name, or identifier '${path}' already exists.`);
+  }
+  const storage = sim.vmStorage;
+  const ds = storage.datastoreOf(path, folder);
+  const host = placeVm(sim, pool, hostRef, ds.ref);
+  const value = sim.newRef(sim.isVCenter ? "vm-" : "");
+  const { config, vmx } = storage.readVmConfig(path, value, folder);
+  if (opts.name) config.name = opts.name;
+  if (opts.asTemplate) config.template = true;
+  checkName(sim, folder, config.name);
+  const place = { folder, pool, host };
+  const vm = newVirtualMachine(sim, storage, value, config, place);
+  vm.vmx = vmx;
+  enterInventory(sim, vm, place);
+  return vm;
+}

@@ -17,6 +17,9 @@ from pyVmomi import VmomiSupport as V  # noqa: E402
 
 F_OPTIONAL = V.F_OPTIONAL
 F_SECRET = V.F_SECRET
+# a link is a key naming another object of the same document (HostPortGroup.vswitch):
+# the WSDL and the wire carry it as a string
+F_LINK = V.F_LINK
 
 # vmodl names that travel on the wire as an XSD primitive.
 PRIMITIVE = {
@@ -81,7 +84,9 @@ def typeref(vmodl_type, flags):
     if t.endswith("[]"):
         out["array"] = True
         t = t[:-2]
-    if t in PRIMITIVE:
+    if flags & F_LINK:
+        out["type"] = "string"
+    elif t in PRIMITIVE:
         out["type"] = PRIMITIVE[t]
     elif t in managed_names or t in ("vmodl.ManagedObject", "ManagedObject"):
         out["type"] = "ManagedObjectReference"

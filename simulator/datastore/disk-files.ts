@@ -1,0 +1,193 @@
+// A virtual disk on a datastore: a small descriptor and the extent files it
+// names, which live beside it in the same folder. VM disks (vm-storage) and
+// VirtualDiskManager both go through here, so a disk is read, created, grown
+// and removed the same way whoever asks, and a delta disk's parent chain is
+// followed and checked in one place.
+import { VimFault } from "../../vim25/soap/index.ts";
+import type { SimContext } from "../sim-context.ts";
+import type { Datacenter } from "../objects/datacenter.ts";
+import type { DatastoreVolume } from "./datastore-volume.ts";
+import { basename, dirname, formatDatastorePath, fromFilesystemPath, joinPath, VMFS_VOLUMES, type ResolvedPath } from "./datastore-path.ts";
+import { formatDescriptor, parseDescriptor, NO_PARENT, SECTOR, type VmdkDescriptor, type VmdkExtent } from "../formats/vmdk.ts";
+
+/**
+ * Descriptors are a few hundred bytes. A name that points at something far
+ * larger (an extent, an ISO) is refused unread rather than pulled into memory
+ * whole, which for a 40 GiB thin extent would be 40 GiB of zeros.
+ */
+const MAX_DESCRIPTOR_BYTES = 64 * 1024;
+
+/** Extent data is copied in pieces this size, so a big flat file never sits in memory at once. */
+const COPY_PIECE = 1 << 20;
+
+export interface DiskLink {
+  file: ResolvedPath;
+  descriptor: VmdkDescriptor;
+}
+
+export function volumeOf(f: ResolvedPath): DatastoreVolume {
+  return f.datastore.volume;
+}
+
+export function fileNotFound(f: ResolvedPath | string): VimFault {
+  const name = typeof f === "string" ? f : f.datastorePath;
+  return new VimFault("FileNotFound", { file: name }, `File ${name} was not found`);
+}
+
+export function readDescriptor(f: ResolvedPath): VmdkDescriptor {
+  const vol = volumeOf(f);
+  if (!vol.exists(f.path)) throw fileNotFound(f);
+  try {
+    const st = vol.stat(f.path);
+    if (st && !st.isDirectory && st.size > MAX_DESCRIPTOR_BYTES) throw new Error(`${f.datastorePath}: ${st.size} bytes is too large for a disk descriptor`);
+    return parseDescriptor(vol.readFile(f.path).toString("utf8"), f.datastorePath);
+  } catch (e) {
+    throw new VimFault("InvalidDiskFormat", {}, (e as Error).message);
+  }
+}
+
+export function writeDescriptor(f: ResolvedPath, d: VmdkDescriptor, opts: { exclusive?: boolean } = {}): void {
+  volumeOf(f).writeFile(f.path, Buffer.from(formatDescriptor(d), "utf8"), opts);
+}
+
+/** An extent as a path: extent names are relative to the descriptor's folder. */
+export function extentFile(f: ResolvedPath, e: VmdkExtent): ResolvedPath {
+  const path = joinPath(dirname(f.path), e.file);
+  return { datastore: f.datastore, path, datastorePath: formatDatastorePath(f.datastore.name, path) };
+}
+
+/**
+ * A new disk's extents (sparse, so they cost only what is written) and then
+ * its descriptor, none of them overwriting anything. If a step fails, what
+ * was created is removed again. Returns the files made, extents first.
+ */
+export function createDiskFiles(f: ResolvedPath, d: VmdkDescriptor): ResolvedPath[] {
+  const vol = volumeOf(f);
+  const made: ResolvedPath[] = [];
+  try {
+    for (const e of d.extents) {
+      if (!e.file) continue;
+      const x = extentFile(f, e);
+      vol.createSparse(x.path, e.sectors * SECTOR, { exclusive: true });
+      made.push(x);
+    }
+    writeDescriptor(f, d, { exclusive: true });
+    made.push(f);
+  } catch (err) {
+    for (const x of made) if (vol.exists(x.path)) vol.delete(x.path);
+    throw err;
+  }
+  return made;
+}
+
+/** The extents that are there, then the descriptor. */
+export function removeDisk(f: ResolvedPath, d: VmdkDescriptor): void {
+  const vol = volumeOf(f);
+  for (const e of d.extents) {
+    // a ZERO extent has no file; joining "" would name the folder itself
+    if (!e.file) continue;
+    const x = extentFile(f, e);
+    if (vol.exists(x.path)) vol.delete(x.path);
+  }
+  vol.delete(f.path);
+}
+
+/** Grow a one-extent disk's extent to `bytes` and record the size in `d` (the caller writes it). */
+export function growExtent(f: ResolvedPath, d: VmdkDescriptor, bytes: number): void {
+  const extent = d.extents[0];
+  volumeOf(f).resize(extentFile(f, extent).path, bytes);
+  extent.sectors = Math.ceil(bytes / SECTOR);
+}
+
+/** How a child's descriptor names its parent: the bare name beside it, else the /vmfs/volumes path. */
+export function parentFileNameHint(parent: ResolvedPath, child: ResolvedPath): string {
+  return parent.datastore === child.datastore && dirname(parent.path) === dirname(child.path)
+    ? basename(parent.path)
+    : `${VMFS_VOLUMES}${parent.datastore.uuid}/${parent.path}`;
+}
+
+/**
+ * The parent a child's parentFileNameHint names: absolute on /vmfs/volumes,
+ * or relative to the child's folder. Unlike a .vmx file name, a hint may
+ * climb out of that folder with `..` (ESXi writes `../base/base.vmdk`), as
+ * long as it stays on the datastore.
+ */
+export function parentOf(sim: SimContext, child: ResolvedPath, d: VmdkDescriptor, dc?: Datacenter): ResolvedPath | undefined {
+  const hint = d.parentFileNameHint;
+  if (!hint) return undefined;
+  if (hint.startsWith("/")) {
+    const p = fromFilesystemPath(sim, hint, dc);
+    if (!p) throw fileNotFound(hint);
+    return p;
+  }
+  const segs = dirname(child.path).split("/").filter(Boolean);
+  for (const seg of hint.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") {
+      if (!segs.length) throw fileNotFound(hint);
+      segs.pop();
+    } else segs.push(seg);
+  }
+  const path = segs.join("/");
+  return { datastore: child.datastore, path, datastorePath: formatDatastorePath(child.datastore.name, path) };
+}
+
+function brokenChain(child: ResolvedPath, why: string): VimFault {
+  return new VimFault("FileFault", { file: child.datastorePath },
+    `Cannot open the disk '${child.datastorePath}' or one of the snapshot disks it depends on. ${why}`);
+}
+
+/**
+ * A disk and its ancestors, child first. Each parent must be there, be a
+ * descriptor, and still carry the CID its child recorded when it was made:
+ * a parent written since then no longer holds what the child was based on.
+ */
+export function diskChain(sim: SimContext, f: ResolvedPath, dc?: Datacenter): DiskLink[] {
+  const chain: DiskLink[] = [{ file: f, descriptor: readDescriptor(f) }];
+  const seen = new Set([`${f.datastore.ref.value}:${f.path}`]);
+  for (;;) {
+    const { file, descriptor } = chain[chain.length - 1];
+    if (descriptor.parentCid === NO_PARENT) return chain;
+    const parent = parentOf(sim, file, descriptor, dc);
+    if (!parent) throw brokenChain(file, "The disk has a parent content ID but names no parent disk (parentFileNameHint).");
+    const key = `${parent.datastore.ref.value}:${parent.path}`;
+    if (seen.has(key)) throw brokenChain(file, `The chain of parent disks loops back to ${parent.datastorePath}.`);
+    seen.add(key);
+    const pd = readDescriptor(parent);
+    if (pd.cid !== descriptor.parentCid) {
+      throw brokenChain(file, "The parent virtual disk has been modified since the child was created. The content ID of the parent virtual disk does not match the corresponding parent content ID in the child.");
+    }
+    chain.push({ file: parent, descriptor: pd });
+  }
+}
+
+/**
+ * Write what a chain holds into `dst` (a sparse extent as large as the disk):
+ * the base first, then each child's written ranges over it, which is what a
+ * guest reads through the chain. A sparse extent's chunk plays the part of a
+ * grain: a chunk the child holds hides the parent's whole chunk.
+ */
+export function flattenChain(chain: DiskLink[], dst: ResolvedPath): void {
+  const out = volumeOf(dst);
+  const capacity = out.stat(dst.path)?.size ?? 0;
+  for (const { file, descriptor } of [...chain].reverse()) {
+    let base = 0;
+    for (const e of descriptor.extents) {
+      const size = e.sectors * SECTOR;
+      if (e.file) {
+        const x = extentFile(file, e);
+        const vol = volumeOf(x);
+        if (!vol.exists(x.path)) throw fileNotFound(x);
+        const skip = (e.offset ?? 0) * SECTOR;
+        for (const r of vol.extents(x.path)) {
+          const from = Math.max(r.offset, skip);
+          const to = Math.min(r.offset + r.length, skip + size, skip + capacity - base);
+          for (let at = from; at < to; at += COPY_PIECE) {
+            out.writeAt(dst.path, base + at - skip, vol.readRange(x.path, at, Math.min(to, at + COPY_PIECE)));
+          }
+        }
+      }
+      base += size;
+    }
+  }
+}

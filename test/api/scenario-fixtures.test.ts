@@ -1,0 +1,89 @@
+// Customer VMX fixtures: a scenario places files on its datastores and
+// registers VMs from their .vmx, devices and guestinfo included. The
+// seed-vch scenario reproduces the seed's VCH and container VM.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator, type RunningSimulator } from "../../simulator/index.ts";
+import { loadScenario } from "../../simulator/inventory/scenario-loader.ts";
+import { VimClient } from "../../vim25/client/index.ts";
+import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
+
+const ID = "2cf7f483bf6e7f32daa53f51ca388d5fb153f78d3a74d313318099086638ad58";
+const seedDir = new URL("../../scenarios/seed-vch/", import.meta.url).pathname;
+
+describe("the seed-vch scenario", () => {
+  let sim: RunningSimulator;
+  let c: VimClient;
+  let vms: Map<string, Record<string, unknown>>;
+  beforeAll(async () => {
+    sim = await startSimulator({ scenario: "seed-vch" });
+    c = await VimClient.connect(sim.url, { username: sim.username, password: sim.password, thumbprint: sim.thumbprint });
+    vms = await c.retrieveFromContainer(c.content.rootFolder, "VirtualMachine", ["name", "runtime.powerState", "config.hardware.device", "config.extraConfig", "config.files.vmPathName", "network"]);
+  });
+  afterAll(() => sim.close());
+  const byName = (n: string) => [...vms.values()].find((v) => v.name === n)!;
+
+  it("registers the VCH, powered on, with the seed's NICs and appliance.iso", () => {
+    const vch = byName("VCH001");
+    expect(vch["runtime.powerState"]).toBe("poweredOn");
+    const devs = vch["config.hardware.device"] as any[];
+    expect(devs.filter((d) => d._type === "VirtualVmxnet3").map((d) => [d.key, d.backing.deviceName])).toEqual([[4000, "VM Network"], [4001, "VCH Bridge"]]);
+    expect(devs.find((d) => d._type === "VirtualCdrom").backing.fileName).toBe("[mydatastore] VCH001/appliance.iso");
+  });
+
+  it("registers the container VM with its guestinfo, serial port, bootstrap.iso and disk", () => {
+    const vm = byName(ID);
+    expect(vm["runtime.powerState"]).toBe("poweredOff");
+    const extra = Object.fromEntries((vm["config.extraConfig"] as any[]).map((o) => [o.key, o.value]));
+    expect(extra["guestinfo./common/name"]).toBe("jolly_panini");
+    expect(extra[`guestinfo./sessions|${ID}/cmd/Path`]).toBe("/hello");
+    expect(extra["guestinfo./repo"]).toBe("hello-world");
+    const devs = vm["config.hardware.device"] as any[];
+    const serial = devs.find((d) => d._type === "VirtualSerialPort");
+    expect(serial.backing).toMatchObject({ _type: "VirtualSerialPortURIBackingInfo", direction: "client", serviceURI: "tcp://VCH_IP:8080" });
+    expect(serial.yieldOnPoll).toBe(true);
+    // the CD-ROM's /vmfs/volumes path names the seed's datastore UUID
+    expect(devs.find((d) => d._type === "VirtualCdrom").backing.fileName).toBe("[mydatastore] VCH001/bootstrap.iso");
+    expect(devs.find((d) => d._type === "VirtualDisk").backing.fileName).toBe(`[mydatastore] ${ID}/${ID}.vmdk`);
+    expect(devs.find((d) => d._type === "ParaVirtualSCSIController").key).toBe(1000);
+    expect(((vm.network as ManagedObjectReference[]) ?? []).map((n) => n.value)).toEqual(["HaNetwork-VCH Bridge"]);
+  });
+
+  it("leaves the customer's .vmx on the datastore byte for byte", async () => {
+    const got = await c.downloadFile("mydatastore", `${ID}/${ID}.vmx`);
+    expect(got.toString("utf8")).toBe(readFileSync(join(seedDir, "container.vmx"), "utf8"));
+    const vch = await c.downloadFile("mydatastore", "VCH001/VCH001.vmx");
+    expect(vch.toString("utf8")).toBe(readFileSync(join(seedDir, "VCH001.vmx"), "utf8"));
+  });
+
+  it("chains the container's disk onto the image layers", async () => {
+    const desc = (await c.downloadFile("mydatastore", `${ID}/${ID}.vmdk`)).toString();
+    expect(desc).toContain('createType="vmfsSparse"');
+    expect(desc).toMatch(/parentFileNameHint="\/vmfs\/volumes\/d37f7a1b-0ab13c48\/VIC\/[0-9a-f-]+\/images\/c04b14da8d14\/c04b14da8d14\.vmdk"/);
+  });
+});
+
+describe("fixture errors", () => {
+  it("names the .vmx file and line of a malformed line", () => {
+    const dir = mkdtempSync(join(tmpdir(), "fixture-"));
+    writeFileSync(join(dir, "bad.vmx"), '.encoding = "UTF-8"\ndisplayName = "x"\nthis line is not a vmx line\n');
+    writeFileSync(join(dir, "scenario.yaml"), [
+      "model: esx",
+      "host: { name: esx.local }",
+      "datastores: [{ name: ds, capacity: 1GB }]",
+      "files:",
+      "  - { datastore: ds, path: x/x.vmx, source: bad.vmx }",
+      "vms:",
+      "  - { datastore: ds, vmx: x/x.vmx }",
+    ].join("\n"));
+    expect(() => loadScenario(dir)).toThrow(/bad\.vmx:3:/);
+  });
+
+  it("refuses a VM whose .vmx is not among the files", () => {
+    const dir = mkdtempSync(join(tmpdir(), "fixture-"));
+    writeFileSync(join(dir, "scenario.yaml"), "model: esx\nhost: { name: esx.local }\ndatastores: [{ name: ds, capacity: 1GB }]\nvms:\n  - { datastore: ds, vmx: y/y.vmx }\n");
+    expect(() => loadScenario(dir)).toThrow(/scenario\.yaml:5:.*must be one of the scenario's files/);
+  });
+});
