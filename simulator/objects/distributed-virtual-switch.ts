@@ -11,8 +11,6 @@ import {
 } from "./distributed-virtual-portgroup.ts";
 import type { SimContext } from "../sim-context.ts";
 
-export { DistributedVirtualPortgroup, vlanSetting };
-
 type HostMember = DataObject & { config: DataObject & { host: ManagedObjectReference } };
 type SwitchConfig = DataObject & {
   name: string; numPorts: number; numStandalonePorts: number; configVersion: string; host: HostMember[]; productInfo: DataObject;
