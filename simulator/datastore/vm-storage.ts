@@ -12,7 +12,7 @@ import {
   basename, dirname, formatDatastorePath, joinPath, parseDatastorePath, resolveDatastorePath, type ResolvedPath,
 } from "./datastore-path.ts";
 import { deltaDescriptor, flatDescriptor, capacityBytes, ddbUuid, type VmdkDescriptor } from "../formats/vmdk.ts";
-import { createDiskFiles, growExtent, parentFileNameHint, readDescriptor, removeDisk, writeDescriptor } from "./disk-files.ts";
+import { createDiskFiles, diskChain, growExtent, parentFileNameHint, readDescriptor, removeDisk, writeDescriptor } from "./disk-files.ts";
 import type { DatastoreVolumeApi } from "./volume-api.ts";
 import { VmxFile, readVmx, writeVmx, type VmxContext } from "../formats/vmx-config.ts";
 
@@ -81,6 +81,21 @@ export class VmStorageService implements VmStorage {
         return nets.map((r) => this.sim.inventory.get(r.value)).find((n) => n?.type === "Network" && n.get("name") === name)?.ref;
       },
       portgroupByKey: (_switchUuid: string, key: string) => this.sim.inventory.get(key)?.ref,
+      // a registered VM shows its disks' sizes and parent chains, read from the descriptors
+      diskInfo: (dsPath: string) => {
+        let chain;
+        try {
+          chain = diskChain(this.sim, resolveDatastorePath(this.sim, dsPath, dc), dc);
+        } catch {
+          return undefined;
+        }
+        let parent: DataObject | undefined;
+        for (let i = chain.length - 1; i >= 1; i--) parent = { ...this.backingFor(chain[i].file, chain[i].descriptor, {}), parent };
+        // the .vmx says the mode; the descriptor does not know it
+        const backing: Record<string, unknown> = { ...this.backingFor(chain[0].file, chain[0].descriptor, {}), parent };
+        delete backing.diskMode;
+        return { capacityInKB: Math.ceil(capacityBytes(chain[0].descriptor) / 1024), backing };
+      },
     };
   }
 

@@ -19,6 +19,11 @@ export interface CallContext {
 
 export type Args = Record<string, any>;
 
+/** What a simulator snapshot keeps of one object; subclasses with state outside `props` add theirs. */
+export interface SavedState {
+  props: Record<string, unknown>;
+}
+
 export class ManagedObject {
   readonly ref: ManagedObjectReference;
   readonly props: Record<string, unknown> = {};
@@ -48,4 +53,25 @@ export class ManagedObject {
 
   /** Release listeners and timers when the object leaves (session end, DestroyView). */
   dispose(): void {}
+
+  // ---- simulator snapshots (Simulator.snapshot / restore) ----
+
+  /** Session-scoped objects are no part of a snapshot: a client's filters and views must outlive a restore. */
+  inSnapshots(): boolean {
+    return this.sessionKey === undefined;
+  }
+
+  /** Property values are never mutated in place (Inventory.update copies), so a shallow copy is the whole state. */
+  saveState(): SavedState {
+    return { props: { ...this.props } };
+  }
+
+  /** Back to a saved state; the restore announces the property changes once every object is back. */
+  loadState(s: SavedState): void {
+    for (const k of Object.keys(this.props)) if (!(k in s.props)) delete this.props[k];
+    Object.assign(this.props, s.props);
+  }
+
+  /** Called on the objects a restore left alone (those not in snapshots) once the rest is back. */
+  afterRestore(): void {}
 }

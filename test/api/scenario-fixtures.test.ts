@@ -46,7 +46,13 @@ describe("the seed-vch scenario", () => {
     expect(serial.yieldOnPoll).toBe(true);
     // the CD-ROM's /vmfs/volumes path names the seed's datastore UUID
     expect(devs.find((d) => d._type === "VirtualCdrom").backing.fileName).toBe("[mydatastore] VCH001/bootstrap.iso");
-    expect(devs.find((d) => d._type === "VirtualDisk").backing.fileName).toBe(`[mydatastore] ${ID}/${ID}.vmdk`);
+    const disk = devs.find((d) => d._type === "VirtualDisk");
+    expect(disk.backing.fileName).toBe(`[mydatastore] ${ID}/${ID}.vmdk`);
+    expect(disk.capacityInKB).toBe(8 * 1024 * 1024);
+    // the chain as the API shows it: container delta, two layers, scratch
+    const chain: string[] = [];
+    for (let b = disk.backing; b; b = b.parent) chain.push(b.fileName.replace(/^.*\//, ""));
+    expect(chain).toEqual([`${ID}.vmdk`, "c04b14da8d14.vmdk", "a3ed95caeb02.vmdk", "scratch.vmdk"]);
     expect(devs.find((d) => d._type === "ParaVirtualSCSIController").key).toBe(1000);
     expect(((vm.network as ManagedObjectReference[]) ?? []).map((n) => n.value)).toEqual(["HaNetwork-VCH Bridge"]);
   });
