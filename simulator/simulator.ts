@@ -5,6 +5,7 @@ import { moref, type DataObject, type ManagedObjectReference } from "../vim25/so
 import { systemClock, type Clock } from "./clock.ts";
 import { IdSource } from "./inventory/ids.ts";
 import { Inventory } from "./inventory/store.ts";
+import { type SimSnapshot, restoreSnapshot, takeSnapshot, type SnapshotPart } from "./inventory/snapshot.ts";
 import type { Scenario, HostSpec, ResourcePoolSpec, DatacenterSpec } from "./inventory/scenario.ts";
 import { SessionRegistry, type Session } from "./dispatch/session.ts";
 import { TaskRunner } from "./tasks/task-runner.ts";
@@ -40,13 +41,20 @@ import { createDistributedSwitch } from "./objects/distributed-virtual-switch.ts
 import { DistributedVirtualSwitchManager } from "./objects/distributed-virtual-switch-manager.ts";
 import { VmStorageService } from "./datastore/vm-storage.ts";
 import { createFixtureDisk } from "./datastore/fixture-disks.ts";
-import { registerVm } from "./objects/vm-factory.ts";
+import { createVm, registerVm } from "./objects/vm-factory.ts";
+import { VirtualApp } from "./objects/virtual-app.ts";
 
 export interface SimulatorOptions {
   clock?: Clock;
   /** per-method task delays in ms, e.g. { PowerOnVM_Task: 500, "*": 10 } */
   taskDelays?: Record<string, number>;
 }
+
+// Id namespaces of session-scoped things (session keys, filters, views,
+// collectors, page tokens): sessions outlive a restore, so these counters
+// never go back, or a new id could be one still in use.
+const SESSION_ID_NAMESPACES = new Set(["session", "filter", "view", "collector", "eventcollector"]);
+const keepsCounting = (ns: string) => SESSION_ID_NAMESPACES.has(ns) || ns.startsWith("token:");
 
 export class Simulator implements SimContext {
   readonly schema: Schema = vim25Schema();
@@ -61,7 +69,9 @@ export class Simulator implements SimContext {
   readonly vmStorage: VmStorageService = new VmStorageService(this);
   content!: DataObject & Record<string, ManagedObjectReference | unknown>;
   private refCounter = 0;
-  private readonly refCounters = new Map<string, number>();
+  private refCounters = new Map<string, number>();
+  /** the state right after construction, for reset() */
+  private readonly initial: SimSnapshot;
 
   constructor(readonly scenario: Scenario, opts: SimulatorOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -72,6 +82,42 @@ export class Simulator implements SimContext {
     this.events = new EventLog(this.clock);
     this.taskDelays = { ...(opts.taskDelays ?? {}) };
     new InventoryBuilder(this).build();
+    this.initial = this.snapshot();
+  }
+
+  /** The whole simulator now: inventory, datastore files, events and id counters (sessions are not part of it). */
+  snapshot(): SimSnapshot {
+    return takeSnapshot(this, this.inventory, this.snapshotParts());
+  }
+
+  /**
+   * Back to `snap`, which may be restored any number of times. Sessions and
+   * what they own (filters, views, collectors) stay and see the changes;
+   * counters go back too, so what is created next gets the same morefs and
+   * UUIDs as after the snapshot the first time.
+   */
+  restore(snap: SimSnapshot): void {
+    restoreSnapshot(this, this.inventory, snap, this.snapshotParts());
+  }
+
+  /** Back to the state right after construction. */
+  reset(): void {
+    this.restore(this.initial);
+  }
+
+  private snapshotParts(): Record<string, SnapshotPart> {
+    return {
+      ids: { save: () => this.ids.save(), load: (s) => this.ids.load(s as ReadonlyMap<string, number>, keepsCounting) },
+      events: { save: () => this.events.save(), load: (s) => this.events.load(s as ReturnType<EventLog["save"]>) },
+      refs: {
+        save: () => ({ counter: this.refCounter, counters: new Map(this.refCounters) }),
+        load: (s) => {
+          const r = s as { counter: number; counters: Map<string, number> };
+          this.refCounter = r.counter;
+          this.refCounters = new Map(r.counters);
+        },
+      },
+    };
   }
 
   newRef(prefix: string): string {
@@ -89,6 +135,16 @@ export class Simulator implements SimContext {
   createDatacenter(parent: ManagedObject & { attachChild(c: ManagedObject): void }, name: string): ManagedObjectReference {
     const dc = new InventoryBuilder(this).datacenter(parent as Folder, { name, vmFolders: [], datastores: [], hosts: [], clusters: [], dvSwitches: [], files: [], vms: [] });
     return dc.ref;
+  }
+
+  newVirtualApp(value: string, name: string, parent: ManagedObjectReference, owner: ManagedObjectReference, config: { cpu: DataObject; memory: DataObject }, folder: ManagedObjectReference, configSpec: DataObject & Record<string, any>): ManagedObject {
+    return this.inventory.add(new VirtualApp(this, value, name, parent, owner, config, folder, configSpec));
+  }
+
+  createVmIn(pool: ManagedObject, config: Record<string, any>, host: ManagedObjectReference | undefined, userName: string): ManagedObjectReference {
+    const vm = createVm(this, pool as VirtualApp, config, pool.ref, host);
+    vm.event("VmCreatedEvent", `Created virtual machine ${vm.name} on ${this.inventory.get(vm.host.value)?.get("name") ?? ""}`, userName);
+    return vm.ref;
   }
 
   private networkFor(host: ManagedObjectReference): { dc: Datacenter; folder: Folder } | undefined {

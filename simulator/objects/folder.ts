@@ -4,9 +4,7 @@ import { VimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts
 import { ManagedEntity } from "./managed-entity.ts";
 import type { Args, CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
-import type { DataObject } from "../../vim25/soap/index.ts";
-import type { Device } from "./vm-devices.ts";
-import { checkName, configFromSpec, enterInventory, newVirtualMachine, placeVm, registerVm, vmxPathFor } from "./vm-factory.ts";
+import { createVm, registerVm } from "./vm-factory.ts";
 import { createSwitchFromSpec } from "./distributed-virtual-switch.ts";
 
 export class Folder extends ManagedEntity {
@@ -64,23 +62,8 @@ export class Folder extends ManagedEntity {
     const user = ctx.session?.userName ?? "";
     return this.sim.tasks.run(this, "CreateVM_Task", "Folder.createVm", user, () => {
       if (!this.allows("VirtualMachine")) throw new VimFault("NotSupported", {});
-      const spec = args.config as Record<string, any>;
-      if (!spec.name) throw new VimFault("InvalidVmConfig", { property: "configSpec.name" }, "Invalid virtual machine configuration: a name is required.");
-      if (!spec.files?.vmPathName) throw new VimFault("InvalidVmConfig", { property: "configSpec.files.vmPathName" }, "Invalid virtual machine configuration: files.vmPathName is required.");
-      checkName(this.sim, this, spec.name);
-      const storage = this.sim.vmStorage;
-      const ds = storage.datastoreOf(spec.files.vmPathName, this);
-      const host = placeVm(this.sim, args.pool, args.host, ds.ref);
-      const place = { folder: this, pool: args.pool as ManagedObjectReference, host };
-      const value = this.sim.newRef(this.sim.isVCenter ? "vm-" : "");
-      const where = vmxPathFor(spec.files.vmPathName, spec.name, (p) => storage.exists(p, this));
-      const { config, devices } = configFromSpec(this.sim, spec, value, where.vmPathName, where.dir);
-      const vm = newVirtualMachine(this.sim, storage, value, config, place);
-      const specs = new Map<Device, DataObject & Record<string, any>>();
-      for (const [i, d] of devices.placed) specs.set(d, (spec.deviceChange ?? [])[i]);
-      storage.createVmFiles(vm, config, { added: devices.added, removed: [], edited: [], specs });
-      enterInventory(this.sim, vm, place);
-      vm.event("VmCreatedEvent", `Created virtual machine ${vm.name} on ${this.sim.inventory.get(host.value)?.get("name") ?? ""}`, user);
+      const vm = createVm(this.sim, this, args.config, args.pool, args.host);
+      vm.event("VmCreatedEvent", `Created virtual machine ${vm.name} on ${this.sim.inventory.get(vm.host.value)?.get("name") ?? ""}`, user);
       return vm.ref;
     }, { resultType: { type: "ManagedObjectReference" } });
   }

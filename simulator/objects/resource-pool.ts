@@ -93,7 +93,7 @@ export class ResourcePool extends ManagedEntity {
     return own;
   }
 
-  private checkFits(kind: "cpu" | "memory", alloc: Alloc, current = 0): void {
+  protected checkFits(kind: "cpu" | "memory", alloc: Alloc, current = 0): void {
     const need = (alloc.reservation ?? 0) - current;
     if (need <= 0) return;
     if (need > this.available(kind)) {
@@ -101,7 +101,7 @@ export class ResourcePool extends ManagedEntity {
     }
   }
 
-  private normalise(kind: "cpu" | "memory", a: Alloc | undefined, base?: Alloc): DataObject {
+  protected normalise(kind: "cpu" | "memory", a: Alloc | undefined, base?: Alloc): DataObject {
     const merged: Alloc = { ...(base ?? { reservation: 0, expandableReservation: true, limit: -1, shares: { level: "normal" } }), ...(a ?? {}) };
     const level = merged.shares?.level ?? "normal";
     if (merged.reservation !== undefined && merged.reservation < 0) throw new VimFault("InvalidArgument", { invalidProperty: `${kind}Allocation.reservation` });
@@ -111,6 +111,7 @@ export class ResourcePool extends ManagedEntity {
   }
 
   CreateResourcePool(args: Args): ManagedObjectReference {
+    if (this.type === "VirtualApp") throw new VimFault("NotSupported", {}, "Use CreateVApp for a vApp's children.");
     const name = String(args.name);
     if (!name || name.length > 80) throw new VimFault("InvalidName", { name, entity: this.ref });
     for (const r of this.children()) {
@@ -156,6 +157,9 @@ export class ResourcePool extends ManagedEntity {
     if (parent instanceof ResourcePool) parent.refresh();
   }
 
+  /** VMs join a pool (or vApp) through their own attach(); nothing else to link here. */
+  attachChild(_child: ManagedEntity): void {}
+
   override detachChild(child: ManagedEntity): void {
     this.update({
       resourcePool: (this.props.resourcePool as ManagedObjectReference[]).filter((r) => r.value !== child.ref.value),
@@ -179,6 +183,47 @@ export class ResourcePool extends ManagedEntity {
     }
     this.update({ resourcePool: [], vm: [] });
     super.destroy();
+  }
+
+  CreateVApp(args: Args): ManagedObjectReference {
+    // vApps are a vCenter feature; hostd does not have them
+    if (!this.sim.isVCenter) throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
+    const name = String(args.name);
+    if (!name || name.length > 80) throw new VimFault("InvalidName", { name, entity: this.ref });
+    const datacenterFolder = this.vmFolderOf(args.vmFolder);
+    for (const r of [...this.children(), ...datacenterFolder.children()]) {
+      const c = this.sim.inventory.get(r.value);
+      if (c && c.get("name") === name) throw new VimFault("DuplicateName", { name, object: c.ref });
+    }
+    const cpu = this.normalise("cpu", args.resSpec?.cpuAllocation);
+    const memory = this.normalise("memory", args.resSpec?.memoryAllocation);
+    this.checkFits("cpu", cpu as Alloc);
+    this.checkFits("memory", memory as Alloc);
+    const app = this.sim.newVirtualApp(this.sim.newRef("resgroup-v"), name, this.ref, this.props.owner as ManagedObjectReference, { cpu, memory }, datacenterFolder.ref, args.configSpec ?? {});
+    this.update({ resourcePool: [...(this.props.resourcePool as ManagedObjectReference[]), app.ref] });
+    datacenterFolder.update({ childEntity: [...datacenterFolder.children(), app.ref] });
+    this.refresh();
+    return app.ref;
+  }
+
+  /** The VM folder a new vApp is listed in: the one given, or the datacenter's. */
+  private vmFolderOf(ref: ManagedObjectReference | undefined): ManagedEntity {
+    if (ref) {
+      const f = this.sim.inventory.get(ref.value);
+      if (!(f instanceof ManagedEntity) || f.type !== "Folder") throw new VimFault("ManagedObjectNotFound", { obj: ref });
+      return f;
+    }
+    for (let o: ManagedEntity | undefined = this; o; o = o.parentObject() as ManagedEntity | undefined) {
+      if (o.type === "Datacenter") return this.sim.inventory.get((o.props.vmFolder as ManagedObjectReference).value) as ManagedEntity;
+    }
+    throw new VimFault("InvalidArgument", { invalidProperty: "vmFolder" });
+  }
+
+  CreateChildVM_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "CreateChildVM_Task", "ResourcePool.createChildVm", ctx.session?.userName ?? "", () => {
+      if (this.type !== "VirtualApp") throw new VimFault("NotSupported", {}, "Only a vApp creates child VMs.");
+      return this.sim.createVmIn(this, args.config, args.host, ctx.session?.userName ?? "");
+    }, { resultType: { type: "ManagedObjectReference" } });
   }
 
   DestroyChildren(_args: Args): void {

@@ -1,10 +1,10 @@
 // Building a VirtualMachine: from a VirtualMachineConfigSpec (CreateVM_Task)
 // or from a .vmx already on a datastore (RegisterVM_Task, scenario fixtures).
-import { VimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
 import { ManagedEntity } from "./managed-entity.ts";
 import { VirtualMachine, mergeExtraConfig, type ConfigInfo, type VmStorage } from "./virtual-machine.ts";
-import { applyDeviceChanges, defaultDevices, kindOf } from "./vm-devices.ts";
+import { applyDeviceChanges, defaultDevices, kindOf, type Device } from "./vm-devices.ts";
 import { guestFullName } from "./guest-os.ts";
 
 export interface Placement {
@@ -142,6 +142,28 @@ export function registerVm(sim: SimContext, folder: Placement["folder"], path: s
   const place = { folder, pool, host };
   const vm = newVirtualMachine(sim, storage, value, config, place);
   vm.vmx = vmx;
+  enterInventory(sim, vm, place);
+  return vm;
+}
+
+/** CreateVM_Task's work: the VM, its folder on the datastore, its disks and .vmx, in `folder` and `pool`. */
+export function createVm(sim: SimContext, folder: Placement["folder"], spec: Record<string, any>, pool: ManagedObjectReference, hostRef: ManagedObjectReference | undefined): VirtualMachine {
+  if (!spec.name) throw new VimFault("InvalidVmConfig", { property: "configSpec.name" }, "Invalid virtual machine configuration: a name is required.");
+  if (!spec.files?.vmPathName) throw new VimFault("InvalidVmConfig", { property: "configSpec.files.vmPathName" }, "Invalid virtual machine configuration: files.vmPathName is required.");
+  checkName(sim, folder, spec.name);
+  const storage = sim.vmStorage;
+  const ds = storage.datastoreOf(spec.files.vmPathName, folder);
+  const host = placeVm(sim, pool, hostRef, ds.ref);
+  const place = { folder, pool, host };
+  const value = sim.newRef(sim.isVCenter ? "vm-" : "");
+  const where = vmxPathFor(spec.files.vmPathName, spec.name, (p) => storage.exists(p, folder));
+  const { config, devices } = configFromSpec(sim, spec, value, where.vmPathName, where.dir);
+  const vm = newVirtualMachine(sim, storage, value, config, place);
+  const pooled = sim.inventory.get(pool.value);
+  if (pooled?.type === "VirtualApp") vm.props.parentVApp = pooled.ref;
+  const specs = new Map<Device, DataObject & Record<string, any>>();
+  for (const [i, d] of devices.placed) specs.set(d, (spec.deviceChange ?? [])[i]);
+  storage.createVmFiles(vm, config, { added: devices.added, removed: [], edited: [], specs });
   enterInventory(sim, vm, place);
   return vm;
 }
