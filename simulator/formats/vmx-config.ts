@@ -165,12 +165,23 @@ const GUEST_FULL_NAMES: Record<string, string> = {
   other3xLinux64Guest: "Other 3.x Linux (64-bit)",
   other4xLinux64Guest: "Other 4.x or later Linux (64-bit)",
   vmwarePhoton64Guest: "VMware Photon OS (64-bit)",
+  ubuntuGuest: "Ubuntu Linux (32-bit)",
   ubuntu64Guest: "Ubuntu Linux (64-bit)",
+  debian8_64Guest: "Debian GNU/Linux 8 (64-bit)",
+  debian9_64Guest: "Debian GNU/Linux 9 (64-bit)",
+  centos64Guest: "CentOS 4/5/6/7 (64-bit)",
   centos7_64Guest: "CentOS 7 (64-bit)",
   rhel7_64Guest: "Red Hat Enterprise Linux 7 (64-bit)",
-  debian9_64Guest: "Debian GNU/Linux 9 (64-bit)",
+  sles12_64Guest: "SUSE Linux Enterprise 12 (64-bit)",
+  windows9_64Guest: "Microsoft Windows 10 (64-bit)",
+  windows8Server64Guest: "Microsoft Windows Server 2012 (64-bit)",
   windows9Server64Guest: "Microsoft Windows Server 2016 (64-bit)",
 };
+
+/** The full name vSphere shows for a guestId; the id itself for the ones not listed. */
+export function guestFullName(guestId: string): string {
+  return own(GUEST_FULL_NAMES, guestId) ?? guestId;
+}
 
 // ---------------------------------------------------------------- devices
 
@@ -855,7 +866,7 @@ export function readVmx(vmx: VmxFile, ctx: VmxContext): VmConfigInfo {
     changeVersion: now.toISOString(),
     modified: now,
     name: displayName,
-    guestFullName: own(GUEST_FULL_NAMES, guestId) ?? guestId,
+    guestFullName: guestFullName(guestId),
     version: `vmx-${String(hw).padStart(2, "0")}`,
     uuid,
     instanceUuid,

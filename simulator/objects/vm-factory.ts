@@ -5,7 +5,7 @@ import type { SimContext } from "../sim-context.ts";
 import { ManagedEntity } from "./managed-entity.ts";
 import { VirtualMachine, mergeExtraConfig, type ConfigInfo, type VmStorage } from "./virtual-machine.ts";
 import { applyDeviceChanges, defaultDevices, kindOf, type Device } from "./vm-devices.ts";
-import { guestFullName } from "./guest-os.ts";
+import { guestFullName } from "../formats/vmx-config.ts";
 
 export interface Placement {
   folder: ManagedEntity & { attachChild(c: ManagedEntity): void };
