@@ -4,6 +4,7 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { Simulator, type SimulatorOptions } from "./simulator.ts";
+import type { SimSnapshot } from "./inventory/snapshot.ts";
 import { loadScenario } from "./inventory/scenario-loader.ts";
 import type { Scenario } from "./inventory/scenario.ts";
 import { createHandler } from "./server/app.ts";
@@ -29,6 +30,12 @@ export interface RunningSimulator {
   thumbprint: string;
   certificate: string;
   sim: Simulator;
+  /** the whole simulator (inventory, datastore files, events, id counters); sessions are not part of it */
+  snapshot(): SimSnapshot;
+  /** back to a snapshot, any number of times; sessions stay logged in and their filters see the changes */
+  restore(snap: SimSnapshot): void;
+  /** back to the state right after start */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -74,6 +81,9 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
     thumbprint,
     certificate: tls.cert,
     sim,
+    snapshot: () => sim.snapshot(),
+    restore: (snap) => sim.restore(snap),
+    reset: () => sim.reset(),
     close: () =>
       new Promise<void>((resolve) => {
         stopSweep();
@@ -85,5 +95,6 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
 }
 
 export { Simulator } from "./simulator.ts";
+export type { SimSnapshot } from "./inventory/snapshot.ts";
 export { ManualClock, systemClock } from "./clock.ts";
 export { loadScenario } from "./inventory/scenario-loader.ts";

@@ -28,8 +28,11 @@ export type VolumeEntry =
   | { path: string; kind: "file"; mtime: number; data: Buffer }
   | { path: string; kind: "sparse"; mtime: number; size: number; chunks: [number, Buffer][] };
 
+/** Every node by its path from the root ("" is the root itself); entries are never modified once taken. */
 interface VolumeSnapshot {
-  entries: VolumeEntry[];
+  nodes: ReadonlyMap<string, VolumeEntry>;
+  /** fileBytes at the time */
+  bytes: number;
 }
 
 export interface DatastoreVolumeOptions {
@@ -73,6 +76,16 @@ export class DatastoreVolume implements DatastoreVolumeApi {
   private sparse = new Map<string, SparseFile>();
   /** bytes of files on this volume (reserved excluded), kept incrementally */
   private fileBytes = 0;
+  /**
+   * The last snapshot taken or restored, and what changed since: nodes
+   * whose own data or time changed, and paths whose whole subtree may
+   * differ (deleted, moved, imported). A snapshot re-exports only those and
+   * a restore rewrites only those, so both cost what changed, not what the
+   * volume holds (memfs takes tens of microseconds per node).
+   */
+  private base?: VolumeSnapshot;
+  private readonly changedNodes = new Set<string>();
+  private readonly changedTrees = new Set<string>();
 
   constructor(opts: DatastoreVolumeOptions) {
     this.name = opts.name;
@@ -124,7 +137,9 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     this.onUsage?.(this.usedBytes());
   }
 
+  /** Every change stamps the nodes it changes, so this is where node changes are noted. */
   private touch(rel: string): void {
+    if (this.base) this.changedNodes.add(rel);
     const now = this.clock.now();
     try {
       this.fs.utimesSync(this.abs(rel), now, now);
@@ -416,6 +431,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
   }
 
   private remove(rel: string): void {
+    if (this.base) this.changedTrees.add(rel);
     const freed = this.allocationOf(rel);
     const k = this.kind(rel);
     if (k === "dir") {
@@ -447,6 +463,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
       return;
     }
     if (this.checkTransfer(s, d, opts.overwrite)) this.remove(d);
+    if (this.base) this.changedTrees.add(s).add(d);
     this.fs.renameSync(this.abs(s), this.abs(d));
     for (const [key, f] of [...this.sparse]) {
       if (key === s) {
@@ -517,6 +534,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     const needed = DatastoreVolume.allocationOf(entries);
     this.ensureSpace(needed - freed, root);
     if (exists) this.remove(root);
+    if (this.base) this.changedTrees.add(root);
     this.place(root, entries, opts.keepTimes ? undefined : this.clock.now());
     this.touch(dirname(root));
     this.account(needed);
@@ -534,32 +552,140 @@ export class DatastoreVolume implements DatastoreVolumeApi {
         this.fs.writeFileSync(this.abs(rel), Buffer.alloc(0));
         this.sparse.set(rel, { size: e.size, chunks: new Map(e.chunks) });
       }
+    }
+    // times last: memfs stamps a directory with the real time whenever something is created in it
+    for (const e of entries) {
       const t = stamp ?? new Date(e.mtime);
-      this.fs.utimesSync(this.abs(rel), t, t);
+      this.fs.utimesSync(this.abs(joinPath(root, e.path)), t, t);
     }
   }
 
   // ---- snapshots ----
 
   snapshot(): unknown {
-    return { entries: this.exportTree("") } satisfies VolumeSnapshot;
+    const base = this.base;
+    if (base && !this.changedNodes.size && !this.changedTrees.size) return base;
+    const nodes = new Map<string, VolumeEntry>();
+    if (!base) this.collect("", true, nodes);
+    else {
+      // unchanged entries are shared with the base: nothing ever modifies one
+      const trees = topmost(this.changedTrees);
+      for (const [p, e] of base.nodes) if (!under(p, trees) && !this.changedNodes.has(p)) nodes.set(p, e);
+      for (const p of trees) if (this.kind(p) !== undefined) this.collect(p, true, nodes);
+      for (const p of this.changedNodes) if (!under(p, trees) && this.kind(p) !== undefined) this.collect(p, false, nodes);
+    }
+    return this.rebase({ nodes, bytes: this.fileBytes });
   }
 
+  /** Back to a snapshot of this volume (or of another one); the snapshot stays as it was, to be restored again. */
   restore(snap: unknown): void {
-    const { entries } = snap as VolumeSnapshot;
+    const target = snap as VolumeSnapshot;
+    const base = this.base;
+    if (!base) this.rebuild(target);
+    else if (target !== base || this.changedNodes.size || this.changedTrees.size) {
+      // what may differ from the target: what changed since the base, and where base and target differ
+      const trees = new Set(this.changedTrees);
+      const nodes = new Set(this.changedNodes);
+      if (target !== base) {
+        for (const [p, e] of base.nodes) {
+          const t = target.nodes.get(p);
+          if (t !== e) (t?.kind === "dir" && e.kind === "dir" ? nodes : trees).add(p);
+        }
+        for (const p of target.nodes.keys()) if (!base.nodes.has(p)) trees.add(p);
+      }
+      // only a directory on both sides keeps its node (and just takes the target's time); anything else is replaced
+      for (const p of nodes) {
+        if (target.nodes.get(p)?.kind !== "dir" || this.kind(p) !== "dir") {
+          trees.add(p);
+          nodes.delete(p);
+        }
+      }
+      const roots = topmost(trees);
+      if (roots.has("")) this.rebuild(target);
+      else {
+        for (const r of roots) {
+          if (this.kind(r) !== undefined) this.unlinkTree(r);
+          // memfs stamped the parent with the real time
+          nodes.add(dirname(r));
+        }
+        const placed = [...target.nodes.values()].filter((e) => under(e.path, roots)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+        this.place("", placed.map(ownCopy), undefined);
+        for (const p of nodes) {
+          const t = target.nodes.get(p);
+          if (t?.kind === "dir" && !under(p, roots) && this.kind(p) === "dir") this.fs.utimesSync(this.abs(p), new Date(t.mtime), new Date(t.mtime));
+        }
+      }
+    }
+    this.rebase(target);
+    const before = this.fileBytes;
+    this.fileBytes = target.bytes;
+    if (target.bytes !== before) this.onUsage?.(this.usedBytes());
+  }
+
+  private rebase(snap: VolumeSnapshot): VolumeSnapshot {
+    this.base = snap;
+    this.changedNodes.clear();
+    this.changedTrees.clear();
+    return snap;
+  }
+
+  /** One node (deep: and everything below it) as snapshot entries, keyed by path from the root; data copied. */
+  private collect(rel: string, deep: boolean, into: Map<string, VolumeEntry>): void {
+    const st = this.fs.statSync(this.abs(rel));
+    const mtime = st.mtime.getTime();
+    if (st.isDirectory()) {
+      into.set(rel, { path: rel, kind: "dir", mtime });
+      if (deep) for (const name of this.fs.readdirSync(this.abs(rel)) as string[]) this.collect(joinPath(rel, name), true, into);
+      return;
+    }
+    const sp = this.sparse.get(rel);
+    into.set(rel, sp
+      ? { path: rel, kind: "sparse", mtime, size: sp.size, chunks: [...sp.chunks].map(([i, b]) => [i, Buffer.from(b)]) }
+      : { path: rel, kind: "file", mtime, data: Buffer.from(this.fs.readFileSync(this.abs(rel)) as Buffer) });
+  }
+
+  private rebuild(target: VolumeSnapshot): void {
     this.fs = newMemfsVolume();
     this.sparse = new Map();
-    const before = this.fileBytes;
-    this.fileBytes = 0;
-    // the snapshot keeps its buffers: it may be restored again
-    const copy = entries.map((e): VolumeEntry =>
-      e.kind === "file" ? { ...e, data: Buffer.from(e.data) }
-        : e.kind === "sparse" ? { ...e, chunks: e.chunks.map(([i, b]) => [i, Buffer.from(b)]) }
-          : { ...e });
-    this.place("", copy, undefined);
-    const needed = DatastoreVolume.allocationOf(copy);
-    this.fileBytes = needed;
-    if (needed !== before) this.onUsage?.(this.usedBytes());
+    const all = [...target.nodes.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    this.place("", all.map(ownCopy), undefined);
+  }
+
+  /** Take a node and what is below it off the tree, without accounting: a restore sets the bytes at the end. */
+  private unlinkTree(rel: string): void {
+    if (this.kind(rel) === "dir") this.fs.rmSync(this.abs(rel), { recursive: true, force: true });
+    else this.fs.unlinkSync(this.abs(rel));
+    for (const key of [...this.sparse.keys()]) if (key === rel || key.startsWith(rel + "/")) this.sparse.delete(key);
+  }
+}
+
+/** A snapshot keeps its buffers (it may be restored again); the volume writes into its own. */
+function ownCopy(e: VolumeEntry): VolumeEntry {
+  if (e.kind === "file") return { ...e, data: Buffer.from(e.data) };
+  if (e.kind === "sparse") return { ...e, chunks: e.chunks.map(([i, b]) => [i, Buffer.from(b)]) };
+  return e;
+}
+
+/** The paths of `paths` with no ancestor among them. */
+function topmost(paths: ReadonlySet<string>): Set<string> {
+  const out = new Set<string>();
+  for (const p of paths) {
+    let covered = false;
+    for (let q = p; q !== "" && !covered;) {
+      q = dirname(q);
+      covered = paths.has(q);
+    }
+    if (!covered) out.add(p);
+  }
+  return out;
+}
+
+/** Whether `p` is one of `roots` or below one. */
+function under(p: string, roots: ReadonlySet<string>): boolean {
+  if (!roots.size) return false;
+  for (let q = p; ; q = dirname(q)) {
+    if (roots.has(q)) return true;
+    if (q === "") return false;
   }
 }
 

@@ -31,6 +31,18 @@ export class IdSource {
     return n;
   }
 
+  save(): ReadonlyMap<string, number> {
+    return new Map(this.counters);
+  }
+
+  /** Back to saved counters, except the namespaces `keep` names: those go on counting, so ids still in use stay unique. */
+  load(saved: ReadonlyMap<string, number>, keep: (namespace: string) => boolean): void {
+    const next = new Map<string, number>();
+    for (const [ns, n] of saved) if (!keep(ns)) next.set(ns, n);
+    for (const [ns, n] of this.counters) if (keep(ns)) next.set(ns, n);
+    this.counters = next;
+  }
+
   hex(namespace: string, name: string, chars: number): string {
     return createHash("sha256").update(`${this.seed}\0${namespace}\0${name}`).digest("hex").slice(0, chars);
   }

@@ -59,6 +59,18 @@ export class Inventory {
     this.emit({ kind: "leave", obj, props: [] });
   }
 
+  /** Put `first` ahead of the rest, in that order: a simulator restore brings back its snapshot's order, which ofType() and all() follow. */
+  reorder(first: Iterable<ManagedObject>): void {
+    const rest = new Map(this.objects);
+    this.objects.clear();
+    for (const o of first) {
+      if (rest.get(o.ref.value) !== o) continue;
+      this.objects.set(o.ref.value, o);
+      rest.delete(o.ref.value);
+    }
+    for (const [k, o] of rest) this.objects.set(k, o);
+  }
+
   /**
    * Apply property changes given as dotted paths (`runtime.powerState`) or
    * whole top-level properties. `undefined` unsets. Intermediate data objects

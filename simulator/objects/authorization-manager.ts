@@ -3,7 +3,7 @@
 // privilege a client asks about exists. The scenario's user is an
 // administrator: every privilege is granted to it.
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
-import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
+import { ManagedObject, type Args, type CallContext, type SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 
 const SYSTEM_PRIVILEGES = ["System.Anonymous", "System.View", "System.Read"];
@@ -42,6 +42,16 @@ export class AuthorizationManager extends ManagedObject {
     });
     const root = sim.content.rootFolder as ManagedObjectReference;
     this.permissions.push({ _type: "Permission", entity: root, principal: sim.scenario.credentials.username, group: false, roleId: -1, propagate: true });
+  }
+
+  override saveState(): SavedState & { nextRoleId: number; permissions: DataObject[] } {
+    return { ...super.saveState(), nextRoleId: this.nextRoleId, permissions: [...this.permissions] };
+  }
+
+  override loadState(s: SavedState & { nextRoleId: number; permissions: DataObject[] }): void {
+    super.loadState(s);
+    this.nextRoleId = s.nextRoleId;
+    this.permissions = [...s.permissions];
   }
 
   private roles(): DataObject[] {

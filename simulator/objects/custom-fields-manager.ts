@@ -1,7 +1,7 @@
 // CustomFieldsManager: custom attribute definitions; values live on the
 // entities (ManagedEntity.customValue / value).
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
-import { ManagedObject, type Args } from "./managed-object.ts";
+import { ManagedObject, type Args, type SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 
 export class CustomFieldsManager extends ManagedObject {
@@ -9,6 +9,15 @@ export class CustomFieldsManager extends ManagedObject {
   constructor(sim: SimContext, value: string) {
     super(sim, "CustomFieldsManager", value);
     this.props.field = [];
+  }
+
+  override saveState(): SavedState & { nextKey: number } {
+    return { ...super.saveState(), nextKey: this.nextKey };
+  }
+
+  override loadState(s: SavedState & { nextKey: number }): void {
+    super.loadState(s);
+    this.nextKey = s.nextKey;
   }
 
   fields(): (DataObject & { key: number; name: string; managedObjectType?: string })[] {

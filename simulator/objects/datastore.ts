@@ -3,7 +3,7 @@
 // space follows real bytes (and thin files cost only what was written).
 import type { DataObject, ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity } from "./managed-entity.ts";
-import type { Args } from "./managed-object.ts";
+import type { Args, SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { DatastoreSpec } from "../inventory/scenario.ts";
 import { DatastoreVolume } from "../datastore/datastore-volume.ts";
@@ -42,6 +42,17 @@ export class Datastore extends ManagedEntity {
         : { _type: "VmfsDatastoreInfo", ...common, vmfs: { _type: "HostVmfsVolume", type: "VMFS", name: spec.name, capacity: spec.capacityBytes, blockSizeMb: 1, blockSize: 1024, unmapGranularity: 1024, unmapPriority: "low", maxBlocks: 63963136, majorVersion: 5, version: "5.61", uuid, extent: [{ _type: "HostScsiDiskPartition", diskName: `naa.${sim.ids.hex("naa", spec.name, 32)}`, partition: 1 }], vmfsUpgradable: false, ssd: false, local: true } },
       iormConfiguration: { _type: "StorageIORMInfo", enabled: false, congestionThreshold: 30, statsCollectionEnabled: false, statsAggregationDisabled: false },
     });
+  }
+
+  override saveState(): SavedState & { volume: unknown } {
+    return { ...super.saveState(), volume: this.volume.snapshot() };
+  }
+
+  // the files first: their usage updates summary, which the saved properties then set exactly
+  override loadState(s: SavedState & { volume: unknown }): void {
+    this.volume.restore(s.volume);
+    super.loadState(s);
+    this.volume.name = this.name;
   }
 
   mountOn(host: ManagedObjectReference): void {

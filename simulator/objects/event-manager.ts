@@ -134,6 +134,16 @@ export class EventHistoryCollector extends ManagedObject {
     this.cursor = 0;
   }
 
+  // the event log went back under the collector: its page follows, its cursor stays inside
+  override afterRestore(): void {
+    try {
+      this.cursor = Math.min(this.cursor, this.matching().length);
+      this.refreshPage();
+    } catch {
+      // its entity is gone (ManagedObjectNotFound): the page stays, as when the entity is destroyed
+    }
+  }
+
   DestroyCollector(_args: Args, ctx: CallContext): void {
     this.dispose();
     this.sim.inventory.remove(this);

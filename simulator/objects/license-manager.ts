@@ -1,7 +1,7 @@
 // LicenseManager and LicenseAssignmentManager: the licenses the scenario
 // gives each host, with their feature keys (VIC looks for serialuri and dvs).
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
-import { ManagedObject, type Args } from "./managed-object.ts";
+import { ManagedObject, type Args, type SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { LicenseSpec } from "../inventory/scenario.ts";
 
@@ -89,6 +89,17 @@ export class LicenseAssignmentManager extends ManagedObject {
   /** entityId (host moref value, or the vCenter instance uuid) → assignment */
   constructor(sim: SimContext, value: string, private readonly assignments: Map<string, { name: string; license: DataObject }>) {
     super(sim, "LicenseAssignmentManager", value);
+  }
+
+  // UpdateAssignedLicense changes an assignment in place: a snapshot copies each
+  override saveState(): SavedState & { assignments: [string, { name: string; license: DataObject }][] } {
+    return { ...super.saveState(), assignments: [...this.assignments].map(([k, a]) => [k, { ...a }]) };
+  }
+
+  override loadState(s: SavedState & { assignments: [string, { name: string; license: DataObject }][] }): void {
+    super.loadState(s);
+    this.assignments.clear();
+    for (const [k, a] of s.assignments) this.assignments.set(k, { ...a });
   }
 
   QueryAssignedLicenses(args: Args): DataObject[] {

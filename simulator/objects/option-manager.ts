@@ -1,7 +1,7 @@
 // OptionManager: hostd's HostAgentSettings / vpxd's VpxSettings and a
 // host's advanced options. The session timeout option really sets it.
 import { VimFault, type DataObject } from "../../vim25/soap/index.ts";
-import { ManagedObject, type Args } from "./managed-object.ts";
+import { ManagedObject, type Args, type SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 
 export const SESSION_TIMEOUT_OPTION = "config.vmacore.soap.sessionTimeout";
@@ -17,6 +17,13 @@ export class OptionManager extends ManagedObject {
         : typeof v === "boolean" ? { _type: "BoolOption", valueIsReadonly: false, supported: true, defaultValue: v }
         : { _type: "StringOption", valueIsReadonly: false, defaultValue: v },
     }));
+  }
+
+  // what a setting drives (the session timeout) goes back with it
+  override loadState(s: SavedState): void {
+    const before = new Map((this.props.setting as DataObject[]).map((o) => [o.key, o.value]));
+    super.loadState(s);
+    for (const o of this.props.setting as DataObject[]) if (before.get(o.key) !== o.value) this.onChange?.(String(o.key), o.value);
   }
 
   QueryOptions(args: Args): DataObject[] {

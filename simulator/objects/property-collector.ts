@@ -24,6 +24,11 @@ export class PropertyCollector extends ManagedObject {
     this.props.filter = [];
   }
 
+  /** Its filters are its sessions': they outlive a simulator restore and see the changes it makes. */
+  override inSnapshots(): boolean {
+    return false;
+  }
+
   // ---- retrieval ----
 
   private retrieve(specSet: Spec[], session: Session | undefined): DataObject[] {

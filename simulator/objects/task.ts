@@ -1,12 +1,21 @@
 // Task: the handle a *_Task method returns. Its info moves queued → running →
 // success | error through update(), so WaitForUpdates sees every step.
-import type { CallContext, Args } from "./managed-object.ts";
+import type { CallContext, Args, SavedState } from "./managed-object.ts";
 import { ManagedObject } from "./managed-object.ts";
 import { VimFault } from "../../vim25/soap/index.ts";
 
 export class Task extends ManagedObject {
   /** set by CancelTask; the running body looks at it */
   cancelRequested = false;
+
+  override saveState(): SavedState & { cancelRequested: boolean } {
+    return { ...super.saveState(), cancelRequested: this.cancelRequested };
+  }
+
+  override loadState(s: SavedState & { cancelRequested: boolean }): void {
+    super.loadState(s);
+    this.cancelRequested = s.cancelRequested;
+  }
 
   get info(): Record<string, unknown> {
     return this.props.info as Record<string, unknown>;

@@ -9,6 +9,11 @@ export class ViewManager extends ManagedObject {
     this.props.viewList = [];
   }
 
+  /** viewList lists sessions' views, which outlive a simulator restore. */
+  override inSnapshots(): boolean {
+    return false;
+  }
+
   private register(view: ManagedObjectView, ctx: CallContext): ManagedObjectReference {
     const session = ctx.session!;
     view.sessionKey = session.key;

@@ -2,9 +2,11 @@
 // configuration of its moment (whose disks are the parents of the deltas
 // created with it) and answers revert, remove and rename.
 import type { DataObject, ManagedObjectReference } from "../../vim25/soap/index.ts";
-import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
+import { ManagedObject, type Args, type CallContext, type SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { ConfigInfo, VirtualMachine } from "./virtual-machine.ts";
+
+type SnapshotState = SavedState & { parent?: VirtualMachineSnapshot; children: VirtualMachineSnapshot[]; name: string; description: string; config: ConfigInfo };
 
 export class VirtualMachineSnapshot extends ManagedObject {
   parent?: VirtualMachineSnapshot;
@@ -28,6 +30,19 @@ export class VirtualMachineSnapshot extends ManagedObject {
     this.props.config = config;
     this.props.childSnapshot = [];
     this.props.vm = vm.ref;
+  }
+
+  override saveState(): SnapshotState {
+    return { ...super.saveState(), parent: this.parent, children: [...this.children], name: this.name, description: this.description, config: this.config };
+  }
+
+  override loadState(s: SnapshotState): void {
+    super.loadState(s);
+    this.parent = s.parent;
+    this.children = [...s.children];
+    this.name = s.name;
+    this.description = s.description;
+    this.config = s.config;
   }
 
   tree(): DataObject {

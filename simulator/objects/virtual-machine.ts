@@ -3,12 +3,12 @@
 // so what a client reads over /folder is what the API shows.
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity } from "./managed-entity.ts";
-import type { Args, CallContext } from "./managed-object.ts";
+import type { Args, CallContext, SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { applyDeviceChanges, kindOf, type Device } from "./vm-devices.ts";
-import { guestFullName } from "./guest-os.ts";
+import { guestFullName } from "../formats/vmx-config.ts";
 import { generatedMac, vpxMac } from "../formats/vmx-config.ts";
-import { VmSnapshots } from "./vm-snapshots.ts";
+import { VmSnapshots, type SavedTree } from "./vm-snapshots.ts";
 import { cloneVm } from "./vm-clone.ts";
 import type { Folder } from "./folder.ts";
 
@@ -106,6 +106,17 @@ export class VirtualMachine extends ManagedEntity {
   }
   get host(): ManagedObjectReference {
     return (this.props.runtime as { host: ManagedObjectReference }).host;
+  }
+
+  // the .vmx document is replaced, never edited, so keeping the reference keeps it
+  override saveState(): SavedState & { vmx: unknown; snapshots: SavedTree } {
+    return { ...super.saveState(), vmx: this.vmx, snapshots: this.snapshots.save() };
+  }
+
+  override loadState(s: SavedState & { vmx: unknown; snapshots: SavedTree }): void {
+    super.loadState(s);
+    this.vmx = s.vmx;
+    this.snapshots.load(s.snapshots);
   }
 
   /** Recompute what follows from config and runtime, in one update. */

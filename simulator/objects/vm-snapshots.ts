@@ -15,6 +15,13 @@ function toVmxTime(d: Date): { high: number; low: number } {
   return { high: Number(us >> 32n), low: Number(us & 0xffffffffn) | 0 };
 }
 
+export interface SavedTree {
+  roots: VirtualMachineSnapshot[];
+  current?: VirtualMachineSnapshot;
+  lastUid: number;
+  created: string[];
+}
+
 export class VmSnapshots {
   roots: VirtualMachineSnapshot[] = [];
   current?: VirtualMachineSnapshot;
@@ -25,6 +32,19 @@ export class VmSnapshots {
 
   constructor(private readonly sim: SimContext, private readonly vm: VirtualMachine) {
     this.files = new SnapshotFiles(sim);
+  }
+
+  /** The tree's state for a simulator snapshot; the snapshot objects save their own links. */
+  save(): SavedTree {
+    return { roots: [...this.roots], current: this.current, lastUid: this.lastUid, created: [...this.created] };
+  }
+
+  load(s: SavedTree): void {
+    this.roots = [...s.roots];
+    this.current = s.current;
+    this.lastUid = s.lastUid;
+    this.created.clear();
+    for (const f of s.created) this.created.add(f);
   }
 
   all(): VirtualMachineSnapshot[] {

@@ -6,6 +6,7 @@ import type { Simulator } from "../simulator.ts";
 import { Dispatcher } from "../dispatch/dispatcher.ts";
 import { VimFault, encodeFault } from "../../vim25/soap/index.ts";
 import { folderHandler } from "./folder.ts";
+import { simControlHandler } from "./sim-control.ts";
 
 export interface AppOptions {
   /** called with every SOAP request and response (the --trace flag) */
@@ -98,7 +99,7 @@ export function createHandler(sim: Simulator, opts: AppOptions = {}): RequestHan
   };
 }
 
-/** Everything but POST /sdk: the version document, datastore files (/folder), and a 405 for other verbs on /sdk. */
+/** Everything but POST /sdk: the version document, datastore files (/folder), the /_sim control API, and a 405 for other verbs on /sdk. */
 export function createApp(sim: Simulator): express.Express {
   const app = express();
   app.disable("x-powered-by");
@@ -113,6 +114,7 @@ export function createApp(sim: Simulator): express.Express {
   });
 
   app.use("/folder", folderHandler(sim));
+  app.use("/_sim", simControlHandler(sim));
 
   // a body over the limit or an unreadable stream: answer like a server, never crash
   app.use((err: unknown, _req: Request, res: Response, _next: unknown) => {

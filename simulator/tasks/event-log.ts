@@ -40,6 +40,17 @@ export class EventLog {
     return ev;
   }
 
+  /** Events are never changed once posted, so copying the list keeps the log. */
+  save(): { events: DataObject[]; nextKey: number } {
+    return { events: [...this.events], nextKey: this.nextKey };
+  }
+
+  /** Back to a saved log; listeners hear nothing (no event was posted). */
+  load(s: { events: DataObject[]; nextKey: number }): void {
+    this.events.splice(0, this.events.length, ...s.events);
+    this.nextKey = s.nextKey;
+  }
+
   latest(): DataObject | undefined {
     return this.events[this.events.length - 1];
   }
