@@ -8,22 +8,9 @@ import { parseScenario } from "../../simulator/inventory/scenario-loader.ts";
 import type { Datastore } from "../../simulator/objects/datastore.ts";
 import { HttpError, HttpsTransport, VimClient, datastoreFileUrl, type HttpResponse } from "../../vim25/client/index.ts";
 import { VimFault, moref, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { connect, fault } from "../helpers.ts";
 
 const DC = moref("Datacenter", "ha-datacenter");
-
-async function connect(sim: RunningSimulator): Promise<VimClient> {
-  return VimClient.connect(sim.url, { username: sim.username, password: sim.password, thumbprint: sim.thumbprint });
-}
-
-async function fault(p: Promise<unknown>): Promise<VimFault> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof VimFault) return e;
-    throw e;
-  }
-  throw new Error("expected a fault");
-}
 
 /** A request whose path goes out exactly as written (no URL normalisation of `..`). */
 function raw(sim: RunningSimulator, method: string, path: string, headers: Record<string, string> = {}, body?: Buffer): Promise<HttpResponse> {

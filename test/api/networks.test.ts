@@ -6,20 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type RunningSimulator } from "../../simulator/index.ts";
 import { VimClient } from "../../vim25/client/index.ts";
 import { VimFault, moref, type ManagedObjectReference } from "../../vim25/soap/index.ts";
-
-async function connect(sim: RunningSimulator): Promise<VimClient> {
-  return VimClient.connect(sim.url, { username: sim.username, password: sim.password, thumbprint: sim.thumbprint });
-}
-
-async function fault(p: Promise<unknown>): Promise<VimFault> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof VimFault) return e;
-    throw e;
-  }
-  throw new Error("expected a fault");
-}
+import { connect, fault } from "../helpers.ts";
 
 const dvsManager = (c: VimClient) => c.content.dvSwitchManager as ManagedObjectReference;
 const values = (refs: unknown) => ((refs as ManagedObjectReference[] | undefined) ?? []).map((r) => r.value);

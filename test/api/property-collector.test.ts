@@ -6,23 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, ManualClock, type RunningSimulator } from "../../simulator/index.ts";
 import { VimClient } from "../../vim25/client/index.ts";
 import { VimFault, moref, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { connect, fault } from "../helpers.ts";
 
 const hostRef = moref("HostSystem", "ha-host");
 const rootPool = moref("ResourcePool", "ha-root-pool");
-
-async function connect(sim: RunningSimulator): Promise<VimClient> {
-  return VimClient.connect(sim.url, { username: sim.username, password: sim.password, thumbprint: sim.thumbprint });
-}
-
-async function fault(p: Promise<unknown>): Promise<VimFault> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof VimFault) return e;
-    throw e;
-  }
-  throw new Error("expected a fault");
-}
 
 const spec = (obj: ManagedObjectReference, type: string, pathSet: string[], extra: Record<string, unknown> = {}) => ({
   _type: "PropertyFilterSpec",

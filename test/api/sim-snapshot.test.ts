@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type RunningSimulator } from "../../simulator/index.ts";
 import { HttpError, HttpsTransport, VimClient, datastoreFileUrl } from "../../vim25/client/index.ts";
 import { VimFault, moref, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { fault } from "../helpers.ts";
 
 const rootPool = moref("ResourcePool", "ha-root-pool");
 const vmFolder = moref("Folder", "ha-folder-vm");
@@ -31,16 +32,6 @@ async function createVm(c: VimClient, name: string): Promise<ManagedObjectRefere
 
 async function createPool(c: VimClient, name: string): Promise<ManagedObjectReference> {
   return (await c.call("CreateResourcePool", rootPool, { name, spec: { _type: "ResourceConfigSpec", cpuAllocation: {}, memoryAllocation: {} } })) as ManagedObjectReference;
-}
-
-async function fault(p: Promise<unknown>): Promise<VimFault> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof VimFault) return e;
-    throw e;
-  }
-  throw new Error("expected a fault");
 }
 
 async function httpStatus(p: Promise<unknown>): Promise<number> {

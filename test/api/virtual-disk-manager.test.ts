@@ -8,20 +8,11 @@ import { parseScenario } from "../../simulator/inventory/scenario-loader.ts";
 import type { Datastore } from "../../simulator/objects/datastore.ts";
 import { VimClient, datastoreFileUrl } from "../../vim25/client/index.ts";
 import { VimFault, moref, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { fault } from "../helpers.ts";
 
 const DC = moref("Datacenter", "ha-datacenter");
 const DS = "mydatastore";
 const GiB = 2 ** 30;
-
-async function fault(p: Promise<unknown>): Promise<VimFault> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof VimFault) return e;
-    throw e;
-  }
-  throw new Error("expected a fault");
-}
 
 describe("VirtualDiskManager on an ESXi host (homelab)", () => {
   let sim: RunningSimulator;
