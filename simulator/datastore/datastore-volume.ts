@@ -148,12 +148,20 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     }
   }
 
-  private kind(rel: string): "dir" | "file" | undefined {
+  // memfs stats default to BigInt and report a missing file by building an
+  // Error with its stack: both are slow on paths every VM operation takes
+  private statOf(rel: string) {
     try {
-      return this.fs.statSync(this.abs(rel)).isDirectory() ? "dir" : "file";
+      return this.fs.statSync(this.abs(rel), { bigint: false, throwIfNoEntry: false });
     } catch {
+      // ENOTDIR: a path through a file names nothing
       return undefined;
     }
+  }
+
+  private kind(rel: string): "dir" | "file" | undefined {
+    const st = this.statOf(rel);
+    return st === undefined ? undefined : st.isDirectory() ? "dir" : "file";
   }
 
   /** The parent must be a directory for anything to be created in it. */
@@ -170,7 +178,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     if (k === undefined) return 0;
     if (k === "file") {
       const sp = this.sparse.get(rel);
-      return sp ? sparseAllocation(sp) : this.fs.statSync(this.abs(rel)).size;
+      return sp ? sparseAllocation(sp) : this.statOf(rel)!.size;
     }
     let n = 0;
     for (const name of this.fs.readdirSync(this.abs(rel)) as string[]) n += this.allocationOf(joinPath(rel, name));
@@ -185,12 +193,8 @@ export class DatastoreVolume implements DatastoreVolumeApi {
 
   stat(path: string): FileStat | undefined {
     const rel = this.rel(path);
-    let st;
-    try {
-      st = this.fs.statSync(this.abs(rel));
-    } catch {
-      return undefined;
-    }
+    const st = this.statOf(rel);
+    if (!st) return undefined;
     const isDirectory = st.isDirectory();
     const sp = isDirectory ? undefined : this.sparse.get(rel);
     const size = isDirectory ? 0 : sp ? sp.size : Number(st.size);
@@ -231,7 +235,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     const rel = this.rel(path);
     this.requireFile(rel);
     const sp = this.sparse.get(rel);
-    const size = sp ? sp.size : Number(this.fs.statSync(this.abs(rel)).size);
+    const size = sp ? sp.size : Number(this.statOf(rel)!.size);
     const from = Math.max(0, Math.min(start, size));
     const to = Math.max(from, Math.min(end, size));
     if (sp) return this.readSparse(sp, from, to);
@@ -269,7 +273,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     this.requireFile(rel);
     const sp = this.sparse.get(rel);
     if (!sp) {
-      const size = Number(this.fs.statSync(this.abs(rel)).size);
+      const size = Number(this.statOf(rel)!.size);
       return size ? [{ offset: 0, length: size }] : [];
     }
     return [...sp.chunks.keys()].sort((a, b) => a - b)
@@ -360,7 +364,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     this.requireFile(rel);
     const sp = this.sparse.get(rel);
     if (!sp) {
-      const old = Number(this.fs.statSync(this.abs(rel)).size);
+      const old = Number(this.statOf(rel)!.size);
       const grow = Math.max(0, offset + data.length - old);
       this.ensureSpace(grow, rel);
       const fd = this.fs.openSync(this.abs(rel), "r+");
@@ -402,7 +406,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     this.requireFile(rel);
     if (!Number.isSafeInteger(size)) throw new VimFault("InvalidArgument", { invalidProperty: "size" });
     const sp = this.sparse.get(rel);
-    const current = sp ? sp.size : Number(this.fs.statSync(this.abs(rel)).size);
+    const current = sp ? sp.size : Number(this.statOf(rel)!.size);
     if (size < current) throw new VimFault("InvalidArgument", { invalidProperty: "size" }, `Cannot shrink ${this.dsPath(rel)} from ${current} to ${size} bytes.`);
     if (size === current) return;
     if (sp) {
@@ -494,7 +498,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     if (this.kind(root) === undefined) throw this.fault("FileNotFound", root);
     const out: VolumeEntry[] = [];
     const walk = (rel: string, sub: string) => {
-      const st = this.fs.statSync(this.abs(rel));
+      const st = this.statOf(rel)!;
       const mtime = st.mtime.getTime();
       if (st.isDirectory()) {
         out.push({ path: sub, kind: "dir", mtime });
@@ -631,7 +635,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
 
   /** One node (deep: and everything below it) as snapshot entries, keyed by path from the root; data copied. */
   private collect(rel: string, deep: boolean, into: Map<string, VolumeEntry>): void {
-    const st = this.fs.statSync(this.abs(rel));
+    const st = this.statOf(rel)!;
     const mtime = st.mtime.getTime();
     if (st.isDirectory()) {
       into.set(rel, { path: rel, kind: "dir", mtime });
