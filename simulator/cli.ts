@@ -57,6 +57,12 @@ async function main(): Promise<void> {
     if (err.code === "EADDRINUSE") fail(`cannot listen on ${values.listen ?? "127.0.0.1:8989"}: address already in use (try --listen 127.0.0.1:0)`);
     fail(err.message.split("\n")[0]);
   }
+  // handlers first: a script may send SIGTERM as soon as it has read the first line
+  const stop = () => {
+    void running!.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
   const { url, username, password, thumbprint, sim } = running;
   process.stdout.write(JSON.stringify({ url, username, password, thumbprint }) + "\n");
   const about = sim.content.about as { fullName: string };
@@ -69,11 +75,6 @@ async function main(): Promise<void> {
       `  try:        GOVC_URL='https://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${where.host}/sdk' GOVC_INSECURE=1 govc about\n` +
       `Press Ctrl-C to stop.\n`,
   );
-  const stop = () => {
-    void running!.close().then(() => process.exit(0));
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
 }
 
 void main();

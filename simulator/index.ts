@@ -1,13 +1,12 @@
 // The in-process API: start a simulator on a port (0 picks one), get its
 // URL and credentials, close it. Many can run in one process.
-import https from "node:https";
-import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { Simulator, type SimulatorOptions } from "./simulator.ts";
 import type { SimSnapshot } from "./inventory/snapshot.ts";
 import { loadScenario } from "./inventory/scenario-loader.ts";
 import type { Scenario } from "./inventory/scenario.ts";
 import { createHandler } from "./server/app.ts";
+import { listenHttps } from "./server/https-front.ts";
 import { selfSigned, thumbprintOf } from "./server/tls.ts";
 import type { Clock } from "./clock.ts";
 
@@ -19,6 +18,8 @@ export interface StartOptions extends SimulatorOptions {
   tls?: { cert: string; key: string } | { certFile: string; keyFile: string };
   trace?: (line: string) => void;
   clock?: Clock;
+  /** terminate TLS in a worker thread (default); false keeps it on the main thread */
+  offloadTls?: boolean;
 }
 
 export interface RunningSimulator {
@@ -55,16 +56,8 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
   if (opts.tls && "certFile" in opts.tls) tls = { cert: readFileSync(opts.tls.certFile, "utf8"), key: readFileSync(opts.tls.keyFile, "utf8") };
   else tls = opts.tls ?? (await selfSigned(scenario.datacenters[0]?.hosts[0]?.name ?? "localhost", ["localhost", "127.0.0.1", host], sim.clock.now()));
   const thumbprint = thumbprintOf(tls.cert);
-  const server = https.createServer({ cert: tls.cert, key: tls.key }, createHandler(sim, { trace: opts.trace }));
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
+  const front = await listenHttps(createHandler(sim, { trace: opts.trace }), tls, host, port, opts.offloadTls ?? true);
+  const addr = front.address;
   const urlHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   let stopSweep = () => {};
   const sweep = () => {
@@ -84,13 +77,11 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
     snapshot: () => sim.snapshot(),
     restore: (snap) => sim.restore(snap),
     reset: () => sim.reset(),
-    close: () =>
-      new Promise<void>((resolve) => {
-        stopSweep();
-        for (const s of sim.sessions.list()) sim.sessions.terminate(s);
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      stopSweep();
+      for (const s of sim.sessions.list()) sim.sessions.terminate(s);
+      await front.close();
+    },
   };
 }
 

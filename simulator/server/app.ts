@@ -3,6 +3,7 @@
 import express, { type Request, type Response } from "express";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Simulator } from "../simulator.ts";
+import { clientAddress } from "./https-front.ts";
 import { Dispatcher } from "../dispatch/dispatcher.ts";
 import { VimFault, encodeFault } from "../../vim25/soap/index.ts";
 import { folderHandler } from "./folder.ts";
@@ -72,11 +73,11 @@ export function sdkHandler(sim: Simulator, opts: AppOptions = {}): RequestHandle
     req.on("end", () => {
       if (tooLarge) return send({ status: 500, body: encodeFault(sim.schema, new VimFault("InvalidRequest", {}, "The request is too large.")) });
       const body = Buffer.concat(chunks).toString("utf8");
-      opts.trace?.(`--> ${req.socket.remoteAddress ?? ""} ${body}`);
+      opts.trace?.(`--> ${clientAddress(req.socket)} ${body}`);
       dispatcher
         .handle(body, {
           cookie: req.headers.cookie,
-          remoteAddress: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
+          remoteAddress: clientAddress(req.socket),
           userAgent: String(req.headers["user-agent"] ?? ""),
           aborted: abortedP,
         })
