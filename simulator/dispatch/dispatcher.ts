@@ -3,7 +3,7 @@
 // the answer. Every failure is a SOAP fault; nothing here may throw.
 import type { TypeRef } from "../../vim25/schema/index.ts";
 import {
-  VimFault, decodeCall, decodeThis, encodeFault, encodeResponse, parseEnvelope, type ManagedObjectReference,
+  VimFault, decodeCall, decodeThis, encodeFault, encodeResponse, parseEnvelope, type EncodeCache, type ManagedObjectReference,
 } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { CallContext } from "../objects/managed-object.ts";
@@ -32,6 +32,9 @@ const WITHOUT_SESSION = new Set([
 ]);
 
 export class Dispatcher {
+  // property values are replaced, never changed in place: their XML can be kept
+  private readonly encodeCache: EncodeCache = new WeakMap();
+
   constructor(private readonly sim: SimContext) {}
 
   async handle(body: string, req: RequestInfo): Promise<SoapReply> {
@@ -62,7 +65,7 @@ export class Dispatcher {
       if (typeof impl !== "function") throw new VimFault("NotImplemented", {}, `${thisRef.type}.${method} is not implemented by this simulator.`);
       const ctx: CallContext = { session, aborted: req.aborted, remoteAddress: req.remoteAddress, userAgent: req.userAgent };
       const result = await (impl as (a: unknown, c: CallContext) => unknown).call(obj, args, ctx);
-      const reply: SoapReply = { status: 200, body: encodeResponse(schema, method, result, def.result as TypeRef | undefined), method };
+      const reply: SoapReply = { status: 200, body: encodeResponse(schema, method, result, def.result as TypeRef | undefined, this.encodeCache), method };
       if (ctx.newSession) reply.setCookie = setCookieHeader(ctx.newSession.key);
       return reply;
     } catch (e) {

@@ -23,12 +23,23 @@ export function arrayTypeName(item: string): string {
 // a guestinfo value, and the response must stay well-formed.
 const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
+// one test for the common case: nothing to escape or replace
+const NEEDS_WORK = /[&<>"'\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
 function text(s: string): string {
+  if (!NEEDS_WORK.test(s)) return s;
   return escapeXml(s.replace(INVALID_XML_CHARS, "\uFFFD"));
 }
 
+/**
+ * Encoded XML of values that never change once published (the simulator's
+ * property values are replaced, never mutated), keyed by the value object:
+ * a collector reading the same extraConfig a thousand times encodes it once.
+ */
+export type EncodeCache = WeakMap<object, Map<string, string>>;
+
 export class Encoder {
-  constructor(readonly schema: Schema) {}
+  constructor(readonly schema: Schema, private readonly cache?: EncodeCache) {}
 
   /** Append `<name>value</name>` (or one per item when `ref.array`). */
   element(out: string[], name: string, value: unknown, ref: TypeRef): void {
@@ -45,18 +56,41 @@ export class Encoder {
   private item(out: string[], name: string, value: unknown, ref: TypeRef, forceType: boolean): void {
     if (value === undefined || value === null) return;
     if (value instanceof Typed) {
-      const t = value.type;
-      if (t.array) {
-        const items = value.value as unknown[];
-        out.push(`<${name} xsi:type="${arrayTypeName(t.type)}">`);
-        // items are named after their type: <string>, <ManagedObjectReference>, <VirtualDevice>
-        for (const it of items) this.item(out, t.type, it, { type: t.type }, false);
-        out.push(`</${name}>`);
+      const v = value.value;
+      if (this.cache && v !== null && typeof v === "object" && !(v instanceof Date) && !Buffer.isBuffer(v)) {
+        const key = `${name}\0${value.type.type}\0${value.type.array ? 1 : 0}\0${ref.type}\0${forceType ? 1 : 0}`;
+        let row = this.cache.get(v);
+        let xml = row?.get(key);
+        if (xml === undefined) {
+          const piece: string[] = [];
+          this.typed(piece, name, value, ref, forceType);
+          xml = piece.join("");
+          if (!row) this.cache.set(v, (row = new Map()));
+          row.set(key, xml);
+        }
+        out.push(xml);
         return;
       }
-      this.item(out, name, value.value, { type: t.type }, ref.type === "anyType" || forceType || t.type !== ref.type);
+      this.typed(out, name, value, ref, forceType);
       return;
     }
+    this.plain(out, name, value, ref, forceType);
+  }
+
+  private typed(out: string[], name: string, value: Typed, ref: TypeRef, forceType: boolean): void {
+    const t = value.type;
+    if (t.array) {
+      const items = value.value as unknown[];
+      out.push(`<${name} xsi:type="${arrayTypeName(t.type)}">`);
+      // items are named after their type: <string>, <ManagedObjectReference>, <VirtualDevice>
+      for (const it of items) this.item(out, t.type, it, { type: t.type }, false);
+      out.push(`</${name}>`);
+      return;
+    }
+    this.item(out, name, value.value, { type: t.type }, ref.type === "anyType" || forceType || t.type !== ref.type);
+  }
+
+  private plain(out: string[], name: string, value: unknown, ref: TypeRef, forceType: boolean): void {
     const declared = ref.type;
     if (declared === "anyType") {
       this.anyType(out, name, value);
@@ -130,9 +164,9 @@ export class Encoder {
 }
 
 /** A whole response envelope for `method`'s return value. */
-export function encodeResponse(schema: Schema, method: string, result: unknown, ref: TypeRef | undefined): string {
+export function encodeResponse(schema: Schema, method: string, result: unknown, ref: TypeRef | undefined, cache?: EncodeCache): string {
   const out: string[] = [ENVELOPE_OPEN, `<${method}Response xmlns="urn:vim25">`];
-  if (ref && result !== undefined && result !== null) new Encoder(schema).element(out, "returnval", result, ref);
+  if (ref && result !== undefined && result !== null) new Encoder(schema, cache).element(out, "returnval", result, ref);
   out.push(`</${method}Response>\n`, ENVELOPE_CLOSE);
   return out.join("");
 }
