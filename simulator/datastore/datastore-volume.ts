@@ -1,12 +1,12 @@
-// One datastore's files: a memfs volume for the tree and ordinary files, and
-// a side table of fixed-size chunks for thin (sparse) files, so a 40 GiB
-// thin extent costs what has been written to it and nothing more. memfs
-// keeps an empty placeholder at a sparse file's path, which is what makes it
+// One datastore's files: an in-memory tree (mem-tree.ts) for directories and
+// ordinary files, and a side table of fixed-size chunks for thin (sparse)
+// files, so a 40 GiB thin extent costs what has been written to it and
+// nothing more. The tree keeps an empty placeholder at a sparse file's path, which is what makes it
 // show up in directory listings and move with its directory.
 //
 // Every mutation checks capacity before it touches anything: a write that
 // does not fit throws NoDiskSpace and leaves the volume as it was.
-import { Volume } from "memfs";
+import { MemTree } from "./mem-tree.ts";
 import { constants as bufferConstants } from "node:buffer";
 import { VimFault } from "../../vim25/soap/index.ts";
 import type { Clock } from "../clock.ts";
@@ -51,28 +51,13 @@ function sparseAllocation(f: SparseFile): number {
   return n;
 }
 
-// memfs asks the real process for its uid and gid on every path step and
-// stat (a system call each); the datastore belongs to one owner anyway.
-const MEMFS_PROCESS = {
-  cwd: () => "/",
-  platform: "linux" as NodeJS.Platform,
-  emitWarning: () => {},
-  env: {},
-  getuid: () => 0,
-  getgid: () => 0,
-};
-
-function newMemfsVolume(): InstanceType<typeof Volume> {
-  return Volume.fromJSON({}, "/", { process: MEMFS_PROCESS });
-}
-
 export class DatastoreVolume implements DatastoreVolumeApi {
   name: string;
   readonly capacity: number;
   private readonly reserved: number;
   private readonly clock: Clock;
   private readonly onUsage?: (usedBytes: number) => void;
-  private fs = newMemfsVolume();
+  private fs: MemTree;
   private sparse = new Map<string, SparseFile>();
   /** bytes of files on this volume (reserved excluded), kept incrementally */
   private fileBytes = 0;
@@ -81,7 +66,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
    * whose own data or time changed, and paths whose whole subtree may
    * differ (deleted, moved, imported). A snapshot re-exports only those and
    * a restore rewrites only those, so both cost what changed, not what the
-   * volume holds (memfs takes tens of microseconds per node).
+   * volume holds.
    */
   private base?: VolumeSnapshot;
   private readonly changedNodes = new Set<string>();
@@ -93,7 +78,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     this.reserved = opts.reservedBytes ?? 0;
     this.clock = opts.clock;
     this.onUsage = opts.onUsage;
-    this.fs.utimesSync("/", this.clock.now(), this.clock.now());
+    this.fs = new MemTree(() => this.clock.now());
   }
 
   usedBytes(): number {
@@ -148,8 +133,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     }
   }
 
-  // memfs stats default to BigInt and report a missing file by building an
-  // Error with its stack: both are slow on paths every VM operation takes
+  // a path through a file (ENOTDIR) names nothing, like a missing one
   private statOf(rel: string) {
     try {
       return this.fs.statSync(this.abs(rel), { bigint: false, throwIfNoEntry: false });
@@ -557,7 +541,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
         this.sparse.set(rel, { size: e.size, chunks: new Map(e.chunks) });
       }
     }
-    // times last: memfs stamps a directory with the real time whenever something is created in it
+    // times last: creating something in a directory stamps it with the clock's now
     for (const e of entries) {
       const t = stamp ?? new Date(e.mtime);
       this.fs.utimesSync(this.abs(joinPath(root, e.path)), t, t);
@@ -609,7 +593,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
       else {
         for (const r of roots) {
           if (this.kind(r) !== undefined) this.unlinkTree(r);
-          // memfs stamped the parent with the real time
+          // removing it stamped the parent with the clock's now
           nodes.add(dirname(r));
         }
         const placed = [...target.nodes.values()].filter((e) => under(e.path, roots)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -649,7 +633,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
   }
 
   private rebuild(target: VolumeSnapshot): void {
-    this.fs = newMemfsVolume();
+    this.fs = new MemTree(() => this.clock.now());
     this.sparse = new Map();
     const all = [...target.nodes.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     this.place("", all.map(ownCopy), undefined);

@@ -1,5 +1,5 @@
 // The contract of a datastore's file store, shared by the datastore layer
-// (which implements it over memfs) and everything that reads or writes VM
+// (which implements it in memory) and everything that reads or writes VM
 // files: the .vmx writer, VMDK handling, /folder, FileManager, the browser.
 // Paths are relative to the datastore root, '/'-separated, no leading '/'
 // ("VCH001/VCH001.vmx"). Errors are VimFaults as hostd raises them:

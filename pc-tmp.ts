@@ -1,0 +1,28 @@
+import { Simulator } from "./simulator/simulator.ts";
+import { Dispatcher } from "./simulator/dispatch/dispatcher.ts";
+import { loadScenario } from "./simulator/inventory/scenario-loader.ts";
+import { ENVELOPE_CLOSE, ENVELOPE_OPEN } from "./vim25/soap/index.ts";
+const sim = new Simulator(loadScenario("homelab"));
+const d = new Dispatcher(sim);
+const info = { remoteAddress: "127.0.0.1", userAgent: "p", aborted: new Promise<void>(() => {}) };
+const call = async (b: string, cookie?: string) => { const r = await d.handle(`${ENVELOPE_OPEN}${b}${ENVELOPE_CLOSE}`, { ...info, cookie }); if (r.status !== 200) throw new Error(r.body); return r; };
+const ck = (await call(`<Login xmlns="urn:vim25"><_this type="SessionManager">ha-sessionmgr</_this><userName>root</userName><password>homelab-pw</password></Login>`)).setCookie!;
+const extra = Array.from({ length: 20 }, (_, k) => `<extraConfig><key>guestinfo./sessions|main/cmd/Args~${k}</key><value xsi:type="xsd:string">arg-${k}</value></extraConfig>`).join("");
+const { Session: S0 } = await import("node:inspector/promises");
+const s0 = new S0(); s0.connect(); await s0.post("Profiler.enable"); await s0.post("Profiler.start");
+const t0 = performance.now();
+for (let i = 0; i < 1000; i++) await call(`<CreateVM_Task xmlns="urn:vim25"><_this type="Folder">ha-folder-vm</_this><config><name>vm-${i}</name><files><vmPathName>[mydatastore]</vmPathName></files>${extra}</config><pool type="ResourcePool">ha-root-pool</pool></CreateVM_Task>`, ck);
+await new Promise((r) => setImmediate(r));
+console.log("create", ((performance.now() - t0) / 1000).toFixed(3), "ms/op");
+{ const { profile } = await s0.post("Profiler.stop"); (await import("node:fs")).writeFileSync("/tmp/prof/create.cpuprofile", JSON.stringify(profile)); }
+await new Promise((r) => setTimeout(r, 200));
+const cv = await call(`<CreateContainerView xmlns="urn:vim25"><_this type="ViewManager">ViewManager</_this><container type="Folder">ha-folder-root</container><type>VirtualMachine</type><recursive>true</recursive></CreateContainerView>`, ck);
+const view = /<returnval type="ContainerView">([^<]+)</.exec(cv.body)![1];
+const rp = `<RetrieveProperties xmlns="urn:vim25"><_this type="PropertyCollector">ha-property-collector</_this><specSet><propSet><type>VirtualMachine</type><pathSet>name</pathSet><pathSet>runtime.powerState</pathSet><pathSet>config.extraConfig</pathSet></propSet><objectSet><obj type="ContainerView">${view}</obj><skip>true</skip><selectSet xsi:type="TraversalSpec"><type>ContainerView</type><path>view</path></selectSet></objectSet></specSet></RetrieveProperties>`;
+const { Session } = await import("node:inspector/promises");
+const s = new Session(); s.connect(); await s.post("Profiler.enable"); await s.post("Profiler.start");
+let t = performance.now();
+for (let k = 0; k < 0; k++) await call(rp, ck);
+console.log("collect 1000 VMs", ((performance.now() - t) / 10).toFixed(1), "ms");
+const { profile } = await s.post("Profiler.stop");
+(await import("node:fs")).writeFileSync("/tmp/prof/pc.cpuprofile", JSON.stringify(profile));
