@@ -14,7 +14,7 @@ import {
 import { deltaDescriptor, flatDescriptor, capacityBytes, ddbUuid, type VmdkDescriptor } from "../formats/vmdk.ts";
 import { createDiskFiles, diskChain, growExtent, parentFileNameHint, readDescriptor, removeDisk, writeDescriptor } from "./disk-files.ts";
 import type { DatastoreVolumeApi } from "./volume-api.ts";
-import { VmxFile, readVmx, writeVmx, type VmxContext } from "../formats/vmx-config.ts";
+import { VmxFile, readVmx, rewriteExtraConfig, writeVmx, type VmxContext } from "../formats/vmx-config.ts";
 
 type DiskChanges = Parameters<VmStorage["applyDiskFiles"]>[2];
 
@@ -29,6 +29,9 @@ export function datacenterOf(entity: ManagedEntity | undefined): Datacenter | un
 const NVRAM_BYTES = 8684;
 
 export class VmStorageService implements VmStorage {
+  /** the configuration each .vmx document was written from */
+  private readonly writtenFrom = new WeakMap<VmxFile, ConfigInfo>();
+
   constructor(private readonly sim: SimContext) {}
 
   private volume(ds: Datastore): DatastoreVolumeApi {
@@ -104,8 +107,13 @@ export class VmStorageService implements VmStorage {
   persist(vm: VirtualMachine, config: ConfigInfo): void {
     const dir = this.vmDir(vm, config);
     const vmxPath = this.resolve(config.files.vmPathName, vm);
-    const file = writeVmx(config, this.vmxContext(vm, dir), vm.vmx as VmxFile | undefined);
+    const prev = vm.vmx as VmxFile | undefined;
+    const base = prev ? this.writtenFrom.get(prev) : undefined;
+    const file = prev && base && onlyExtraConfigDiffers(base, config)
+      ? rewriteExtraConfig(prev, config.extraConfig)
+      : writeVmx(config, this.vmxContext(vm, dir), prev);
     this.volume(vmxPath.datastore).writeFile(vmxPath.path, Buffer.from(file.toString(), "utf8"));
+    this.writtenFrom.set(file, config);
     vm.vmx = file;
   }
 
@@ -336,6 +344,22 @@ export class VmStorageService implements VmStorage {
     }
     return out;
   }
+}
+
+// Config objects are replaced on change: the same reference means the same value.
+const TIMESTAMPS = new Set(["extraConfig", "changeVersion", "modified"]);
+function onlyExtraConfigDiffers(a: ConfigInfo, b: ConfigInfo): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    if (TIMESTAMPS.has(k)) continue;
+    if (k === "hardware") {
+      const ha = a.hardware as unknown as Record<string, unknown>, hb = b.hardware as unknown as Record<string, unknown>;
+      for (const hk of new Set([...Object.keys(ha), ...Object.keys(hb)])) if (ha[hk] !== hb[hk]) return false;
+      continue;
+    }
+    if ((a as Record<string, unknown>)[k] !== (b as Record<string, unknown>)[k]) return false;
+  }
+  return true;
 }
 
 function fileType(name: string): string {

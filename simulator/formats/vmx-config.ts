@@ -293,6 +293,8 @@ const OWNED_KEYS = new Set([
  * unknown keys, unknown sub-keys of devices).
  */
 export function isExtraConfigKey(key: string): boolean {
+  // most keys a VM carries are guestinfo: no device or setting owns them
+  if (key.startsWith("guestinfo.")) return true;
   const lk = key.toLowerCase();
   if (OWNED_KEYS.has(lk)) return false;
   // a device prefix is everything before the first dot ("serial0", "scsi0:1")
@@ -819,6 +821,17 @@ function writeAllocation(vmx: VmxFile, kind: "cpu" | "mem", alloc: Obj | undefin
   const shares = alloc.shares as Obj | undefined;
   const level = (shares?.level as string | undefined) ?? "normal";
   put(`sched.${kind}.shares`, level === "custom" ? String(shares?.shares ?? 0) : level, "normal");
+}
+
+/**
+ * `existing` with only its extraConfig keys brought in line with `options`:
+ * what writeVmx gives when nothing but extraConfig changed, without the
+ * work of writing every device again (guestinfo updates are most changes).
+ */
+export function rewriteExtraConfig(existing: VmxFile, options: Obj[] | undefined): VmxFile {
+  const vmx = existing.clone();
+  writeExtraConfig(vmx, options, new Set(), new Set());
+  return vmx;
 }
 
 function writeExtraConfig(vmx: VmxFile, options: Obj[] | undefined, before: Set<string>, after: Set<string>): void {

@@ -40,6 +40,10 @@ export function defaultDevices(): Device[] {
 type Kind = "scsi" | "ide" | "sata" | "nvme" | "pci" | "sio" | "ps2" | "usb" | "disk" | "cdrom" | "nic" | "serial" | "parallel" | "floppy" | "other";
 
 export function kindOf(schema: Schema, type: string): Kind {
+  return schema.memo("vm-device-kind", type, () => classify(schema, type));
+}
+
+function classify(schema: Schema, type: string): Kind {
   const is = (t: string) => schema.isA(type, t);
   if (is("VirtualSCSIController")) return "scsi";
   if (is("VirtualIDEController")) return "ide";

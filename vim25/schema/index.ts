@@ -62,6 +62,7 @@ export class Schema {
   private readonly propCache = new Map<string, Map<string, FieldDef>>();
   private readonly isACache = new Map<string, Map<string, boolean>>();
   private readonly methodOwner = new Map<string, string[]>();
+  private readonly memos = new Map<string, Map<string, unknown>>();
 
   constructor(file: SchemaFile) {
     this.source = file.source;
@@ -168,6 +169,20 @@ export class Schema {
       if (m) return m;
     }
     return undefined;
+  }
+
+  /**
+   * A derived fact about a type name, computed once: callers that classify
+   * types on hot paths (device kinds) keep their answers here, with the schema
+   * they derive from.
+   */
+  memo<T>(table: string, type: string, compute: () => T): T {
+    let t = this.memos.get(table);
+    if (!t) this.memos.set(table, (t = new Map()));
+    if (t.has(type)) return t.get(type) as T;
+    const v = compute();
+    t.set(type, v);
+    return v;
   }
 
   /** Managed types that declare a method of this name (for requests to the wrong type). */
