@@ -6,8 +6,9 @@ import { describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
+// detached: its own process group, so stopping npm stops the simulator npm started too
 async function firstLine(cmd: string, args: string[]) {
-  const child = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const line = await new Promise<string>((resolve, reject) => {
     let buf = "";
     child.stdout.on("data", (c) => {
@@ -22,7 +23,9 @@ async function firstLine(cmd: string, args: string[]) {
 describe("npm run sim", () => {
   it("prints the JSON as the first line of `npm run sim`", async () => {
     const { child, line } = await firstLine("npm", ["run", "sim", "--", "--listen", "127.0.0.1:0", "--scenario", "vcenter-cluster"]);
-    child.kill("SIGTERM");
+    const exited = new Promise((r) => child.on("exit", r));
+    process.kill(-child.pid!, "SIGTERM");
+    await exited;
     const info = JSON.parse(line);
     expect(info).toMatchObject({ username: "administrator@vsphere.local", password: "vcenter-pw" });
     expect(info.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/sdk$/);
