@@ -110,18 +110,24 @@ export class ResourcePool extends ManagedEntity {
     return { _type: "ResourceAllocationInfo", reservation: merged.reservation, expandableReservation: merged.expandableReservation, limit: merged.limit, shares: { _type: "SharesInfo", shares, level } };
   }
 
-  CreateResourcePool(args: Args): ManagedObjectReference {
-    if (this.type === "VirtualApp") throw new VimFault("NotSupported", {}, "Use CreateVApp for a vApp's children.");
-    const name = String(args.name);
+  /** A child pool's name checked against `siblings` and its allocations against what this pool can give. */
+  private newChild(name: string, spec: Record<string, any> | undefined, siblings: ManagedObjectReference[]): { cpu: DataObject; memory: DataObject } {
     if (!name || name.length > 80) throw new VimFault("InvalidName", { name, entity: this.ref });
-    for (const r of this.children()) {
+    for (const r of siblings) {
       const c = this.sim.inventory.get(r.value);
       if (c && c.get("name") === name) throw new VimFault("DuplicateName", { name, object: c.ref });
     }
-    const cpu = this.normalise("cpu", args.spec?.cpuAllocation);
-    const memory = this.normalise("memory", args.spec?.memoryAllocation);
+    const cpu = this.normalise("cpu", spec?.cpuAllocation);
+    const memory = this.normalise("memory", spec?.memoryAllocation);
     this.checkFits("cpu", cpu as Alloc);
     this.checkFits("memory", memory as Alloc);
+    return { cpu, memory };
+  }
+
+  CreateResourcePool(args: Args): ManagedObjectReference {
+    if (this.type === "VirtualApp") throw new VimFault("NotSupported", {}, "Use CreateVApp for a vApp's children.");
+    const name = String(args.name);
+    const { cpu, memory } = this.newChild(name, args.spec, this.children());
     const rp = new ResourcePool(this.sim, "ResourcePool", this.sim.newRef(this.sim.isVCenter ? "resgroup-" : "pool"), name, this.ref, this.props.owner as ManagedObjectReference, { cpu, memory });
     this.sim.inventory.add(rp);
     this.update({ resourcePool: [...(this.props.resourcePool as ManagedObjectReference[]), rp.ref] });
@@ -189,16 +195,8 @@ export class ResourcePool extends ManagedEntity {
     // vApps are a vCenter feature; hostd does not have them
     if (!this.sim.isVCenter) throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
     const name = String(args.name);
-    if (!name || name.length > 80) throw new VimFault("InvalidName", { name, entity: this.ref });
     const datacenterFolder = this.vmFolderOf(args.vmFolder);
-    for (const r of [...this.children(), ...datacenterFolder.children()]) {
-      const c = this.sim.inventory.get(r.value);
-      if (c && c.get("name") === name) throw new VimFault("DuplicateName", { name, object: c.ref });
-    }
-    const cpu = this.normalise("cpu", args.resSpec?.cpuAllocation);
-    const memory = this.normalise("memory", args.resSpec?.memoryAllocation);
-    this.checkFits("cpu", cpu as Alloc);
-    this.checkFits("memory", memory as Alloc);
+    const { cpu, memory } = this.newChild(name, args.resSpec, [...this.children(), ...datacenterFolder.children()]);
     const app = this.sim.newVirtualApp(this.sim.newRef("resgroup-v"), name, this.ref, this.props.owner as ManagedObjectReference, { cpu, memory }, datacenterFolder.ref, args.configSpec ?? {});
     this.update({ resourcePool: [...(this.props.resourcePool as ManagedObjectReference[]), app.ref] });
     datacenterFolder.update({ childEntity: [...datacenterFolder.children(), app.ref] });
