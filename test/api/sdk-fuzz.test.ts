@@ -24,16 +24,16 @@ function prng(seed: number) {
 const SKIP = new Set(["WaitForUpdates", "WaitForUpdatesEx", "Logout", "TerminateSession", "CancelWaitForUpdates"]);
 
 describe("fuzzing /sdk with schema-built, mutated envelopes", () => {
-  it("answers every request with a well-formed envelope and keeps state intact on faults", async () => {
+  it.each(["homelab", "seed-vch", "vcenter-cluster"])("answers every request with a well-formed envelope and keeps state intact on faults (%s)", async (scenario) => {
     const rnd = prng(20160806);
     const pick = <T,>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
-    const sim = new Simulator(loadScenario("homelab"), { clock: new ManualClock() });
+    const sim = new Simulator(loadScenario(scenario), { clock: new ManualClock() });
     const d = new Dispatcher(sim);
     const schema = sim.schema;
     const enc = new Encoder(schema);
     const objects = [...sim.inventory.all()].filter((o) => !o.sessionKey);
     const info = { remoteAddress: "127.0.0.1", userAgent: "fuzz", aborted: new Promise<void>(() => {}) };
-    const loginReply = await d.handle(`${ENVELOPE_OPEN}<Login xmlns="urn:vim25"><_this type="SessionManager">ha-sessionmgr</_this><userName>root</userName><password>homelab-pw</password></Login>${ENVELOPE_CLOSE}`, info);
+    const loginReply = await d.handle(`${ENVELOPE_OPEN}<Login xmlns="urn:vim25"><_this type="SessionManager">${(sim.content.sessionManager as { value: string }).value}</_this><userName>${sim.scenario.credentials.username}</userName><password>${sim.scenario.credentials.password}</password></Login>${ENVELOPE_CLOSE}`, info);
     const cookie = loginReply.setCookie!;
 
     const value = (ref: TypeRef, depth: number): unknown => {
@@ -135,5 +135,5 @@ describe("fuzzing /sdk with schema-built, mutated envelopes", () => {
     expect(faults).toBeGreaterThan(500);
     const still = await d.handle(`${ENVELOPE_OPEN}<RetrieveServiceContent xmlns="urn:vim25"><_this type="ServiceInstance">ServiceInstance</_this></RetrieveServiceContent>${ENVELOPE_CLOSE}`, info);
     expect(still.status).toBe(200);
-  });
+  }, 60_000);
 });
