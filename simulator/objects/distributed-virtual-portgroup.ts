@@ -79,7 +79,7 @@ export function nextVersion(v: unknown): string {
 type PortgroupConfig = DataObject & { key: string; name: string; numPorts: number; distributedVirtualSwitch: ManagedObjectReference; type: string; defaultPortConfig: DataObject; configVersion: string; uplink: boolean; description?: string };
 
 export class DistributedVirtualPortgroup extends Network {
-  constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference, dvs: ManagedObjectReference, dvsUuid: string, vlanId: number, numPorts: number, uplink: boolean) {
+  constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference, dvs: ManagedObjectReference, vlanId: number, numPorts: number, uplink: boolean) {
     super(sim, "DistributedVirtualPortgroup", value, name, parent);
     Object.assign(this.props, {
       key: value,
@@ -89,9 +89,8 @@ export class DistributedVirtualPortgroup extends Network {
         defaultPortConfig: vlanSetting(vlanId), autoExpand: true, configVersion: "1", uplink,
         policy: { _type: "VMwareDVSPortgroupPolicy", blockOverrideAllowed: true, shapingOverrideAllowed: false, vendorConfigOverrideAllowed: false, livePortMovingAllowed: false, portConfigResetAtDisconnect: true, vlanOverrideAllowed: false, uplinkTeamingOverrideAllowed: false, securityPolicyOverrideAllowed: false },
       },
-      "summary": { _type: "NetworkSummary", network: this.ref, name, accessible: true, ipPoolName: "" },
+      summary: { _type: "NetworkSummary", network: this.ref, name, accessible: true, ipPoolName: "" },
     });
-    void dvsUuid;
   }
 
   get config(): PortgroupConfig {

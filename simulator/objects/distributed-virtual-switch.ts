@@ -136,7 +136,7 @@ export class DistributedVirtualSwitch extends ManagedEntity {
     const folder = this.parentObject() as ManagedEntity & { attachChild(c: ManagedEntity): void };
     const vlan = spec.defaultPortConfig?.vlan?._type === "VmwareDistributedVirtualSwitchVlanIdSpec" ? Number(spec.defaultPortConfig.vlan.vlanId) : 0;
     const numPorts = spec.numPorts ?? 0;
-    const pg = sim.inventory.add(new DistributedVirtualPortgroup(sim, sim.newRef("dvportgroup-"), spec.name!, folder.ref, this.ref, this.uuid, vlan, numPorts, uplink));
+    const pg = sim.inventory.add(new DistributedVirtualPortgroup(sim, sim.newRef("dvportgroup-"), spec.name!, folder.ref, this.ref, vlan, numPorts, uplink));
     const extra: Record<string, unknown> = {};
     if (spec.type) extra["config.type"] = spec.type;
     if (spec.description !== undefined) extra["config.description"] = spec.description;
