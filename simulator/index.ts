@@ -5,7 +5,7 @@ import { Simulator, type SimulatorOptions } from "./simulator.ts";
 import type { SimSnapshot } from "./inventory/snapshot.ts";
 import { loadScenario } from "./inventory/scenario-loader.ts";
 import type { Scenario } from "./inventory/scenario.ts";
-import { createHandler } from "./server/app.ts";
+import { createHandler, sdkCall } from "./server/app.ts";
 import { listenHttps } from "./server/https-front.ts";
 import { selfSigned, thumbprintOf } from "./server/tls.ts";
 import type { Clock } from "./clock.ts";
@@ -18,7 +18,7 @@ export interface StartOptions extends SimulatorOptions {
   tls?: { cert: string; key: string } | { certFile: string; keyFile: string };
   trace?: (line: string) => void;
   clock?: Clock;
-  /** terminate TLS in a worker thread (default); false keeps it on the main thread */
+  /** TLS and HTTP in a worker thread (default); false keeps them on the main thread */
   offloadTls?: boolean;
 }
 
@@ -56,7 +56,8 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
   if (opts.tls && "certFile" in opts.tls) tls = { cert: readFileSync(opts.tls.certFile, "utf8"), key: readFileSync(opts.tls.keyFile, "utf8") };
   else tls = opts.tls ?? (await selfSigned(scenario.datacenters[0]?.hosts[0]?.name ?? "localhost", ["localhost", "127.0.0.1", host], sim.clock.now()));
   const thumbprint = thumbprintOf(tls.cert);
-  const front = await listenHttps(createHandler(sim, { trace: opts.trace }), tls, host, port, opts.offloadTls ?? true);
+  const call = sdkCall(sim, { trace: opts.trace });
+  const front = await listenHttps(createHandler(sim, { trace: opts.trace }, call), call, tls, host, port, opts.offloadTls ?? true);
   const addr = front.address;
   const urlHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   let stopSweep = () => {};

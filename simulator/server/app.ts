@@ -3,8 +3,7 @@
 import express, { type Request, type Response } from "express";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Simulator } from "../simulator.ts";
-import { clientAddress } from "./https-front.ts";
-import { Dispatcher } from "../dispatch/dispatcher.ts";
+import { Dispatcher, type SoapReply } from "../dispatch/dispatcher.ts";
 import { VimFault, encodeFault } from "../../vim25/soap/index.ts";
 import { folderHandler } from "./folder.ts";
 import { simControlHandler } from "./sim-control.ts";
@@ -40,13 +39,47 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
 
 const MAX_BODY = 64 * 1024 * 1024;
 
-/**
- * The SOAP endpoint as a plain node handler. Every vSphere call goes through
- * it, so it stays off express's router and body parser: a login is three
- * calls and most of a simulator's time is spent here.
- */
-export function sdkHandler(sim: Simulator, opts: AppOptions = {}): RequestHandler {
+export interface SdkRequest {
+  body: string | null;
+  cookie?: string;
+  remoteAddress: string;
+  userAgent: string;
+  aborted: Promise<void>;
+}
+
+/** One SOAP call, whoever received it: the HTTP handler below or the HTTPS worker. A null body is one over the size limit. */
+export type SdkCall = (req: SdkRequest) => Promise<SoapReply>;
+
+export function sdkCall(sim: Simulator, opts: AppOptions = {}): SdkCall {
   const dispatcher = new Dispatcher(sim);
+  return async (req) => {
+    let reply: SoapReply;
+    if (req.body === null) reply = { status: 500, body: encodeFault(sim.schema, new VimFault("InvalidRequest", {}, "The request is too large.")) };
+    else {
+      opts.trace?.(`--> ${req.remoteAddress} ${req.body}`);
+      try {
+        reply = await dispatcher.handle(req.body, { cookie: req.cookie, remoteAddress: req.remoteAddress, userAgent: req.userAgent, aborted: req.aborted });
+      } catch (e) {
+        // the dispatcher answers every fault itself; this is a last resort
+        reply = { status: 500, body: encodeFault(sim.schema, new VimFault("SystemError", { reason: String(e) })) };
+      }
+    }
+    opts.trace?.(`<-- ${reply.status} ${reply.method ?? ""} ${reply.body}`);
+    return reply;
+  };
+}
+
+/** Who sent a request: the HTTPS worker names the client of what it relays over the local socket. */
+export function clientOf(req: IncomingMessage): string {
+  const relayed = req.socket.remoteAddress === undefined ? req.headers["x-vsphere-sim-client"] : undefined;
+  return (typeof relayed === "string" ? relayed : req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
+}
+
+/**
+ * The SOAP endpoint as a plain node handler, off express's router and body
+ * parser: used when TLS is inline and by tests that talk HTTP directly.
+ */
+export function sdkHandler(call: SdkCall): RequestHandler {
   return (req, res) => {
     let aborted!: () => void;
     const abortedP = new Promise<void>((r) => (aborted = r));
@@ -62,27 +95,20 @@ export function sdkHandler(sim: Simulator, opts: AppOptions = {}): RequestHandle
       else chunks.push(c);
     });
     req.on("error", () => res.destroy());
-    const send = (r: { status: number; body: string; setCookie?: string; method?: string }) => {
-      opts.trace?.(`<-- ${r.status} ${r.method ?? ""} ${r.body}`);
-      if (res.destroyed) return;
-      const headers: Record<string, string | number> = { "Content-Type": "text/xml; charset=utf-8", "Content-Length": Buffer.byteLength(r.body) };
-      if (r.setCookie) headers["Set-Cookie"] = r.setCookie;
-      res.writeHead(r.status, headers);
-      res.end(r.body);
-    };
     req.on("end", () => {
-      if (tooLarge) return send({ status: 500, body: encodeFault(sim.schema, new VimFault("InvalidRequest", {}, "The request is too large.")) });
-      const body = Buffer.concat(chunks).toString("utf8");
-      opts.trace?.(`--> ${clientAddress(req.socket)} ${body}`);
-      dispatcher
-        .handle(body, {
-          cookie: req.headers.cookie,
-          remoteAddress: clientAddress(req.socket),
-          userAgent: String(req.headers["user-agent"] ?? ""),
-          aborted: abortedP,
-        })
-        // the dispatcher answers every fault itself; this is a last resort
-        .then(send, (e) => send({ status: 500, body: encodeFault(sim.schema, new VimFault("SystemError", { reason: String(e) })) }));
+      void call({
+        body: tooLarge ? null : Buffer.concat(chunks).toString("utf8"),
+        cookie: req.headers.cookie,
+        remoteAddress: clientOf(req),
+        userAgent: String(req.headers["user-agent"] ?? ""),
+        aborted: abortedP,
+      }).then((r) => {
+        if (res.destroyed) return;
+        const headers: Record<string, string | number> = { "Content-Type": "text/xml; charset=utf-8", "Content-Length": Buffer.byteLength(r.body) };
+        if (r.setCookie) headers["Set-Cookie"] = r.setCookie;
+        res.writeHead(r.status, headers);
+        res.end(r.body);
+      });
     });
   };
 }
@@ -90,8 +116,8 @@ export function sdkHandler(sim: Simulator, opts: AppOptions = {}): RequestHandle
 const SDK_PATHS = new Set(["/sdk", "/sdk/", "/sdk/vimService"]);
 
 /** The whole server: POST /sdk straight to the dispatcher, everything else through express. */
-export function createHandler(sim: Simulator, opts: AppOptions = {}): RequestHandler {
-  const sdk = sdkHandler(sim, opts);
+export function createHandler(sim: Simulator, opts: AppOptions = {}, call: SdkCall = sdkCall(sim, opts)): RequestHandler {
+  const sdk = sdkHandler(call);
   const app = createApp(sim);
   return (req, res) => {
     const path = (req.url ?? "").split("?")[0];

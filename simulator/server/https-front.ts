@@ -1,83 +1,87 @@
-// The simulator's HTTPS listener. By default TLS is terminated in a worker
-// thread (tls-terminator.mjs) that hands plain HTTP to the main thread over
-// a local socket, so crypto runs beside the simulator instead of in its
-// event loop; `offloadTls: false` keeps everything on the main thread.
+// The simulator's HTTPS listener. By default TLS, HTTP parsing and response
+// writing run in a worker thread (https-worker.mjs) and SOAP calls reach the
+// main thread as messages, so the simulator's event loop does the simulating;
+// `offloadTls: false` keeps everything on the main thread.
 import http from "node:http";
 import https from "node:https";
-import net, { type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import type { RequestHandler } from "./app.ts";
+import type { RequestHandler, SdkCall } from "./app.ts";
 
 export interface HttpsFront {
   address: AddressInfo;
   close(): Promise<void>;
 }
 
-/** The client a request came from: the TLS worker says so in its PROXY line. */
-export function clientAddress(socket: net.Socket): string {
-  return ((socket as net.Socket & { clientAddress?: string }).clientAddress ?? socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
-}
+const MAX_BODY = 64 * 1024 * 1024;
 
-export async function listenHttps(handler: RequestHandler, tls: { cert: string; key: string }, host: string, port: number, offloadTls: boolean): Promise<HttpsFront> {
+type WorkerMessage =
+  | { t: "listening"; address: AddressInfo }
+  | { t: "error"; error: { code?: string; message: string } }
+  | { t: "sdk"; id: number; body: string | null; cookie?: string; remoteAddress: string; userAgent: string }
+  | { t: "abort"; id: number }
+  | { t: "closed" };
+
+export async function listenHttps(handler: RequestHandler, call: SdkCall, tls: { cert: string; key: string }, host: string, port: number, offloadTls: boolean): Promise<HttpsFront> {
   if (!offloadTls) return listenInline(handler, tls, host, port);
+  // what the worker relays (datastore files, control API) arrives here over a local socket
   const app = http.createServer(handler);
   app.keepAliveTimeout = 60_000;
-  // each connection opens with "PROXY TCP4 client server cport sport\r\n" (PROXY protocol v1)
-  const backend = net.createServer((sock) => {
-    let head = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf("\r\n");
-      if (end < 0) {
-        if (head.length > 108) sock.destroy();
-        return;
-      }
-      sock.off("data", onData);
-      sock.pause();
-      const fields = head.subarray(0, end).toString("latin1").split(" ");
-      if (fields[0] !== "PROXY") return sock.destroy();
-      (sock as net.Socket & { clientAddress?: string }).clientAddress = fields[2];
-      const rest = head.subarray(end + 2);
-      if (rest.length) sock.unshift(rest);
-      app.emit("connection", sock);
-      sock.resume();
-    };
-    sock.on("data", onData);
-    sock.on("error", () => sock.destroy());
-  });
   const path = process.platform === "win32" ? `\\\\.\\pipe\\vsphere-sim-${randomUUID()}` : join(tmpdir(), `vsphere-sim-${randomUUID()}.sock`);
   await new Promise<void>((resolve, reject) => {
-    backend.once("error", reject);
-    backend.listen(path, () => resolve());
+    app.once("error", reject);
+    app.listen(path, () => resolve());
   });
-  const worker = new Worker(new URL("./tls-terminator.mjs", import.meta.url), { workerData: { cert: tls.cert, key: tls.key, host, port, backend: path } });
+  const worker = new Worker(new URL("./https-worker.mjs", import.meta.url), { workerData: { cert: tls.cert, key: tls.key, host, port, backend: path, maxBody: MAX_BODY } });
   worker.unref();
+  const aborts = new Map<number, () => void>();
+  let closed: (() => void) | undefined;
+  const listening = new Promise<AddressInfo>((resolve, reject) => {
+    worker.once("error", reject);
+    worker.on("message", (m: WorkerMessage) => {
+      switch (m.t) {
+        case "listening":
+          return resolve(m.address);
+        case "error":
+          return reject(Object.assign(new Error(m.error.message), { code: m.error.code }));
+        case "sdk": {
+          const aborted = new Promise<void>((r) => aborts.set(m.id, r));
+          void call({ body: m.body, cookie: m.cookie, remoteAddress: m.remoteAddress, userAgent: m.userAgent, aborted }).then((r) => {
+            aborts.delete(m.id);
+            worker.postMessage({ t: "reply", id: m.id, status: r.status, body: r.body, setCookie: r.setCookie });
+          });
+          return;
+        }
+        case "abort":
+          aborts.get(m.id)?.();
+          aborts.delete(m.id);
+          return;
+        case "closed":
+          closed?.();
+      }
+    });
+  });
   let address: AddressInfo;
   try {
-    address = await new Promise<AddressInfo>((resolve, reject) => {
-      worker.once("error", reject);
-      worker.once("message", (m: { listening?: AddressInfo; error?: { code?: string; message: string } }) => {
-        if (m.listening) resolve(m.listening);
-        else reject(Object.assign(new Error(m.error?.message ?? "the TLS worker failed"), { code: m.error?.code }));
-      });
-    });
+    address = await listening;
   } catch (e) {
     await worker.terminate();
-    backend.close();
+    app.close();
     throw e;
   }
   return {
     address,
     close: async () => {
-      const closed = new Promise<void>((r) => worker.once("message", () => r()));
-      worker.postMessage("close");
-      await Promise.race([closed, new Promise((r) => setTimeout(r, 1000))]);
+      const done = new Promise<void>((r) => (closed = r));
+      worker.postMessage({ t: "close" });
+      await Promise.race([done, new Promise((r) => setTimeout(r, 1000))]);
       await worker.terminate();
+      for (const abort of aborts.values()) abort();
       app.closeAllConnections();
-      await new Promise<void>((r) => backend.close(() => r()));
+      await new Promise<void>((r) => app.close(() => r()));
     },
   };
 }

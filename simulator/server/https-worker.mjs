@@ -1,0 +1,87 @@
+// The HTTPS side of a simulator, run in a worker thread: TLS, HTTP parsing
+// and response writing happen here, on a second core. SOAP calls (POST /sdk,
+// nearly all traffic) go to the main thread as messages and come back as
+// replies; everything else (/folder, /_sim, the version document) is relayed
+// to the main thread's HTTP server over a local socket, streams and all.
+// govmomi opens a new connection for most calls once its two idle ones are
+// taken, so handshakes and parsing are much of a busy simulator's work.
+// Plain JavaScript: a worker must load without the TypeScript loader.
+import { parentPort, workerData } from "node:worker_threads";
+import http from "node:http";
+import https from "node:https";
+
+const { cert, key, host, port, backend, maxBody } = workerData;
+const SDK_PATHS = new Set(["/sdk", "/sdk/", "/sdk/vimService"]);
+const pending = new Map();
+let nextId = 1;
+
+function clientOf(req) {
+  return (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
+}
+
+function soap(req, res) {
+  const chunks = [];
+  let size = 0;
+  let tooLarge = false;
+  req.on("data", (c) => {
+    size += c.length;
+    if (size > maxBody) tooLarge = true;
+    else chunks.push(c);
+  });
+  req.on("error", () => res.destroy());
+  req.on("end", () => {
+    const id = nextId++;
+    pending.set(id, res);
+    res.on("close", () => {
+      if (pending.delete(id) && !res.writableFinished) parentPort.postMessage({ t: "abort", id });
+    });
+    parentPort.postMessage({
+      t: "sdk",
+      id,
+      body: tooLarge ? null : Buffer.concat(chunks).toString("utf8"),
+      cookie: req.headers.cookie,
+      remoteAddress: clientOf(req),
+      userAgent: String(req.headers["user-agent"] ?? ""),
+    });
+  });
+}
+
+function relay(req, res) {
+  const headers = { ...req.headers, "x-vsphere-sim-client": clientOf(req) };
+  const up = http.request({ socketPath: backend, method: req.method, path: req.url, headers }, (ur) => {
+    res.writeHead(ur.statusCode ?? 502, ur.headers);
+    ur.pipe(res);
+  });
+  up.on("error", () => {
+    if (!res.headersSent) res.writeHead(502).end();
+    else res.destroy();
+  });
+  res.on("close", () => up.destroy());
+  req.pipe(up);
+}
+
+const server = https.createServer({ cert, key }, (req, res) => {
+  const path = (req.url ?? "").split("?")[0];
+  if (req.method === "POST" && SDK_PATHS.has(path)) soap(req, res);
+  else relay(req, res);
+});
+server.keepAliveTimeout = 60_000;
+// a failed handshake (a client that does not trust us) is the client's business
+server.on("tlsClientError", () => {});
+server.on("error", (e) => parentPort.postMessage({ t: "error", error: { code: e.code, message: e.message } }));
+server.listen(port, host, () => parentPort.postMessage({ t: "listening", address: server.address() }));
+
+parentPort.on("message", (m) => {
+  if (m.t === "reply") {
+    const res = pending.get(m.id);
+    pending.delete(m.id);
+    if (!res || res.destroyed) return;
+    const headers = { "Content-Type": "text/xml; charset=utf-8", "Content-Length": Buffer.byteLength(m.body) };
+    if (m.setCookie) headers["Set-Cookie"] = m.setCookie;
+    res.writeHead(m.status, headers);
+    res.end(m.body);
+  } else if (m.t === "close") {
+    server.close(() => parentPort.postMessage({ t: "closed" }));
+    server.closeAllConnections();
+  }
+});
