@@ -56,7 +56,14 @@ function relay(req, res) {
     if (!res.headersSent) res.writeHead(502).end();
     else res.destroy();
   });
-  res.on("close", () => up.destroy());
+  // an answer that comes before the whole body (507 on Content-Length) must
+  // still let the rest of the body drain, or the connection's next request
+  // would be read as this one's body
+  res.on("close", () => {
+    req.unpipe(up);
+    up.destroy();
+    req.resume();
+  });
   req.pipe(up);
 }
 

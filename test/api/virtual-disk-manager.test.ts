@@ -92,20 +92,21 @@ describe("VirtualDiskManager on an ESXi host (homelab)", () => {
     });
 
     it("answers bad names and specs with hostd's faults", async () => {
-      const cases: [Promise<unknown>, string, Record<string, unknown>?][] = [
-        [create(`[${DS}] disks/bad.vmdk`, 1024, { adapterType: "pvscsi" }), "InvalidArgument", { invalidProperty: "spec.adapterType" }],
-        [create(`[${DS}] disks/bad.vmdk`, 1024, { diskType: "delta" }), "InvalidArgument", { invalidProperty: "spec.diskType" }],
-        [create(`[${DS}] disks/bad.vmdk`, 1024, { diskType: "floppy" }), "InvalidArgument", { invalidProperty: "spec.diskType" }],
-        [create(`[${DS}] disks/bad.vmdk`, 0), "InvalidArgument", { invalidProperty: "spec.capacityKb" }],
-        [create(`[${DS}] disks/bad.txt`, 1024), "InvalidDatastorePath"],
-        [create("disks/bad.vmdk", 1024), "InvalidDatastorePath"],
-        [create("[nosuchds] bad.vmdk", 1024), "InvalidDatastore"],
-        [create(`[${DS}] disks/x.vmdk`, 1024), "FileAlreadyExists", { file: `[${DS}] disks/x.vmdk` }],
-        [create(`[${DS}] nodir/bad.vmdk`, 1024), "FileNotFound"],
-        [task("CreateVirtualDisk_Task", { name: `[${DS}] disks/bad.vmdk`, spec: { _type: "DeviceBackedVirtualDiskSpec", diskType: "rdm", adapterType: "lsiLogic", device: "/vmfs/devices/disks/naa.1" } }), "NotSupported"],
+      // each call made when its turn comes: a rejection nobody awaits yet is an unhandled one
+      const cases: [() => Promise<unknown>, string, Record<string, unknown>?][] = [
+        [() => create(`[${DS}] disks/bad.vmdk`, 1024, { adapterType: "pvscsi" }), "InvalidArgument", { invalidProperty: "spec.adapterType" }],
+        [() => create(`[${DS}] disks/bad.vmdk`, 1024, { diskType: "delta" }), "InvalidArgument", { invalidProperty: "spec.diskType" }],
+        [() => create(`[${DS}] disks/bad.vmdk`, 1024, { diskType: "floppy" }), "InvalidArgument", { invalidProperty: "spec.diskType" }],
+        [() => create(`[${DS}] disks/bad.vmdk`, 0), "InvalidArgument", { invalidProperty: "spec.capacityKb" }],
+        [() => create(`[${DS}] disks/bad.txt`, 1024), "InvalidDatastorePath"],
+        [() => create("disks/bad.vmdk", 1024), "InvalidDatastorePath"],
+        [() => create("[nosuchds] bad.vmdk", 1024), "InvalidDatastore"],
+        [() => create(`[${DS}] disks/x.vmdk`, 1024), "FileAlreadyExists", { file: `[${DS}] disks/x.vmdk` }],
+        [() => create(`[${DS}] nodir/bad.vmdk`, 1024), "FileNotFound"],
+        [() => task("CreateVirtualDisk_Task", { name: `[${DS}] disks/bad.vmdk`, spec: { _type: "DeviceBackedVirtualDiskSpec", diskType: "rdm", adapterType: "lsiLogic", device: "/vmfs/devices/disks/naa.1" } }), "NotSupported"],
       ];
       for (const [p, type, fields] of cases) {
-        const e = await fault(p);
+        const e = await fault(p());
         expect(e.type).toBe(type);
         if (fields) expect(e.fault).toMatchObject(fields);
       }
