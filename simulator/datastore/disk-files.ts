@@ -8,7 +8,7 @@ import type { SimContext } from "../sim-context.ts";
 import type { Datacenter } from "../objects/datacenter.ts";
 import type { DatastoreVolume } from "./datastore-volume.ts";
 import { basename, dirname, formatDatastorePath, fromFilesystemPath, joinPath, VMFS_VOLUMES, type ResolvedPath } from "./datastore-path.ts";
-import { formatDescriptor, parseDescriptor, NO_PARENT, SECTOR, type VmdkDescriptor, type VmdkExtent } from "../formats/vmdk.ts";
+import { ddbUuid, deltaDescriptor, flatDescriptor, formatDescriptor, parseDescriptor, NO_PARENT, SECTOR, type VmdkDescriptor, type VmdkExtent } from "../formats/vmdk.ts";
 
 /**
  * Descriptors are a few hundred bytes. A name that points at something far
@@ -190,4 +190,26 @@ export function flattenChain(chain: DiskLink[], dst: ResolvedPath): void {
       base += size;
     }
   }
+}
+
+/**
+ * The descriptor of a new disk at `target`: a flat disk of `bytes` (thin
+ * unless told otherwise), or a delta on `parent` as large as it. Its CID,
+ * uuid and content id are seeded from the path, so runs repeat.
+ */
+export function newDiskDescriptor(
+  sim: SimContext,
+  target: ResolvedPath,
+  opts: { bytes?: number; thin?: boolean; hwVersion?: number; parent?: { file: ResolvedPath; descriptor: VmdkDescriptor } },
+): VmdkDescriptor {
+  const stem = basename(target.path).replace(/\.vmdk$/i, "");
+  const cid = sim.ids.hex("cid", target.datastorePath + sim.ids.next("cid"), 8);
+  const longContentId = sim.ids.hex("disk.lcid", target.datastorePath + cid, 32);
+  if (opts.parent) {
+    return deltaDescriptor({ parent: opts.parent.descriptor, parentHint: parentFileNameHint(opts.parent.file, target), deltaFile: `${stem}-delta.vmdk`, cid, longContentId });
+  }
+  return flatDescriptor({
+    flatFile: `${stem}-flat.vmdk`, bytes: opts.bytes ?? 0, cid, uuid: ddbUuid(sim.ids.hex("disk.uuid", target.datastorePath, 32)),
+    adapterType: "lsilogic", thin: opts.thin !== false, hwVersion: opts.hwVersion ?? 11, longContentId,
+  });
 }

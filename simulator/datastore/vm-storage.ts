@@ -11,8 +11,8 @@ import { kindOf, type Device } from "../objects/vm-devices.ts";
 import {
   basename, dirname, formatDatastorePath, joinPath, parseDatastorePath, resolveDatastorePath, type ResolvedPath,
 } from "./datastore-path.ts";
-import { deltaDescriptor, flatDescriptor, capacityBytes, ddbUuid, type VmdkDescriptor } from "../formats/vmdk.ts";
-import { createDiskFiles, diskChain, growExtent, parentFileNameHint, readDescriptor, removeDisk, writeDescriptor } from "./disk-files.ts";
+import { capacityBytes, type VmdkDescriptor } from "../formats/vmdk.ts";
+import { createDiskFiles, diskChain, growExtent, newDiskDescriptor, readDescriptor, removeDisk, writeDescriptor } from "./disk-files.ts";
 import type { DatastoreVolumeApi } from "./volume-api.ts";
 import { VmxFile, readVmx, rewriteExtraConfig, writeVmx, type VmxContext } from "../formats/vmx-config.ts";
 
@@ -228,27 +228,19 @@ export class VmStorageService implements VmStorage {
     const backing = (d.backing ?? { _type: "VirtualDiskFlatVer2BackingInfo" }) as DataObject & Record<string, any>;
     const target = this.newDiskName(vm, config, backing.fileName);
     const bytes = (d.capacityInKB ?? 0) * 1024;
-    const stem = basename(target.path).replace(/\.vmdk$/i, "");
-    const cid = this.sim.ids.hex("cid", target.datastorePath + this.sim.ids.next("cid"), 8);
-    const uuidHex = this.sim.ids.hex("disk.uuid", target.datastorePath, 32);
-    const longContentId = this.sim.ids.hex("disk.lcid", target.datastorePath + cid, 32);
     let descriptor: VmdkDescriptor;
-    let extent: string;
     let parentBacking: DataObject | undefined;
     if (backing.parent?.fileName) {
       // a child of an existing disk: container VMs sit on their image's layers this way
       const parent = this.resolve(backing.parent.fileName, vm);
       const parentDesc = this.readDescriptor(parent);
-      extent = `${stem}-delta.vmdk`;
-      descriptor = deltaDescriptor({ parent: parentDesc, parentHint: parentFileNameHint(parent, target), deltaFile: extent, cid, longContentId });
+      descriptor = newDiskDescriptor(this.sim, target, { parent: { file: parent, descriptor: parentDesc } });
       parentBacking = this.backingFor(parent, parentDesc, backing.parent);
       d.capacityInKB = Math.ceil(capacityBytes(parentDesc) / 1024);
       d.capacityInBytes = capacityBytes(parentDesc);
     } else {
       if (bytes <= 0) throw new VimFault("InvalidDeviceSpec", { property: "device.capacityInKB", deviceIndex: 0 }, "A new disk needs a capacity.");
-      extent = `${stem}-flat.vmdk`;
-      const thin = backing.thinProvisioned !== false;
-      descriptor = flatDescriptor({ flatFile: extent, bytes, cid, uuid: ddbUuid(uuidHex), adapterType: "lsilogic", thin, hwVersion: Number(String(config.version).replace("vmx-", "")) || 11, longContentId });
+      descriptor = newDiskDescriptor(this.sim, target, { bytes, thin: backing.thinProvisioned !== false, hwVersion: Number(String(config.version).replace("vmx-", "")) || 11 });
     }
     const made = createDiskFiles(target, descriptor);
     d.backing = { ...this.backingFor(target, descriptor, backing), parent: parentBacking };

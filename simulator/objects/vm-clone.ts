@@ -9,9 +9,9 @@ import { VirtualMachineSnapshot } from "./virtual-machine-snapshot.ts";
 import { kindOf, type Device } from "./vm-devices.ts";
 import { checkName, enterInventory, newVirtualMachine, placeVm, vmxPathFor } from "./vm-factory.ts";
 import { datacenterOf } from "../datastore/vm-storage.ts";
-import { basename, dirname, formatDatastorePath, joinPath, resolveDatastorePath, type ResolvedPath } from "../datastore/datastore-path.ts";
-import { createDiskFiles, diskChain, flattenChain, volumeOf } from "../datastore/disk-files.ts";
-import { capacityBytes, ddbUuid, flatDescriptor } from "../formats/vmdk.ts";
+import { basename, formatDatastorePath, joinPath, resolveDatastorePath, type ResolvedPath } from "../datastore/datastore-path.ts";
+import { createDiskFiles, diskChain, extentFile, flattenChain, newDiskDescriptor, volumeOf } from "../datastore/disk-files.ts";
+import { capacityBytes } from "../formats/vmdk.ts";
 import { SnapshotFiles } from "../datastore/snapshot-files.ts";
 
 const LINKED = "createNewChildDiskBacking";
@@ -78,11 +78,10 @@ export function cloneVm(sim: SimContext, source: VirtualMachine, folder: Folder,
       let rel = joinPath(dir.path, `${stem}.vmdk`);
       for (let i = 1; vol.exists(rel); i++) rel = joinPath(dir.path, `${stem}_${i}.vmdk`);
       const target: ResolvedPath = { datastore: dir.datastore, path: rel, datastorePath: formatDatastorePath(dir.datastore.name, rel) };
-      const extent = basename(rel).replace(/\.vmdk$/i, "-flat.vmdk");
-      const cid = sim.ids.hex("cid", target.datastorePath + sim.ids.next("cid"), 8);
-      createDiskFiles(target, flatDescriptor({ flatFile: extent, bytes, cid, uuid: ddbUuid(sim.ids.hex("disk.uuid", target.datastorePath, 32)), adapterType: "lsilogic", thin: d.backing?.thinProvisioned !== false, hwVersion: Number(String(config.version).replace("vmx-", "")) || 11, longContentId: sim.ids.hex("disk.lcid", target.datastorePath + cid, 32) }));
-      flattenChain(chain, { ...target, path: joinPath(dirname(rel), extent) });
-      return { ...d, backing: { ...d.backing, fileName: target.datastorePath, datastore: dir.datastore.ref, parent: undefined, contentId: cid } as DataObject & Record<string, any> };
+      const descriptor = newDiskDescriptor(sim, target, { bytes, thin: d.backing?.thinProvisioned !== false, hwVersion: Number(String(config.version).replace("vmx-", "")) || 11 });
+      createDiskFiles(target, descriptor);
+      flattenChain(chain, extentFile(target, descriptor.extents[0]));
+      return { ...d, backing: { ...d.backing, fileName: target.datastorePath, datastore: dir.datastore.ref, parent: undefined, contentId: descriptor.cid } as DataObject & Record<string, any> };
     });
     const finalConfig: ConfigInfo = { ...config, hardware: { ...config.hardware, device: newDevices } };
     storage.persist(vm, finalConfig);
