@@ -74,6 +74,13 @@ export class SnapshotFiles {
     return parentOf(this.sim, f, d)?.datastorePath;
   }
 
+  /** A small text file's content, undefined if it is not there. */
+  readText(dsPath: string): string | undefined {
+    const f = this.resolve(dsPath);
+    const vol = volumeOf(f);
+    return vol.exists(f.path) ? vol.readFile(f.path).toString("utf8") : undefined;
+  }
+
   writeText(dsPath: string, text: string): void {
     const f = this.resolve(dsPath);
     volumeOf(f).writeFile(f.path, Buffer.from(text, "utf8"));

@@ -85,21 +85,29 @@ export class VmStorageService implements VmStorage {
       },
       portgroupByKey: (_switchUuid: string, key: string) => this.sim.inventory.get(key)?.ref,
       // a registered VM shows its disks' sizes and parent chains, read from the descriptors
-      diskInfo: (dsPath: string) => {
-        let chain;
-        try {
-          chain = diskChain(this.sim, resolveDatastorePath(this.sim, dsPath, dc), dc);
-        } catch {
-          return undefined;
-        }
-        let parent: DataObject | undefined;
-        for (let i = chain.length - 1; i >= 1; i--) parent = { ...this.backingFor(chain[i].file, chain[i].descriptor, {}), parent };
-        // the .vmx says the mode; the descriptor does not know it
-        const backing: Record<string, unknown> = { ...this.backingFor(chain[0].file, chain[0].descriptor, {}), parent };
-        delete backing.diskMode;
-        return { capacityInKB: Math.ceil(capacityBytes(chain[0].descriptor) / 1024), backing };
-      },
+      diskInfo: (dsPath: string) => this.diskInfo(dsPath, dc),
     };
+  }
+
+  /** Capacity and backing (parent chain included) of the disk whose descriptor is at `dsPath`. */
+  private diskInfo(dsPath: string, dc?: Datacenter): { capacityInKB: number; backing: Record<string, unknown> } | undefined {
+    let chain;
+    try {
+      chain = diskChain(this.sim, resolveDatastorePath(this.sim, dsPath, dc), dc);
+    } catch {
+      return undefined;
+    }
+    let parent: DataObject | undefined;
+    for (let i = chain.length - 1; i >= 1; i--) parent = { ...this.backingFor(chain[i].file, chain[i].descriptor, {}), parent };
+    // the .vmx says the mode; the descriptor does not know it
+    const backing: Record<string, unknown> = { ...this.backingFor(chain[0].file, chain[0].descriptor, {}), parent };
+    delete backing.diskMode;
+    return { capacityInKB: Math.ceil(capacityBytes(chain[0].descriptor) / 1024), backing };
+  }
+
+  /** A disk's backing as a VM shows it, for a descriptor a .vmsd names. */
+  diskBacking(dsPath: string, near: ManagedEntity): Record<string, unknown> | undefined {
+    return this.diskInfo(dsPath, datacenterOf(near))?.backing;
   }
 
   // ---- the .vmx ----

@@ -143,6 +143,7 @@ export function registerVm(sim: SimContext, folder: Placement["folder"], path: s
   const vm = newVirtualMachine(sim, storage, value, config, place);
   vm.vmx = vmx;
   enterInventory(sim, vm, place);
+  vm.snapshots.loadFromVmsd();
   return vm;
 }
 

@@ -202,10 +202,96 @@ export class VmSnapshots {
 
   removeAll(): void {
     while (this.roots.length) this.remove(this.roots[0], false, true);
+    // with no snapshot left, what the VM runs on folds back into its base disks,
+    // whichever branch it was on
+    for (const key of this.disks(this.vm.config).map((d) => d.key)) {
+      for (;;) {
+        const d = this.vm.config.hardware.device.find((x) => x.key === key)!;
+        const delta = d.backing!.fileName as string;
+        const parent = this.files.parentOf(delta);
+        if (!parent || !this.created.has(delta) || !d.backing!.parent) break;
+        this.files.consolidate(delta, parent, []);
+        this.created.delete(delta);
+        this.repoint(delta, { ...d, backing: d.backing!.parent });
+      }
+    }
+    this.collectGarbage();
+    this.publish();
+  }
+
+  /**
+   * A registered VM's tree, read back from its .vmsd as ESXi keeps it: names,
+   * parents, times and, per snapshot, which file each disk node was on. The
+   * configuration of a snapshot is the VM's with those disks (hostd keeps the
+   * rest in the binary .vmsn). Nothing is written.
+   */
+  loadFromVmsd(): void {
+    const text = this.files.readText(`${this.vmDir()}/${this.stem()}.vmsd`);
+    if (!text) return;
+    let vmsd: VmxFile;
+    try {
+      vmsd = VmxFile.parse(text, `${this.vmDir()}/${this.stem()}.vmsd`);
+    } catch {
+      // a .vmsd hostd cannot read leaves a VM without snapshots, not unregistrable
+      return;
+    }
+    const n = Number(vmsd.get("snapshot.numSnapshots") ?? 0);
+    const byUid = new Map<number, { snap: VirtualMachineSnapshot; parent?: number }>();
+    for (let i = 0; i < n; i++) {
+      const get = (k: string) => vmsd.get(`snapshot${i}.${k}`);
+      const uid = Number(get("uid"));
+      if (!Number.isInteger(uid) || byUid.has(uid)) continue;
+      const high = Number(get("createTimeHigh") ?? 0), low = Number(get("createTimeLow") ?? 0);
+      const created = new Date(Number(((BigInt(high) << 32n) | BigInt(low >>> 0)) / 1000n));
+      const disks = new Map<string, string>();
+      for (let k = 0; k < Number(get("numDisks") ?? 0); k++) {
+        const node = get(`disk${k}.node`), file = get(`disk${k}.fileName`);
+        if (node && file) disks.set(node.toLowerCase(), file.startsWith("/") || file.startsWith("[") ? file : `${this.vmDir()}/${file}`);
+      }
+      const config = this.configWithDisks(disks);
+      const filename = get("filename") ?? `${this.stem()}-Snapshot${uid}.vmsn`;
+      const value = this.sim.isVCenter ? this.sim.newRef("snapshot-") : `${this.vm.ref.value}-snapshot-${uid}`;
+      const snap = new VirtualMachineSnapshot(this.sim, value, this.vm, uid, get("displayName") ?? `Snapshot ${uid}`, get("description") ?? "", created, "poweredOff", false, false, `${this.vmDir()}/${filename}`, config);
+      this.sim.inventory.add(snap);
+      const parent = Number(get("parent"));
+      byUid.set(uid, { snap, parent: Number.isInteger(parent) ? parent : undefined });
+    }
+    for (const { snap, parent } of byUid.values()) {
+      const p = parent !== undefined ? byUid.get(parent)?.snap : undefined;
+      if (p) {
+        snap.parent = p;
+        p.children.push(snap);
+      } else this.roots.push(snap);
+    }
+    for (const { snap } of byUid.values()) snap.update({ childSnapshot: snap.children.map((c) => c.ref) });
+    this.lastUid = Math.max(Number(vmsd.get("snapshot.lastUID") ?? 0), ...byUid.keys(), 0);
+    this.current = byUid.get(Number(vmsd.get("snapshot.current")))?.snap;
+    // the deltas in the VM's folder are the tree's to consolidate and collect
+    for (const c of [this.vm.config, ...this.all().map((x) => x.config)]) {
+      for (const d of this.disks(c)) {
+        for (let f: string | undefined = d.backing!.fileName; f; f = this.files.parentOf(f)) {
+          if (f.startsWith(`${this.vmDir()}/`) && this.files.parentOf(f)) this.created.add(f);
+        }
+      }
+    }
+    this.publish(false);
+  }
+
+  /** The VM's configuration with each disk on the file a .vmsd names for its node. */
+  private configWithDisks(files: Map<string, string>): ConfigInfo {
+    const config = this.vm.config;
+    const device = config.hardware.device.map((d): Device => {
+      if (kindOf(this.sim.schema, d._type) !== "disk") return d;
+      const file = files.get(nodeOf(this.sim, config, d));
+      if (!file) return d;
+      const backing = this.sim.vmStorage.diskBacking(file, this.vm);
+      return backing ? { ...d, backing: { ...d.backing!, ...backing } } : d;
+    });
+    return { ...config, hardware: { ...config.hardware, device } };
   }
 
   /** The VM's snapshot properties, the .vmsd and layoutEx follow the tree. */
-  publish(): void {
+  publish(write = true): void {
     const vm = this.vm;
     const all = this.all();
     const info = this.roots.length ? { _type: "VirtualMachineSnapshotInfo", currentSnapshot: this.current?.ref, rootSnapshotList: this.roots.map((r) => r.tree()) } : undefined;
@@ -227,7 +313,7 @@ export class VmSnapshots {
       );
     });
     lines.push(`snapshot.numSnapshots = "${all.length}"`);
-    this.files.writeText(`${this.vmDir()}/${this.stem()}.vmsd`, lines.join("\n") + "\n");
+    if (write) this.files.writeText(`${this.vmDir()}/${this.stem()}.vmsd`, lines.join("\n") + "\n");
     vm.refresh({ snapshot: info, rootSnapshot: this.roots.map((r) => r.ref) });
   }
 }

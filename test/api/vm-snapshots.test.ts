@@ -116,3 +116,46 @@ describe("VM snapshots", () => {
     expect((await diskOf()).fileName).toBe("[mydatastore] snappy/snappy.vmdk");
   });
 });
+
+describe("snapshots across unregister and register", () => {
+  it("reads the tree back from the .vmsd, and revert and removal still work", async () => {
+    const sim = await startSimulator({ scenario: "homelab" });
+    try {
+      const c = await VimClient.connect(sim.url, { username: sim.username, password: sim.password, thumbprint: sim.thumbprint });
+      const folder = moref("Folder", "ha-folder-vm");
+      const pool = moref("ResourcePool", "ha-root-pool");
+      const vm = (await c.waitForTask((await c.call("CreateVM_Task", folder, {
+        config: {
+          _type: "VirtualMachineConfigSpec", name: "again", guestId: "otherGuest64", memoryMB: 128,
+          files: { _type: "VirtualMachineFileInfo", vmPathName: "[mydatastore]" },
+          deviceChange: [
+            { _type: "VirtualDeviceConfigSpec", operation: "add", device: { _type: "ParaVirtualSCSIController", key: -1, busNumber: 0, sharedBus: "noSharing" } },
+            { _type: "VirtualDeviceConfigSpec", operation: "add", fileOperation: "create", device: { _type: "VirtualDisk", key: -2, controllerKey: -1, unitNumber: 0, capacityInKB: 1024, backing: { _type: "VirtualDiskFlatVer2BackingInfo", fileName: "[mydatastore]", diskMode: "persistent", thinProvisioned: true } } },
+          ],
+        },
+        pool,
+      })) as ManagedObjectReference)) as ManagedObjectReference;
+      const snap = async (target: ManagedObjectReference, name: string) => c.waitForTask((await c.call("CreateSnapshot_Task", target, { name, description: `the ${name} one`, memory: false, quiesce: false })) as ManagedObjectReference);
+      await snap(vm, "one");
+      await snap(vm, "two");
+      const path = (await c.retrieveOne(vm, ["config.files.vmPathName"]))["config.files.vmPathName"] as string;
+      await c.call("UnregisterVM", vm);
+      const back = (await c.waitForTask((await c.call("RegisterVM_Task", folder, { path, asTemplate: false, pool })) as ManagedObjectReference)) as ManagedObjectReference;
+      const info = (await c.retrieveOne(back, ["snapshot"])).snapshot as any;
+      expect(info.rootSnapshotList.map((t: any) => [t.name, t.description, t.id])).toEqual([["one", "the one one", 1]]);
+      expect(info.rootSnapshotList[0].childSnapshotList.map((t: any) => t.name)).toEqual(["two"]);
+      const one = info.rootSnapshotList[0].snapshot as ManagedObjectReference;
+      expect(info.currentSnapshot.value).toBe(info.rootSnapshotList[0].childSnapshotList[0].snapshot.value);
+      const oneConfig = (await c.retrieveOne(one, ["config"])).config as any;
+      expect(oneConfig.hardware.device.find((d: any) => d._type === "VirtualDisk").backing.fileName).toBe("[mydatastore] again/again.vmdk");
+      await c.waitForTask((await c.call("RevertToSnapshot_Task", one, {})) as ManagedObjectReference);
+      await c.waitForTask((await c.call("RemoveAllSnapshots_Task", back, {})) as ManagedObjectReference);
+      const disk = ((await c.retrieveOne(back, ["config.hardware.device"]))["config.hardware.device"] as any[]).find((d) => d._type === "VirtualDisk");
+      expect(disk.backing.fileName).toBe("[mydatastore] again/again.vmdk");
+      const vol = (sim.sim.inventory.ofType("Datastore")[0] as Datastore & { volume: DatastoreVolumeApi }).volume;
+      expect(vol.readdir("again").filter((f) => /-0000\d\d|Snapshot/.test(f))).toEqual([]);
+    } finally {
+      await sim.close();
+    }
+  });
+});
