@@ -41,11 +41,15 @@ export class MemTree {
   private get(path: string, syscall: string): Entry {
     const e = this.entries.get(path);
     if (e) return e;
+    throw fsError(this.throughFile(path) ? "ENOTDIR" : "ENOENT", syscall, path);
+  }
+
+  private throughFile(path: string): boolean {
     for (let p = parentOf(path); p !== "/"; p = parentOf(p)) {
       const up = this.entries.get(p);
-      if (up && !up.dir) throw fsError("ENOTDIR", syscall, path);
+      if (up && !up.dir) return true;
     }
-    throw fsError("ENOENT", syscall, path);
+    return false;
   }
 
   private file(path: string, syscall: string): Entry & { dir: false } {
@@ -66,7 +70,8 @@ export class MemTree {
   statSync(path: string, _opts?: unknown): TreeStat | undefined {
     const e = this.entries.get(path);
     if (!e) {
-      this.get(path, "stat"); // ENOTDIR is an error; ENOENT is "nothing there"
+      // ENOTDIR is an error; ENOENT is "nothing there", asked often, so no Error is built for it
+      if (this.throughFile(path)) throw fsError("ENOTDIR", "stat", path);
       return undefined;
     }
     return { size: e.dir ? 0 : e.data.length, mtime: e.mtime, isDirectory: () => e.dir };
