@@ -10,5 +10,5 @@ out=$(mktemp)
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -f "$out"' EXIT
 for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.1; done
-url=$(head -n 1 "$out" | python3 -c 'import json,sys,urllib.parse as u; d=json.load(sys.stdin); p=u.urlsplit(d["url"]); print(f"https://{u.quote(d[\"username\"],safe=\"\")}:{u.quote(d[\"password\"],safe=\"\")}@{p.netloc}{p.path}")')
+url=$(head -n 1 "$out" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const d=JSON.parse(s),u=new URL(d.url);u.username=encodeURIComponent(d.username);u.password=encodeURIComponent(d.password);console.log(u.href)})')
 bash "$compare" "$url" "$@"
