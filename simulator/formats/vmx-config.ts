@@ -1119,15 +1119,20 @@ function readDevices(get: (k: string) => string | undefined, uuid: string, insta
     }
   }
 
-  const floppies: VmxDevice[] = [];
-  for (let n = 0; n < 2; n++) {
-    const p = `floppy${n}`;
-    if (!present(p)) continue;
-    floppies.push({
-      _type: "VirtualFloppy", key: 8000 + n, backing: portBacking(get, p, "floppy", ctx, withDatastore),
-      connectable: connectInfo(get, p), controllerKey: 400, unitNumber: n,
-    });
-  }
+  // Floppies, serial and parallel ports all sit on the SIO controller (key 400), keyed by slot.
+  const sioPorts = (kind: keyof typeof PORT_TYPES, count: number, _type: string, keyBase: number, extra: (p: string) => Record<string, unknown> = () => ({})): VmxDevice[] => {
+    const out: VmxDevice[] = [];
+    for (let n = 0; n < count; n++) {
+      const p = `${kind}${n}`;
+      if (!present(p)) continue;
+      out.push({
+        _type, key: keyBase + n, backing: portBacking(get, p, kind, ctx, withDatastore),
+        connectable: connectInfo(get, p), controllerKey: 400, unitNumber: n, ...extra(p),
+      });
+    }
+    return out;
+  };
+  const floppies = sioPorts("floppy", 2, "VirtualFloppy", 8000);
 
   const nics: VmxDevice[] = [];
   for (let n = 0; n < 10; n++) {
@@ -1136,24 +1141,8 @@ function readDevices(get: (k: string) => string | undefined, uuid: string, insta
     nics.push(readNic(get, p, n, uuid, instanceUuid, ctx, slot(p)));
   }
 
-  const serials: VmxDevice[] = [];
-  for (let n = 0; n < 32; n++) {
-    const p = `serial${n}`;
-    if (!present(p)) continue;
-    serials.push({
-      _type: "VirtualSerialPort", key: 9000 + n, backing: portBacking(get, p, "serial", ctx, withDatastore),
-      connectable: connectInfo(get, p), controllerKey: 400, unitNumber: n, yieldOnPoll: isTrue(get(`${p}.yieldOnMsrRead`)),
-    });
-  }
-  const parallels: VmxDevice[] = [];
-  for (let n = 0; n < 3; n++) {
-    const p = `parallel${n}`;
-    if (!present(p)) continue;
-    parallels.push({
-      _type: "VirtualParallelPort", key: 10000 + n, backing: portBacking(get, p, "parallel", ctx, withDatastore),
-      connectable: connectInfo(get, p), controllerKey: 400, unitNumber: n,
-    });
-  }
+  const serials = sioPorts("serial", 32, "VirtualSerialPort", 9000, (p) => ({ yieldOnPoll: isTrue(get(`${p}.yieldOnMsrRead`)) }));
+  const parallels = sioPorts("parallel", 3, "VirtualParallelPort", 10000);
 
   const all: VmxDevice[] = [
     ...ide, ps2, pciCtl, sio, keyboard, pointing, video, vmci,
