@@ -3,23 +3,17 @@
 FileManager, HostDatastoreBrowser, and /folder transfers authenticated by
 the SOAP session's cookie. Prints one JSON object of what it saw.
 Usage: pyvmomi_datastore.py HOST PORT USER PASSWORD"""
-import http.client
 import json
-import ssl
 import sys
-import warnings
 
-warnings.simplefilter("ignore")
-from pyVim.connect import SmartConnect, Disconnect  # noqa: E402
-from pyVim.task import WaitForTask  # noqa: E402
-from pyVmomi import vim  # noqa: E402
+from sim_session import Session  # first: it silences the warnings pyVmomi prints on import
+from pyVim.connect import Disconnect
+from pyVim.task import WaitForTask
+from pyVmomi import vim
 
-host, port, user, pwd = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-ctx = ssl._create_unverified_context()
+session = Session(sys.argv)
+si, content = session.si, session.content
 out = {}
-
-si = SmartConnect(host=host, port=port, user=user, pwd=pwd, sslContext=ctx)
-content = si.RetrieveContent()
 dc = content.rootFolder.childEntity[0]
 ds = dc.datastore[0]
 fm = content.fileManager
@@ -27,13 +21,7 @@ name = ds.summary.name
 
 
 def folder(method, path, body=None, cookie=True):
-    conn = http.client.HTTPSConnection(host, port, context=ctx)
-    headers = {"Cookie": si._stub.cookie} if cookie else {}
-    conn.request(method, "/folder/%s?dcPath=%s&dsName=%s" % (path, dc.name, name), body=body, headers=headers)
-    res = conn.getresponse()
-    data = res.read()
-    conn.close()
-    return res.status, data
+    return session.folder(method, dc.name, name, path, body, cookie)
 
 
 fm.MakeDirectory(name="[%s] pyvm/sub" % name, datacenter=dc, createParentDirectories=True)

@@ -4,51 +4,19 @@ unregisters and re-registers it, reading the .vmx over /folder after each
 step. Prints one JSON object of what it saw.
 Usage: pyvmomi_vm.py HOST PORT USER PASSWORD"""
 import json
-import ssl
 import sys
-import time
-import urllib.parse
-import urllib.request
-import warnings
 
-warnings.simplefilter("ignore")
-from pyVim.connect import SmartConnect, Disconnect  # noqa: E402
-from pyVmomi import vim, vmodl  # noqa: E402
+from sim_session import Session, wait  # first: it silences the warnings pyVmomi prints on import
+from pyVim.connect import Disconnect
+from pyVmomi import vim, vmodl
 
-host, port, user, pwd = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-ctx = ssl._create_unverified_context()
-si = SmartConnect(host=host, port=port, user=user, pwd=pwd, sslContext=ctx)
-content = si.RetrieveContent()
-cookie = si._stub.cookie
+session = Session(sys.argv)
+si, content = session.si, session.content
 out = {}
 
 
-def wait(task):
-    while task.info.state not in ("success", "error"):
-        time.sleep(0.01)
-    if task.info.state == "error":
-        raise task.info.error
-    return task.info.result
-
-
-def folder_url(ds, path):
-    return "https://%s:%d/folder/%s?dcPath=ha-datacenter&dsName=%s" % (host, port, urllib.parse.quote(path), urllib.parse.quote(ds))
-
-
-def http(method, url, data=None):
-    req = urllib.request.Request(url, data=data, method=method, headers={"Cookie": cookie})
-    try:
-        with urllib.request.urlopen(req, context=ctx) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-
-
 def vmx_lines(vm):
-    ds, path = vm.config.files.vmPathName[1:].split("] ", 1)
-    status, body = http("GET", folder_url(ds, path))
-    assert status == 200, (status, body)
-    return body.decode().splitlines()
+    return session.vmx(vm, "ha-datacenter").splitlines()
 
 
 dc = content.rootFolder.childEntity[0]
@@ -57,7 +25,7 @@ ds = dc.datastore[0]
 bridge = [n for n in dc.network if n.name == "VCH Bridge"][0]
 
 # an ISO for the CD-ROM, uploaded the way vic-machine does
-status, _ = http("PUT", folder_url(ds.name, "bootstrap.iso"), b"\0" * 4096)
+status, _ = session.folder("PUT", "ha-datacenter", ds.name, "bootstrap.iso", b"\0" * 4096)
 out["isoUpload"] = status
 
 scsi = vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.ParaVirtualSCSIController(key=-100, busNumber=0, sharedBus="noSharing"))
@@ -88,7 +56,7 @@ out["devices"] = sorted((type(d).__name__.split(".")[-1], d.key) for d in vm.con
 out["diskFile"] = [d.backing.fileName for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)]
 out["mac"] = [d.macAddress for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualEthernetCard)]
 out["vmxAfterCreate"] = vmx_lines(vm)
-dir_status, dir_body = http("GET", folder_url(ds.name, "container-1"))
+dir_status, dir_body = session.folder("GET", "ha-datacenter", ds.name, "container-1")
 out["folderListing"] = sorted(set(l for l in ["container-1.vmx", "container-1.vmdk", "container-1-flat.vmdk", "container-1.nvram", "vmware.log"] if l in dir_body.decode()))
 
 # reconfigure: a key changes, one goes (empty value), memory grows, a second disk arrives
@@ -141,7 +109,7 @@ evs = em.QueryEvents(vim.event.EventFilterSpec(entity=vim.event.EventFilterSpec.
 out["events"] = sorted(set(type(e).__name__.split(".")[-1] for e in evs))
 
 wait(vm2.Destroy_Task())
-status, _ = http("GET", folder_url(ds.name, "container-1/container-1.vmx"))
+status, _ = session.folder("GET", "ha-datacenter", ds.name, "container-1/container-1.vmx")
 out["afterDestroy"] = {"vmxStatus": status, "vms": [v.name for v in dc.vmFolder.childEntity]}
 Disconnect(si)
 print(json.dumps(out, default=str))

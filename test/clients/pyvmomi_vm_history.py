@@ -3,38 +3,19 @@
 vCenter) clones it, full and linked. Prints one JSON object.
 Usage: pyvmomi_vm_history.py HOST PORT USER PASSWORD"""
 import json
-import ssl
 import sys
-import time
-import urllib.parse
-import urllib.request
-import warnings
 
-warnings.simplefilter("ignore")
-from pyVim.connect import SmartConnect, Disconnect  # noqa: E402
-from pyVmomi import vim, vmodl  # noqa: E402
+from sim_session import Session, wait  # first: it silences the warnings pyVmomi prints on import
+from pyVim.connect import Disconnect
+from pyVmomi import vim, vmodl
 
-host, port, user, pwd = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-ctx = ssl._create_unverified_context()
-si = SmartConnect(host=host, port=port, user=user, pwd=pwd, sslContext=ctx)
-content = si.RetrieveContent()
+session = Session(sys.argv)
+si, content = session.si, session.content
 out = {}
 
 
-def wait(task):
-    while task.info.state not in ("success", "error"):
-        time.sleep(0.01)
-    if task.info.state == "error":
-        raise task.info.error
-    return task.info.result
-
-
 def vmx(vm, dc):
-    ds, path = vm.config.files.vmPathName[1:].split("] ", 1)
-    url = "https://%s:%d/folder/%s?dcPath=%s&dsName=%s" % (host, port, urllib.parse.quote(path), urllib.parse.quote(dc.name), urllib.parse.quote(ds))
-    req = urllib.request.Request(url, headers={"Cookie": si._stub.cookie})
-    with urllib.request.urlopen(req, context=ctx) as r:
-        return r.read().decode()
+    return session.vmx(vm, dc.name)
 
 
 def guestinfo(vm):

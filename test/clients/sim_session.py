@@ -1,0 +1,47 @@
+"""What the pyVmomi client scripts share: a session from their command line
+(HOST PORT USER PASSWORD), waiting on a task, and /folder transfers
+authenticated by the SOAP session's cookie, the way vSphere scripts do them."""
+import ssl
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import warnings
+
+warnings.simplefilter("ignore")
+from pyVim.connect import SmartConnect  # noqa: E402
+
+
+class Session:
+    def __init__(self, argv):
+        self.host, self.port, user, pwd = argv[1], int(argv[2]), argv[3], argv[4]
+        self.ctx = ssl._create_unverified_context()
+        self.si = SmartConnect(host=self.host, port=self.port, user=user, pwd=pwd, sslContext=self.ctx)
+        self.content = self.si.RetrieveContent()
+
+    def folder(self, method, dc, ds, path, body=None, cookie=True):
+        """One /folder request; returns (status, body) for errors too."""
+        q = urllib.parse.quote
+        url = "https://%s:%d/folder/%s?dcPath=%s&dsName=%s" % (self.host, self.port, q(path), q(dc), q(ds))
+        headers = {"Cookie": self.si._stub.cookie} if cookie else {}
+        req = urllib.request.Request(url, data=body, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, context=self.ctx) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def vmx(self, vm, dc):
+        """The VM's .vmx as the datastore holds it."""
+        ds, path = vm.config.files.vmPathName[1:].split("] ", 1)
+        status, body = self.folder("GET", dc, ds, path)
+        assert status == 200, (status, body)
+        return body.decode()
+
+
+def wait(task):
+    while task.info.state not in ("success", "error"):
+        time.sleep(0.01)
+    if task.info.state == "error":
+        raise task.info.error
+    return task.info.result
