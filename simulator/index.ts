@@ -81,6 +81,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
     close: async () => {
       stopSweep();
       for (const s of sim.sessions.list()) sim.sessions.terminate(s);
+      sim.close();
       await front.close();
     },
   };

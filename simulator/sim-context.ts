@@ -12,6 +12,7 @@ import type { ManagedObject } from "./objects/managed-object.ts";
 import type { VmStorageService } from "./datastore/vm-storage.ts";
 import type { TaskRunner } from "./tasks/task-runner.ts";
 import type { EventLog } from "./tasks/event-log.ts";
+import type { GuestRuntime } from "./guest/guest-runtime.ts";
 
 export interface SimContext {
   schema: Schema;
@@ -41,6 +42,8 @@ export interface SimContext {
   newVirtualApp(value: string, name: string, parent: ManagedObjectReference, owner: ManagedObjectReference, config: { cpu: DataObject; memory: DataObject }, folder: ManagedObjectReference, configSpec: DataObject & Record<string, any>): ManagedObject;
   /** CreateVM_Task's work for a VM whose pool (and parent) is `pool`: vApps use it for their children */
   createVmIn(pool: ManagedObject, config: Record<string, any>, host: ManagedObjectReference | undefined, userName: string): ManagedObjectReference;
+  /** running guests: boot media, tools, serial ports, NIC addresses */
+  guests: GuestRuntime;
   /** per-method task delays in ms (PowerOnVM_Task: 200) */
   taskDelays: Record<string, number>;
 }

@@ -43,11 +43,17 @@ import { VmStorageService } from "./datastore/vm-storage.ts";
 import { createFixtureDisk } from "./datastore/fixture-disks.ts";
 import { createVm, registerVm } from "./objects/vm-factory.ts";
 import { VirtualApp } from "./objects/virtual-app.ts";
+import { GuestRuntime } from "./guest/guest-runtime.ts";
+import type { GuestProgram } from "./guest/guest-hardware.ts";
 
 export interface SimulatorOptions {
   clock?: Clock;
   /** per-method task delays in ms, e.g. { PowerOnVM_Task: 500, "*": 10 } */
   taskDelays?: Record<string, number>;
+  /** guest programs by the name an ISO's manifest gives (added to the built-in ones) */
+  guestPrograms?: Record<string, GuestProgram>;
+  /** port group name -> "127.A.B.0/24", over the scenario's and the derived subnets */
+  subnets?: Record<string, string>;
 }
 
 // Id namespaces of session-scoped things (session keys, filters, views,
@@ -67,6 +73,7 @@ export class Simulator implements SimContext {
   readonly isVCenter: boolean;
   readonly taskDelays: Record<string, number>;
   readonly vmStorage: VmStorageService = new VmStorageService(this);
+  readonly guests: GuestRuntime;
   content!: DataObject & Record<string, ManagedObjectReference | unknown>;
   private refCounter = 0;
   private refCounters = new Map<string, number>();
@@ -81,6 +88,8 @@ export class Simulator implements SimContext {
     this.tasks = new TaskRunner(this);
     this.events = new EventLog(this.clock);
     this.taskDelays = { ...(opts.taskDelays ?? {}) };
+    this.guests = new GuestRuntime(this, { ...scenarioSubnets(scenario), ...(opts.subnets ?? {}) });
+    for (const [name, program] of Object.entries(opts.guestPrograms ?? {})) this.guests.programs.register(name, program);
     new InventoryBuilder(this).build();
     this.initial = this.snapshot();
   }
@@ -98,6 +107,12 @@ export class Simulator implements SimContext {
    */
   restore(snap: SimSnapshot): void {
     restoreSnapshot(this, this.inventory, snap, this.snapshotParts());
+    this.guests.reconcile();
+  }
+
+  /** Stop every running guest: serial connections, listeners, timers. The simulator's state stays. */
+  close(): void {
+    this.guests.stopAll();
   }
 
   /** Back to the state right after construction. */
@@ -496,6 +511,7 @@ class InventoryBuilder {
       let pool = sim.inventory.get((cr.props.resourcePool as ManagedObjectReference).value) as ResourcePool;
       for (const part of v.pool.split("/").filter(Boolean)) pool = ((pool.props.resourcePool as ManagedObjectReference[]).map((r) => sim.inventory.get(r.value)).find((o) => o?.get("name") === part) as ResourcePool | undefined) ?? pool;
       const vm = registerVm(sim, folder, `[${v.datastore}] ${v.vmx}`, pool.ref, undefined, { asTemplate: v.template });
+      if (v.guest) sim.guests.declare(vm.ref.value, { program: v.guest.program, options: { ...v.guest } });
       if (v.powerState !== "poweredOff") vm.forcePower(v.powerState, "");
     }
   }
@@ -526,4 +542,13 @@ class InventoryBuilder {
     }
     sim.inventory.add(new LicenseManager(sim, c.licenseManager!.value, [...byKey.values()], lam));
   }
+}
+
+function scenarioSubnets(s: Scenario): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const dc of s.datacenters) {
+    for (const h of [...dc.hosts, ...dc.clusters.flatMap((c) => c.hosts)]) for (const v of h.vswitches) for (const pg of v.portgroups) if (pg.subnet) out[pg.name] = pg.subnet;
+    for (const d of dc.dvSwitches) for (const pg of d.portgroups) if (pg.subnet) out[pg.name] = pg.subnet;
+  }
+  return out;
 }

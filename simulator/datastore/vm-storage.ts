@@ -51,6 +51,19 @@ export class VmStorageService implements VmStorage {
     return this.volume(r.datastore).exists(r.path);
   }
 
+  /** A datastore file's contents ("[ds] path"), or undefined when it is not there. */
+  readFile(dsPath: string, near?: ManagedEntity): Buffer | undefined {
+    const r = this.resolve(dsPath, near);
+    const vol = this.volume(r.datastore);
+    return vol.exists(r.path) ? vol.readFile(r.path) : undefined;
+  }
+
+  /** Append to a datastore file, creating it (a file-backed serial port's output). */
+  appendFile(dsPath: string, data: Buffer, near?: ManagedEntity): void {
+    const r = this.resolve(dsPath, near);
+    this.volume(r.datastore).appendFile(r.path, data);
+  }
+
   /** The VM's folder, as a resolved path. */
   private vmDir(vm: VirtualMachine, config: ConfigInfo): ResolvedPath {
     const vmx = this.resolve(config.files.vmPathName, vm);

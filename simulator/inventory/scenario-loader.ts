@@ -10,6 +10,7 @@ import {
   type Document, LineCounter, type Scalar, type YAMLMap, type YAMLSeq, isAlias, isMap, isScalar, isSeq, parseDocument,
 } from "yaml";
 import { VmxFile, VmxParseError } from "../formats/vmx.ts";
+import { parseSubnet } from "../guest/guest-network.ts";
 import type {
   FileFixtureSpec, VmFixtureSpec,
   AboutSpec, AllocationSpec, ClusterSpec, DatacenterSpec, DatastoreSpec, DvsSpec, FirewallSpec, HostSpec, LicenseSpec,
@@ -699,7 +700,7 @@ function readFiles(f: Fields, datastores: DatastoreSpec[], st: ParseState): File
 function readVms(f: Fields, datastores: DatastoreSpec[], files: FileFixtureSpec[], computeResources: string[], vmFolders: string[]): VmFixtureSpec[] {
   const seen = new Names("VM");
   return f.list("vms").map(({ ctx, node }) => {
-    const v = Fields.of(ctx, node).only(["datastore", "vmx", "powerState", "folder", "computeResource", "pool", "template"]);
+    const v = Fields.of(ctx, node).only(["datastore", "vmx", "powerState", "folder", "computeResource", "pool", "template", "guest"]);
     const datastore = v.str("datastore");
     if (!datastores.some((d) => d.name === datastore)) v.ctx.key("datastore").fail(v.at("datastore"), `names no datastore of this datacenter; known: ${datastores.map((d) => d.name).join(", ")}`);
     const vmx = v.str("vmx");
@@ -722,8 +723,22 @@ function readVms(f: Fields, datastores: DatastoreSpec[], files: FileFixtureSpec[
       datastore, vmx,
       powerState: v.oneOf("powerState", ["poweredOn", "poweredOff", "suspended"] as const, "poweredOff"),
       folder, computeResource: cr, pool: v.str("pool", ""), template: v.bool("template", false),
+      ...readFixtureGuest(v),
     };
   });
+}
+
+/** `guest: generic-linux` or `guest: { program, hostName, ipAddress }`: what a fixture VM runs when powered on. */
+function readFixtureGuest(v: Fields): { guest?: VmFixtureSpec["guest"] } {
+  if (!v.has("guest")) return {};
+  const node = v.get("guest");
+  if (isScalar(node)) return { guest: { program: v.str("guest") } };
+  const g = v.sub("guest").only(["program", "hostName", "ipAddress"]);
+  const hostName = g.has("hostName") ? g.str("hostName") : undefined;
+  if (hostName !== undefined && !HOST_NAME.test(hostName)) g.ctx.key("hostName").fail(g.at("hostName"), `is not a host name: ${JSON.stringify(hostName)}`);
+  const ipAddress = g.has("ipAddress") ? g.str("ipAddress") : undefined;
+  if (ipAddress !== undefined && !(IPV4.test(ipAddress) && ipAddress.startsWith("127."))) g.ctx.key("ipAddress").fail(g.at("ipAddress"), `must be an IPv4 address in 127.0.0.0/8 (guests live there), got ${JSON.stringify(ipAddress)}`);
+  return { guest: { program: g.str("program", "generic-linux"), ...(hostName ? { hostName } : {}), ...(ipAddress ? { ipAddress } : {}) } };
 }
 
 const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
@@ -828,11 +843,23 @@ function readVSwitches(h: Fields): VSwitchSpec[] {
       portgroups: s.list("portgroups").map(({ ctx: c, node: n }) => {
         const { f, name: pg } = readPortgroupName(c, n);
         portgroups.add(c, pg, f ? f.at("name") : n);
-        const vlan = f ? f.only(["name", "vlan"]).int("vlan", 0, 0, 4095) : 0;
-        return { name: pg, vlan };
+        const vlan = f ? f.only(["name", "vlan", "subnet"]).int("vlan", 0, 0, 4095) : 0;
+        return { name: pg, vlan, ...readSubnet(f) };
       }),
     };
   });
+}
+
+/** A port group's guest subnet: a /24 in 127.0.0.0/8 (guest/guest-network.ts). */
+function readSubnet(f: Fields | undefined): { subnet?: string } {
+  if (!f?.has("subnet")) return {};
+  const subnet = f.str("subnet");
+  try {
+    parseSubnet(subnet);
+  } catch (e) {
+    f.ctx.key("subnet").fail(f.at("subnet"), (e as Error).message.replace(/^subnet "[^"]*": /, ""));
+  }
+  return { subnet };
 }
 
 const RULESET_KEY = /^[A-Za-z][A-Za-z0-9_-]*$/;
@@ -1036,8 +1063,8 @@ function readDvSwitches(d: Fields, dcHosts: Names, datacenter: string, st: Parse
       portgroups: s.list("portgroups").map(({ ctx: c, node: n }) => {
         const { f, name: pg } = readPortgroupName(c, n);
         portgroups.add(c, pg, f ? f.at("name") : n);
-        f?.only(["name", "vlan", "numPorts"]);
-        return { name: pg, vlan: f ? f.int("vlan", 0, 0, 4094) : 0, numPorts: f ? f.int("numPorts", 8, 0) : 8 };
+        f?.only(["name", "vlan", "numPorts", "subnet"]);
+        return { name: pg, vlan: f ? f.int("vlan", 0, 0, 4094) : 0, numPorts: f ? f.int("numPorts", 8, 0) : 8, ...readSubnet(f) };
       }),
     };
   });

@@ -66,6 +66,8 @@ export interface VmFixtureSpec {
   computeResource: string;
   pool: string;
   template: boolean;
+  /** what the VM runs when powered on, instead of what its CD-ROM holds (e.g. the built-in generic-linux) */
+  guest?: { program: string; hostName?: string; ipAddress?: string };
 }
 
 export interface DatastoreSpec {
@@ -98,7 +100,8 @@ export interface VSwitchSpec {
   name: string;
   /** physical uplinks, e.g. ["vmnic0"] */
   uplinks: string[];
-  portgroups: { name: string; vlan: number }[];
+  /** `subnet`: the port group's guest subnet, "127.A.B.0/24" (derived from the seed when not given) */
+  portgroups: { name: string; vlan: number; subnet?: string }[];
 }
 
 export interface FirewallSpec {
@@ -153,5 +156,5 @@ export interface DvsSpec {
   version: string;
   /** names of hosts (standalone or in clusters of the datacenter) that join the switch */
   hosts: string[];
-  portgroups: { name: string; vlan: number; numPorts: number }[];
+  portgroups: { name: string; vlan: number; numPorts: number; subnet?: string }[];
 }

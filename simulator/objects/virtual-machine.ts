@@ -123,6 +123,8 @@ export class VirtualMachine extends ManagedEntity {
   refresh(extra: Record<string, unknown> = {}): void {
     const config = (extra.config as ConfigInfo | undefined) ?? this.config;
     const runtime = (extra.runtime as DataObject | undefined) ?? (this.props.runtime as DataObject);
+    const guest = (extra.guest as DataObject | undefined) ?? (this.props.guest as DataObject);
+    const heartbeat = extra.guestHeartbeatStatus ?? this.props.guestHeartbeatStatus;
     const devices = config.hardware.device;
     const usage = this.storage.usage(this, config);
     const now = this.sim.clock.now();
@@ -145,14 +147,14 @@ export class VirtualMachine extends ManagedEntity {
         runtime,
         guest: {
           _type: "VirtualMachineGuestSummary",
-          guestId: (this.props.guest as DataObject).guestId,
-          guestFullName: (this.props.guest as DataObject).guestFullName,
-          toolsStatus: (this.props.guest as DataObject).toolsStatus,
-          toolsVersionStatus: (this.props.guest as DataObject).toolsVersionStatus,
-          toolsVersionStatus2: (this.props.guest as DataObject).toolsVersionStatus2,
-          toolsRunningStatus: (this.props.guest as DataObject).toolsRunningStatus,
-          hostName: (this.props.guest as DataObject).hostName,
-          ipAddress: (this.props.guest as DataObject).ipAddress,
+          guestId: guest.guestId,
+          guestFullName: guest.guestFullName,
+          toolsStatus: guest.toolsStatus,
+          toolsVersionStatus: guest.toolsVersionStatus,
+          toolsVersionStatus2: guest.toolsVersionStatus2,
+          toolsRunningStatus: guest.toolsRunningStatus,
+          hostName: guest.hostName,
+          ipAddress: guest.ipAddress,
         },
         config: {
           _type: "VirtualMachineConfigSummary",
@@ -175,7 +177,7 @@ export class VirtualMachine extends ManagedEntity {
         storage: { _type: "VirtualMachineStorageSummary", committed, uncommitted, unshared: committed, timestamp: now },
         quickStats: {
           _type: "VirtualMachineQuickStats", overallCpuUsage: 0, overallCpuDemand: 0, guestMemoryUsage: 0, hostMemoryUsage: 0,
-          guestHeartbeatStatus: this.props.guestHeartbeatStatus, distributedCpuEntitlement: 0, distributedMemoryEntitlement: 0,
+          guestHeartbeatStatus: heartbeat, distributedCpuEntitlement: 0, distributedMemoryEntitlement: 0,
           staticCpuEntitlement: 0, staticMemoryEntitlement: 0, privateMemory: 0, sharedMemory: 0, swappedMemory: 0, balloonedMemory: 0,
           consumedOverheadMemory: 0, ftLogBandwidth: -1, ftSecondaryLatency: -1, ftLatencyStatus: "gray", compressedMemory: 0, uptimeSeconds: 0, ssdSwappedMemory: 0,
         },
@@ -321,10 +323,36 @@ export class VirtualMachine extends ManagedEntity {
   private setPower(state: "poweredOn" | "poweredOff" | "suspended", userName: string): void {
     const now = this.sim.clock.now();
     const runtime = { ...(this.props.runtime as DataObject), powerState: state, bootTime: state === "poweredOn" ? now : state === "poweredOff" ? undefined : (this.props.runtime as DataObject).bootTime, suspendTime: state === "suspended" ? now : undefined };
-    const devices = this.config.hardware.device.map((d) => (d.connectable ? { ...d, connectable: { ...d.connectable, connected: state === "poweredOn" ? d.connectable.startConnected : false, status: state === "poweredOn" && d.connectable.startConnected ? "ok" : "untried" } } : d));
+    // a serial port is connected once its VMX side is (a TCP peer, a listener, a file): the guest runtime says when
+    const connectsLater = (d: Device) => kindOf(this.sim.schema, d._type) === "serial";
+    const devices = this.config.hardware.device.map((d) => {
+      if (!d.connectable) return d;
+      const on = state === "poweredOn" && !!d.connectable.startConnected && !connectsLater(d);
+      return { ...d, connectable: { ...d.connectable, connected: on, status: on ? "ok" : "untried" } };
+    });
     const config = { ...this.config, hardware: { ...this.config.hardware, device: devices } };
     this.refresh({ runtime, config });
     this.event(POWER_EVENTS[state], `${this.name} on ${this.hostName()} in ${this.datacenterArg()?.name ?? ""} is ${state === "poweredOn" ? "powered on" : state === "poweredOff" ? "powered off" : "suspended"}`, userName);
+    this.sim.guests.powerChanged(this, state);
+  }
+
+  // ---- what the guest runtime reports ----
+
+  /** The tools' view of the guest (guest, summary.guest, guestHeartbeatStatus). */
+  setGuest(guest: DataObject, heartbeat: string): void {
+    this.refresh({ guest, guestHeartbeatStatus: heartbeat });
+  }
+
+  /** A guestinfo key the guest set: in config.extraConfig now, in the .vmx at power off. */
+  setGuestInfo(key: string, value: string): void {
+    this.refresh({ config: { ...this.config, extraConfig: mergeExtraConfig(this.config.extraConfig, [{ _type: "OptionValue", key, value }]) } });
+  }
+
+  /** A device's connectable.connected, as its backing really is. */
+  setDeviceConnected(key: number, connected: boolean): void {
+    if (this.powerState === "poweredOff") return;
+    const devices = this.config.hardware.device.map((d) => (d.key === key && d.connectable ? { ...d, connectable: { ...d.connectable, connected, status: connected ? "ok" : "untried" } } : d));
+    this.refresh({ config: { ...this.config, hardware: { ...this.config.hardware, device: devices } } });
   }
 
   PowerOnVM_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
@@ -365,19 +393,24 @@ export class VirtualMachine extends ManagedEntity {
     throw new VimFault("ToolsUnavailable", {}, "Cannot complete operation because VMware Tools is not running in this virtual machine.");
   }
 
-  ShutdownGuest(_args: Args): void {
+  /** ShutdownGuest and its kin: the tools must run; the guest acts after the call returns. */
+  private guestRequest(kind: "shutdown" | "reboot" | "standby"): void {
     if (this.powerState !== "poweredOn") throw new VimFault("InvalidPowerState", { requestedState: "poweredOn", existingState: this.powerState });
-    this.needTools();
+    const p = this.sim.guests.of(this);
+    if (!p?.os?.tools) this.needTools();
+    p.guestRequest(kind);
+  }
+
+  ShutdownGuest(_args: Args): void {
+    this.guestRequest("shutdown");
   }
 
   RebootGuest(_args: Args): void {
-    if (this.powerState !== "poweredOn") throw new VimFault("InvalidPowerState", { requestedState: "poweredOn", existingState: this.powerState });
-    this.needTools();
+    this.guestRequest("reboot");
   }
 
   StandbyGuest(_args: Args): void {
-    if (this.powerState !== "poweredOn") throw new VimFault("InvalidPowerState", { requestedState: "poweredOn", existingState: this.powerState });
-    this.needTools();
+    this.guestRequest("standby");
   }
 
   // ---- snapshots ----

@@ -1,0 +1,75 @@
+// Port groups as IP subnets. Each port group (standard or distributed) is a
+// /24 inside 127.0.0.0/8, so on Linux every guest NIC has an address of its
+// own that the host's loopback already routes: a VM listening on
+// ADDR:2376 is reachable from the host and from every other VM at ADDR.
+// The subnet is derived from the scenario's seed and the port group's name
+// (two simulators with different seeds do not collide), or given per port
+// group. Leases are live state, like a DHCP server's: not in snapshots.
+import { createHash } from "node:crypto";
+import { isIPv4 } from "node:net";
+
+export interface Subnet {
+  /** "127.23.4.0" */
+  network: string;
+  prefixLength: 24;
+  /** the .1 address, the host side of the port group */
+  gateway: string;
+}
+
+const octets = (ip: string) => ip.split(".").map(Number);
+
+export function parseSubnet(cidr: string): Subnet {
+  const m = /^(\d+\.\d+\.\d+)\.0\/24$/.exec(cidr);
+  if (!m || !isIPv4(`${m[1]}.0`) || octets(m[1])[0] !== 127) throw new Error(`subnet ${JSON.stringify(cidr)}: expected a /24 in 127.0.0.0/8, e.g. 127.20.1.0/24`);
+  return { network: `${m[1]}.0`, prefixLength: 24, gateway: `${m[1]}.1` };
+}
+
+export class GuestNetwork {
+  /** ip -> MAC holding it */
+  private readonly leases = new Map<string, string>();
+  private readonly subnets = new Map<string, Subnet>();
+
+  constructor(private readonly seed: string, overrides: Record<string, string> = {}) {
+    for (const [name, cidr] of Object.entries(overrides)) this.subnets.set(name, parseSubnet(cidr));
+  }
+
+  subnetOf(portgroup: string): Subnet {
+    let s = this.subnets.get(portgroup);
+    if (!s) {
+      const h = createHash("sha256").update(`${this.seed}\0${portgroup}`).digest();
+      // 127.16.0.0 - 127.254.255.255: clear of 127.0.0.x, where everything else listens
+      s = parseSubnet(`127.${16 + (h[0] % 239)}.${h[1]}.0/24`);
+      this.subnets.set(portgroup, s);
+    }
+    return s;
+  }
+
+  /** The address this MAC gets on the port group: the same one each time, unless another MAC holds it. */
+  lease(portgroup: string, mac: string): string {
+    const s = this.subnetOf(portgroup);
+    const prefix = s.network.slice(0, s.network.lastIndexOf("."));
+    for (const [ip, holder] of this.leases) if (holder === mac && ip.startsWith(`${prefix}.`)) return ip;
+    const start = createHash("sha256").update(mac.toLowerCase()).digest().readUInt16BE(0) % 253;
+    for (let i = 0; i < 253; i++) {
+      const ip = `${prefix}.${2 + ((start + i) % 253)}`;
+      if (!this.leases.has(ip)) {
+        this.leases.set(ip, mac);
+        return ip;
+      }
+    }
+    throw new Error(`port group ${portgroup}: no free address in ${s.network}/24`);
+  }
+
+  /** A static address: any in 127.0.0.0/8 that no other MAC holds. */
+  claim(ip: string, mac: string): void {
+    if (!isIPv4(ip) || octets(ip)[0] !== 127) throw new Error(`address ${ip}: guests live in 127.0.0.0/8 (see scenarios/README.md, "Guest networks")`);
+    const holder = this.leases.get(ip);
+    if (holder && holder !== mac) throw new Error(`address ${ip} is in use by ${holder}`);
+    this.release(mac);
+    this.leases.set(ip, mac);
+  }
+
+  release(mac: string): void {
+    for (const [ip, holder] of this.leases) if (holder === mac) this.leases.delete(ip);
+  }
+}

@@ -1,0 +1,281 @@
+// One boot of a guest program: the GuestHardware it is given, the tools
+// state it reports, and what it holds (listeners, sockets, leases) so that
+// a halt (power off, reboot, crash) releases all of it. The VMX side that
+// outlives a guest reboot (serial connections) is VmxProcess's.
+import net from "node:net";
+import type { GuestHardware, GuestInstance, GuestMedia, GuestNic, GuestProgram, GuestSerialPort } from "./guest-hardware.ts";
+import type { SerialPortLink } from "./serial-port.ts";
+import type { GuestNetwork } from "./guest-network.ts";
+import type { Clock } from "../clock.ts";
+
+/** What a guest OS needs from its VM; VmxProcess supplies it. */
+export interface GuestVmPort {
+  readonly name: string;
+  readonly moref: string;
+  readonly uuid: string;
+  readonly clock: Clock;
+  readonly network: GuestNetwork;
+  extraConfig(): { key: string; value: unknown }[];
+  setGuestInfo(key: string, value: string): void;
+  /** publish the tools' view: undefined when the tools are not running */
+  publish(tools: ToolsReport | undefined, heartbeat: "green" | "red" | "gray"): void;
+  log(message: string): void;
+  powerOff(): void;
+  reboot(): void;
+  standby(): void;
+}
+
+export interface ToolsReport {
+  hostName?: string;
+  nics: { deviceKey: number; macAddress: string; network: string; ipAddress?: string; prefixLength: number }[];
+  guestOperationsReady: boolean;
+}
+
+export interface NicDevice {
+  key: number;
+  macAddress: string;
+  network: string;
+}
+
+export class GuestOs implements GuestHardware {
+  readonly vm: GuestHardware["vm"];
+  readonly guestinfo: GuestHardware["guestinfo"];
+  readonly serial: GuestSerialPort[];
+  readonly nics: GuestNicImpl[];
+  instance: GuestInstance | undefined;
+  private hostName: string | undefined;
+  private toolsRunning = false;
+  private halted = false;
+  private readonly cleanups = new Set<() => void>();
+  private readonly haltListeners = new Set<() => void>();
+
+  constructor(
+    private readonly port: GuestVmPort,
+    readonly programName: string,
+    readonly media: GuestMedia | undefined,
+    readonly options: Readonly<Record<string, unknown>>,
+    links: SerialPortLink[],
+    nics: NicDevice[],
+  ) {
+    this.vm = { name: port.name, moref: port.moref, uuid: port.uuid };
+    this.guestinfo = {
+      get: (key) => {
+        checkKey(key);
+        const e = port.extraConfig().find((o) => o.key === key);
+        return e === undefined ? undefined : String(e.value);
+      },
+      set: (key, value) => {
+        checkKey(key);
+        if (this.halted) return;
+        port.setGuestInfo(key, String(value));
+      },
+      keys: () => port.extraConfig().map((o) => o.key).filter((k) => k.startsWith("guestinfo.")),
+    };
+    this.serial = links.map((l) => this.serialView(l));
+    this.nics = nics.map((n) => new GuestNicImpl(this, n, port.network));
+  }
+
+  get clock(): Clock {
+    return this.port.clock;
+  }
+
+  get isHalted(): boolean {
+    return this.halted;
+  }
+
+  /** Run the program; its return starts the tools, its throw is a crash. */
+  start(program: GuestProgram): void {
+    this.port.log(`vmx| I125: Guest: starting guest program "${this.programName}"${this.media ? ` from ${this.media.path}` : ""}`);
+    void Promise.resolve()
+      .then(() => program(this))
+      .then(
+        (inst) => {
+          if (this.halted) return;
+          this.instance = inst ?? {};
+          this.toolsRunning = true;
+          this.port.log(`vmx| I125: Tools: running (guest program "${this.programName}")`);
+          this.report();
+        },
+        (e) => this.crash(e),
+      );
+  }
+
+  /** A guest that throws: log it, stop the tools, drop what it holds. The VM stays powered on, as after a kernel panic. */
+  crash(e: unknown): void {
+    if (this.halted) return;
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    this.port.log(`vmx| W115: Guest: guest program "${this.programName}" crashed: ${what}`);
+    this.halt();
+    this.port.publish(undefined, "red");
+  }
+
+  /** The power went, or the guest reboots: tell the program, then release everything it held. */
+  halt(): void {
+    if (this.halted) return;
+    this.halted = true;
+    for (const l of [...this.haltListeners]) {
+      try {
+        l();
+      } catch {
+        // a guest that fails while going down is down all the same
+      }
+    }
+    this.haltListeners.clear();
+    for (const c of [...this.cleanups]) c();
+    for (const n of this.nics) n.release();
+    this.toolsRunning = false;
+  }
+
+  /** Something the tools report changed (host name, an address): publish it. */
+  report(): void {
+    if (this.halted || !this.toolsRunning) return;
+    this.port.publish({
+      hostName: this.hostName,
+      nics: this.nics.map((n) => ({ deviceKey: n.deviceKey, macAddress: n.macAddress, network: n.network, ipAddress: n.ipAddress, prefixLength: n.prefixLength })),
+      guestOperationsReady: !!this.instance?.processes,
+    }, "green");
+  }
+
+  get tools(): boolean {
+    return this.toolsRunning && !this.halted;
+  }
+
+  /** Keep a resource to release at halt; returns the function that releases it now. */
+  hold(release: () => void): () => void {
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      this.cleanups.delete(once);
+      release();
+    };
+    this.cleanups.add(once);
+    return once;
+  }
+
+  /** Run guest code from a simulator callback: a throw is a crash. */
+  guard<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void {
+    return (...a: A) => {
+      if (this.halted) return;
+      try {
+        fn(...a);
+      } catch (e) {
+        this.crash(e);
+      }
+    };
+  }
+
+  setHostName(name: string): void {
+    this.hostName = String(name);
+    this.report();
+  }
+
+  log(message: string): void {
+    this.port.log(/^\w+\| /.test(message) ? message : `guest| I125: ${message}`);
+  }
+
+  powerOff(): void {
+    if (!this.halted) this.port.powerOff();
+  }
+
+  reboot(): void {
+    if (!this.halted) this.port.reboot();
+  }
+
+  onHalt(listener: () => void): () => void {
+    this.haltListeners.add(listener);
+    return () => this.haltListeners.delete(listener);
+  }
+
+  private serialView(link: SerialPortLink): GuestSerialPort {
+    const sub = (add: (l: never) => () => void, l: (...a: never[]) => void) => this.hold(add(this.guard(l) as never));
+    return {
+      index: link.index,
+      name: link.name,
+      get connected() {
+        return link.connected;
+      },
+      write: (d) => {
+        if (!this.halted) link.write(d);
+      },
+      onData: (l) => sub((x) => link.onData(x), l),
+      onConnect: (l) => sub((x) => link.onConnect(x), l),
+      onDisconnect: (l) => sub((x) => link.onDisconnect(x), l),
+    };
+  }
+}
+
+function checkKey(key: string): void {
+  if (typeof key !== "string" || !key.startsWith("guestinfo.")) throw new Error(`guestinfo: ${JSON.stringify(key)} is not a guestinfo key (they start with "guestinfo.")`);
+}
+
+class GuestNicImpl implements GuestNic {
+  readonly deviceKey: number;
+  readonly macAddress: string;
+  readonly network: string;
+  ipAddress: string | undefined;
+  readonly prefixLength = 24;
+
+  constructor(private readonly os: GuestOs, dev: NicDevice, private readonly net: GuestNetwork) {
+    this.deviceKey = dev.key;
+    this.macAddress = dev.macAddress;
+    this.network = dev.network;
+  }
+
+  dhcp(): string {
+    this.ipAddress = this.net.lease(this.network, this.macAddress);
+    this.os.report();
+    return this.ipAddress;
+  }
+
+  setAddress(ip: string): void {
+    this.net.claim(ip, this.macAddress);
+    this.ipAddress = ip;
+    this.os.report();
+  }
+
+  release(): void {
+    if (this.ipAddress) this.net.release(this.macAddress);
+    this.ipAddress = undefined;
+  }
+
+  private address(): string {
+    if (this.os.isHalted) throw new Error("the guest is not running");
+    if (!this.ipAddress) throw new Error(`${this.network}: the NIC has no address (dhcp() or setAddress() first)`);
+    return this.ipAddress;
+  }
+
+  listen(port: number, onConnection: (socket: net.Socket) => void): Promise<net.Server> {
+    let host: string;
+    try {
+      host = this.address();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((s) => {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+      this.os.guard(onConnection)(s);
+    });
+    const release = this.os.hold(() => {
+      server.close();
+      for (const s of sockets) s.destroy();
+    });
+    server.on("close", release);
+    return new Promise((resolve, reject) => {
+      server.once("error", (e) => {
+        release();
+        reject(e);
+      });
+      server.listen(port, host, () => resolve(server));
+    });
+  }
+
+  connect(host: string, port: number): net.Socket {
+    const s = net.connect({ host, port, localAddress: this.address() });
+    const release = this.os.hold(() => s.destroy());
+    s.on("close", release);
+    return s;
+  }
+}

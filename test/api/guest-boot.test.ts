@@ -1,0 +1,304 @@
+// Guests: a VM boots the ISO it is given, runs the guest program the image
+// names, and that program reads and writes guestinfo, echoes over its serial
+// port to a TCP server this test runs, listens on its NIC's address and is
+// reached by another VM on the same port group.
+import net from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator, type RunningSimulator } from "../../simulator/index.ts";
+import { moref, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import type { VimClient } from "../../vim25/client/index.ts";
+import { buildGuestIso, buildIso } from "../../simulator/formats/iso9660.ts";
+import type { GuestHardware } from "../../simulator/guest/guest-hardware.ts";
+import type { Datastore } from "../../simulator/objects/datastore.ts";
+import type { DatastoreVolumeApi } from "../../simulator/datastore/volume-api.ts";
+import { connect, fault } from "../helpers.ts";
+
+/** A TCP server the serial ports connect to; resolves each accepted socket in turn. */
+async function tcpServer() {
+  const accepted: net.Socket[] = [];
+  const waiters: ((s: net.Socket) => void)[] = [];
+  const server = net.createServer((s) => {
+    const w = waiters.shift();
+    if (w) w(s);
+    else accepted.push(s);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    next: () => new Promise<net.Socket>((r) => (accepted.length ? r(accepted.shift()!) : waiters.push(r))),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+const readLine = (s: net.Socket) => new Promise<string>((resolve) => {
+  let buf = "";
+  const on = (d: Buffer) => {
+    buf += d.toString();
+    if (buf.includes("\n")) {
+      s.off("data", on);
+      resolve(buf.slice(0, buf.indexOf("\n")));
+    }
+  };
+  s.on("data", on);
+});
+
+async function until<T>(fn: () => T | Promise<T>, what: string, ms = 5000): Promise<NonNullable<T>> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("guests", () => {
+  let sim: RunningSimulator;
+  let c: VimClient;
+  let vol: DatastoreVolumeApi;
+  let serial: Awaited<ReturnType<typeof tcpServer>>;
+  /** the hardware each booted test guest was given, by VM name */
+  const booted = new Map<string, GuestHardware>();
+  let boots = 0;
+
+  const createVm = async (name: string, opts: { iso?: string; serialPort?: number; extra?: Record<string, string>; nics?: number } = {}) => {
+    const deviceChange: any[] = [];
+    if (opts.iso) deviceChange.push({ _type: "VirtualDeviceConfigSpec", operation: "add", device: { _type: "VirtualCdrom", key: -10, controllerKey: 200, unitNumber: 0, backing: { _type: "VirtualCdromIsoBackingInfo", fileName: opts.iso }, connectable: { _type: "VirtualDeviceConnectInfo", startConnected: true, allowGuestControl: true, connected: false } } });
+    if (opts.serialPort) deviceChange.push({ _type: "VirtualDeviceConfigSpec", operation: "add", device: { _type: "VirtualSerialPort", key: -11, backing: { _type: "VirtualSerialPortURIBackingInfo", direction: "client", serviceURI: `tcp://127.0.0.1:${opts.serialPort}` }, yieldOnPoll: true, connectable: { _type: "VirtualDeviceConnectInfo", startConnected: true, allowGuestControl: true, connected: false } } });
+    for (let i = 0; i < (opts.nics ?? 1); i++) deviceChange.push({ _type: "VirtualDeviceConfigSpec", operation: "add", device: { _type: "VirtualVmxnet3", key: -20 - i, backing: { _type: "VirtualEthernetCardNetworkBackingInfo", deviceName: "VM Network" }, addressType: "generated" } });
+    const task = (await c.call("CreateVM_Task", moref("Folder", "ha-folder-vm"), {
+      config: {
+        _type: "VirtualMachineConfigSpec", name, guestId: "otherGuest64", memoryMB: 64,
+        files: { _type: "VirtualMachineFileInfo", vmPathName: "[mydatastore]" },
+        deviceChange,
+        extraConfig: Object.entries(opts.extra ?? {}).map(([key, value]) => ({ _type: "OptionValue", key, value })),
+      },
+      pool: moref("ResourcePool", "ha-root-pool"),
+    })) as ManagedObjectReference;
+    return (await c.waitForTask(task)) as ManagedObjectReference;
+  };
+  const power = async (vm: ManagedObjectReference, method: string) => c.waitForTask((await c.call(method, vm)) as ManagedObjectReference);
+  const props = async (vm: ManagedObjectReference, paths: string[]) => c.retrieveOne(vm, paths);
+  const log = (name: string) => vol.readFile(`${name}/vmware.log`).toString();
+
+  beforeAll(async () => {
+    serial = await tcpServer();
+    sim = await startSimulator({
+      scenario: "homelab",
+      guestPrograms: {
+        // reads its config from guestinfo, echoes lines on ttyS0, serves its name on port 7000
+        "test-echo": async (hw) => {
+          booted.set(hw.vm.name, hw);
+          boots++;
+          hw.setHostName(`${hw.vm.name}-host`);
+          const ip = hw.nics[0]?.dhcp();
+          hw.guestinfo.set("guestinfo.booted", `${hw.guestinfo.get("guestinfo.greeting") ?? "none"} from ${ip}`);
+          const tty = hw.serial[0];
+          if (tty) {
+            let buf = "";
+            tty.onData((d) => {
+              buf += d.toString();
+              for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
+                const line = buf.slice(0, i);
+                buf = buf.slice(i + 1);
+                if (line === "crash") throw new Error("asked to crash");
+                tty.write(`echo:${line}\n`);
+              }
+            });
+            tty.onConnect(() => tty.write(`hello from ${hw.vm.name}\n`));
+            if (tty.connected) tty.write(`hello from ${hw.vm.name}\n`);
+          }
+          if (hw.nics[0]) await hw.nics[0].listen(7000, (s) => s.end(`${hw.vm.name}\n`));
+        },
+        "test-crash": () => {
+          throw new Error("kernel panic");
+        },
+      },
+    });
+    c = await connect(sim);
+    vol = (sim.sim.inventory.ofType("Datastore")[0] as Datastore & { volume: DatastoreVolumeApi }).volume;
+    const now = sim.sim.clock.now();
+    await c.uploadFile("mydatastore", "echo.iso", buildGuestIso("test-echo", [{ path: "/etc/motd", data: Buffer.from("hi\n") }], now));
+    await c.uploadFile("mydatastore", "crash.iso", buildGuestIso("test-crash", [], now));
+    await c.uploadFile("mydatastore", "plain.iso", buildIso({ volumeId: "PLAIN", files: [{ path: "/readme.txt", data: Buffer.from("no manifest") }], now }));
+    await c.uploadFile("mydatastore", "unknown.iso", buildGuestIso("not-registered", [], now));
+  });
+  afterAll(async () => {
+    await sim?.close();
+    await serial?.close();
+  });
+
+  it("boots the ISO's program: tools, host name, address, guestinfo both ways, and the .vmx at power off", async () => {
+    const vm = await createVm("echo1", { iso: "[mydatastore] echo.iso", extra: { "guestinfo.greeting": "hi there" } });
+    let p = await props(vm, ["guest.toolsRunningStatus", "guestHeartbeatStatus"]);
+    expect(p["guest.toolsRunningStatus"]).toBe("guestToolsNotRunning");
+    await power(vm, "PowerOnVM_Task");
+    const ver = await c.waitForProperties(vm, ["guest.toolsRunningStatus"], (v) => v["guest.toolsRunningStatus"] === "guestToolsRunning", { timeoutMs: 5000 });
+    expect(ver).toBeTruthy();
+    p = await props(vm, ["guest.hostName", "guest.ipAddress", "guest.net", "guest.toolsStatus", "guestHeartbeatStatus", "summary.guest.ipAddress", "config.extraConfig"]);
+    expect(p["guest.hostName"]).toBe("echo1-host");
+    const ip = p["guest.ipAddress"] as string;
+    expect(ip).toMatch(/^127\.\d+\.\d+\.\d+$/);
+    expect(p["summary.guest.ipAddress"]).toBe(ip);
+    expect(p["guest.toolsStatus"]).toBe("toolsOk");
+    expect(p["guestHeartbeatStatus"]).toBe("green");
+    const net0 = (p["guest.net"] as any[])[0];
+    expect(net0).toMatchObject({ network: "VM Network", ipAddress: [ip], connected: true });
+    expect(net0.macAddress).toMatch(/^00:0c:29:/);
+    const extra = p["config.extraConfig"] as { key: string; value: string }[];
+    expect(extra.find((e) => e.key === "guestinfo.booted")?.value).toBe(`hi there from ${ip}`);
+    // what the guest set is in the API now, and in the .vmx once the VM powers off
+    expect(vol.readFile("echo1/echo1.vmx").toString()).not.toContain("guestinfo.booted");
+
+    // a key set through ReconfigVM_Task is visible to the running guest at once
+    await c.waitForTask((await c.call("ReconfigVM_Task", vm, { spec: { _type: "VirtualMachineConfigSpec", extraConfig: [{ _type: "OptionValue", key: "guestinfo.later", value: "42" }] } })) as ManagedObjectReference);
+    expect(booted.get("echo1")!.guestinfo.get("guestinfo.later")).toBe("42");
+    expect(booted.get("echo1")!.guestinfo.keys()).toEqual(expect.arrayContaining(["guestinfo.greeting", "guestinfo.booted", "guestinfo.later"]));
+    expect(() => booted.get("echo1")!.guestinfo.get("answer")).toThrow(/not a guestinfo key/);
+    // the boot media is readable by the guest
+    expect(booted.get("echo1")!.media?.read("/etc/motd")?.toString()).toBe("hi\n");
+
+    await power(vm, "PowerOffVM_Task");
+    p = await props(vm, ["guest.toolsRunningStatus", "guest.ipAddress", "guestHeartbeatStatus"]);
+    expect(p["guest.toolsRunningStatus"]).toBe("guestToolsNotRunning");
+    expect(p["guest.ipAddress"]).toBeUndefined();
+    expect(vol.readFile("echo1/echo1.vmx").toString()).toContain(`guestinfo.booted = "hi there from ${ip}"`);
+    expect(log("echo1")).toMatch(/starting guest program "test-echo" from \[mydatastore\] echo\.iso/);
+  });
+
+  it("connects the serial port to a TCP server at power on, echoes, and disconnects at power off", async () => {
+    const vm = await createVm("echo2", { iso: "[mydatastore] echo.iso", serialPort: serial.port });
+    await power(vm, "PowerOnVM_Task");
+    const s = await serial.next();
+    expect(await readLine(s)).toBe("hello from echo2");
+    s.write("ping\n");
+    expect(await readLine(s)).toBe("echo:ping");
+    const connected = async () => ((await props(vm, ["config.hardware.device"]))["config.hardware.device"] as any[]).find((d) => d._type === "VirtualSerialPort").connectable.connected;
+    expect(await connected()).toBe(true);
+    expect(log("echo2")).toContain(`serial0: connected to tcp://127.0.0.1:${serial.port}`);
+
+    // the far side drops: the VMX reconnects, and the guest sees the line come back
+    s.destroy();
+    const s2 = await serial.next();
+    expect(await readLine(s2)).toBe("hello from echo2");
+
+    const closed = new Promise<void>((r) => s2.on("close", () => r()));
+    await power(vm, "PowerOffVM_Task");
+    await closed;
+    expect(await connected()).toBe(false);
+  });
+
+  it("puts the guest on its port group's subnet: the host and another VM reach it at its address", async () => {
+    const a = await createVm("peer-a", { iso: "[mydatastore] echo.iso" });
+    const b = await createVm("peer-b", { iso: "[mydatastore] echo.iso" });
+    await power(a, "PowerOnVM_Task");
+    await power(b, "PowerOnVM_Task");
+    const ipA = await until(async () => (await props(a, ["guest.ipAddress"]))["guest.ipAddress"] as string | undefined, "peer-a's address");
+    const ipB = await until(async () => (await props(b, ["guest.ipAddress"]))["guest.ipAddress"] as string | undefined, "peer-b's address");
+    expect(ipA).not.toBe(ipB);
+    expect(ipA.split(".").slice(0, 3)).toEqual(ipB.split(".").slice(0, 3));
+    await until(() => booted.get("peer-a") && booted.get("peer-b"), "both guests");
+    // from the host
+    const fromHost = await new Promise<string>((resolve, reject) => {
+      const s = net.connect(7000, ipA);
+      let out = "";
+      s.on("data", (d) => (out += d)).on("end", () => resolve(out)).on("error", reject);
+    });
+    expect(fromHost).toBe("peer-a\n");
+    // from peer-b, out of peer-b's own address
+    const sock = booted.get("peer-b")!.nics[0].connect(ipA, 7000);
+    const fromPeer = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      sock.on("connect", () => expect(sock.localAddress).toBe(ipB));
+      sock.on("data", (d) => (out += d)).on("end", () => resolve(out)).on("error", reject);
+    });
+    expect(fromPeer).toBe("peer-a\n");
+    // power off closes what the guest listened on
+    await power(a, "PowerOffVM_Task");
+    await expect(new Promise((resolve, reject) => net.connect(7000, ipA).on("connect", resolve).on("error", reject))).rejects.toThrow(/ECONNREFUSED/);
+    await power(b, "PowerOffVM_Task");
+  });
+
+  it("runs without a guest OS when the media names no program, and says why in vmware.log", async () => {
+    const none = await createVm("blank1");
+    const plain = await createVm("plain1", { iso: "[mydatastore] plain.iso" });
+    const unknown = await createVm("unknown1", { iso: "[mydatastore] unknown.iso" });
+    const missing = await createVm("missing1", { iso: "[mydatastore] nowhere.iso" });
+    for (const vm of [none, plain, unknown, missing]) await power(vm, "PowerOnVM_Task");
+    await new Promise((r) => setTimeout(r, 50));
+    for (const vm of [none, plain, unknown, missing]) {
+      expect((await props(vm, ["guest.toolsRunningStatus"]))["guest.toolsRunningStatus"]).toBe("guestToolsNotRunning");
+      // ShutdownGuest needs the tools
+      expect((await fault(c.call("ShutdownGuest", vm))).type).toBe("ToolsUnavailable");
+    }
+    expect(log("blank1")).toContain("no operating system found");
+    expect(log("plain1")).toContain("plain.iso names no guest program");
+    expect(log("unknown1")).toContain(`guest program "not-registered" is not in this simulator's table`);
+    expect(log("missing1")).toContain("cannot open [mydatastore] nowhere.iso");
+    for (const vm of [none, plain, unknown, missing]) await power(vm, "PowerOffVM_Task");
+  });
+
+  it("treats a guest that throws as a crashed guest: logged, tools stopped, the simulator unharmed", async () => {
+    const vm = await createVm("crash1", { iso: "[mydatastore] crash.iso" });
+    await power(vm, "PowerOnVM_Task");
+    await until(() => log("crash1").includes("crashed"), "the crash in vmware.log");
+    expect(log("crash1")).toContain(`guest program "test-crash" crashed: Error: kernel panic`);
+    const p = await props(vm, ["guest.toolsRunningStatus", "guestHeartbeatStatus", "runtime.powerState"]);
+    expect(p).toMatchObject({ "guest.toolsRunningStatus": "guestToolsNotRunning", guestHeartbeatStatus: "red", "runtime.powerState": "poweredOn" });
+
+    // a guest that throws later, in a serial listener
+    const echo = await createVm("crash2", { iso: "[mydatastore] echo.iso", serialPort: serial.port });
+    await power(echo, "PowerOnVM_Task");
+    const s = await serial.next();
+    await readLine(s);
+    s.write("crash\n");
+    await until(() => log("crash2").includes("crashed: Error: asked to crash"), "the second crash");
+    expect((await props(echo, ["guest.toolsRunningStatus"]))["guest.toolsRunningStatus"]).toBe("guestToolsNotRunning");
+    expect((await c.call("CurrentTime", moref("ServiceInstance", "ServiceInstance"))) instanceof Date).toBe(true);
+    await power(vm, "PowerOffVM_Task");
+    await power(echo, "PowerOffVM_Task");
+  });
+
+  it("ShutdownGuest and RebootGuest ask the guest; the default is what any OS does", async () => {
+    const vm = await createVm("shut1", { iso: "[mydatastore] echo.iso" });
+    await power(vm, "PowerOnVM_Task");
+    await c.waitForProperties(vm, ["guest.toolsRunningStatus"], (v) => v["guest.toolsRunningStatus"] === "guestToolsRunning", { timeoutMs: 5000 });
+    const before = boots;
+    await c.call("RebootGuest", vm);
+    await until(() => boots > before, "the reboot");
+    await c.waitForProperties(vm, ["guest.toolsRunningStatus"], (v) => v["guest.toolsRunningStatus"] === "guestToolsRunning", { timeoutMs: 5000 });
+    expect((await props(vm, ["runtime.powerState"]))["runtime.powerState"]).toBe("poweredOn");
+    await c.call("ShutdownGuest", vm);
+    await c.waitForProperties(vm, ["runtime.powerState"], (v) => v["runtime.powerState"] === "poweredOff", { timeoutMs: 5000 });
+    expect(log("shut1")).toContain("Tools: shutdown requested");
+  });
+
+  it("enforces the host firewall on serial connections, and connects once the ruleset allows it", async () => {
+    const fw = moref("HostFirewallSystem", "firewallSystem");
+    await c.call("UpdateDefaultPolicy", fw, { defaultPolicy: { _type: "HostFirewallDefaultPolicy", incomingBlocked: true, outgoingBlocked: true } });
+    try {
+      const vm = await createVm("fw1", { iso: "[mydatastore] echo.iso", serialPort: serial.port });
+      await power(vm, "PowerOnVM_Task");
+      await until(() => log("fw1").includes("host firewall blocks"), "the firewall line");
+      expect(log("fw1")).toContain(`the host firewall blocks outgoing TCP port ${serial.port} (enable the remoteSerialPort ruleset)`);
+      await c.call("EnableRuleset", fw, { id: "remoteSerialPort" });
+      const s = await serial.next();
+      expect(await readLine(s)).toBe("hello from fw1");
+      await power(vm, "PowerOffVM_Task");
+    } finally {
+      await c.call("UpdateDefaultPolicy", fw, { defaultPolicy: { _type: "HostFirewallDefaultPolicy", incomingBlocked: false, outgoingBlocked: false } });
+    }
+  });
+
+  it("brings running guests in line with a restored snapshot", async () => {
+    const vm = await createVm("restore1", { iso: "[mydatastore] echo.iso", serialPort: serial.port });
+    const snap = sim.snapshot();
+    await power(vm, "PowerOnVM_Task");
+    const s = await serial.next();
+    await readLine(s);
+    const closed = new Promise<void>((r) => s.on("close", () => r()));
+    sim.restore(snap);
+    await closed;
+    expect(((await props(vm, ["runtime.powerState"])) as Record<string, unknown>)["runtime.powerState"]).toBe("poweredOff");
+  });
+});
