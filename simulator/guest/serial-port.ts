@@ -51,6 +51,8 @@ export class SerialPortLink implements GuestSerialPort {
   private isConnected = false;
   private deviceConnected = false;
   private blockedLogged = false;
+  /** one "cannot connect" line per outage, not one per retry */
+  private failureLogged = false;
   private readonly listeners = { data: new Set<(d: Buffer) => void>(), connect: new Set<() => void>(), disconnect: new Set<() => void>() };
 
   constructor(readonly index: number, private readonly device: string, private readonly backing: SerialBacking, private readonly host: SerialPortHost) {
@@ -163,12 +165,15 @@ export class SerialPortLink implements GuestSerialPort {
     s.on("connect", () => {
       if (this.closed) return void s.destroy();
       this.backoff = BACKOFF_FIRST_MS;
+      this.failureLogged = false;
       this.host.log(`vmx| I125: ${this.device}: connected to ${uri}`);
       this.setConnected(true);
     });
     s.on("data", (d: Buffer) => this.emit("data", d));
     s.on("error", (e: NodeJS.ErrnoException) => {
-      if (!this.closed && !this.isConnected) this.host.log(`vmx| W115: ${this.device}: cannot connect to ${uri}: ${e.code ?? e.message}`);
+      if (this.closed || this.isConnected || this.failureLogged) return;
+      this.failureLogged = true;
+      this.host.log(`vmx| W115: ${this.device}: cannot connect to ${uri}: ${e.code ?? e.message}; retrying`);
     });
     s.on("close", () => {
       if (this.socket !== s) return;

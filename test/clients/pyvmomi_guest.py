@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""pyVmomi and guests: a VM with no ISO whose network serial port points at a
+TCP listener this script runs (it connects at power on, disconnects at power
+off), and a VM booting an ISO made by genisoimage whose manifest names the
+built-in generic-linux guest (tools state and guest.ipAddress change after
+power on, seen through WaitForUpdatesEx). Prints one JSON object.
+Usage: pyvmomi_guest.py HOST PORT USER PASSWORD ISO_FILE"""
+import json
+import socket
+import sys
+import time
+
+from sim_session import Session, wait  # first: it silences the warnings pyVmomi prints on import
+from pyVim.connect import Disconnect
+from pyVmomi import vim, vmodl
+
+session = Session(sys.argv)
+si, content = session.si, session.content
+out = {}
+dc = content.rootFolder.childEntity[0]
+pool = dc.hostFolder.childEntity[0].resourcePool
+ds = dc.datastore[0]
+connected = vim.vm.device.VirtualDevice.ConnectInfo(startConnected=True, allowGuestControl=True)
+
+
+def create(name, devices):
+    spec = vim.vm.ConfigSpec(name=name, guestId="otherLinux64Guest", memoryMB=256, numCPUs=1,
+                             files=vim.vm.FileInfo(vmPathName="[%s]" % ds.name), deviceChange=devices)
+    return wait(dc.vmFolder.CreateVM_Task(config=spec, pool=pool))
+
+
+def serial_connected(vm):
+    return [d.connectable.connected for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualSerialPort)][0]
+
+
+def until(fn, seconds=10):
+    end = time.time() + seconds
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.02)
+    return fn()
+
+
+# 1. a serial port to a listener outside the simulator, no ISO at all
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen(1)
+listener.settimeout(10)
+port = listener.getsockname()[1]
+serial = vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.VirtualSerialPort(
+    key=-1, yieldOnPoll=True, connectable=connected,
+    backing=vim.vm.device.VirtualSerialPort.URIBackingInfo(direction="client", serviceURI="tcp://127.0.0.1:%d" % port)))
+vm = create("serial-only", [serial])
+out["serialBeforePowerOn"] = serial_connected(vm)
+wait(vm.PowerOnVM_Task())
+conn, _ = listener.accept()
+out["accepted"] = True
+out["serialAfterPowerOn"] = until(lambda: serial_connected(vm))
+out["toolsWithoutOs"] = vm.guest.toolsRunningStatus
+try:
+    vm.ShutdownGuest()
+    out["shutdownWithoutTools"] = "no fault"
+except vim.fault.ToolsUnavailable:
+    out["shutdownWithoutTools"] = "ToolsUnavailable"
+wait(vm.PowerOffVM_Task())
+conn.settimeout(10)
+out["eofAfterPowerOff"] = conn.recv(16) == b""
+out["serialAfterPowerOff"] = serial_connected(vm)
+conn.close()
+listener.close()
+
+# 2. a VM booting an ISO whose manifest names generic-linux
+with open(sys.argv[5], "rb") as f:
+    status, _ = session.folder("PUT", "ha-datacenter", ds.name, "linux.iso", f.read())
+out["isoUpload"] = status
+cdrom = vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.VirtualCdrom(
+    key=-2, controllerKey=200, unitNumber=0, connectable=connected,
+    backing=vim.vm.device.VirtualCdrom.IsoBackingInfo(fileName="[%s] linux.iso" % ds.name)))
+network = [n for n in dc.network if n.name == "VM Network"][0]
+nic = vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.VirtualVmxnet3(
+    key=-3, addressType="generated", connectable=connected,
+    backing=vim.vm.device.VirtualEthernetCard.NetworkBackingInfo(deviceName="VM Network", network=network)))
+vm = create("linux-1", [cdrom, nic])
+
+fspec = vmodl.query.PropertyCollector.FilterSpec(
+    objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=vm)],
+    propSet=[vmodl.query.PropertyCollector.PropertySpec(type=vim.VirtualMachine, pathSet=["guest.toolsRunningStatus", "guest.ipAddress", "guest.hostName"])])
+flt = content.propertyCollector.CreateFilter(fspec, partialUpdates=False)
+seen = []
+state = {}
+
+
+def collect(version, wait_seconds):
+    r = content.propertyCollector.WaitForUpdatesEx(version, vmodl.query.PropertyCollector.WaitOptions(maxWaitSeconds=wait_seconds))
+    if r is None:
+        return version
+    for fs in r.filterSet:
+        for obj in fs.objectSet:
+            for ch in obj.changeSet:
+                state[ch.name] = ch.val
+                seen.append([ch.name, ch.val])
+    return r.version
+
+
+version = collect("", 0)
+out["before"] = dict(state)
+wait(vm.PowerOnVM_Task())
+end = time.time() + 10
+while time.time() < end and not state.get("guest.ipAddress"):
+    version = collect(version, 2)
+out["after"] = dict(state)
+out["seen"] = seen
+out["net"] = [[n.network, list(n.ipAddress), n.macAddress] for n in vm.guest.net]
+out["summaryIp"] = vm.summary.guest.ipAddress
+flt.Destroy()
+vm.ShutdownGuest()
+out["afterShutdown"] = until(lambda: vm.runtime.powerState == "poweredOff" and vm.runtime.powerState)
+Disconnect(si)
+print(json.dumps(out))
