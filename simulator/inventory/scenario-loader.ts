@@ -856,8 +856,8 @@ function readSubnet(f: Fields | undefined): { subnet?: string } {
   const subnet = f.str("subnet");
   try {
     parseSubnet(subnet);
-  } catch (e) {
-    f.ctx.key("subnet").fail(f.at("subnet"), (e as Error).message.replace(/^subnet "[^"]*": /, ""));
+  } catch {
+    f.ctx.key("subnet").fail(f.at("subnet"), `must be a /24 in 127.0.0.0/8 (e.g. 127.20.1.0/24), got ${JSON.stringify(subnet)}`);
   }
   return { subnet };
 }

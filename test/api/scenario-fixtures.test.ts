@@ -93,3 +93,52 @@ describe("fixture errors", () => {
     expect(() => loadScenario(dir)).toThrow(/scenario\.yaml:5:.*must be one of the scenario's files/);
   });
 });
+
+describe("fixture guests", () => {
+  const vmx = [
+    '.encoding = "UTF-8"', 'config.version = "8"', 'virtualHW.version = "11"', 'displayName = "web01"', 'guestOS = "otherlinux-64"', 'memSize = "256"',
+    'ethernet0.present = "TRUE"', 'ethernet0.virtualDev = "vmxnet3"', 'ethernet0.networkName = "VM Network"', 'ethernet0.addressType = "generated"',
+    'ethernet0.generatedAddress = "00:0c:29:aa:bb:01"', 'ethernet1.present = "TRUE"', 'ethernet1.virtualDev = "vmxnet3"', 'ethernet1.networkName = "Backend"',
+    'ethernet1.addressType = "generated"', 'ethernet1.generatedAddress = "00:0c:29:aa:bb:02"', "",
+  ].join("\n");
+  const scenario = (guest: string, subnet = "127.31.7.0/24") => {
+    const dir = mkdtempSync(join(tmpdir(), "fixture-"));
+    writeFileSync(join(dir, "web01.vmx"), vmx);
+    writeFileSync(join(dir, "scenario.yaml"), [
+      "model: esx",
+      "host:",
+      "  name: esx.local",
+      "  vswitches: [{ name: vSwitch0, portgroups: [VM Network, { name: Backend, subnet: " + subnet + " }] }]",
+      "datastores: [{ name: ds, capacity: 1GB }]",
+      "files:",
+      "  - { datastore: ds, path: web01/web01.vmx, source: web01.vmx }",
+      "vms:",
+      `  - { datastore: ds, vmx: web01/web01.vmx, powerState: poweredOn, guest: ${guest} }`,
+    ].join("\n"));
+    return dir;
+  };
+
+  it("runs the scenario's generic Linux guest: tools, host name, its static address, a lease on the port group's subnet", async () => {
+    const sim = await startSimulator({ scenario: scenario("{ hostName: web01.example.com, ipAddress: 127.31.9.10 }") });
+    try {
+      const c = await VimClient.connect(sim.url, { username: sim.username, password: sim.password, thumbprint: sim.thumbprint });
+      const vm = [...(await c.retrieveFromContainer(c.content.rootFolder, "VirtualMachine", ["name"])).keys()][0];
+      const ref = { _type: "ManagedObjectReference", type: "VirtualMachine", value: vm } as ManagedObjectReference;
+      await c.waitForProperties(ref, ["guest.toolsRunningStatus"], (v) => v["guest.toolsRunningStatus"] === "guestToolsRunning", { timeoutMs: 5000 });
+      const p = await c.retrieveOne(ref, ["guest.hostName", "guest.ipAddress", "guest.net"]);
+      expect(p["guest.hostName"]).toBe("web01.example.com");
+      expect(p["guest.ipAddress"]).toBe("127.31.9.10");
+      const net = (p["guest.net"] as any[]).map((n) => [n.network, n.ipAddress[0]]);
+      expect(net[0]).toEqual(["VM Network", "127.31.9.10"]);
+      expect(net[1][0]).toBe("Backend");
+      expect(net[1][1]).toMatch(/^127\.31\.7\.(\d+)$/);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it("refuses a guest address outside 127.0.0.0/8 and a subnet that is not a /24 there", () => {
+    expect(() => loadScenario(scenario("{ ipAddress: 10.0.0.5 }"))).toThrow(/scenario\.yaml:9:.*ipAddress must be an IPv4 address in 127\.0\.0\.0\/8/);
+    expect(() => loadScenario(scenario("generic-linux", "10.1.2.0/24"))).toThrow(/scenario\.yaml:4:.*subnet must be a \/24 in 127\.0\.0\.0\/8/);
+  });
+});
