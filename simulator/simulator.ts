@@ -44,6 +44,8 @@ import { createFixtureDisk } from "./datastore/fixture-disks.ts";
 import { createVm, registerVm } from "./objects/vm-factory.ts";
 import { VirtualApp } from "./objects/virtual-app.ts";
 import { GuestRuntime } from "./guest/guest-runtime.ts";
+import { GuestOperationsManager } from "./objects/guest-operations-manager.ts";
+import { GuestProcessManager } from "./objects/guest-process-manager.ts";
 import type { GuestProgram } from "./guest/guest-hardware.ts";
 
 export interface SimulatorOptions {
@@ -278,6 +280,11 @@ class InventoryBuilder {
     }));
     if (c.customFieldsManager) add(new CustomFieldsManager(sim, c.customFieldsManager.value));
     if (c.extensionManager) add(new ExtensionManager(sim, c.extensionManager.value));
+    if (c.guestOperationsManager) {
+      const processManager = sim.isVCenter ? "guestOperationsProcessManager" : "ha-guest-operations-process-manager";
+      add(new GuestOperationsManager(sim, c.guestOperationsManager.value, processManager));
+      add(new GuestProcessManager(sim, processManager));
+    }
     add(new FileManager(sim, "FileManager", c.fileManager!.value));
     add(new DistributedVirtualSwitchManager(sim, c.dvSwitchManager!.value));
     add(new VirtualDiskManager(sim, "VirtualDiskManager", c.virtualDiskManager!.value));

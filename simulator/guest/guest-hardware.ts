@@ -108,11 +108,19 @@ export interface GuestInstance {
   reboot?(): void;
   /** StandbyGuest: default suspends the VM */
   standby?(): void;
-  /** GuestProcessManager's calls; without them guest operations are unavailable */
+  /**
+   * GuestProcessManager's calls; without them guest operations are
+   * unavailable. Refusals are errors with a `code`: ENOENT (no such
+   * program), ESRCH (no such process), EACCES (not allowed); anything
+   * else thrown is a crashed guest.
+   */
   processes?: {
+    /** false: InvalidGuestLogin. Default: every login is good. */
+    authenticate?(user: string, password: string): boolean;
     start(spec: GuestProgramSpec, user: string): number;
     list(pids: number[] | undefined): GuestProcessInfo[];
     terminate(pid: number): void;
+    environment?(names: string[] | undefined): string[];
   };
 }
 

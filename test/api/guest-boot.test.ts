@@ -110,6 +110,36 @@ describe("guests", () => {
           }
           if (hw.nics[0]) await hw.nics[0].listen(7000, (s) => s.end(`${hw.vm.name}\n`));
         },
+        // a process table: `sleep` runs until killed, `kill -N PID` ends one
+        "test-procs": (hw) => {
+          const procs = new Map<number, { name: string; cmdLine: string; owner: string; startTime: Date; endTime?: Date; exitCode?: number }>();
+          let next = 100;
+          hw.nics[0]?.dhcp();
+          return {
+            processes: {
+              authenticate: (user, password) => user === "root" && password === "secret",
+              start: (spec, user) => {
+                if (!["/bin/sleep", "/bin/kill"].includes(spec.programPath)) throw Object.assign(new Error(`${spec.programPath}: not found`), { code: "ENOENT" });
+                const pid = next++;
+                procs.set(pid, { name: spec.programPath.split("/").pop()!, cmdLine: `${spec.programPath} ${spec.arguments}`.trim(), owner: user, startTime: hw.clock.now() });
+                if (spec.programPath === "/bin/kill") {
+                  const [sig, target] = spec.arguments.split(" ");
+                  const t = procs.get(Number(target));
+                  if (t && t.exitCode === undefined) Object.assign(t, { endTime: hw.clock.now(), exitCode: 128 + Number(sig.replace("-", "")) });
+                  Object.assign(procs.get(pid)!, { endTime: hw.clock.now(), exitCode: t ? 0 : 1 });
+                }
+                return pid;
+              },
+              list: (pids) => [...procs].filter(([pid]) => !pids || pids.includes(pid)).map(([pid, p]) => ({ pid, ...p })),
+              terminate: (pid) => {
+                const p = procs.get(pid);
+                if (!p || p.exitCode !== undefined) throw Object.assign(new Error(`no process ${pid}`), { code: "ESRCH" });
+                Object.assign(p, { endTime: hw.clock.now(), exitCode: 143 });
+              },
+              environment: () => ["PATH=/bin", `HOSTNAME=${hw.vm.name}`],
+            },
+          };
+        },
         "test-crash": () => {
           throw new Error("kernel panic");
         },
@@ -119,6 +149,7 @@ describe("guests", () => {
     vol = (sim.sim.inventory.ofType("Datastore")[0] as Datastore & { volume: DatastoreVolumeApi }).volume;
     const now = sim.sim.clock.now();
     await c.uploadFile("mydatastore", "echo.iso", buildGuestIso("test-echo", [{ path: "/etc/motd", data: Buffer.from("hi\n") }], now));
+    await c.uploadFile("mydatastore", "procs.iso", buildGuestIso("test-procs", [], now));
     await c.uploadFile("mydatastore", "crash.iso", buildGuestIso("test-crash", [], now));
     await c.uploadFile("mydatastore", "plain.iso", buildIso({ volumeId: "PLAIN", files: [{ path: "/readme.txt", data: Buffer.from("no manifest") }], now }));
     await c.uploadFile("mydatastore", "unknown.iso", buildGuestIso("not-registered", [], now));
@@ -300,5 +331,40 @@ describe("guests", () => {
     sim.restore(snap);
     await closed;
     expect(((await props(vm, ["runtime.powerState"])) as Record<string, unknown>)["runtime.powerState"]).toBe("poweredOff");
+  });
+
+  it("answers guest operations from the guest program: start, list, kill, terminate, and the faults of real tools", async () => {
+    const pm = moref("GuestProcessManager", "ha-guest-operations-process-manager");
+    const auth = { _type: "NamePasswordAuthentication", username: "root", password: "secret", interactiveSession: false };
+    const spec = (programPath: string, args: string) => ({ _type: "GuestProgramSpec", programPath, arguments: args });
+    const gom = await c.retrieveOne(c.content.guestOperationsManager as ManagedObjectReference, ["processManager"]);
+    expect((gom.processManager as ManagedObjectReference).value).toBe(pm.value);
+
+    const vm = await createVm("procs1", { iso: "[mydatastore] procs.iso" });
+    expect((await fault(c.call("StartProgramInGuest", pm, { vm, auth, spec: spec("/bin/sleep", "1000") }))).type).toBe("InvalidPowerState");
+    await power(vm, "PowerOnVM_Task");
+    await c.waitForProperties(vm, ["guest.guestOperationsReady"], (v) => v["guest.guestOperationsReady"] === true, { timeoutMs: 5000 });
+    const sleeper = Number(await c.call("StartProgramInGuest", pm, { vm, auth, spec: spec("/bin/sleep", "1000") }));
+    const killer = Number(await c.call("StartProgramInGuest", pm, { vm, auth, spec: spec("/bin/kill", `-15 ${sleeper}`) }));
+    const list = (await c.call("ListProcessesInGuest", pm, { vm, auth, pids: [sleeper, killer] })) as any[];
+    expect(list.map((p) => [p.pid, p.name, p.owner, p.exitCode])).toEqual([[sleeper, "sleep", "root", 143], [killer, "kill", "root", 0]]);
+    expect(list[0].cmdLine).toBe("/bin/sleep 1000");
+    expect(await c.call("ReadEnvironmentVariableInGuest", pm, { vm, auth })).toEqual(["PATH=/bin", "HOSTNAME=procs1"]);
+
+    const other = Number(await c.call("StartProgramInGuest", pm, { vm, auth, spec: spec("/bin/sleep", "5") }));
+    await c.call("TerminateProcessInGuest", pm, { vm, auth, pid: other });
+    expect((await fault(c.call("TerminateProcessInGuest", pm, { vm, auth, pid: other }))).type).toBe("GuestProcessNotFound");
+    expect((await fault(c.call("StartProgramInGuest", pm, { vm, auth, spec: spec("/bin/nothing", "") }))).type).toBe("FileNotFound");
+    expect((await fault(c.call("StartProgramInGuest", pm, { vm, auth: { ...auth, password: "wrong" }, spec: spec("/bin/sleep", "1") }))).type).toBe("InvalidGuestLogin");
+
+    // a guest whose tools do no operations, and a VM with no guest at all
+    const echo = await createVm("procs2", { iso: "[mydatastore] echo.iso" });
+    const blank = await createVm("procs3");
+    for (const v of [echo, blank]) {
+      await power(v, "PowerOnVM_Task");
+      expect((await fault(c.call("StartProgramInGuest", pm, { vm: v, auth, spec: spec("/bin/sleep", "1") }))).type).toBe("GuestOperationsUnavailable");
+      await power(v, "PowerOffVM_Task");
+    }
+    await power(vm, "PowerOffVM_Task");
   });
 });

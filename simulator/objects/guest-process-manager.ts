@@ -1,0 +1,76 @@
+// GuestProcessManager: StartProgramInGuest and its kin, answered by the
+// running guest program. VIC's port layer stops and signals containers with
+// StartProgramInGuest (`kill`), so the faults are those a client sees from
+// real tools: GuestOperationsUnavailable without tools, InvalidGuestLogin,
+// FileNotFound, GuestProcessNotFound, GuestPermissionDenied.
+import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { ManagedObject, type Args } from "./managed-object.ts";
+import type { SimContext } from "../sim-context.ts";
+import type { VirtualMachine } from "./virtual-machine.ts";
+import type { GuestInstance, GuestProcessInfo } from "../guest/guest-hardware.ts";
+import type { GuestOs } from "../guest/guest-os.ts";
+
+type Processes = NonNullable<GuestInstance["processes"]>;
+
+export class GuestProcessManager extends ManagedObject {
+  constructor(sim: SimContext, value: string) {
+    super(sim, "GuestProcessManager", value);
+  }
+
+  /** The guest that answers for `vm`, after the checks hostd makes, and the user it logged in. */
+  private guest(args: Args): { os: GuestOs; processes: Processes; user: string } {
+    const ref = args.vm as ManagedObjectReference;
+    const vm = this.sim.inventory.get(ref.value) as VirtualMachine | undefined;
+    if (!vm || vm.type !== "VirtualMachine") throw new VimFault("ManagedObjectNotFound", { obj: ref });
+    if (vm.powerState !== "poweredOn") throw new VimFault("InvalidPowerState", { requestedState: "poweredOn", existingState: vm.powerState });
+    const os = this.sim.guests.of(vm)?.os;
+    const processes = os?.tools ? os.instance?.processes : undefined;
+    if (!os || !processes) throw new VimFault("GuestOperationsUnavailable", {}, "The guest operations agent could not be contacted.");
+    const auth = args.auth as DataObject & { username?: string; password?: string };
+    if (auth?._type !== "NamePasswordAuthentication" || !auth.username) throw new VimFault("InvalidGuestLogin", {}, "Failed to authenticate with the guest operating system using the supplied credentials.");
+    const ok = this.ask(os, () => processes.authenticate?.(String(auth.username), String(auth.password ?? "")) ?? true, {});
+    if (!ok) throw new VimFault("InvalidGuestLogin", {}, "Failed to authenticate with the guest operating system using the supplied credentials.");
+    return { os, processes, user: String(auth.username) };
+  }
+
+  /** Call into the guest: its refusals become faults, anything else it throws crashes it. */
+  private ask<T>(os: GuestOs, fn: () => T, ctx: { file?: string; pid?: number }): T {
+    try {
+      return fn();
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      const msg = e instanceof Error ? e.message : String(e);
+      if (code === "ENOENT") throw new VimFault("FileNotFound", { file: ctx.file ?? "" }, msg);
+      if (code === "ESRCH") throw new VimFault("GuestProcessNotFound", { pid: ctx.pid ?? 0 }, msg);
+      if (code === "EACCES") throw new VimFault("GuestPermissionDenied", {}, msg);
+      os.crash(e);
+      throw new VimFault("GuestOperationsUnavailable", {}, "The guest operations agent could not be contacted.");
+    }
+  }
+
+  StartProgramInGuest(args: Args): number {
+    const g = this.guest(args);
+    const spec = args.spec as DataObject & { programPath: string; arguments: string; workingDirectory?: string; envVariables?: string[] };
+    if (!spec?.programPath) throw new VimFault("InvalidArgument", { invalidProperty: "spec.programPath" });
+    return this.ask(g.os, () => g.processes.start({ programPath: spec.programPath, arguments: spec.arguments ?? "", workingDirectory: spec.workingDirectory, envVariables: spec.envVariables ?? [] }, g.user), { file: spec.programPath });
+  }
+
+  ListProcessesInGuest(args: Args): DataObject[] {
+    const g = this.guest(args);
+    const pids = (args.pids as number[] | undefined)?.map(Number);
+    const list: GuestProcessInfo[] = this.ask(g.os, () => g.processes.list(pids?.length ? pids : undefined), {});
+    return list.map((p) => ({ _type: "GuestProcessInfo", name: p.name, pid: p.pid, owner: p.owner, cmdLine: p.cmdLine, startTime: p.startTime, endTime: p.endTime, exitCode: p.exitCode }));
+  }
+
+  TerminateProcessInGuest(args: Args): void {
+    const g = this.guest(args);
+    const pid = Number(args.pid);
+    this.ask(g.os, () => g.processes.terminate(pid), { pid });
+  }
+
+  ReadEnvironmentVariableInGuest(args: Args): string[] {
+    const g = this.guest(args);
+    const names = args.names as string[] | undefined;
+    return this.ask(g.os, () => g.processes.environment?.(names?.length ? names : undefined) ?? [], {});
+  }
+}
