@@ -8,6 +8,9 @@ import type { SimContext } from "../sim-context.ts";
 import type { Datacenter } from "../objects/datacenter.ts";
 import type { DatastoreVolume } from "./datastore-volume.ts";
 import { basename, dirname, formatDatastorePath, fromFilesystemPath, joinPath, VMFS_VOLUMES, type ResolvedPath } from "./datastore-path.ts";
+import { flattenedLayer } from "./disk-layers.ts";
+import { layerToTar } from "../guest/layers.ts";
+import { writeTar } from "../formats/tar.ts";
 import { ddbUuid, deltaDescriptor, flatDescriptor, formatDescriptor, parseDescriptor, NO_PARENT, SECTOR, type VmdkDescriptor, type VmdkExtent } from "../formats/vmdk.ts";
 
 /**
@@ -169,6 +172,12 @@ export function diskChain(sim: SimContext, f: ResolvedPath, dc?: Datacenter): Di
  */
 export function flattenChain(chain: DiskLink[], dst: ResolvedPath): void {
   const out = volumeOf(dst);
+  // disks that hold filesystem layers flatten to one layer: their bytes do not overlay
+  const layer = flattenedLayer(chain);
+  if (layer) {
+    out.writeAt(dst.path, 0, writeTar(layerToTar(layer)));
+    return;
+  }
   const capacity = out.stat(dst.path)?.size ?? 0;
   for (const { file, descriptor } of [...chain].reverse()) {
     let base = 0;

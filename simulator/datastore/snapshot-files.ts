@@ -2,6 +2,8 @@
 // holding the configuration of the moment, the .vmsd listing them all, and
 // consolidation that folds a delta back into its parent.
 import type { SimContext } from "../sim-context.ts";
+import { holdsLayer, ownLayer, writeOwnLayer } from "./disk-layers.ts";
+import { mergeLayers } from "../guest/layers.ts";
 import { basename, formatDatastorePath, joinPath, resolveDatastorePath, type ResolvedPath } from "./datastore-path.ts";
 import { NO_PARENT } from "../formats/vmdk.ts";
 import { VimFault } from "../../vim25/soap/index.ts";
@@ -49,11 +51,20 @@ export class SnapshotFiles {
     const childDesc = readDescriptor(child);
     const parentDesc = readDescriptor(parent);
     if (childDesc.parentCid !== parentDesc.cid) throw new VimFault("InvalidDiskFormat", {}, `The parent of ${child.datastorePath} has changed (CID mismatch)`);
-    const cExt = extentFile(child, childDesc.extents[0]);
-    const pExt = extentFile(parent, parentDesc.extents[0]);
-    const cVol = volumeOf(cExt);
-    const pVol = volumeOf(pExt);
-    for (const r of cVol.extents(cExt.path)) pVol.writeAt(pExt.path, r.offset, cVol.readRange(cExt.path, r.offset, r.offset + r.length));
+    const childLink = { file: child, descriptor: childDesc };
+    const parentLink = { file: parent, descriptor: parentDesc };
+    const childLayer = holdsLayer(childLink) ? ownLayer(childLink) : undefined;
+    const parentLayer = childLayer ? ownLayer(parentLink) : undefined;
+    if (childLayer && parentLayer) {
+      // file layers fold as layers; their bytes would not
+      writeOwnLayer(parentLink, mergeLayers(parentLayer, childLayer));
+    } else {
+      const cExt = extentFile(child, childDesc.extents[0]);
+      const pExt = extentFile(parent, parentDesc.extents[0]);
+      const cVol = volumeOf(cExt);
+      const pVol = volumeOf(pExt);
+      for (const r of cVol.extents(cExt.path)) pVol.writeAt(pExt.path, r.offset, cVol.readRange(cExt.path, r.offset, r.offset + r.length));
+    }
     parentDesc.cid = this.sim.ids.hex("cid", parent.datastorePath + this.sim.ids.next("cid"), 8);
     writeDescriptor(parent, parentDesc);
     for (const dep of dependents) {

@@ -6,6 +6,30 @@
 // written against this interface, never against simulator objects.
 import type { Server, Socket } from "node:net";
 import type { Clock } from "../clock.ts";
+import type { GuestFs } from "./file-tree.ts";
+
+export type { GuestFs, FsStat } from "./file-tree.ts";
+
+/**
+ * A virtual disk as the guest sees it. Mounting shows the disk's parent
+ * chain with its own layer on top; writes stay in memory until unmount,
+ * sync or power off, which save them to the disk's own extent.
+ */
+export interface GuestDisk {
+  /** device key in config.hardware.device */
+  readonly deviceKey: number;
+  /** "[datastore] path" of the disk (the top of its chain) */
+  readonly fileName: string;
+  readonly capacityBytes: number;
+  /** the file tree while mounted */
+  readonly fs: GuestFs | undefined;
+  /** EINVAL: the chain holds something that is not a layer; EBUSY: already mounted */
+  mount(): GuestFs;
+  /** save what changed (ENOSPC when it does not fit the disk) */
+  sync(): void;
+  /** sync and let go */
+  unmount(): void;
+}
 
 /** VMware Tools' guestinfo RPC (`info-get` / `info-set`): keys start with `guestinfo.`. */
 export interface GuestInfoRpc {
@@ -69,6 +93,10 @@ export interface GuestHardware {
   readonly guestinfo: GuestInfoRpc;
   readonly serial: readonly GuestSerialPort[];
   readonly nics: readonly GuestNic[];
+  /** the VM's disks now: hot-added ones appear, removed ones go */
+  readonly disks: readonly GuestDisk[];
+  onDiskAdded(listener: (disk: GuestDisk) => void): () => void;
+  onDiskRemoved(listener: (deviceKey: number) => void): () => void;
   readonly clock: Clock;
   /** the name the tools report in guest.hostName */
   setHostName(name: string): void;

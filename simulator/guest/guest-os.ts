@@ -3,7 +3,9 @@
 // a halt (power off, reboot, crash) releases all of it. The VMX side that
 // outlives a guest reboot (serial connections) is VmxProcess's.
 import net from "node:net";
-import type { GuestHardware, GuestInstance, GuestMedia, GuestNic, GuestProgram, GuestSerialPort } from "./guest-hardware.ts";
+import type { GuestDisk, GuestHardware, GuestInstance, GuestMedia, GuestNic, GuestProgram, GuestSerialPort } from "./guest-hardware.ts";
+import { fsError, type FileTree, type GuestFs } from "./file-tree.ts";
+import type { MountedChain } from "../datastore/disk-layers.ts";
 import type { SerialPortLink } from "./serial-port.ts";
 import type { GuestNetwork } from "./guest-network.ts";
 import type { Clock } from "../clock.ts";
@@ -20,6 +22,10 @@ export interface GuestVmPort {
   /** publish the tools' view: undefined when the tools are not running */
   publish(tools: ToolsReport | undefined, heartbeat: "green" | "red" | "gray"): void;
   log(message: string): void;
+  /** mount a disk's chain ("[ds] path" of its top) */
+  mountDisk(fileName: string): MountedChain;
+  /** save a mount's changes into its top disk */
+  saveDisk(m: MountedChain): void;
   powerOff(): void;
   reboot(): void;
   standby(): void;
@@ -29,6 +35,12 @@ export interface ToolsReport {
   hostName?: string;
   nics: { deviceKey: number; macAddress: string; network: string; ipAddress?: string; prefixLength: number }[];
   guestOperationsReady: boolean;
+}
+
+export interface DiskDevice {
+  key: number;
+  fileName: string;
+  capacityBytes: number;
 }
 
 export interface NicDevice {
@@ -42,6 +54,8 @@ export class GuestOs implements GuestHardware {
   readonly guestinfo: GuestHardware["guestinfo"];
   readonly serial: GuestSerialPort[];
   readonly nics: GuestNicImpl[];
+  private readonly diskMap = new Map<number, GuestDiskImpl>();
+  private readonly diskListeners = { added: new Set<(d: GuestDisk) => void>(), removed: new Set<(key: number) => void>() };
   instance: GuestInstance | undefined;
   private hostName: string | undefined;
   private toolsRunning = false;
@@ -56,6 +70,7 @@ export class GuestOs implements GuestHardware {
     readonly options: Readonly<Record<string, unknown>>,
     links: SerialPortLink[],
     nics: NicDevice[],
+    disks: DiskDevice[],
   ) {
     this.vm = { name: port.name, moref: port.moref, uuid: port.uuid };
     this.guestinfo = {
@@ -73,6 +88,58 @@ export class GuestOs implements GuestHardware {
     };
     this.serial = links.map((l) => this.serialView(l));
     this.nics = nics.map((n) => new GuestNicImpl(this, n, port.network));
+    for (const d of disks) this.diskMap.set(d.key, new GuestDiskImpl(port, d));
+  }
+
+  get disks(): GuestDisk[] {
+    return [...this.diskMap.values()];
+  }
+
+  onDiskAdded(listener: (d: GuestDisk) => void): () => void {
+    this.diskListeners.added.add(listener);
+    return () => this.diskListeners.added.delete(listener);
+  }
+
+  onDiskRemoved(listener: (key: number) => void): () => void {
+    this.diskListeners.removed.add(listener);
+    return () => this.diskListeners.removed.delete(listener);
+  }
+
+  /** Save every mounted disk (before the simulator changes disk files under the guest: snapshots, clones, hot-remove). */
+  syncDisks(): void {
+    for (const d of this.diskMap.values()) {
+      try {
+        d.sync();
+      } catch (e) {
+        this.port.log(`vmx| W115: Guest: cannot save ${d.fileName}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** The VM's disks changed: hot-added ones appear, removed ones go, moved ones (a new snapshot delta on top) are remounted. */
+  disksChanged(devices: DiskDevice[]): void {
+    if (this.halted) return;
+    const now = new Map(devices.map((d) => [d.key, d]));
+    for (const [key, disk] of this.diskMap) {
+      const dev = now.get(key);
+      if (!dev) {
+        this.diskMap.delete(key);
+        disk.detach();
+        for (const l of [...this.diskListeners.removed]) this.guard(l)(key);
+      } else if (dev.fileName !== disk.fileName) {
+        try {
+          disk.moveTo(dev);
+        } catch (e) {
+          this.port.log(`vmx| W115: Guest: cannot remount ${dev.fileName}: ${(e as Error).message}`);
+        }
+      }
+    }
+    for (const dev of devices) {
+      if (this.diskMap.has(dev.key)) continue;
+      const disk = new GuestDiskImpl(this.port, dev);
+      this.diskMap.set(dev.key, disk);
+      for (const l of [...this.diskListeners.added]) this.guard(l)(disk);
+    }
   }
 
   get clock(): Clock {
@@ -121,6 +188,9 @@ export class GuestOs implements GuestHardware {
       }
     }
     this.haltListeners.clear();
+    // power off is a clean unmount: what the guest wrote is on its disks
+    this.syncDisks();
+    for (const d of this.diskMap.values()) d.detach();
     for (const c of [...this.cleanups]) c();
     for (const n of this.nics) n.release();
     this.toolsRunning = false;
@@ -277,5 +347,54 @@ class GuestNicImpl implements GuestNic {
     const release = this.os.hold(() => s.destroy());
     s.on("close", release);
     return s;
+  }
+}
+
+class GuestDiskImpl implements GuestDisk {
+  readonly deviceKey: number;
+  fileName: string;
+  capacityBytes: number;
+  private mounted: MountedChain | undefined;
+
+  constructor(private readonly port: GuestVmPort, dev: DiskDevice) {
+    this.deviceKey = dev.key;
+    this.fileName = dev.fileName;
+    this.capacityBytes = dev.capacityBytes;
+  }
+
+  get fs(): GuestFs | undefined {
+    return this.mounted?.tree;
+  }
+
+  mount(): GuestFs {
+    if (this.mounted) throw fsError("EBUSY", this.fileName);
+    this.mounted = this.port.mountDisk(this.fileName);
+    return this.mounted.tree;
+  }
+
+  sync(): void {
+    if (this.mounted) this.port.saveDisk(this.mounted);
+  }
+
+  unmount(): void {
+    if (!this.mounted) return;
+    this.sync();
+    this.mounted = undefined;
+  }
+
+  /** Gone from the VM: forget the mount (its changes were synced before the disk went). */
+  detach(): void {
+    this.mounted = undefined;
+  }
+
+  /** The disk's top changed (a snapshot put a delta on it, a consolidation took one away): mount the new chain under the same tree. */
+  moveTo(dev: DiskDevice): void {
+    this.fileName = dev.fileName;
+    this.capacityBytes = dev.capacityBytes;
+    if (!this.mounted) return;
+    const kept: FileTree = this.mounted.tree;
+    const fresh = this.port.mountDisk(dev.fileName);
+    kept.replaceWith(fresh.tree);
+    this.mounted = { ...fresh, tree: kept };
   }
 }

@@ -12,7 +12,9 @@ import { kindOf, type Device } from "../objects/vm-devices.ts";
 import { IsoImage, readGuestManifest } from "../formats/iso9660.ts";
 import { GuestProgramTable } from "./guest-programs.ts";
 import { GuestNetwork } from "./guest-network.ts";
-import { GuestOs, type GuestVmPort, type NicDevice, type ToolsReport } from "./guest-os.ts";
+import { GuestOs, type DiskDevice, type GuestVmPort, type NicDevice, type ToolsReport } from "./guest-os.ts";
+import { mountChain, saveChain } from "../datastore/disk-layers.ts";
+import { datacenterOf } from "../datastore/vm-storage.ts";
 import { SerialPortLink } from "./serial-port.ts";
 import type { GuestMedia, GuestProgram } from "./guest-hardware.ts";
 
@@ -182,7 +184,7 @@ export class VmxProcess {
       this.log(`vmx| W115: Guest: guest program "${programName}" is not in this simulator's table (${this.runtime.programs.names().join(", ")}); the VM runs without a guest OS`);
       return;
     }
-    this.os = new GuestOs(this.port(), programName, media, options, this.links, this.nicDevices());
+    this.os = new GuestOs(this.port(), programName, media, options, this.links, this.nicDevices(), this.diskDevices());
     this.os.start(program);
   }
 
@@ -190,6 +192,22 @@ export class VmxProcess {
     return this.vm.config.hardware.device
       .filter((d) => kindOf(this.sim.schema, d._type) === "nic" && d.connectable?.startConnected !== false)
       .map((d) => ({ key: d.key, macAddress: String(d.macAddress ?? ""), network: this.networkName(d) }));
+  }
+
+  private diskDevices(): DiskDevice[] {
+    return this.vm.config.hardware.device
+      .filter((d) => kindOf(this.sim.schema, d._type) === "disk" && d.backing?.fileName)
+      .map((d) => ({ key: d.key, fileName: String(d.backing!.fileName), capacityBytes: Number(d.capacityInBytes ?? (d.capacityInKB ?? 0) * 1024) }));
+  }
+
+  /** Before the simulator changes disk files under a running guest: what it wrote goes to disk first. */
+  syncDisks(): void {
+    this.os?.syncDisks();
+  }
+
+  /** After: the guest sees disks come, go, or move to a new top. */
+  devicesChanged(): void {
+    this.os?.disksChanged(this.diskDevices());
   }
 
   private networkName(d: Device): string {
@@ -220,6 +238,8 @@ export class VmxProcess {
         if (!this.stopped) vm.setGuest(guestInfoOf(vm, tools), heartbeat);
       },
       log: (m) => this.log(m),
+      mountDisk: (fileName) => mountChain(this.sim, this.sim.vmStorage.resolve(fileName, vm), () => this.sim.clock.now(), datacenterOf(vm)),
+      saveDisk: (m) => saveChain(m),
       powerOff: () => later(() => vm.forcePower("poweredOff", "")),
       standby: () => later(() => vm.forcePower("suspended", "")),
       reboot: () => later(() => this.rebootGuest()),

@@ -63,13 +63,13 @@ export class VirtualMachineSnapshot extends ManagedObject {
 
   RevertToSnapshot_Task(args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this.vm, "RevertToSnapshot_Task", "VirtualMachine.revertToSnapshot", ctx.session?.userName ?? "", () => {
-      this.vm.snapshots.revert(this, !!args.suppressPowerOn, ctx.session?.userName ?? "");
+      this.vm.withGuestDisks(() => this.vm.snapshots.revert(this, !!args.suppressPowerOn, ctx.session?.userName ?? ""));
     });
   }
 
   RemoveSnapshot_Task(args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this.vm, "RemoveSnapshot_Task", "VirtualMachine.removeSnapshot", ctx.session?.userName ?? "", () => {
-      this.vm.snapshots.remove(this, !!args.removeChildren, args.consolidate !== false);
+      this.vm.withGuestDisks(() => this.vm.snapshots.remove(this, !!args.removeChildren, args.consolidate !== false));
     });
   }
 

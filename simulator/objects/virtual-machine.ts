@@ -233,7 +233,9 @@ export class VirtualMachine extends ManagedEntity {
 
   ReconfigVM_Task(args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this, "ReconfigVM_Task", "VirtualMachine.reconfigure", this.userName(ctx), () => {
-      this.reconfigure(args.spec ?? {});
+      const spec = args.spec ?? {};
+      if (spec.deviceChange?.length) this.withGuestDisks(() => this.reconfigure(spec));
+      else this.reconfigure(spec);
       this.event("VmReconfiguredEvent", `Reconfigured ${this.name} on ${this.hostName()} in ${this.datacenterArg()?.name ?? ""}`, this.userName(ctx), { configSpec: args.spec });
     });
   }
@@ -338,6 +340,19 @@ export class VirtualMachine extends ManagedEntity {
 
   // ---- what the guest runtime reports ----
 
+  /**
+   * Change disk files under a running guest: what it wrote is saved to its
+   * disks first, and afterwards it sees disks come, go, or gain a delta.
+   */
+  withGuestDisks<T>(fn: () => T): T {
+    this.sim.guests.of(this)?.syncDisks();
+    try {
+      return fn();
+    } finally {
+      this.sim.guests.of(this)?.devicesChanged();
+    }
+  }
+
   /** The tools' view of the guest (guest, summary.guest, guestHeartbeatStatus). */
   setGuest(guest: DataObject, heartbeat: string): void {
     this.refresh({ guest, guestHeartbeatStatus: heartbeat });
@@ -417,19 +432,20 @@ export class VirtualMachine extends ManagedEntity {
 
   CreateSnapshot_Task(args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this, "CreateSnapshot_Task", "VirtualMachine.createSnapshot", this.userName(ctx), () => {
-      return this.snapshots.create(String(args.name), String(args.description ?? ""), !!args.memory, !!args.quiesce);
+      return this.withGuestDisks(() => this.snapshots.create(String(args.name), String(args.description ?? ""), !!args.memory, !!args.quiesce));
     }, { resultType: { type: "ManagedObjectReference" } });
   }
 
   RevertToCurrentSnapshot_Task(args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this, "RevertToCurrentSnapshot_Task", "VirtualMachine.revertToCurrentSnapshot", this.userName(ctx), () => {
       if (!this.snapshots.current) throw new VimFault("NotFound", {}, "The virtual machine has no current snapshot.");
-      this.snapshots.revert(this.snapshots.current, !!args.suppressPowerOn, this.userName(ctx));
+      const current = this.snapshots.current;
+      this.withGuestDisks(() => this.snapshots.revert(current, !!args.suppressPowerOn, this.userName(ctx)));
     });
   }
 
   RemoveAllSnapshots_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
-    return this.sim.tasks.run(this, "RemoveAllSnapshots_Task", "VirtualMachine.removeAllSnapshots", this.userName(ctx), () => this.snapshots.removeAll());
+    return this.sim.tasks.run(this, "RemoveAllSnapshots_Task", "VirtualMachine.removeAllSnapshots", this.userName(ctx), () => this.withGuestDisks(() => this.snapshots.removeAll()));
   }
 
   ConsolidateVMDisks_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
@@ -443,7 +459,7 @@ export class VirtualMachine extends ManagedEntity {
     return this.sim.tasks.run(this, "CloneVM_Task", "VirtualMachine.clone", this.userName(ctx), () => {
       const folder = this.sim.inventory.get(args.folder.value);
       if (!folder || folder.type !== "Folder") throw new VimFault("ManagedObjectNotFound", { obj: args.folder });
-      return cloneVm(this.sim, this, folder as Folder, String(args.name), args.spec ?? {}, this.userName(ctx));
+      return this.withGuestDisks(() => cloneVm(this.sim, this, folder as Folder, String(args.name), args.spec ?? {}, this.userName(ctx)));
     }, { resultType: { type: "ManagedObjectReference" } });
   }
 
