@@ -8,7 +8,12 @@ import type { Server, Socket } from "node:net";
 import type { Clock } from "../clock.ts";
 import type { GuestFs } from "./file-tree.ts";
 
+import type { Userland } from "./userland/userland.ts";
+
 export type { GuestFs, FsStat } from "./file-tree.ts";
+export type { Userland, SpawnOptions } from "./userland/userland.ts";
+export type { SimProcess, ExitStatus, Tty } from "./userland/process.ts";
+export { BUSYBOX_BINARY } from "./userland/userland.ts";
 
 /**
  * A virtual disk as the guest sees it. Mounting shows the disk's parent
@@ -98,6 +103,12 @@ export interface GuestHardware {
   onDiskAdded(listener: (disk: GuestDisk) => void): () => void;
   onDiskRemoved(listener: (deviceKey: number) => void): () => void;
   readonly clock: Clock;
+  /**
+   * A process namespace over a file tree (a container's root): the
+   * simulated userland's shell, applets and processes. Its processes are
+   * killed when the guest halts.
+   */
+  userland(root: GuestFs, hostname: string): Userland;
   /** the name the tools report in guest.hostName */
   setHostName(name: string): void;
   /** a line in the VM's vmware.log */

@@ -6,6 +6,7 @@ import net from "node:net";
 import type { GuestDisk, GuestHardware, GuestInstance, GuestMedia, GuestNic, GuestProgram, GuestSerialPort } from "./guest-hardware.ts";
 import { fsError, type FileTree, type GuestFs } from "./file-tree.ts";
 import type { MountedChain } from "../datastore/disk-layers.ts";
+import { Userland } from "./userland/userland.ts";
 import type { SerialPortLink } from "./serial-port.ts";
 import type { GuestNetwork } from "./guest-network.ts";
 import type { Clock } from "../clock.ts";
@@ -233,6 +234,16 @@ export class GuestOs implements GuestHardware {
         this.crash(e);
       }
     };
+  }
+
+  userland(root: GuestFs, hostname: string): Userland {
+    if (this.halted) throw new Error("the guest is not running");
+    const ul = new Userland({ root, hostname, clock: this.clock });
+    // power off takes every process with it
+    this.hold(() => {
+      for (const p of ul.processes()) if (p.running) p.kill("SIGKILL", this.clock.now());
+    });
+    return ul;
   }
 
   setHostName(name: string): void {

@@ -12,7 +12,7 @@ import { startSimulator, type RunningSimulator } from "../../simulator/index.ts"
 import { moref, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { VimClient } from "../../vim25/client/index.ts";
 import { buildGuestIso } from "../../simulator/formats/iso9660.ts";
-import type { GuestDisk, GuestHardware } from "../../simulator/guest/guest-hardware.ts";
+import { BUSYBOX_BINARY, type GuestDisk, type GuestHardware } from "../../simulator/guest/guest-hardware.ts";
 import type { Datastore } from "../../simulator/objects/datastore.ts";
 import type { DatastoreVolumeApi } from "../../simulator/datastore/volume-api.ts";
 import { connect } from "../helpers.ts";
@@ -63,11 +63,34 @@ describe("guest disks", () => {
           hw.onDiskAdded((d) => added.push(d));
           hw.onHalt(() => guests.delete(hw.vm.name));
         },
+        // a container: its disk is the root, its command (from guestinfo) runs in the userland, as tether will
+        "test-container": async (hw) => {
+          const root = hw.disks[0].mount();
+          const ul = hw.userland(root, hw.guestinfo.get("guestinfo.hostname") ?? "container");
+          const out: string[] = [];
+          const p = ul.spawn({ argv: JSON.parse(hw.guestinfo.get("guestinfo.cmd") ?? "[]") });
+          p.stdout.onData((d) => out.push(d.toString()));
+          p.stderr.onData((d) => out.push(d.toString()));
+          void p.wait().then((st) => {
+            hw.guestinfo.set("guestinfo.output", out.join(""));
+            hw.guestinfo.set("guestinfo.exit", String(st.exitCode));
+          });
+          return {
+            processes: {
+              start: (spec) => ul.spawn({ argv: [spec.programPath, ...spec.arguments.split(" ").filter(Boolean)] }).pid,
+              list: (pids) => ul.processes().filter((x) => !pids || pids.includes(x.pid)).map((x) => ({ pid: x.pid, name: x.name, owner: x.user, cmdLine: x.argv.join(" "), startTime: x.startTime, endTime: x.endTime, exitCode: x.status?.exitCode })),
+              terminate: (pid) => {
+                if (!ul.kill(pid, "SIGKILL")) throw Object.assign(new Error(`no process ${pid}`), { code: "ESRCH" });
+              },
+            },
+          };
+        },
       },
     });
     c = await connect(sim);
     vol = (sim.sim.inventory.ofType("Datastore")[0] as Datastore & { volume: DatastoreVolumeApi }).volume;
     await c.uploadFile("mydatastore", "disks.iso", buildGuestIso("test-disks", [], sim.sim.clock.now()));
+    await c.uploadFile("mydatastore", "container.iso", buildGuestIso("test-container", [], sim.sim.clock.now()));
   });
   afterAll(() => sim.close());
 
@@ -157,5 +180,58 @@ describe("guest disks", () => {
     const hw = await booted("raw");
     expect(() => hw.disks[0].mount()).toThrow(/wrong fs type/);
     await run(vm, "PowerOffVM_Task");
+  });
+
+  it("runs a container's command in the userland over its disk chain, and stops it with StartProgramInGuest kill", async () => {
+    // the image: busybox and its links, written by a guest into a base disk
+    const img = await createVm("busybox-image", disk(-2, {}));
+    await run(img, "PowerOnVM_Task");
+    const hw = await booted("busybox-image");
+    const fs = hw.disks[0].mount();
+    fs.mkdir("/bin", { parents: true });
+    fs.writeFile("/bin/busybox", BUSYBOX_BINARY, { mode: 0o755 });
+    for (const a of ["sh", "echo", "cat", "hostname", "sleep", "kill", "ls"]) fs.symlink("busybox", `/bin/${a}`);
+    hw.disks[0].unmount();
+    await run(img, "PowerOffVM_Task");
+
+    const make = async (name: string, cmd: string[]) => {
+      const task = (await c.call("CreateVM_Task", moref("Folder", "ha-folder-vm"), {
+        config: {
+          _type: "VirtualMachineConfigSpec", name, guestId: "otherGuest64", memoryMB: 64,
+          files: { _type: "VirtualMachineFileInfo", vmPathName: "[mydatastore]" },
+          deviceChange: [
+            { _type: "VirtualDeviceConfigSpec", operation: "add", device: { _type: "ParaVirtualSCSIController", key: 1000, busNumber: 0, sharedBus: "noSharing" } },
+            disk(-2, { parent: { _type: "VirtualDiskFlatVer2BackingInfo", fileName: "[mydatastore] busybox-image/busybox-image.vmdk", diskMode: "persistent" } }),
+            { _type: "VirtualDeviceConfigSpec", operation: "add", device: { _type: "VirtualCdrom", key: -10, controllerKey: 200, unitNumber: 0, backing: { _type: "VirtualCdromIsoBackingInfo", fileName: "[mydatastore] container.iso" }, connectable: { _type: "VirtualDeviceConnectInfo", startConnected: true, allowGuestControl: true, connected: false } } },
+          ],
+          extraConfig: [{ _type: "OptionValue", key: "guestinfo.cmd", value: JSON.stringify(cmd) }, { _type: "OptionValue", key: "guestinfo.hostname", value: "jolly_panini" }],
+        },
+        pool: moref("ResourcePool", "ha-root-pool"),
+      })) as ManagedObjectReference;
+      return (await c.waitForTask(task)) as ManagedObjectReference;
+    };
+    const extra = async (vm: ManagedObjectReference) => Object.fromEntries(((await c.retrieveOne(vm, ["config.extraConfig"]))["config.extraConfig"] as any[]).map((o) => [o.key, o.value]));
+
+    // a command that runs to the end: its output and exit code come back through guestinfo, its writes stay on its disk
+    const once = await make("c-once", ["/bin/sh", "-c", "echo hello from $(hostname) > /msg; cat /msg; ls /nope; exit 3"]);
+    await run(once, "PowerOnVM_Task");
+    await c.waitForProperties(once, ["config.extraConfig"], (v) => (v["config.extraConfig"] as any[]).some((o) => o.key === "guestinfo.exit"), { timeoutMs: 5000 });
+    expect(await extra(once)).toMatchObject({ "guestinfo.output": "hello from jolly_panini\nls: /nope: No such file or directory\n", "guestinfo.exit": "3" });
+    await run(once, "PowerOffVM_Task");
+    const layer = vol.readdir("c-once").find((n) => n.endsWith("-delta.vmdk"))!;
+    expect(tarList(`c-once/${layer}`)).toEqual(["msg"]);
+
+    // a long-running one, stopped the way VIC stops a container: StartProgramInGuest kill
+    const long = await make("c-long", ["/bin/sleep", "1000"]);
+    await run(long, "PowerOnVM_Task");
+    await c.waitForProperties(long, ["guest.guestOperationsReady"], (v) => v["guest.guestOperationsReady"] === true, { timeoutMs: 5000 });
+    const pm = moref("GuestProcessManager", "ha-guest-operations-process-manager");
+    const auth = { _type: "NamePasswordAuthentication", username: "root", password: "", interactiveSession: false };
+    await c.call("StartProgramInGuest", pm, { vm: long, auth, spec: { _type: "GuestProgramSpec", programPath: "/bin/kill", arguments: "-TERM 1" } });
+    await c.waitForProperties(long, ["config.extraConfig"], (v) => (v["config.extraConfig"] as any[]).some((o) => o.key === "guestinfo.exit"), { timeoutMs: 5000 });
+    expect((await extra(long))["guestinfo.exit"]).toBe("143");
+    const procs = (await c.call("ListProcessesInGuest", pm, { vm: long, auth, pids: [1] })) as any[];
+    expect(procs[0]).toMatchObject({ pid: 1, name: "sleep", cmdLine: "/bin/sleep 1000", exitCode: 143 });
+    await run(long, "PowerOffVM_Task");
   });
 });
