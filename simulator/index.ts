@@ -59,6 +59,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
   const call = sdkCall(sim, { trace: opts.trace });
   const front = await listenHttps(createHandler(sim, { trace: opts.trace }, call), call, tls, host, port, opts.offloadTls ?? true);
   const addr = front.address;
+  sim.guests.port = addr.port;
   const urlHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   let stopSweep = () => {};
   const sweep = () => {

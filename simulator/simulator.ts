@@ -46,6 +46,7 @@ import { VirtualApp } from "./objects/virtual-app.ts";
 import { GuestRuntime } from "./guest/guest-runtime.ts";
 import { GuestOperationsManager } from "./objects/guest-operations-manager.ts";
 import { GuestProcessManager } from "./objects/guest-process-manager.ts";
+import { GuestFileManager } from "./objects/guest-file-manager.ts";
 import type { GuestProgram } from "./guest/guest-hardware.ts";
 
 export interface SimulatorOptions {
@@ -282,8 +283,10 @@ class InventoryBuilder {
     if (c.extensionManager) add(new ExtensionManager(sim, c.extensionManager.value));
     if (c.guestOperationsManager) {
       const processManager = sim.isVCenter ? "guestOperationsProcessManager" : "ha-guest-operations-process-manager";
-      add(new GuestOperationsManager(sim, c.guestOperationsManager.value, processManager));
+      const fileManager = sim.isVCenter ? "guestOperationsFileManager" : "ha-guest-operations-file-manager";
+      add(new GuestOperationsManager(sim, c.guestOperationsManager.value, processManager, fileManager));
       add(new GuestProcessManager(sim, processManager));
+      add(new GuestFileManager(sim, fileManager));
     }
     add(new FileManager(sim, "FileManager", c.fileManager!.value));
     add(new DistributedVirtualSwitchManager(sim, c.dvSwitchManager!.value));

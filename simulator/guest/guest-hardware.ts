@@ -161,6 +161,15 @@ export interface GuestInstance {
     terminate(pid: number): void;
     environment?(names: string[] | undefined): string[];
   };
+  /**
+   * GuestFileManager's transfers (/guestFile): refusals are errors with a
+   * `code` (ENOENT, EEXIST, EISDIR, EACCES); without this handler, guest
+   * operations are unavailable.
+   */
+  files?: {
+    read(path: string): Buffer;
+    write(path: string, data: Buffer, overwrite: boolean): void;
+  };
 }
 
 /**

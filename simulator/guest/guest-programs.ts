@@ -2,7 +2,9 @@
 // manifest gives. Each simulator has its own table (tests register programs
 // in process); the built-in `generic-linux` is the OS a scenario may give a
 // fixture VM: tools running, a host name, an address on each NIC.
-import type { GuestProgram } from "./guest-hardware.ts";
+import type { GuestInstance, GuestProgram } from "./guest-hardware.ts";
+import { FileTree } from "./file-tree.ts";
+import { BUSYBOX_BINARY, Userland } from "./userland/userland.ts";
 
 export const GENERIC_LINUX = "generic-linux";
 
@@ -31,7 +33,10 @@ export class GuestProgramTable {
 /**
  * A Linux guest that boots, brings up its NICs and idles. Options (from the
  * scenario): `hostName`, and `ipAddress` for the first NIC (others take a
- * lease). ShutdownGuest and RebootGuest do what they do on any Linux.
+ * lease). ShutdownGuest and RebootGuest do what they do on any Linux. Its
+ * root is an in-memory tree with busybox, so guest operations work:
+ * programs run in the simulated userland and files move over /guestFile.
+ * Every login is accepted (there is no /etc/shadow to check).
  */
 const genericLinux: GuestProgram = (hw) => {
   const hostName = typeof hw.options.hostName === "string" && hw.options.hostName ? hw.options.hostName : hw.vm.name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "localhost";
@@ -42,5 +47,36 @@ const genericLinux: GuestProgram = (hw) => {
     else nic.dhcp();
   });
   hw.log(`guest| I125: ${hostName} up`);
-  return {};
+  const root = linuxRoot(() => hw.clock.now(), hostName);
+  const ul = hw.userland(root, hostName);
+  const processes: GuestInstance["processes"] = {
+    start: (spec, user) => {
+      if (!root.exists(spec.programPath)) throw Object.assign(new Error(`${spec.programPath}: not found`), { code: "ENOENT" });
+      const env = Object.fromEntries((spec.envVariables ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+      return ul.spawn({ argv: ["/bin/sh", "-c", `exec ${spec.programPath} ${spec.arguments}`], env, cwd: spec.workingDirectory || "/root", user }).pid;
+    },
+    list: (pids) => ul.processes().filter((p) => !pids || pids.includes(p.pid)).map((p) => ({ pid: p.pid, name: p.name, owner: p.user, cmdLine: p.argv.join(" "), startTime: p.startTime, endTime: p.endTime, exitCode: p.status?.exitCode })),
+    terminate: (pid) => {
+      if (!ul.kill(pid, "SIGKILL")) throw Object.assign(new Error(`no such process ${pid}`), { code: "ESRCH" });
+    },
+    environment: (names) => [...new Map([["PATH", "/usr/sbin:/usr/bin:/sbin:/bin"], ["HOME", "/root"], ["HOSTNAME", hostName]])].filter(([k]) => !names || names.includes(k)).map(([k, v]) => `${k}=${v}`),
+  };
+  const files: GuestInstance["files"] = {
+    read: (path) => {
+      if (root.stat(path).type === "dir") throw Object.assign(new Error(`${path} is a directory`), { code: "EISDIR" });
+      return root.readFile(path);
+    },
+    write: (path, data, overwrite) => root.writeFile(path, data, { exclusive: !overwrite }),
+  };
+  return { processes, files };
 };
+
+function linuxRoot(now: () => Date, hostName: string): FileTree {
+  const fs = new FileTree(now);
+  for (const d of ["/bin", "/etc", "/root", "/tmp", "/var/log", "/usr/bin", "/sbin"]) fs.mkdir(d, { parents: true });
+  fs.writeFile("/bin/busybox", BUSYBOX_BINARY, { mode: 0o755 });
+  for (const a of Userland.applets()) if (!fs.exists(`/bin/${a}`)) fs.symlink("busybox", `/bin/${a}`);
+  fs.writeFile("/etc/hostname", `${hostName}\n`);
+  fs.writeFile("/etc/os-release", 'NAME="Simulated Linux"\nID=linux\n');
+  return fs;
+}

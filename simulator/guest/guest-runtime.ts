@@ -26,8 +26,24 @@ export interface DeclaredGuest {
   options: Record<string, unknown>;
 }
 
+/** A file transfer GuestFileManager set up: one use, for a while. */
+export interface GuestTransfer {
+  vm: VirtualMachine;
+  direction: "toGuest" | "fromGuest";
+  path: string;
+  size: number;
+  overwrite: boolean;
+  expires: number;
+}
+
+const TRANSFER_TTL_MS = 10 * 60_000;
+
 export class GuestRuntime {
   readonly programs = new GuestProgramTable();
+  /** the HTTPS port clients reach this simulator on, for the URLs GuestFileManager hands out */
+  port: number | undefined;
+  private readonly transfers = new Map<string, GuestTransfer & { token: string }>();
+  private transferCount = 0;
   readonly network: GuestNetwork;
   private readonly processes = new Map<string, VmxProcess>();
   /** guests the scenario gives fixture VMs, by VM moref: booted instead of the CD-ROM */
@@ -80,6 +96,22 @@ export class GuestRuntime {
         np.start();
       }
     }
+  }
+
+  /** A /guestFile URL for a transfer (hostd writes "*" for the host; clients put theirs in). */
+  newTransfer(t: Omit<GuestTransfer, "expires">): string {
+    const id = String(++this.transferCount);
+    const token = this.sim.ids.hex("guestfile", `${id}:${this.sim.clock.now().getTime()}:${this.sim.ids.next("guestfile")}`, 32);
+    this.transfers.set(id, { ...t, expires: this.sim.clock.now().getTime() + TRANSFER_TTL_MS, token });
+    return `https://*${this.port ? `:${this.port}` : ""}/guestFile?id=${id}&token=${token}`;
+  }
+
+  /** The transfer a /guestFile request names, used up; undefined if unknown, expired or used. */
+  takeTransfer(id: string, token: string, direction: GuestTransfer["direction"]): GuestTransfer | undefined {
+    const t = this.transfers.get(id);
+    if (!t || t.token !== token || t.direction !== direction) return undefined;
+    this.transfers.delete(id);
+    return t.expires >= this.sim.clock.now().getTime() ? t : undefined;
   }
 
   /** The simulator is closing: every connection and listener goes. */

@@ -7,8 +7,9 @@ import type { SimContext } from "../sim-context.ts";
 import { moref } from "../../vim25/soap/index.ts";
 
 export class GuestOperationsManager extends ManagedObject {
-  constructor(sim: SimContext, value: string, processManager: string) {
+  constructor(sim: SimContext, value: string, processManager: string, fileManager: string) {
     super(sim, "GuestOperationsManager", value);
     this.props.processManager = moref("GuestProcessManager", processManager);
+    this.props.fileManager = moref("GuestFileManager", fileManager);
   }
 }

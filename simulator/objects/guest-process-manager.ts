@@ -17,35 +17,13 @@ export class GuestProcessManager extends ManagedObject {
     super(sim, "GuestProcessManager", value);
   }
 
-  /** The guest that answers for `vm`, after the checks hostd makes, and the user it logged in. */
   private guest(args: Args): { os: GuestOs; processes: Processes; user: string } {
-    const ref = args.vm as ManagedObjectReference;
-    const vm = this.sim.inventory.get(ref.value) as VirtualMachine | undefined;
-    if (!vm || vm.type !== "VirtualMachine") throw new VimFault("ManagedObjectNotFound", { obj: ref });
-    if (vm.powerState !== "poweredOn") throw new VimFault("InvalidPowerState", { requestedState: "poweredOn", existingState: vm.powerState });
-    const os = this.sim.guests.of(vm)?.os;
-    const processes = os?.tools ? os.instance?.processes : undefined;
-    if (!os || !processes) throw new VimFault("GuestOperationsUnavailable", {}, "The guest operations agent could not be contacted.");
-    const auth = args.auth as DataObject & { username?: string; password?: string };
-    if (auth?._type !== "NamePasswordAuthentication" || !auth.username) throw new VimFault("InvalidGuestLogin", {}, "Failed to authenticate with the guest operating system using the supplied credentials.");
-    const ok = this.ask(os, () => processes.authenticate?.(String(auth.username), String(auth.password ?? "")) ?? true, {});
-    if (!ok) throw new VimFault("InvalidGuestLogin", {}, "Failed to authenticate with the guest operating system using the supplied credentials.");
-    return { os, processes, user: String(auth.username) };
+    const g = guestFor(this.sim, args, (i) => i.processes);
+    return { os: g.os, processes: g.handler, user: g.user };
   }
 
-  /** Call into the guest: its refusals become faults, anything else it throws crashes it. */
   private ask<T>(os: GuestOs, fn: () => T, ctx: { file?: string; pid?: number }): T {
-    try {
-      return fn();
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      const msg = e instanceof Error ? e.message : String(e);
-      if (code === "ENOENT") throw new VimFault("FileNotFound", { file: ctx.file ?? "" }, msg);
-      if (code === "ESRCH") throw new VimFault("GuestProcessNotFound", { pid: ctx.pid ?? 0 }, msg);
-      if (code === "EACCES") throw new VimFault("GuestPermissionDenied", {}, msg);
-      os.crash(e);
-      throw new VimFault("GuestOperationsUnavailable", {}, "The guest operations agent could not be contacted.");
-    }
+    return askGuest(os, fn, ctx);
   }
 
   StartProgramInGuest(args: Args): number {
@@ -72,5 +50,43 @@ export class GuestProcessManager extends ManagedObject {
     const g = this.guest(args);
     const names = args.names as string[] | undefined;
     return this.ask(g.os, () => g.processes.environment?.(names?.length ? names : undefined) ?? [], {});
+  }
+}
+
+/**
+ * The running guest that answers guest operations on `args.vm`, after the
+ * checks hostd makes: the VM exists and runs, its tools run and do this kind
+ * of operation (`pick`), and the login is good.
+ */
+export function guestFor<H>(sim: SimContext, args: Args, pick: (i: GuestInstance) => H | undefined): { os: GuestOs; handler: H; user: string; vm: VirtualMachine } {
+  const ref = args.vm as ManagedObjectReference;
+  const vm = sim.inventory.get(ref?.value) as VirtualMachine | undefined;
+  if (!vm || vm.type !== "VirtualMachine") throw new VimFault("ManagedObjectNotFound", { obj: ref });
+  if (vm.powerState !== "poweredOn") throw new VimFault("InvalidPowerState", { requestedState: "poweredOn", existingState: vm.powerState });
+  const os = sim.guests.of(vm)?.os;
+  const handler = os?.tools && os.instance ? pick(os.instance) : undefined;
+  if (!os || !handler) throw new VimFault("GuestOperationsUnavailable", {}, "The guest operations agent could not be contacted.");
+  const auth = args.auth as DataObject & { username?: string; password?: string };
+  if (auth?._type !== "NamePasswordAuthentication" || !auth.username) throw new VimFault("InvalidGuestLogin", {}, "Failed to authenticate with the guest operating system using the supplied credentials.");
+  const check = os.instance?.processes?.authenticate;
+  const ok = check ? askGuest(os, () => check(String(auth.username), String(auth.password ?? "")), {}) : true;
+  if (!ok) throw new VimFault("InvalidGuestLogin", {}, "Failed to authenticate with the guest operating system using the supplied credentials.");
+  return { os, handler, user: String(auth.username), vm };
+}
+
+/** Call into the guest: its refusals become faults, anything else it throws crashes it. */
+export function askGuest<T>(os: GuestOs, fn: () => T, ctx: { file?: string; pid?: number }): T {
+  try {
+    return fn();
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const msg = e instanceof Error ? e.message : String(e);
+    if (code === "ENOENT") throw new VimFault("FileNotFound", { file: ctx.file ?? "" }, msg);
+    if (code === "EEXIST") throw new VimFault("FileAlreadyExists", { file: ctx.file ?? "" }, msg);
+    if (code === "EISDIR" || code === "ENOTDIR") throw new VimFault("NotAFile", { file: ctx.file ?? "" }, msg);
+    if (code === "ESRCH") throw new VimFault("GuestProcessNotFound", { pid: ctx.pid ?? 0 }, msg);
+    if (code === "EACCES") throw new VimFault("GuestPermissionDenied", {}, msg);
+    os.crash(e);
+    throw new VimFault("GuestOperationsUnavailable", {}, "The guest operations agent could not be contacted.");
   }
 }

@@ -54,4 +54,15 @@ describe("pyvmomi: guests on the homelab host", () => {
     expect(out.seen.map(([k]: [string]) => k)).toContain("guest.ipAddress");
     expect(out.afterShutdown).toBe("poweredOff");
   });
+
+  it("moves files in and out over /guestFile and runs a program in the guest", () => {
+    expect(out.putUrlHost).toBe("*");
+    expect(out.putStatus).toBe(200);
+    expect(out.process).toEqual([true, 0]);
+    expect(out.copied).toBe("hello guest\n");
+    expect(out.count).toBe("12\n");
+    expect(out.missing).toBe("FileNotFound");
+    // a transfer URL is good for one use
+    expect(out.reuse).toBe(404);
+  });
 });

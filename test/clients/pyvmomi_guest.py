@@ -9,6 +9,8 @@ import json
 import socket
 import sys
 import time
+import urllib.error
+import urllib.request
 
 from sim_session import Session, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
@@ -115,6 +117,34 @@ out["seen"] = seen
 out["net"] = [[n.network, list(n.ipAddress), n.macAddress] for n in vm.guest.net]
 out["summaryIp"] = vm.summary.guest.ipAddress
 flt.Destroy()
+
+# guest operations: a file in, a program that copies it, the copy out (the URLs' "*" is the host we called)
+gom = content.guestOperationsManager
+auth = vim.vm.guest.NamePasswordAuthentication(username="root", password="any")
+url = gom.fileManager.InitiateFileTransferToGuest(vm, auth, "/tmp/hello.txt", vim.vm.guest.FileManager.FileAttributes(), 12, True)
+out["putUrlHost"] = url.split("/")[2].split(":")[0]
+req = urllib.request.Request(url.replace("*", session.host), data=b"hello guest\n", method="PUT")
+with urllib.request.urlopen(req, context=session.ctx) as r:
+    out["putStatus"] = r.status
+pid = gom.processManager.StartProgramInGuest(vm, auth, vim.vm.guest.ProcessManager.ProgramSpec(
+    programPath="/bin/sh", arguments="-c 'cat /tmp/hello.txt | wc -c > /tmp/count; cat /tmp/hello.txt > /tmp/copy.txt'"))
+proc = until(lambda: [p for p in gom.processManager.ListProcessesInGuest(vm, auth, [pid]) if p.exitCode is not None])
+out["process"] = [proc[0].pid == pid, proc[0].exitCode]
+info = gom.fileManager.InitiateFileTransferFromGuest(vm, auth, "/tmp/copy.txt")
+with urllib.request.urlopen(info.url.replace("*", session.host), context=session.ctx) as r:
+    out["copied"] = r.read().decode()
+info = gom.fileManager.InitiateFileTransferFromGuest(vm, auth, "/tmp/count")
+with urllib.request.urlopen(info.url.replace("*", session.host), context=session.ctx) as r:
+    out["count"] = r.read().decode()
+try:
+    gom.fileManager.InitiateFileTransferFromGuest(vm, auth, "/tmp/nothing")
+except vim.fault.FileNotFound:
+    out["missing"] = "FileNotFound"
+try:
+    urllib.request.urlopen(info.url.replace("*", session.host), context=session.ctx)
+except urllib.error.HTTPError as e:
+    out["reuse"] = e.code
+
 vm.ShutdownGuest()
 out["afterShutdown"] = until(lambda: vm.runtime.powerState == "poweredOff" and vm.runtime.powerState)
 Disconnect(si)
