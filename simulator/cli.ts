@@ -72,6 +72,7 @@ async function main(): Promise<void> {
       `  SDK:        ${url}\n` +
       `  login:      ${username} / ${password}\n` +
       `  thumbprint: ${thumbprint}\n` +
+      (sim.guests.network.mode === "mapped" ? `  guests:     this system routes only 127.0.0.1: guest addresses are mapped to 127.0.0.1 ports (GET /_sim/ports lists them)\n` : "") +
       `  try:        GOVC_URL='https://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${where.host}/sdk' GOVC_INSECURE=1 govc about\n` +
       `Press Ctrl-C to stop.\n`,
   );

@@ -2,6 +2,7 @@
 // URL and credentials, close it. Many can run in one process.
 import { readFileSync } from "node:fs";
 import { Simulator, type SimulatorOptions } from "./simulator.ts";
+import { probeLoopbackRange, type AddressMode } from "./guest/guest-network.ts";
 import type { SimSnapshot } from "./inventory/snapshot.ts";
 import { loadScenario } from "./inventory/scenario-loader.ts";
 import type { Scenario } from "./inventory/scenario.ts";
@@ -50,7 +51,8 @@ export function parseListen(listen: string): { host: string; port: number } {
 
 export async function startSimulator(opts: StartOptions = {}): Promise<RunningSimulator> {
   const scenario = typeof opts.scenario === "object" ? opts.scenario : loadScenario(opts.scenario ?? "homelab");
-  const sim = new Simulator(scenario, opts);
+  const guestAddresses: AddressMode = opts.guestAddresses ?? ((await probeLoopbackRange()) ? "loopback" : "mapped");
+  const sim = new Simulator(scenario, { ...opts, guestAddresses });
   const { host, port } = parseListen(opts.listen ?? "127.0.0.1:0");
   let tls: { cert: string; key: string };
   if (opts.tls && "certFile" in opts.tls) tls = { cert: readFileSync(opts.tls.certFile, "utf8"), key: readFileSync(opts.tls.keyFile, "utf8") };

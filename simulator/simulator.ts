@@ -48,6 +48,7 @@ import { GuestOperationsManager } from "./objects/guest-operations-manager.ts";
 import { GuestProcessManager } from "./objects/guest-process-manager.ts";
 import { GuestFileManager } from "./objects/guest-file-manager.ts";
 import type { GuestProgram } from "./guest/guest-hardware.ts";
+import type { AddressMode } from "./guest/guest-network.ts";
 
 export interface SimulatorOptions {
   clock?: Clock;
@@ -57,6 +58,8 @@ export interface SimulatorOptions {
   guestPrograms?: Record<string, GuestProgram>;
   /** port group name -> "127.A.B.0/24", over the scenario's and the derived subnets */
   subnets?: Record<string, string>;
+  /** how guests get their addresses (guest/guest-network.ts); default "loopback" */
+  guestAddresses?: AddressMode;
 }
 
 // Id namespaces of session-scoped things (session keys, filters, views,
@@ -92,6 +95,7 @@ export class Simulator implements SimContext {
     this.events = new EventLog(this.clock);
     this.taskDelays = { ...(opts.taskDelays ?? {}) };
     this.guests = new GuestRuntime(this, { ...scenarioSubnets(scenario), ...(opts.subnets ?? {}) });
+    this.guests.network.mode = opts.guestAddresses ?? "loopback";
     for (const [name, program] of Object.entries(opts.guestPrograms ?? {})) this.guests.programs.register(name, program);
     new InventoryBuilder(this).build();
     this.initial = this.snapshot();

@@ -6,7 +6,26 @@
 // (two simulators with different seeds do not collide), or given per port
 // group. Leases are live state, like a DHCP server's: not in snapshots.
 import { createHash } from "node:crypto";
-import { isIPv4 } from "node:net";
+import net, { isIPv4 } from "node:net";
+
+/**
+ * How guest addresses reach the host's network stack: `loopback` binds each
+ * guest address itself (Linux routes all of 127.0.0.0/8); `mapped` binds
+ * 127.0.0.1 on a free port and maps GUEST_IP:PORT to it, for systems that
+ * route only 127.0.0.1 (macOS). Guests see and report their own addresses
+ * either way; connections between guests and from serial ports follow the
+ * map.
+ */
+export type AddressMode = "loopback" | "mapped";
+
+/** Can this system bind an address in 127.0.0.0/8 other than 127.0.0.1? */
+export function probeLoopbackRange(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once("error", () => resolve(false));
+    s.listen(0, "127.45.67.89", () => s.close(() => resolve(true)));
+  });
+}
 
 export interface Subnet {
   /** "127.23.4.0" */
@@ -25,6 +44,9 @@ export function parseSubnet(cidr: string): Subnet {
 }
 
 export class GuestNetwork {
+  mode: AddressMode = "loopback";
+  /** mapped mode: "GUEST_IP:PORT" -> the 127.0.0.1 port that stands for it */
+  private readonly ports = new Map<string, number>();
   /** ip -> MAC holding it */
   private readonly leases = new Map<string, string>();
   private readonly subnets = new Map<string, Subnet>();
@@ -67,6 +89,31 @@ export class GuestNetwork {
     if (holder && holder !== mac) throw new Error(`address ${ip} is in use by ${holder}`);
     this.release(mac);
     this.leases.set(ip, mac);
+  }
+
+  /** Where a guest listening on `ip` really binds. */
+  bindAddress(ip: string): string {
+    return this.mode === "mapped" ? "127.0.0.1" : ip;
+  }
+
+  /** A guest listener is up (mapped mode records where). */
+  listening(ip: string, port: number, hostPort: number): void {
+    if (this.mode === "mapped") this.ports.set(`${ip}:${port}`, hostPort);
+  }
+
+  closed(ip: string, port: number): void {
+    this.ports.delete(`${ip}:${port}`);
+  }
+
+  /** Where a connection to HOST:PORT really goes. */
+  route(host: string, port: number): { host: string; port: number } {
+    const mapped = this.mode === "mapped" ? this.ports.get(`${host}:${port}`) : undefined;
+    return mapped ? { host: "127.0.0.1", port: mapped } : { host, port };
+  }
+
+  /** mapped mode: every guest listener and the host port it is reached on */
+  mappings(): { guest: string; host: string }[] {
+    return [...this.ports].map(([guest, p]) => ({ guest, host: `127.0.0.1:${p}` }));
   }
 
   release(mac: string): void {

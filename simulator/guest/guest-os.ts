@@ -343,18 +343,28 @@ class GuestNicImpl implements GuestNic {
       server.close();
       for (const s of sockets) s.destroy();
     });
-    server.on("close", release);
+    const mapped = this.net.mode === "mapped";
+    server.on("close", () => {
+      release();
+      this.net.closed(host, port);
+    });
     return new Promise((resolve, reject) => {
       server.once("error", (e) => {
         release();
         reject(e);
       });
-      server.listen(port, host, () => resolve(server));
+      // mapped: a free port on 127.0.0.1 stands for HOST:PORT
+      server.listen(mapped ? 0 : port, this.net.bindAddress(host), () => {
+        this.net.listening(host, port, (server.address() as net.AddressInfo).port);
+        resolve(server);
+      });
     });
   }
 
   connect(host: string, port: number): net.Socket {
-    const s = net.connect({ host, port, localAddress: this.address() });
+    const local = this.address();
+    const to = this.net.route(host, port);
+    const s = net.connect({ host: to.host, port: to.port, ...(this.net.mode === "loopback" ? { localAddress: local } : {}) });
     const release = this.os.hold(() => s.destroy());
     s.on("close", release);
     return s;

@@ -152,6 +152,7 @@ export class VmxProcess {
         clock: this.sim.clock,
         log: (m) => this.log(m),
         allowsOutbound: (port) => this.allowsOutbound(port),
+        route: (host, port) => this.runtime.network.route(host, port),
         appendFile: (path, data) => {
           try {
             this.sim.vmStorage.appendFile(path, data, this.vm);

@@ -20,6 +20,8 @@ export interface SerialPortHost {
   clock: Clock;
   /** a vmware.log line */
   log(message: string): void;
+  /** where a connection to HOST:PORT really goes (guest addresses mapped to 127.0.0.1 ports) */
+  route(host: string, port: number): { host: string; port: number };
   /** may the host open an outbound TCP connection to this port (the firewall's answer)? */
   allowsOutbound(port: number): boolean;
   /** append to a datastore file ("[ds] path") */
@@ -159,7 +161,8 @@ export class SerialPortLink implements GuestSerialPort {
       return;
     }
     this.blockedLogged = false;
-    const s = net.connect({ host: target.host, port: target.port });
+    const to = this.host.route(target.host, target.port);
+    const s = net.connect({ host: to.host, port: to.port });
     this.socket = s;
     s.setNoDelay(true);
     s.on("connect", () => {

@@ -2,6 +2,7 @@
 //   POST /_sim/snapshot                 -> 200 {"id": "..."}
 //   POST /_sim/restore  {"id": "..."}   -> 200 {"id": "..."}; 404 unknown id, 400 malformed body
 //   POST /_sim/reset                    -> 200 {}: back to the state right after start
+//   GET  /_sim/ports                    -> 200 {"mode", "ports": [{"guest": "IP:PORT", "host": "127.0.0.1:PORT"}]}
 // Resetting between tests this way takes milliseconds where a restart takes
 // a TLS handshake and a whole inventory build. Same authentication as
 // /folder (a live vmware_soap_session cookie or HTTP Basic), since a restore
@@ -90,6 +91,9 @@ export function simControlHandler(sim: Simulator): express.Router {
     sim.reset();
     reply(res, 200, {});
   });
+
+  // guest listeners and the 127.0.0.1 ports they are reached on, where guest addresses are mapped
+  router.get("/ports", (_req, res) => reply(res, 200, { mode: sim.guests.network.mode, ports: sim.guests.network.mappings() }));
 
   router.use((req, res) => reply(res, 404, { error: `no control ${req.path}` }));
   return router;

@@ -2,6 +2,7 @@
 // names, and that program reads and writes guestinfo, echoes over its serial
 // port to a TCP server this test runs, listens on its NIC's address and is
 // reached by another VM on the same port group.
+import https from "node:https";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type RunningSimulator } from "../../simulator/index.ts";
@@ -366,5 +367,74 @@ describe("guests", () => {
       await power(v, "PowerOffVM_Task");
     }
     await power(vm, "PowerOffVM_Task");
+  });
+});
+
+describe("guests where only 127.0.0.1 is routed (mapped addresses)", () => {
+  let sim: RunningSimulator;
+  let c: VimClient;
+  const hws = new Map<string, GuestHardware>();
+  beforeAll(async () => {
+    sim = await startSimulator({
+      scenario: "homelab",
+      guestAddresses: "mapped",
+      guestPrograms: {
+        "test-listener": async (hw) => {
+          hws.set(hw.vm.name, hw);
+          hw.nics[0].dhcp();
+          await hw.nics[0].listen(8080, (s) => s.end(`hi from ${hw.vm.name}\n`));
+        },
+      },
+    });
+    c = await connect(sim);
+    await c.uploadFile("mydatastore", "listener.iso", buildGuestIso("test-listener", [], sim.sim.clock.now()));
+  });
+  afterAll(() => sim?.close());
+
+  const vmWith = async (name: string, serialTo?: string) => {
+    const deviceChange: any[] = [
+      { _type: "VirtualDeviceConfigSpec", operation: "add", device: { _type: "VirtualCdrom", key: -10, controllerKey: 200, unitNumber: 0, backing: { _type: "VirtualCdromIsoBackingInfo", fileName: "[mydatastore] listener.iso" }, connectable: { _type: "VirtualDeviceConnectInfo", startConnected: true, allowGuestControl: true, connected: false } } },
+      { _type: "VirtualDeviceConfigSpec", operation: "add", device: { _type: "VirtualVmxnet3", key: -20, backing: { _type: "VirtualEthernetCardNetworkBackingInfo", deviceName: "VM Network" }, addressType: "generated" } },
+    ];
+    if (serialTo) deviceChange.push({ _type: "VirtualDeviceConfigSpec", operation: "add", device: { _type: "VirtualSerialPort", key: -11, backing: { _type: "VirtualSerialPortURIBackingInfo", direction: "client", serviceURI: serialTo }, yieldOnPoll: true, connectable: { _type: "VirtualDeviceConnectInfo", startConnected: true, allowGuestControl: true, connected: false } } });
+    const task = (await c.call("CreateVM_Task", moref("Folder", "ha-folder-vm"), {
+      config: { _type: "VirtualMachineConfigSpec", name, guestId: "otherGuest64", memoryMB: 64, files: { _type: "VirtualMachineFileInfo", vmPathName: "[mydatastore]" }, deviceChange },
+      pool: moref("ResourcePool", "ha-root-pool"),
+    })) as ManagedObjectReference;
+    const vm = (await c.waitForTask(task)) as ManagedObjectReference;
+    await c.waitForTask((await c.call("PowerOnVM_Task", vm)) as ManagedObjectReference);
+    return vm;
+  };
+  const read = (s: net.Socket) => new Promise<string>((resolve, reject) => {
+    let out = "";
+    s.on("data", (d) => (out += d)).on("end", () => resolve(out)).on("error", reject);
+  });
+
+  it("reports the guest's own address, maps its listener to a 127.0.0.1 port, and routes guests and serial ports through the map", async () => {
+    const a = await vmWith("map-a");
+    const ipA = await until(async () => (await c.retrieveOne(a, ["guest.ipAddress"]))["guest.ipAddress"] as string | undefined, "map-a's address");
+    expect(ipA).toMatch(/^127\./);
+    // the map, over the control API
+    const body = await new Promise<string>((resolve, reject) => {
+      https.get(new URL("/_sim/ports", sim.url), { rejectUnauthorized: false, auth: `${sim.username}:${sim.password}` }, (r) => {
+        let out = "";
+        r.on("data", (d) => (out += d)).on("end", () => resolve(out));
+      }).on("error", reject);
+    });
+    const listed = JSON.parse(body) as { mode: string; ports: { guest: string; host: string }[] };
+    expect(listed.mode).toBe("mapped");
+    const entry = listed.ports.find((p) => p.guest === `${ipA}:8080`)!;
+    expect(entry.host).toMatch(/^127\.0\.0\.1:\d+$/);
+    const [, hostPort] = entry.host.split(":");
+    expect(await read(net.connect(Number(hostPort), "127.0.0.1"))).toBe("hi from map-a\n");
+    // another guest dials map-a's own address
+    const b = await vmWith("map-b");
+    await until(() => hws.get("map-b"), "map-b");
+    expect(await read(hws.get("map-b")!.nics[0].connect(ipA, 8080))).toBe("hi from map-a\n");
+    // a serial port aimed at map-a's address reaches its listener
+    const serialVm = await vmWith("map-c", `tcp://${ipA}:8080`);
+    await until(async () => ((await c.retrieveOne(serialVm, ["config.hardware.device"]))["config.hardware.device"] as any[]).find((d) => d._type === "VirtualSerialPort").connectable.connected || (sim.sim.inventory.ofType("Datastore")[0] as any).volume.readFile("map-c/vmware.log").toString().includes("connected to"), "map-c's serial connection");
+    for (const vm of [a, b, serialVm]) await c.waitForTask((await c.call("PowerOffVM_Task", vm)) as ManagedObjectReference);
+    expect(sim.sim.guests.network.mappings()).toEqual([]);
   });
 });
