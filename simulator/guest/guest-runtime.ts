@@ -127,6 +127,8 @@ export class VmxProcess {
   os: GuestOs | undefined;
   private stopped = false;
   private guestInfoDirty = false;
+  /** has the guest's tools state been published (so power off has something to take back)? */
+  private published = false;
 
   constructor(private readonly runtime: GuestRuntime, readonly vm: VirtualMachine) {}
 
@@ -268,7 +270,9 @@ export class VmxProcess {
         vm.setGuestInfo(key, value);
       },
       publish: (tools, heartbeat) => {
-        if (!this.stopped) vm.setGuest(guestInfoOf(vm, tools), heartbeat);
+        if (this.stopped) return;
+        this.published = true;
+        vm.setGuest(guestInfoOf(vm, tools), heartbeat);
       },
       log: (m) => this.log(m),
       mountDisk: (fileName) => mountChain(this.sim, this.sim.vmStorage.resolve(fileName, vm), () => this.sim.clock.now(), datacenterOf(vm)),
@@ -285,7 +289,7 @@ export class VmxProcess {
     this.log("vmx| I125: Guest: rebooting");
     this.os?.halt();
     this.os = undefined;
-    this.vm.setGuest(guestInfoOf(this.vm, undefined), "gray");
+    if (this.published) this.vm.setGuest(guestInfoOf(this.vm, undefined), "gray");
     this.boot();
   }
 
@@ -312,7 +316,7 @@ export class VmxProcess {
     for (const l of this.links) l.stop();
     if (!persist) return;
     this.log(`vmx| I125: Powering off ${this.vm.name}`);
-    this.vm.setGuest(guestInfoOf(this.vm, undefined), "gray");
+    if (this.published) this.vm.setGuest(guestInfoOf(this.vm, undefined), "gray");
     if (this.guestInfoDirty && this.sim.inventory.get(this.vm.ref.value) === this.vm) this.vm.applyConfig(this.vm.config);
   }
 }

@@ -33,7 +33,8 @@ export interface SerialPortHost {
 }
 
 const BACKOFF_FIRST_MS = 200;
-const BACKOFF_MAX_MS = 5_000;
+// a peer that stays away (a VCH being recreated) is retried every 30 s at most, so a host full of such VMs is not a busy loop
+const BACKOFF_MAX_MS = 30_000;
 
 export function parseServiceUri(uri: string): { host: string; port: number } | undefined {
   const m = /^(?:tcp|telnet|tcp4):\/\/(\[[^\]]*\]|[^:/]*):(\d+)\/?$/i.exec(uri.trim());
