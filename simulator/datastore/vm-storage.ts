@@ -58,6 +58,15 @@ export class VmStorageService implements VmStorage {
     return vol.exists(r.path) ? vol.readFile(r.path) : undefined;
   }
 
+  /** Bytes [start, end) of a datastore file, or undefined when it is not there. */
+  readRange(dsPath: string, start: number, end: number, near?: ManagedEntity): Buffer | undefined {
+    const r = this.resolve(dsPath, near);
+    const vol = this.volume(r.datastore);
+    const st = vol.stat(r.path);
+    if (!st || st.isDirectory) return undefined;
+    return vol.readRange(r.path, Math.min(start, st.size), Math.min(end, st.size));
+  }
+
   /** Append to a datastore file, creating it (a file-backed serial port's output). */
   appendFile(dsPath: string, data: Buffer, near?: ManagedEntity): void {
     const r = this.resolve(dsPath, near);

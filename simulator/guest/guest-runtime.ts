@@ -3,8 +3,8 @@
 // boots what the VM's CD-ROM holds (or the program the scenario gives it),
 // as a GuestOs. Power off stops the process; guestinfo the guest wrote is
 // written to the .vmx then, so it survives. All of this is live state, like
-// sockets: a simulator snapshot does not hold it, and a restore brings the
-// running guests in line with the restored power states (reconcile()).
+// sockets: a simulator snapshot does not hold it, and a restore boots the
+// guests of the VMs the restored state has powered on, afresh (reconcile()).
 import type { DataObject, ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { VirtualMachine } from "../objects/virtual-machine.ts";
@@ -18,7 +18,7 @@ import { datacenterOf } from "../datastore/vm-storage.ts";
 import { SerialPortLink } from "./serial-port.ts";
 import type { GuestMedia, GuestProgram } from "./guest-hardware.ts";
 
-/** The tools version our guests report (open-vm-tools 10.3.x's number; VIC's tether reports itself as unmanaged tools). */
+/** The tools version our guests report: open-vm-tools 10.3.x's number, reported as unmanaged (guestToolsUnmanaged), as OS-packaged tools are. */
 const TOOLS_VERSION = "10304";
 
 export interface DeclaredGuest {
@@ -80,15 +80,13 @@ export class GuestRuntime {
     return p && p.vm === vm ? p : undefined;
   }
 
-  /** After a restore: stop what no longer runs, start what now does. */
+  /**
+   * After a restore: every guest starts again from the restored state. A
+   * guest that kept running would hold memory (tools state, its own view of
+   * guestinfo) of a past that the restore undid.
+   */
   reconcile(): void {
-    for (const [ref, p] of this.processes) {
-      const vm = this.sim.inventory.get(ref);
-      if (vm !== p.vm || p.vm.powerState !== "poweredOn") {
-        this.processes.delete(ref);
-        p.stop(false);
-      }
-    }
+    this.stopAll();
     for (const vm of this.sim.inventory.ofType("VirtualMachine") as VirtualMachine[]) {
       if (vm.powerState === "poweredOn" && !this.processes.has(vm.ref.value)) {
         const np = new VmxProcess(this, vm);
@@ -100,6 +98,8 @@ export class GuestRuntime {
 
   /** A /guestFile URL for a transfer (hostd writes "*" for the host; clients put theirs in). */
   newTransfer(t: Omit<GuestTransfer, "expires">): string {
+    const now = this.sim.clock.now().getTime();
+    for (const [k, t] of this.transfers) if (t.expires < now) this.transfers.delete(k);
     const id = String(++this.transferCount);
     const token = this.sim.ids.hex("guestfile", `${id}:${this.sim.clock.now().getTime()}:${this.sim.ids.next("guestfile")}`, 32);
     this.transfers.set(id, { ...t, expires: this.sim.clock.now().getTime() + TRANSFER_TTL_MS, token });
@@ -194,12 +194,17 @@ export class VmxProcess {
       if (cd) {
         const path = String(cd.backing!.fileName);
         let image: Buffer | undefined;
+        let found = false;
         try {
-          image = this.sim.vmStorage.readFile(path, this.vm);
+          // the primary volume descriptor first: a file that is no ISO 9660 image (a sparse placeholder) is not read whole
+          const pvd = this.sim.vmStorage.readRange(path, 16 * 2048, 17 * 2048, this.vm);
+          found = pvd !== undefined;
+          if (pvd?.toString("latin1", 1, 6) === "CD001") image = this.sim.vmStorage.readFile(path, this.vm);
         } catch {
           image = undefined;
         }
-        if (!image) this.log(`vmx| W115: CDROM: cannot open ${path}: file not found`);
+        if (!found) this.log(`vmx| W115: CDROM: cannot open ${path}: file not found`);
+        else if (!image) this.log(`vmx| I125: CDROM: ${path} names no guest program`);
         else {
           const manifest = readGuestManifest(image);
           if (manifest) {
