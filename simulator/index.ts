@@ -62,6 +62,9 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
   const front = await listenHttps(createHandler(sim, { trace: opts.trace }, call), call, tls, host, port, opts.offloadTls ?? true);
   const addr = front.address;
   sim.guests.port = addr.port;
+  // guest addresses of this simulator differ from those of any other on this machine; fixture guests boot again with them
+  sim.guests.network.reseed(String(addr.port));
+  sim.guests.reconcile();
   const urlHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   let stopSweep = () => {};
   const sweep = () => {

@@ -2,9 +2,9 @@
 // /24 inside 127.0.0.0/8, so on Linux every guest NIC has an address of its
 // own that the host's loopback already routes: a VM listening on
 // ADDR:2376 is reachable from the host and from every other VM at ADDR.
-// The subnet is derived from the scenario's seed and the port group's name
-// (two simulators with different seeds do not collide), or given per port
-// group. Leases are live state, like a DHCP server's: not in snapshots.
+// The subnet is derived from the scenario's seed, the port group's name and
+// the simulator's port (two simulators on one machine do not collide), or
+// given per port group. Leases are live state, like a DHCP server's: not in snapshots.
 import { createHash } from "node:crypto";
 import net, { isIPv4 } from "node:net";
 
@@ -50,15 +50,33 @@ export class GuestNetwork {
   /** ip -> MAC holding it */
   private readonly leases = new Map<string, string>();
   private readonly subnets = new Map<string, Subnet>();
+  private readonly fixed = new Set<string>();
+  private salt = "";
 
   constructor(private readonly seed: string, overrides: Record<string, string> = {}) {
-    for (const [name, cidr] of Object.entries(overrides)) this.subnets.set(name, parseSubnet(cidr));
+    for (const [name, cidr] of Object.entries(overrides)) {
+      this.subnets.set(name, parseSubnet(cidr));
+      this.fixed.add(name);
+    }
+  }
+
+  /**
+   * Derive subnets anew with `salt` in the mix (startSimulator passes its
+   * port): two simulators of one scenario on one machine then use different
+   * addresses, where the same seed alone would give both guests the same
+   * IP and their listeners would collide. Leases are dropped; call before
+   * guests run, or restart them.
+   */
+  reseed(salt: string): void {
+    this.salt = salt;
+    for (const name of [...this.subnets.keys()]) if (!this.fixed.has(name)) this.subnets.delete(name);
+    this.leases.clear();
   }
 
   subnetOf(portgroup: string): Subnet {
     let s = this.subnets.get(portgroup);
     if (!s) {
-      const h = createHash("sha256").update(`${this.seed}\0${portgroup}`).digest();
+      const h = createHash("sha256").update(`${this.seed}\0${this.salt}\0${portgroup}`).digest();
       // 127.16.0.0 - 127.254.255.255: clear of 127.0.0.x, where everything else listens
       s = parseSubnet(`127.${16 + (h[0] % 239)}.${h[1]}.0/24`);
       this.subnets.set(portgroup, s);

@@ -46,14 +46,21 @@ function soap(req, res) {
   });
 }
 
+// A fresh local connection per relayed request: a kept-alive one can be
+// closed by the backend just as it is reused. A unix socket connect costs
+// little next to the TLS around it.
+const relayAgent = new http.Agent({ keepAlive: false });
+/** Bodies up to this size are relayed in one write, after they have arrived whole. */
+const BUFFERED_BODY = 16 * 1024 * 1024;
+
 function relay(req, res) {
   const headers = { ...req.headers, "x-vsphere-sim-client": clientOf(req) };
-  const up = http.request({ socketPath: backend, method: req.method, path: req.url, headers }, (ur) => {
+  const up = http.request({ socketPath: backend, method: req.method, path: req.url, headers, agent: relayAgent }, (ur) => {
     res.writeHead(ur.statusCode ?? 502, ur.headers);
     ur.pipe(res);
   });
-  up.on("error", () => {
-    if (!res.headersSent) res.writeHead(502).end();
+  up.on("error", (e) => {
+    if (!res.headersSent) res.writeHead(502, { "Content-Type": "text/plain" }).end(`Bad Gateway: ${e.code ?? e.message}\n`);
     else res.destroy();
   });
   // an answer that comes before the whole body (507 on Content-Length) must
@@ -64,7 +71,18 @@ function relay(req, res) {
     up.destroy();
     req.resume();
   });
-  req.pipe(up);
+  const length = Number(req.headers["content-length"] ?? NaN);
+  if (!(length <= BUFFERED_BODY)) {
+    req.pipe(up);
+    return;
+  }
+  // A small body goes upstream in one write with its headers. Piped, its last
+  // write could come after the backend had answered and closed the
+  // connection (it has the whole body by then), and that EPIPE turned a
+  // stored PUT into a 502 for the client.
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => up.end(Buffer.concat(chunks)));
 }
 
 const server = https.createServer({ cert, key }, (req, res) => {

@@ -31,17 +31,29 @@ async function tcpServer() {
   };
 }
 
-const readLine = (s: net.Socket) => new Promise<string>((resolve) => {
-  let buf = "";
-  const on = (d: Buffer) => {
-    buf += d.toString();
-    if (buf.includes("\n")) {
-      s.off("data", on);
-      resolve(buf.slice(0, buf.indexOf("\n")));
+/** The next line from a socket; what arrives after it waits for the next call (a socket's data is never dropped between calls). */
+const buffers = new WeakMap<net.Socket, { buf: string; waiters: (() => void)[] }>();
+async function readLine(s: net.Socket): Promise<string> {
+  let st = buffers.get(s);
+  if (!st) {
+    const state = { buf: "", waiters: [] as (() => void)[] };
+    st = state;
+    buffers.set(s, state);
+    s.on("data", (d) => {
+      state.buf += d.toString();
+      for (const w of state.waiters.splice(0)) w();
+    });
+  }
+  for (;;) {
+    const i = st.buf.indexOf("\n");
+    if (i >= 0) {
+      const line = st.buf.slice(0, i);
+      st.buf = st.buf.slice(i + 1);
+      return line;
     }
-  };
-  s.on("data", on);
-});
+    await new Promise<void>((r) => st!.waiters.push(r));
+  }
+}
 
 async function until<T>(fn: () => T | Promise<T>, what: string, ms = 5000): Promise<NonNullable<T>> {
   const end = Date.now() + ms;
