@@ -28,7 +28,7 @@ describe("guest disks", () => {
     _type: "VirtualDeviceConfigSpec", operation: "add", ...(create ? { fileOperation: "create" } : {}),
     device: { _type: "VirtualDisk", key, controllerKey: 1000, unitNumber: key === -3 ? 1 : 0, capacityInKB: 8 * 1024, backing: { _type: "VirtualDiskFlatVer2BackingInfo", fileName: "[mydatastore]", diskMode: "persistent", thinProvisioned: true, ...backing } },
   });
-  const createVm = async (name: string, diskSpec: Record<string, unknown>) => {
+  const createVm = async (name: string, diskSpec: Record<string, unknown>, iso = "disks.iso", extra: Record<string, string> = {}) => {
     const task = (await c.call("CreateVM_Task", moref("Folder", "ha-folder-vm"), {
       config: {
         _type: "VirtualMachineConfigSpec", name, guestId: "otherGuest64", memoryMB: 64,
@@ -36,14 +36,21 @@ describe("guest disks", () => {
         deviceChange: [
           { _type: "VirtualDeviceConfigSpec", operation: "add", device: { _type: "ParaVirtualSCSIController", key: 1000, busNumber: 0, sharedBus: "noSharing" } },
           diskSpec,
-          { _type: "VirtualDeviceConfigSpec", operation: "add", device: { _type: "VirtualCdrom", key: -10, controllerKey: 200, unitNumber: 0, backing: { _type: "VirtualCdromIsoBackingInfo", fileName: "[mydatastore] disks.iso" }, connectable: { _type: "VirtualDeviceConnectInfo", startConnected: true, allowGuestControl: true, connected: false } } },
+          { _type: "VirtualDeviceConfigSpec", operation: "add", device: { _type: "VirtualCdrom", key: -10, controllerKey: 200, unitNumber: 0, backing: { _type: "VirtualCdromIsoBackingInfo", fileName: `[mydatastore] ${iso}` }, connectable: { _type: "VirtualDeviceConnectInfo", startConnected: true, allowGuestControl: true, connected: false } } },
         ],
+        extraConfig: Object.entries(extra).map(([key, value]) => ({ _type: "OptionValue", key, value })),
       },
       pool: moref("ResourcePool", "ha-root-pool"),
     })) as ManagedObjectReference;
     return (await c.waitForTask(task)) as ManagedObjectReference;
   };
   const run = async (vm: ManagedObjectReference, method: string, args: Record<string, unknown> = {}) => c.waitForTask((await c.call(method, vm, args)) as ManagedObjectReference);
+  /** Create a VM with this disk, power it on, and give back the VM and its guest's hardware. */
+  const boot = async (name: string, diskSpec: Record<string, unknown>) => {
+    const vm = await createVm(name, diskSpec);
+    await run(vm, "PowerOnVM_Task");
+    return { vm, hw: await booted(name) };
+  };
   const booted = async (name: string) => {
     for (let i = 0; i < 250 && !guests.has(name); i++) await new Promise((r) => setTimeout(r, 20));
     return guests.get(name)!;
@@ -95,9 +102,9 @@ describe("guest disks", () => {
   afterAll(() => sim.close());
 
   it("writes a layer into a base disk, chains a child on it, and shows the child the merged tree", async () => {
-    const base = await createVm("image", disk(-2, {}));
-    await run(base, "PowerOnVM_Task");
-    let hw = await booted("image");
+    const started = await boot("image", disk(-2, {}));
+    const base = started.vm;
+    let hw = started.hw;
     expect(hw.disks.map((d) => d.fileName)).toEqual(["[mydatastore] image/image.vmdk"]);
     const fs = hw.disks[0].mount();
     expect(fs.readdir("/")).toEqual([]);
@@ -145,9 +152,7 @@ describe("guest disks", () => {
   });
 
   it("shows a hot-added disk to the running guest, and keeps writes across a snapshot and its removal", async () => {
-    const vm = await createVm("hot", disk(-2, {}));
-    await run(vm, "PowerOnVM_Task");
-    const hw = await booted("hot");
+    const { vm, hw } = await boot("hot", disk(-2, {}));
     const fs = hw.disks[0].mount();
     fs.writeFile("/before-snapshot", "1");
     await run(vm, "CreateSnapshot_Task", { name: "s1", memory: false, quiesce: false });
@@ -184,9 +189,7 @@ describe("guest disks", () => {
 
   it("runs a container's command in the userland over its disk chain, and stops it with StartProgramInGuest kill", async () => {
     // the image: busybox and its links, written by a guest into a base disk
-    const img = await createVm("busybox-image", disk(-2, {}));
-    await run(img, "PowerOnVM_Task");
-    const hw = await booted("busybox-image");
+    const { vm: img, hw } = await boot("busybox-image", disk(-2, {}));
     const fs = hw.disks[0].mount();
     fs.mkdir("/bin", { parents: true });
     fs.writeFile("/bin/busybox", BUSYBOX_BINARY, { mode: 0o755 });
@@ -194,22 +197,8 @@ describe("guest disks", () => {
     hw.disks[0].unmount();
     await run(img, "PowerOffVM_Task");
 
-    const make = async (name: string, cmd: string[]) => {
-      const task = (await c.call("CreateVM_Task", moref("Folder", "ha-folder-vm"), {
-        config: {
-          _type: "VirtualMachineConfigSpec", name, guestId: "otherGuest64", memoryMB: 64,
-          files: { _type: "VirtualMachineFileInfo", vmPathName: "[mydatastore]" },
-          deviceChange: [
-            { _type: "VirtualDeviceConfigSpec", operation: "add", device: { _type: "ParaVirtualSCSIController", key: 1000, busNumber: 0, sharedBus: "noSharing" } },
-            disk(-2, { parent: { _type: "VirtualDiskFlatVer2BackingInfo", fileName: "[mydatastore] busybox-image/busybox-image.vmdk", diskMode: "persistent" } }),
-            { _type: "VirtualDeviceConfigSpec", operation: "add", device: { _type: "VirtualCdrom", key: -10, controllerKey: 200, unitNumber: 0, backing: { _type: "VirtualCdromIsoBackingInfo", fileName: "[mydatastore] container.iso" }, connectable: { _type: "VirtualDeviceConnectInfo", startConnected: true, allowGuestControl: true, connected: false } } },
-          ],
-          extraConfig: [{ _type: "OptionValue", key: "guestinfo.cmd", value: JSON.stringify(cmd) }, { _type: "OptionValue", key: "guestinfo.hostname", value: "jolly_panini" }],
-        },
-        pool: moref("ResourcePool", "ha-root-pool"),
-      })) as ManagedObjectReference;
-      return (await c.waitForTask(task)) as ManagedObjectReference;
-    };
+    const make = (name: string, cmd: string[]) =>
+      createVm(name, disk(-2, { parent: { _type: "VirtualDiskFlatVer2BackingInfo", fileName: "[mydatastore] busybox-image/busybox-image.vmdk", diskMode: "persistent" } }), "container.iso", { "guestinfo.cmd": JSON.stringify(cmd), "guestinfo.hostname": "jolly_panini" });
     const extra = async (vm: ManagedObjectReference) => Object.fromEntries(((await c.retrieveOne(vm, ["config.extraConfig"]))["config.extraConfig"] as any[]).map((o) => [o.key, o.value]));
 
     // a command that runs to the end: its output and exit code come back through guestinfo, its writes stay on its disk

@@ -56,6 +56,7 @@ describe("userland: the shell", () => {
     expect((await sh("if [ -d /bin ] && test -f /bin/busybox; then echo yes; elif true; then echo no; else echo never; fi")).out).toBe("yes\n");
     expect((await sh("cd /tmp && pwd; cd /nope; echo $?")).out).toBe("/tmp\n1\n");
     expect((await sh("trap 'echo bye' EXIT; echo hi")).out).toBe("hi\nbye\n");
+    expect((await sh("for i in 1 2 3 4; do if [ $i = 2 ]; then continue; fi; if [ $i = 4 ]; then break; fi; echo $i; done; n=0; while true; do n=$((n+1)); [ $n -ge 3 ] && break; done; echo $n")).out).toBe("1\n3\n3\n");
     expect((await sh("printf '%s=%03d\\n' a 5 b 7")).out).toBe("a=005\nb=007\n");
   });
 

@@ -119,9 +119,7 @@ class Lexer {
             if (s[this.i + 1] !== "\n") lit(s[this.i + 1], true);
             this.i += 2;
           } else if (d === "$" || d === "`") {
-            const p = this.dollar(true);
-            if (p) parts.push(p);
-            else lit(d, true);
+            this.expansion(true, parts, lit);
           } else {
             lit(d, true);
             this.i++;
@@ -129,15 +127,21 @@ class Lexer {
         }
         if (!closed) throw new ShellSyntaxError("unterminated quoted string");
       } else if (c === "$" || c === "`") {
-        const p = this.dollar(false);
-        if (p) parts.push(p);
-        else lit(c, false);
+        this.expansion(false, parts, lit);
       } else {
         lit(c, false);
         this.i++;
       }
     }
     return { parts, raw: s.slice(start, this.i) };
+  }
+
+  /** At '$' or '`': the expansion as a part, or the character itself when it starts none. */
+  private expansion(q: boolean, parts: Part[], lit: (v: string, q: boolean) => void): void {
+    const c = this.src[this.i];
+    const p = this.dollar(q);
+    if (p) parts.push(p);
+    else lit(c, q);
   }
 
   /** At '$' or '`': an expansion, or undefined (and one char consumed) for a plain '$'. */
@@ -573,14 +577,9 @@ export class Shell {
         for (;;) {
           const cond = await this.list(c.cond, io);
           if ((cond === 0) === c.until) break;
-          try {
-            st = await this.list(c.body, io);
-          } catch (e) {
-            if (!(e instanceof LoopControl)) throw e;
-            if (e.levels > 1) throw new LoopControl(e.kind, e.levels - 1);
-            if (e.kind === "break") break;
-          }
-          if (this.host.abort.aborted) break;
+          const r = await this.loopBody(c.body, io, st);
+          st = r.status;
+          if (r.broke || this.host.abort.aborted) break;
         }
         return (this.status = st);
       }
@@ -589,13 +588,9 @@ export class Shell {
         let st = 0;
         for (const v of items) {
           this.vars.set(c.name, v);
-          try {
-            st = await this.list(c.body, io);
-          } catch (e) {
-            if (!(e instanceof LoopControl)) throw e;
-            if (e.levels > 1) throw new LoopControl(e.kind, e.levels - 1);
-            if (e.kind === "break") break;
-          }
+          const r = await this.loopBody(c.body, io, st);
+          st = r.status;
+          if (r.broke) break;
         }
         return (this.status = st);
       }
@@ -610,6 +605,17 @@ export class Shell {
           throw e;
         }
       }
+    }
+  }
+
+  /** One pass of a loop's body: `break` ends the loop, `continue` the pass; `break 2` goes on out. */
+  private async loopBody(body: List, io: ShellIo, status: number): Promise<{ status: number; broke: boolean }> {
+    try {
+      return { status: await this.list(body, io), broke: false };
+    } catch (e) {
+      if (!(e instanceof LoopControl)) throw e;
+      if (e.levels > 1) throw new LoopControl(e.kind, e.levels - 1);
+      return { status, broke: e.kind === "break" };
     }
   }
 
