@@ -143,8 +143,39 @@ export class GuestOs implements GuestHardware {
     }
   }
 
+  /** The VM's clock, with the guest's timers guarded (a throw is a crash) and gone at halt. */
   get clock(): Clock {
-    return this.port.clock;
+    const port = this.port;
+    return {
+      now: () => port.clock.now(),
+      setTimeout: (fn, ms) => {
+        let release = () => {};
+        const cancel = port.clock.setTimeout(() => {
+          release();
+          this.guard(fn)();
+        }, ms);
+        release = this.hold(cancel);
+        return release;
+      },
+    };
+  }
+
+  /**
+   * Sockets a guest gets: whatever its own listeners throw is a crashed guest
+   * (the socket is dropped), not an exception in the simulator's event loop.
+   */
+  guardSocket<T extends net.Socket>(sock: T): T {
+    const emit = sock.emit.bind(sock) as (event: string | symbol, ...args: unknown[]) => boolean;
+    sock.emit = ((event: string | symbol, ...args: unknown[]) => {
+      try {
+        return emit(event, ...args);
+      } catch (e) {
+        this.crash(e);
+        sock.destroy();
+        return false;
+      }
+    }) as T["emit"];
+    return sock;
   }
 
   get isHalted(): boolean {
@@ -337,7 +368,7 @@ class GuestNicImpl implements GuestNic {
     const server = net.createServer((s) => {
       sockets.add(s);
       s.on("close", () => sockets.delete(s));
-      this.os.guard(onConnection)(s);
+      this.os.guard(onConnection)(this.os.guardSocket(s));
     });
     const release = this.os.hold(() => {
       server.close();
@@ -364,7 +395,7 @@ class GuestNicImpl implements GuestNic {
   connect(host: string, port: number): net.Socket {
     const local = this.address();
     const to = this.net.route(host, port);
-    const s = net.connect({ host: to.host, port: to.port, ...(this.net.mode === "loopback" ? { localAddress: local } : {}) });
+    const s = this.os.guardSocket(net.connect({ host: to.host, port: to.port, ...(this.net.mode === "loopback" ? { localAddress: local } : {}) }));
     const release = this.os.hold(() => s.destroy());
     s.on("close", release);
     return s;

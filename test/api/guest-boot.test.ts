@@ -156,6 +156,16 @@ describe("guests", () => {
         "test-crash": () => {
           throw new Error("kernel panic");
         },
+        // throws later, from its own socket and timer callbacks
+        "test-late-crash": async (hw) => {
+          hw.nics[0].dhcp();
+          await hw.nics[0].listen(7100, (s) => s.on("data", () => {
+            throw new Error("bad packet");
+          }));
+          if (hw.guestinfo.get("guestinfo.timer")) hw.clock.setTimeout(() => {
+            throw new Error("timer went off");
+          }, 10);
+        },
       },
     });
     c = await connect(sim);
@@ -164,6 +174,7 @@ describe("guests", () => {
     await c.uploadFile("mydatastore", "echo.iso", buildGuestIso("test-echo", [{ path: "/etc/motd", data: Buffer.from("hi\n") }], now));
     await c.uploadFile("mydatastore", "procs.iso", buildGuestIso("test-procs", [], now));
     await c.uploadFile("mydatastore", "crash.iso", buildGuestIso("test-crash", [], now));
+    await c.uploadFile("mydatastore", "late-crash.iso", buildGuestIso("test-late-crash", [], now));
     await c.uploadFile("mydatastore", "plain.iso", buildIso({ volumeId: "PLAIN", files: [{ path: "/readme.txt", data: Buffer.from("no manifest") }], now }));
     await c.uploadFile("mydatastore", "unknown.iso", buildGuestIso("not-registered", [], now));
   });
@@ -301,6 +312,21 @@ describe("guests", () => {
     expect((await c.call("CurrentTime", moref("ServiceInstance", "ServiceInstance"))) instanceof Date).toBe(true);
     await power(vm, "PowerOffVM_Task");
     await power(echo, "PowerOffVM_Task");
+
+    // from a handler on a socket the guest accepted, and from a timer of its own
+    const sock = await createVm("crash3", { iso: "[mydatastore] late-crash.iso" });
+    await power(sock, "PowerOnVM_Task");
+    const ip = await until(async () => (await props(sock, ["guest.ipAddress"]))["guest.ipAddress"] as string | undefined, "crash3's address");
+    const client = net.connect(7100, ip);
+    client.on("error", () => {});
+    client.write("boom");
+    await until(() => log("crash3").includes("crashed: Error: bad packet"), "the socket crash");
+    const timer = await createVm("crash4", { iso: "[mydatastore] late-crash.iso", extra: { "guestinfo.timer": "1" } });
+    await power(timer, "PowerOnVM_Task");
+    await until(() => log("crash4").includes("crashed: Error: timer went off"), "the timer crash");
+    expect((await props(timer, ["guest.toolsRunningStatus"]))["guest.toolsRunningStatus"]).toBe("guestToolsNotRunning");
+    await power(sock, "PowerOffVM_Task");
+    await power(timer, "PowerOffVM_Task");
   });
 
   it("ShutdownGuest and RebootGuest ask the guest; the default is what any OS does", async () => {
