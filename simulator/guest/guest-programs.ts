@@ -53,7 +53,9 @@ const genericLinux: GuestProgram = (hw) => {
     start: (spec, user) => {
       if (!root.exists(spec.programPath)) throw Object.assign(new Error(`${spec.programPath}: not found`), { code: "ENOENT" });
       const env = Object.fromEntries((spec.envVariables ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
-      return ul.spawn({ argv: ["/bin/sh", "-c", `exec ${spec.programPath} ${spec.arguments}`], env, cwd: spec.workingDirectory || "/root", user }).pid;
+      // as VMware Tools on Linux does: through the shell, which parses the arguments
+      const quoted = `'${spec.programPath.replace(/'/g, "'\\''")}'`;
+      return ul.spawn({ argv: ["/bin/sh", "-c", `exec ${quoted} ${spec.arguments}`], env, cwd: spec.workingDirectory || "/root", user }).pid;
     },
     list: (pids) => ul.processes().filter((p) => !pids || pids.includes(p.pid)).map((p) => ({ pid: p.pid, name: p.name, owner: p.user, cmdLine: p.argv.join(" "), startTime: p.startTime, endTime: p.endTime, exitCode: p.status?.exitCode })),
     terminate: (pid) => {
