@@ -93,10 +93,6 @@ export class SerialPortLink implements GuestSerialPort {
     this.server?.close();
     this.server = undefined;
     this.setConnected(false);
-    if (this.deviceConnected) {
-      this.deviceConnected = false;
-      this.host.connectedChanged(false);
-    }
     for (const set of Object.values(this.listeners)) set.clear();
   }
 
