@@ -239,7 +239,8 @@ export class GuestOs implements GuestHardware {
   }
 
   get tools(): boolean {
-    return this.toolsRunning && !this.halted;
+    // halt() clears it
+    return this.toolsRunning;
   }
 
   /** Keep a resource to release at halt; returns the function that releases it now. */

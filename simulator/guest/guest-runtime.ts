@@ -101,8 +101,8 @@ export class GuestRuntime {
     const now = this.sim.clock.now().getTime();
     for (const [k, t] of this.transfers) if (t.expires < now) this.transfers.delete(k);
     const id = String(++this.transferCount);
-    const token = this.sim.ids.hex("guestfile", `${id}:${this.sim.clock.now().getTime()}:${this.sim.ids.next("guestfile")}`, 32);
-    this.transfers.set(id, { ...t, expires: this.sim.clock.now().getTime() + TRANSFER_TTL_MS, token });
+    const token = this.sim.ids.hex("guestfile", `${id}:${now}:${this.sim.ids.next("guestfile")}`, 32);
+    this.transfers.set(id, { ...t, expires: now + TRANSFER_TTL_MS, token });
     return `https://*${this.port ? `:${this.port}` : ""}/guestFile?id=${id}&token=${token}`;
   }
 

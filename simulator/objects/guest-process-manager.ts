@@ -10,46 +10,35 @@ import type { VirtualMachine } from "./virtual-machine.ts";
 import type { GuestInstance, GuestProcessInfo } from "../guest/guest-hardware.ts";
 import type { GuestOs } from "../guest/guest-os.ts";
 
-type Processes = NonNullable<GuestInstance["processes"]>;
-
 export class GuestProcessManager extends ManagedObject {
   constructor(sim: SimContext, value: string) {
     super(sim, "GuestProcessManager", value);
   }
 
-  private guest(args: Args): { os: GuestOs; processes: Processes; user: string } {
-    const g = guestFor(this.sim, args, (i) => i.processes);
-    return { os: g.os, processes: g.handler, user: g.user };
-  }
-
-  private ask<T>(os: GuestOs, fn: () => T, ctx: { file?: string; pid?: number }): T {
-    return askGuest(os, fn, ctx);
-  }
-
   StartProgramInGuest(args: Args): number {
-    const g = this.guest(args);
+    const g = guestFor(this.sim, args, (i) => i.processes);
     const spec = args.spec as DataObject & { programPath: string; arguments: string; workingDirectory?: string; envVariables?: string[] };
     if (!spec?.programPath) throw new VimFault("InvalidArgument", { invalidProperty: "spec.programPath" });
-    return this.ask(g.os, () => g.processes.start({ programPath: spec.programPath, arguments: spec.arguments ?? "", workingDirectory: spec.workingDirectory, envVariables: spec.envVariables ?? [] }, g.user), { file: spec.programPath });
+    return askGuest(g.os, () => g.handler.start({ programPath: spec.programPath, arguments: spec.arguments ?? "", workingDirectory: spec.workingDirectory, envVariables: spec.envVariables ?? [] }, g.user), { file: spec.programPath });
   }
 
   ListProcessesInGuest(args: Args): DataObject[] {
-    const g = this.guest(args);
+    const g = guestFor(this.sim, args, (i) => i.processes);
     const pids = (args.pids as number[] | undefined)?.map(Number);
-    const list: GuestProcessInfo[] = this.ask(g.os, () => g.processes.list(pids?.length ? pids : undefined), {});
+    const list: GuestProcessInfo[] = askGuest(g.os, () => g.handler.list(pids?.length ? pids : undefined), {});
     return list.map((p) => ({ _type: "GuestProcessInfo", name: p.name, pid: p.pid, owner: p.owner, cmdLine: p.cmdLine, startTime: p.startTime, endTime: p.endTime, exitCode: p.exitCode }));
   }
 
   TerminateProcessInGuest(args: Args): void {
-    const g = this.guest(args);
+    const g = guestFor(this.sim, args, (i) => i.processes);
     const pid = Number(args.pid);
-    this.ask(g.os, () => g.processes.terminate(pid), { pid });
+    askGuest(g.os, () => g.handler.terminate(pid), { pid });
   }
 
   ReadEnvironmentVariableInGuest(args: Args): string[] {
-    const g = this.guest(args);
+    const g = guestFor(this.sim, args, (i) => i.processes);
     const names = args.names as string[] | undefined;
-    return this.ask(g.os, () => g.processes.environment?.(names?.length ? names : undefined) ?? [], {});
+    return askGuest(g.os, () => g.handler.environment?.(names?.length ? names : undefined) ?? [], {});
   }
 }
 

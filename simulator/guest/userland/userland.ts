@@ -273,17 +273,18 @@ export class Userland {
       },
       readScript: (p: string, cwd: string) => this.fs.readFile(`/${normalizePath(p, cwd)}`).toString("utf8"),
     };
-    const opts: string[] = [];
-    while (args.length && /^-[a-z]+$/.test(args[0]) && args[0] !== "-c") opts.push(args.shift()!);
-    let st: number;
+    // options other than -c (-e, -x, -i ...) are taken and not acted on
+    while (args.length && /^-[a-z]+$/.test(args[0]) && args[0] !== "-c") args.shift();
+    let sh: Shell;
+    let run: () => Promise<number>;
     if (args[0] === "-c") {
       if (args[1] === undefined) {
         io.err.write("sh: -c requires an argument\n");
         return 2;
       }
-      const sh = new Shell(host, proc.env, proc.cwd, args[2] ?? "sh", args.slice(3));
-      st = await sh.runSource(args[1], io);
-      await sh.exitTrap(io);
+      const src = args[1];
+      sh = new Shell(host, proc.env, proc.cwd, args[2] ?? "sh", args.slice(3));
+      run = () => sh.runSource(src, io);
     } else if (args[0] !== undefined) {
       let src: string;
       try {
@@ -292,14 +293,14 @@ export class Userland {
         io.err.write(`sh: can't open '${args[0]}': No such file or directory\n`);
         return 2;
       }
-      const sh = new Shell(host, proc.env, proc.cwd, args[0], args.slice(1));
-      st = await sh.runSource(src.replace(/^#![^\n]*\n/, "\n"), io);
-      await sh.exitTrap(io);
+      sh = new Shell(host, proc.env, proc.cwd, args[0], args.slice(1));
+      run = () => sh.runSource(src.replace(/^#![^\n]*\n/, "\n"), io);
     } else {
-      const sh = new Shell(host, proc.env, proc.cwd, "sh", []);
-      st = await sh.interactive(io, !!proc.tty);
-      await sh.exitTrap(io);
+      sh = new Shell(host, proc.env, proc.cwd, "sh", []);
+      run = () => sh.interactive(io, !!proc.tty);
     }
+    const st = await run();
+    await sh.exitTrap(io);
     return st;
   }
 }
