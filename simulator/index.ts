@@ -52,7 +52,7 @@ export function parseListen(listen: string): { host: string; port: number } {
 export async function startSimulator(opts: StartOptions = {}): Promise<RunningSimulator> {
   const scenario = typeof opts.scenario === "object" ? opts.scenario : loadScenario(opts.scenario ?? "homelab");
   const guestAddresses: AddressMode = opts.guestAddresses ?? ((await probeLoopbackRange()) ? "loopback" : "mapped");
-  const sim = new Simulator(scenario, { ...opts, guestAddresses });
+  const sim = new Simulator(scenario, { ...opts, guestAddresses, deferGuests: true });
   const { host, port } = parseListen(opts.listen ?? "127.0.0.1:0");
   let tls: { cert: string; key: string };
   if (opts.tls && "certFile" in opts.tls) tls = { cert: readFileSync(opts.tls.certFile, "utf8"), key: readFileSync(opts.tls.keyFile, "utf8") };
@@ -62,9 +62,9 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
   const front = await listenHttps(createHandler(sim, { trace: opts.trace }, call), call, tls, host, port, opts.offloadTls ?? true);
   const addr = front.address;
   sim.guests.port = addr.port;
-  // guest addresses of this simulator differ from those of any other on this machine; fixture guests boot again with them
+  // guest addresses of this simulator differ from those of any other on this machine; fixture guests boot with them
   sim.guests.network.reseed(String(addr.port));
-  sim.guests.reconcile();
+  sim.guests.start();
   const urlHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   let stopSweep = () => {};
   const sweep = () => {

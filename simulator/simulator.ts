@@ -60,6 +60,8 @@ export interface SimulatorOptions {
   subnets?: Record<string, string>;
   /** how guests get their addresses (guest/guest-network.ts); default "loopback" */
   guestAddresses?: AddressMode;
+  /** leave guests unbooted until `guests.start()` (startSimulator seeds guest addresses with its port first) */
+  deferGuests?: boolean;
 }
 
 // Id namespaces of session-scoped things (session keys, filters, views,
@@ -99,6 +101,7 @@ export class Simulator implements SimContext {
     for (const [name, program] of Object.entries(opts.guestPrograms ?? {})) this.guests.programs.register(name, program);
     new InventoryBuilder(this).build();
     this.initial = this.snapshot();
+    if (!opts.deferGuests) this.guests.start();
   }
 
   /** The whole simulator now: inventory, datastore files, events and id counters (sessions are not part of it). */

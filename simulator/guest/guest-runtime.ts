@@ -61,8 +61,18 @@ export class GuestRuntime {
     return this.declared.get(vm);
   }
 
+  /** Until start(), power changes start no guests (the inventory is being built, the network not yet seeded). */
+  private started = false;
+
+  /** Boot the guests of every powered-on VM, and from now on those of each VM that powers on. */
+  start(): void {
+    this.started = true;
+    this.reconcile();
+  }
+
   /** The VM's power state changed (VirtualMachine calls this after its update). */
   powerChanged(vm: VirtualMachine, state: string): void {
+    if (!this.started) return;
     const p = this.processes.get(vm.ref.value);
     if (p) {
       this.processes.delete(vm.ref.value);
@@ -87,6 +97,7 @@ export class GuestRuntime {
    */
   reconcile(): void {
     this.stopAll();
+    if (!this.started) return;
     for (const vm of this.sim.inventory.ofType("VirtualMachine") as VirtualMachine[]) {
       if (vm.powerState === "poweredOn" && !this.processes.has(vm.ref.value)) {
         const np = new VmxProcess(this, vm);
