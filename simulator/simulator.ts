@@ -47,7 +47,7 @@ import { GuestRuntime } from "./guest/guest-runtime.ts";
 import { GuestOperationsManager } from "./objects/guest-operations-manager.ts";
 import { GuestProcessManager } from "./objects/guest-process-manager.ts";
 import { GuestFileManager } from "./objects/guest-file-manager.ts";
-import type { GuestProgram } from "./guest/guest-hardware.ts";
+import type { GuestProgram } from "../hardware/guest-hardware.ts";
 import type { AddressMode } from "./guest/guest-network.ts";
 
 export interface SimulatorOptions {

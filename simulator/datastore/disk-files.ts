@@ -10,7 +10,7 @@ import type { DatastoreVolume } from "./datastore-volume.ts";
 import { basename, dirname, formatDatastorePath, fromFilesystemPath, joinPath, VMFS_VOLUMES, type ResolvedPath } from "./datastore-path.ts";
 import { flattenedLayer } from "./disk-layers.ts";
 import { layerToTar } from "../guest/layers.ts";
-import { writeTar } from "../formats/tar.ts";
+import { writeTar } from "../../formats/tar.ts";
 import { ddbUuid, deltaDescriptor, flatDescriptor, formatDescriptor, parseDescriptor, NO_PARENT, SECTOR, type VmdkDescriptor, type VmdkExtent } from "../formats/vmdk.ts";
 
 /**

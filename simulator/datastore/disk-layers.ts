@@ -10,7 +10,7 @@ import type { Datacenter } from "../objects/datacenter.ts";
 import type { ResolvedPath } from "./datastore-path.ts";
 import { diskChain, extentFile, readDescriptor, volumeOf, type DiskLink } from "./disk-files.ts";
 import { capacityBytes, type VmdkDescriptor } from "../formats/vmdk.ts";
-import { isTarHeader, readTar, writeTar, TarFormatError } from "../formats/tar.ts";
+import { isTarHeader, readTar, writeTar, TarFormatError } from "../../formats/tar.ts";
 import { FileTree, fsError } from "../guest/file-tree.ts";
 import { applyLayer, diffLayer, emptyLayer, layerFromTar, layerToTar, treeLayer, type Layer } from "../guest/layers.ts";
 

@@ -4,19 +4,15 @@
 // and its clones, so "what changed since mount" is "which nodes are not the
 // lower tree's" (layers.ts), without copying file contents.
 
+import type { FsStat, GuestFs } from "../../hardware/guest-hardware.ts";
+
+export type { FsStat, GuestFs };
+
 export type FsNode =
   | { readonly type: "file"; readonly data: Buffer; readonly mode: number; readonly uid: number; readonly gid: number; readonly mtime: Date }
   | { readonly type: "dir"; readonly mode: number; readonly uid: number; readonly gid: number; readonly mtime: Date }
   | { readonly type: "symlink"; readonly target: string; readonly mode: number; readonly uid: number; readonly gid: number; readonly mtime: Date };
 
-export interface FsStat {
-  type: FsNode["type"];
-  mode: number;
-  size: number;
-  uid: number;
-  gid: number;
-  mtime: Date;
-}
 
 export class FsError extends Error {
   constructor(readonly code: string, readonly path: string, message: string) {
@@ -40,23 +36,6 @@ export const fsError = (code: string, path: string) => new FsError(code, path, M
 
 const MAX_SYMLINKS = 40;
 
-/** What a guest does with a mounted disk (FileTree implements it). Paths are absolute ('/etc/hosts'). */
-export interface GuestFs {
-  exists(p: string): boolean;
-  stat(p: string): FsStat;
-  lstat(p: string): FsStat;
-  readFile(p: string): Buffer;
-  writeFile(p: string, data: Buffer | string, opts?: { mode?: number; append?: boolean; exclusive?: boolean }): void;
-  mkdir(p: string, opts?: { parents?: boolean; mode?: number }): void;
-  readdir(p: string): string[];
-  unlink(p: string): void;
-  rmdir(p: string): void;
-  rm(p: string, opts?: { recursive?: boolean; force?: boolean }): void;
-  rename(from: string, to: string): void;
-  symlink(target: string, p: string): void;
-  readlink(p: string): string;
-  chmod(p: string, mode: number): void;
-}
 
 /** "/a/b/../c" -> "a/c" (the tree's keys: relative, no leading '/', "" is the root). */
 export function normalizePath(p: string, cwd = ""): string {

@@ -3,7 +3,7 @@
 // a halt (power off, reboot, crash) releases all of it. The VMX side that
 // outlives a guest reboot (serial connections) is VmxProcess's.
 import net from "node:net";
-import type { GuestDisk, GuestHardware, GuestInstance, GuestMedia, GuestNic, GuestProgram, GuestSerialPort } from "./guest-hardware.ts";
+import type { GuestDisk, GuestHardware, GuestInstance, GuestMedia, GuestNic, GuestProgram, GuestSerialPort } from "../../hardware/guest-hardware.ts";
 import { fsError, type FileTree, type GuestFs } from "./file-tree.ts";
 import type { MountedChain } from "../datastore/disk-layers.ts";
 import { Userland } from "./userland/userland.ts";

@@ -2,7 +2,7 @@
 // manifest gives. Each simulator has its own table (tests register programs
 // in process); the built-in `generic-linux` is the OS a scenario may give a
 // fixture VM: tools running, a host name, an address on each NIC.
-import type { GuestInstance, GuestProgram } from "./guest-hardware.ts";
+import type { GuestInstance, GuestProgram } from "../../hardware/guest-hardware.ts";
 import { FileTree } from "./file-tree.ts";
 import { BUSYBOX_BINARY, Userland } from "./userland/userland.ts";
 

@@ -9,14 +9,14 @@ import type { DataObject, ManagedObjectReference } from "../../vim25/soap/index.
 import type { SimContext } from "../sim-context.ts";
 import type { VirtualMachine } from "../objects/virtual-machine.ts";
 import { kindOf, type Device } from "../objects/vm-devices.ts";
-import { IsoImage, readGuestManifest } from "../formats/iso9660.ts";
+import { IsoImage, readGuestManifest } from "../../formats/iso9660.ts";
 import { GuestProgramTable } from "./guest-programs.ts";
 import { GuestNetwork } from "./guest-network.ts";
 import { GuestOs, type DiskDevice, type GuestVmPort, type NicDevice, type ToolsReport } from "./guest-os.ts";
 import { mountChain, saveChain } from "../datastore/disk-layers.ts";
 import { datacenterOf } from "../datastore/vm-storage.ts";
 import { SerialPortLink } from "./serial-port.ts";
-import type { GuestMedia, GuestProgram } from "./guest-hardware.ts";
+import type { GuestMedia, GuestProgram } from "../../hardware/guest-hardware.ts";
 
 /** The tools version our guests report: open-vm-tools 10.3.x's number, reported as unmanaged (guestToolsUnmanaged), as OS-packaged tools are. */
 const TOOLS_VERSION = "10304";

@@ -4,7 +4,7 @@
 // directory hides everything the layers below had in it. A disk's view is
 // its chain's layers applied base first; what a guest changed is the diff
 // between that view before and after, which becomes the top disk's layer.
-import type { TarEntry } from "../formats/tar.ts";
+import type { TarEntry } from "../../formats/tar.ts";
 import { FileTree, type FsNode } from "./file-tree.ts";
 
 export interface Layer {

@@ -7,7 +7,7 @@
 // ttyS<n>.
 import net from "node:net";
 import type { Clock } from "../clock.ts";
-import type { GuestSerialPort } from "./guest-hardware.ts";
+import type { GuestSerialPort } from "../../hardware/guest-hardware.ts";
 
 export interface SerialBacking {
   _type: string;

@@ -7,7 +7,7 @@ import { VimFault, type DataObject, type ManagedObjectReference } from "../../vi
 import { ManagedObject, type Args } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { VirtualMachine } from "./virtual-machine.ts";
-import type { GuestInstance, GuestProcessInfo } from "../guest/guest-hardware.ts";
+import type { GuestInstance, GuestProcessInfo } from "../../hardware/guest-hardware.ts";
 import type { GuestOs } from "../guest/guest-os.ts";
 
 export class GuestProcessManager extends ManagedObject {

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   GUEST_MANIFEST_PATH, IsoFormatError, IsoImage, SECTOR, buildGuestIso, buildIso, readGuestManifest, readIso, type IsoFileInput,
-} from "../../simulator/formats/iso9660.ts";
+} from "../../formats/iso9660.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "iso9660-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

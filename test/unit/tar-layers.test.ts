@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, linkS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readTar, writeTar, isTarHeader, TarFormatError, type TarEntry } from "../../simulator/formats/tar.ts";
+import { readTar, writeTar, isTarHeader, TarFormatError, type TarEntry } from "../../formats/tar.ts";
 import { FileTree } from "../../simulator/guest/file-tree.ts";
 import { applyLayer, diffLayer, layerFromTar, layerToTar, mergeLayers } from "../../simulator/guest/layers.ts";
 

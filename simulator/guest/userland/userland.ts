@@ -17,8 +17,9 @@ import { APPLETS, type ProcCtx } from "./applets.ts";
 import { Shell } from "./shell.ts";
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-/** What a simulated busybox binary holds: an image puts this in /bin/busybox and links applets to it. */
-export const BUSYBOX_BINARY = "#!/sim/busybox\n";
+// What a simulated busybox binary holds: an image puts it in /bin/busybox and links applets to it.
+export { BUSYBOX_BINARY } from "../../../hardware/guest-hardware.ts";
+import { BUSYBOX_BINARY } from "../../../hardware/guest-hardware.ts";
 const MAX_INTERPRETERS = 4;
 const KEEP_FINISHED = 256;
 

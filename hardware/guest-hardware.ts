@@ -1,19 +1,108 @@
 // What a guest program sees of its VM: the only door between a guest and the
-// simulator. A guest program runs in the simulator's process, but through
+// fake hardware. A guest program runs in the simulator's process, but through
 // this object alone, as an OS on real hardware would: guestinfo by the tools
 // RPC, serial ports as byte streams, NICs with addresses, the boot media, the
-// power button. vic/ code that boots in a VM (the appliance, tether) is
-// written against this interface, never against simulator objects.
+// power button. The simulator implements it (simulator/guest/); vic/ code
+// that boots in a VM (the appliance, tether) is written against it. It lives
+// in neither half, so neither imports the other: types only, and the one
+// constant both sides must agree on.
 import type { Server, Socket } from "node:net";
-import type { Clock } from "../clock.ts";
-import type { GuestFs } from "./file-tree.ts";
 
-import type { Userland } from "./userland/userland.ts";
+/** the first line of every busybox link target: `#!/sim/busybox` runs the multi-call binary */
+export const BUSYBOX_BINARY = "#!/sim/busybox\n";
 
-export type { GuestFs, FsStat } from "./file-tree.ts";
-export type { Userland, SpawnOptions } from "./userland/userland.ts";
-export type { SimProcess, ExitStatus, Tty } from "./userland/process.ts";
-export { BUSYBOX_BINARY } from "./userland/userland.ts";
+/** Time as the guest's hardware keeps it (the simulator's injected clock). */
+export interface GuestClock {
+  now(): Date;
+  /** schedule `fn` after `ms` of this clock's time; returns a cancel function */
+  setTimeout(fn: () => void, ms: number): () => void;
+}
+
+export interface FsStat {
+  type: "file" | "dir" | "symlink";
+  mode: number;
+  size: number;
+  uid: number;
+  gid: number;
+  mtime: Date;
+}
+
+/** A mounted file tree. Paths are absolute ('/etc/hosts'); errors carry POSIX `code`s (ENOENT, EEXIST, ENOTDIR, ...). */
+export interface GuestFs {
+  exists(p: string): boolean;
+  stat(p: string): FsStat;
+  lstat(p: string): FsStat;
+  readFile(p: string): Buffer;
+  writeFile(p: string, data: Buffer | string, opts?: { mode?: number; append?: boolean; exclusive?: boolean }): void;
+  mkdir(p: string, opts?: { parents?: boolean; mode?: number }): void;
+  readdir(p: string): string[];
+  unlink(p: string): void;
+  rmdir(p: string): void;
+  rm(p: string, opts?: { recursive?: boolean; force?: boolean }): void;
+  rename(from: string, to: string): void;
+  symlink(target: string, p: string): void;
+  readlink(p: string): string;
+  chmod(p: string, mode: number): void;
+}
+
+export interface ExitStatus {
+  exitCode: number;
+  /** the signal that ended it, if one did */
+  signal?: string;
+}
+
+export interface Tty {
+  rows: number;
+  cols: number;
+}
+
+/** One end of a pipe: a process's stdin (written) or stdout/stderr (read). */
+export interface GuestStream {
+  write(data: Buffer | string): boolean;
+  end(): void;
+  readonly isEnded: boolean;
+  /** the next chunk, or null at end of stream */
+  read(abort?: AbortSignal): Promise<Buffer | null>;
+  readAll(abort?: AbortSignal): Promise<Buffer>;
+  onData(listener: (d: Buffer) => void): void;
+  onEnd(listener: () => void): void;
+}
+
+/** A process in the simulated userland. With a terminal, stdout carries both streams and stderr stays empty. */
+export interface GuestProcess {
+  readonly pid: number;
+  readonly argv: string[];
+  readonly user: string;
+  readonly name: string;
+  readonly startTime: Date;
+  readonly endTime: Date | undefined;
+  readonly status: ExitStatus | undefined;
+  readonly running: boolean;
+  readonly stdin: GuestStream;
+  readonly stdout: GuestStream;
+  readonly stderr: GuestStream;
+  wait(): Promise<ExitStatus>;
+  /** the terminal's new size (SIGWINCH) */
+  resize(rows: number, cols: number): void;
+}
+
+export interface SpawnOptions {
+  argv: string[];
+  env?: Record<string, string> | Map<string, string>;
+  cwd?: string;
+  /** a terminal of this size (docker run -t) */
+  tty?: Tty;
+  user?: string;
+}
+
+/** A process namespace over a file tree: the simulated shell and busybox applets. */
+export interface Userland {
+  spawn(opts: SpawnOptions): GuestProcess;
+  processes(): GuestProcess[];
+  get(pid: number): GuestProcess | undefined;
+  /** false: no such running process */
+  kill(pid: number, signal: string): boolean;
+}
 
 /**
  * A virtual disk as the guest sees it. Mounting shows the disk's parent
@@ -102,7 +191,7 @@ export interface GuestHardware {
   readonly disks: readonly GuestDisk[];
   onDiskAdded(listener: (disk: GuestDisk) => void): () => void;
   onDiskRemoved(listener: (deviceKey: number) => void): () => void;
-  readonly clock: Clock;
+  readonly clock: GuestClock;
   /**
    * A process namespace over a file tree (a container's root): the
    * simulated userland's shell, applets and processes. Its processes are
