@@ -156,6 +156,8 @@ export interface GuestNic {
   readonly macAddress: string;
   /** the port group (network name) it is on */
   readonly network: string;
+  /** its PCI slot (ethernetN.pciSlotNumber), by which a guest tells its NICs apart, as VIC's init renames them */
+  readonly pciSlotNumber: number | undefined;
   /** the address the guest has configured, if any */
   readonly ipAddress: string | undefined;
   readonly prefixLength: number;

@@ -2,6 +2,9 @@
 // is one JSON object (url, username, password, thumbprint) for scripts.
 import { parseArgs } from "node:util";
 import { startSimulator } from "./index.ts";
+// The CLI is where the product meets its demo: `npm run sim` boots the ISOs
+// vic-machine uploads. The simulator core never imports vic/; only this entry does.
+import { VIC_GUEST_PROGRAMS } from "../vic/guest-programs.ts";
 
 const HELP = `Usage: npm run sim -- [options]
 
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
   try {
     running = await startSimulator({
       scenario: values.scenario ?? "homelab",
+      guestPrograms: { ...VIC_GUEST_PROGRAMS },
       listen: values.listen ?? "127.0.0.1:8989",
       tls: values["tls-cert"] ? { certFile: values["tls-cert"], keyFile: values["tls-key"]! } : undefined,
       trace: values.trace ? (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`) : undefined,

@@ -48,6 +48,7 @@ export interface NicDevice {
   key: number;
   macAddress: string;
   network: string;
+  pciSlotNumber?: number;
 }
 
 export class GuestOs implements GuestHardware {
@@ -326,6 +327,7 @@ class GuestNicImpl implements GuestNic {
   readonly deviceKey: number;
   readonly macAddress: string;
   readonly network: string;
+  readonly pciSlotNumber: number | undefined;
   ipAddress: string | undefined;
   readonly prefixLength = 24;
 
@@ -333,6 +335,7 @@ class GuestNicImpl implements GuestNic {
     this.deviceKey = dev.key;
     this.macAddress = dev.macAddress;
     this.network = dev.network;
+    this.pciSlotNumber = dev.pciSlotNumber;
   }
 
   dhcp(): string {

@@ -242,7 +242,7 @@ export class VmxProcess {
   private nicDevices(): NicDevice[] {
     return this.vm.config.hardware.device
       .filter((d) => kindOf(this.sim.schema, d._type) === "nic" && d.connectable?.startConnected !== false)
-      .map((d) => ({ key: d.key, macAddress: String(d.macAddress ?? ""), network: this.networkName(d) }));
+      .map((d) => ({ key: d.key, macAddress: String(d.macAddress ?? ""), network: this.networkName(d), pciSlotNumber: (d.slotInfo as { pciSlotNumber?: number } | undefined)?.pciSlotNumber }));
   }
 
   private diskDevices(): DiskDevice[] {

@@ -21,6 +21,9 @@ export interface ServiceContent extends DataObject {
   taskManager?: ManagedObjectReference;
   searchIndex?: ManagedObjectReference;
   fileManager?: ManagedObjectReference;
+  licenseManager?: ManagedObjectReference;
+  extensionManager?: ManagedObjectReference;
+  virtualDiskManager?: ManagedObjectReference;
   [field: string]: unknown;
 }
 

@@ -1,0 +1,117 @@
+// The port layer (port-layer-server): the appliance's view of vSphere, and
+// the attach server that container VMs' network serial ports connect to on
+// the management address (8080 in 0.4/0.5: lib/portlayer SerialOverLANPort).
+// Container sessions over those connections come with tether; until then a
+// connection is accepted, logged and held, as the VMX expects a peer.
+import type { Socket } from "node:net";
+import { moref, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import type { ComponentLog, VchContext } from "./vch-context.ts";
+
+export const ATTACH_PORT = 8080;
+
+export interface Component {
+  /** resolves when the component runs; rejects with why it could not start */
+  readonly ready: Promise<void>;
+  /** resolves (with the reason) when the component stops on its own */
+  readonly exited: Promise<Error>;
+  stop(): void;
+}
+
+/** What docker info reports: the VCH's real figures, read from vSphere. */
+export interface VchFigures {
+  cpus: number;
+  cpuMhz: number;
+  memoryBytes: number;
+  containers: { running: number; paused: number; stopped: number };
+  product: { fullName: string; osType: string; version: string; name: string };
+  imageDatastore: { name: string; capacity: number; freeSpace: number } | undefined;
+  hostName: string;
+}
+
+function refOf(s: string): ManagedObjectReference {
+  const i = s.indexOf(":");
+  return moref(s.slice(0, i), s.slice(i + 1));
+}
+
+export class PortLayer {
+  constructor(private readonly vch: VchContext, private readonly log: ComponentLog) {}
+
+  start(): Component {
+    const { vch, log } = this;
+    const held = new Set<Socket>();
+    let exit!: (e: Error) => void;
+    const exited = new Promise<Error>((r) => (exit = r));
+    let closeServer: (() => void) | undefined;
+    const ready = (async () => {
+      // the port layer cannot work without vSphere: a login that fails fails the component
+      await vch.vsphere();
+      log.info(`logged in to ${new URL(vch.config.target).host}`);
+      const nic = this.managementNic();
+      const server = await nic.listen(ATTACH_PORT, (sock) => {
+        held.add(sock);
+        log.info(`attach connection from ${sock.remoteAddress}:${sock.remotePort}`);
+        sock.on("error", () => {});
+        sock.on("close", () => held.delete(sock));
+      });
+      server.on("error", (e) => exit(e));
+      closeServer = () => server.close();
+      log.info(`attach server listening on ${nic.ipAddress}:${ATTACH_PORT}`);
+    })();
+    return {
+      ready,
+      exited,
+      stop: () => {
+        closeServer?.();
+        for (const s of held) s.destroy();
+        exit(new Error("stopped"));
+      },
+    };
+  }
+
+  private managementNic() {
+    const addr = this.vch.addresses.get("management") ?? this.vch.addresses.get("client");
+    const nic = this.vch.hw.nics.find((n) => n.ipAddress === addr);
+    if (!nic) throw new Error("no management network interface is configured");
+    return nic;
+  }
+
+  async figures(): Promise<VchFigures> {
+    const c = await this.vch.vsphere();
+    const pool = refOf(this.vch.config.computeResources[this.vch.config.computeResources.length - 1]);
+    const p = await c.retrieveOne(pool, ["owner", "vm"]);
+    const owner = p.owner as ManagedObjectReference;
+    const o = await c.retrieveOne(owner, ["summary", "host"]);
+    const summary = o.summary as { totalCpu?: number; totalMemory?: number; numCpuThreads?: number };
+    const hosts = (o.host as ManagedObjectReference[] | undefined) ?? [];
+    const vms = ((p.vm as ManagedObjectReference[] | undefined) ?? []).filter((v) => v.value !== this.vch.hw.vm.moref);
+    const containers = { running: 0, paused: 0, stopped: 0 };
+    if (vms.length) {
+      for (const r of (await c.retrieveProperties(vms, ["runtime.powerState"])).values()) {
+        const s = r["runtime.powerState"];
+        if (s === "poweredOn") containers.running++;
+        else if (s === "suspended") containers.paused++;
+        else containers.stopped++;
+      }
+    }
+    let imageDatastore: VchFigures["imageDatastore"];
+    const ds = /^ds:\/\/([^/]+)/.exec(this.vch.config.imageStores[0] ?? "")?.[1];
+    if (ds) {
+      const all = await c.retrieveFromContainer(c.content.rootFolder, "Datastore", ["summary"]);
+      for (const r of all.values()) {
+        const s = r.summary as { name: string; capacity: number; freeSpace: number };
+        if (s.name === ds) imageDatastore = { name: s.name, capacity: Number(s.capacity), freeSpace: Number(s.freeSpace) };
+      }
+    }
+    const hostName = hosts.length ? String((await c.retrieveOne(hosts[0], ["name"])).name) : "";
+    const about = c.content.about as unknown as { fullName: string; osType: string; version: string; name: string };
+    return {
+      cpus: Number(summary.numCpuThreads ?? 0),
+      cpuMhz: Number(summary.totalCpu ?? 0),
+      memoryBytes: Number(summary.totalMemory ?? 0),
+      containers,
+      product: { fullName: about.fullName, osType: about.osType, version: about.version, name: about.name },
+      imageDatastore,
+      hostName,
+    };
+  }
+}

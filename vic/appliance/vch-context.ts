@@ -1,0 +1,102 @@
+// What the appliance's components share: the VCH config read from
+// guestinfo, the addresses init gave each network role, the component logs
+// (/var/log/vic/<component>.log, served by vicadmin), and one vSphere
+// session, made with the credentials in the config as VIC 0.4 did on ESX.
+import type { GuestClock, GuestHardware } from "../../hardware/guest-hardware.ts";
+import { VimClient } from "../../vim25/client/index.ts";
+import type { VirtualContainerHostConfigSpec } from "../lib/vch-config.ts";
+
+/** The appliance's log files: bounded, so a chatty component cannot grow the guest's memory without end. */
+export class ApplianceLogs {
+  private readonly files = new Map<string, string[]>();
+  private static readonly MAX_LINES = 5000;
+
+  constructor(private readonly clock: GuestClock) {}
+
+  /** a logrus-style line in /var/log/vic/<name>.log */
+  line(name: string, level: "INFO" | "WARN" | "ERRO" | "DEBU", message: string): void {
+    const lines = this.files.get(name) ?? [];
+    lines.push(`${level}[${this.clock.now().toISOString().replace(/\.\d+Z$/, "Z")}] ${message}`);
+    if (lines.length > ApplianceLogs.MAX_LINES) lines.splice(0, lines.length - ApplianceLogs.MAX_LINES);
+    this.files.set(name, lines);
+  }
+
+  logger(name: string): ComponentLog {
+    return {
+      info: (m) => this.line(name, "INFO", m),
+      warn: (m) => this.line(name, "WARN", m),
+      error: (m) => this.line(name, "ERRO", m),
+      debug: (m) => this.line(name, "DEBU", m),
+    };
+  }
+
+  /** file names, "init.log", ... */
+  names(): string[] {
+    return [...this.files.keys()].map((n) => `${n}.log`).sort();
+  }
+
+  read(file: string): string | undefined {
+    const lines = this.files.get(file.replace(/\.log$/, ""));
+    return file.endsWith(".log") && lines ? `${lines.join("\n")}\n` : undefined;
+  }
+}
+
+export interface ComponentLog {
+  info(m: string): void;
+  warn(m: string): void;
+  error(m: string): void;
+  debug(m: string): void;
+}
+
+export class VchContext {
+  private session: Promise<VimClient> | undefined;
+  /** role (client, external, management, bridge) -> the address init configured */
+  readonly addresses = new Map<string, string>();
+  /** closed at halt: sessions, servers */
+  private readonly closers: (() => void)[] = [];
+
+  constructor(
+    readonly hw: GuestHardware,
+    readonly config: VirtualContainerHostConfigSpec,
+    readonly logs: ApplianceLogs,
+  ) {}
+
+  get name(): string {
+    return this.config.init.common.name ?? this.hw.vm.name;
+  }
+
+  onHalt(fn: () => void): void {
+    this.closers.push(fn);
+  }
+
+  halt(): void {
+    for (const fn of this.closers.splice(0)) {
+      try {
+        fn();
+      } catch {
+        // a component that fails to close is gone with the power anyway
+      }
+    }
+    const s = this.session;
+    this.session = undefined;
+    s?.then((c) => c.close(), () => {});
+  }
+
+  /** The vSphere session, logged in once with the config's target and credentials; a failed login is retried on the next call. */
+  vsphere(): Promise<VimClient> {
+    if (!this.session) {
+      const [user, ...rest] = (this.config.userPassword ?? "").split(":");
+      const s = VimClient.connect(this.config.target, {
+        username: user ?? "", password: rest.join(":"),
+        thumbprint: this.config.targetThumbprint || undefined,
+        insecure: !this.config.targetThumbprint,
+        userAgent: `vic-appliance/${this.config.version ?? "0.4"}`,
+      });
+      this.session = s;
+      s.catch(() => {
+        if (this.session === s) this.session = undefined;
+      });
+    }
+    return this.session;
+  }
+}
