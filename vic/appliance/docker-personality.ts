@@ -6,7 +6,7 @@
 // reasons are in ../shared/spec/docker.md §1.
 import http from "node:http";
 import https from "node:https";
-import type { Server } from "node:net";
+import type { Server, Socket } from "node:net";
 import type { Component, PortLayer } from "./port-layer.ts";
 import type { ComponentLog, VchContext } from "./vch-context.ts";
 
@@ -148,12 +148,31 @@ export class DockerPersonality {
     const listeners: Server[] = [];
     let exit!: (e: Error) => void;
     const exited = new Promise<Error>((r) => (exit = r));
+    let inUse = cert ? `${cert.key.toString("base64")}\n${cert.cert.toString("base64")}` : "";
+    const accept = (sock: Socket) => {
+      if (this.tls) {
+        // vic-machine may reissue the pair once the address is known: take it for the next connection
+        const gi = this.vch.hw.guestinfo;
+        const key = gi.get("guestinfo./host_certificate/Key");
+        const crt = gi.get("guestinfo./host_certificate/Cert");
+        if (key && crt && `${key}\n${crt}` !== inUse) {
+          try {
+            (server as https.Server).setSecureContext({ key: Buffer.from(key, "base64"), cert: Buffer.from(crt, "base64"), ...(ca?.length ? { ca } : {}) });
+            inUse = `${key}\n${crt}`;
+            this.log.info("server certificate replaced");
+          } catch (e) {
+            this.log.error(`new server certificate refused: ${(e as Error).message}`);
+          }
+        }
+      }
+      server.emit("connection", sock);
+    };
     const ready = (async () => {
       const addrs = new Set<string>();
       for (const nic of this.vch.hw.nics) {
         if (!nic.ipAddress || addrs.has(nic.ipAddress)) continue;
         addrs.add(nic.ipAddress);
-        const l = await nic.listen(this.port, (sock) => server.emit("connection", sock));
+        const l = await nic.listen(this.port, accept);
         l.on("error", (e) => exit(e));
         listeners.push(l);
       }

@@ -388,6 +388,19 @@ export async function create(values: FlagValues, io: CreateIo): Promise<void> {
 
     await client.waitForTask(await call(client, "PowerOnVM_Task", vm) as ManagedObjectReference);
     const ip = await waitForAppliance(client, vm, remaining, log);
+    if (verify && ca && certDir && !str(values, "key")) {
+      // The address came from DHCP, after the certificate was made: a
+      // server certificate that also names it lets `docker --tlsverify`
+      // check the VCH by the address it connects to. The appliance takes
+      // the new pair from guestinfo for its next connection.
+      const named = await signedBy(ca, cname ?? name, "server", ["localhost", "127.0.0.1", ip], { now: io.now() });
+      const update = encodeVchConfig({ ...config, hostCertificate: { key: Buffer.from(named.key), cert: Buffer.from(named.cert) }, userKeyPem: Buffer.from(named.key), userCertPem: Buffer.from(named.cert) });
+      const keys = [...update].filter(([k]) => /^guestinfo\.\/(host_certificate\/|key_pem$|cert_pem$)/.test(k));
+      await client.waitForTask(await call(client, "ReconfigVM_Task", vm, { spec: { _type: "VirtualMachineConfigSpec", extraConfig: keys.map(([key, value]) => ({ _type: "OptionValue", key, value })) } }));
+      writeFileSync(join(certDir, "server-cert.pem"), named.cert);
+      writeFileSync(join(certDir, "server-key.pem"), named.key, { mode: 0o600 });
+      log.debug(`server certificate reissued for ${ip}`);
+    }
     showVch(log, ip, !noTls, certDir, verify);
     log.info("Installer completed successfully");
   } catch (e) {
