@@ -113,6 +113,36 @@ describe("vic-machine delete, inspect and --tlsverify", () => {
     expect(d.code).toBe(0);
   });
 
+  it("pins the host by --thumbprint, gives the client network its own NIC, and keeps volume stores unless --force", async () => {
+    const wrongPin = await run(cwd, ["create", "--target", target, "--thumbprint", "AA:".repeat(19) + "AA", "--image-datastore", "mydatastore", "--name", "VCHN"]);
+    expect(wrongPin.code).toBe(1);
+    expect(wrongPin.lines.join("\n")).toMatch(/Failed to connect to .*thumbprint/);
+
+    const host = (await client.retrieveFromContainer(client.content.rootFolder, "HostSystem", ["configManager.networkSystem"])).values().next().value!;
+    const ns = host["configManager.networkSystem"] as ManagedObjectReference;
+    await client.call("AddPortGroup", ns, { portgrp: { _type: "HostPortGroupSpec", name: "Clients", vlanId: 20, vswitchName: "vSwitch0", policy: { _type: "HostNetworkPolicy" } } });
+    const created = await run(cwd, ["create", "--target", target, "--thumbprint", sim.thumbprint, "--image-store", "mydatastore/VCHN-images", "--bridge-network", "VCH Bridge",
+      "--client-network", "Clients", "--volume-store", "default:mydatastore/vols/VCHN", "--name", "VCHN", "--no-tls"]);
+    expect(created.code, created.lines.join("\n")).toBe(0);
+    expect(created.lines).toContain("INFO Network role management is sharing NIC with client");
+    expect(created.lines).not.toContain("INFO Network role client is sharing NIC with external");
+    const vmx = (await client.downloadFile("mydatastore", "VCHN/VCHN.vmx")).toString("utf8").split("\n");
+    expect(vmx).toEqual(expect.arrayContaining(['ethernet0.networkName = "VM Network"', 'ethernet1.networkName = "Clients"', 'ethernet2.networkName = "VCH Bridge"', 'ethernet2.pciSlotNumber = "256"',
+      'guestinfo./image_stores~ = "ds://mydatastore/VCHN-images"', 'guestinfo./volume_stores|default = "ds://mydatastore/vols/VCHN"']));
+    // the Docker API listens on every address; the log server on the client network's
+    const ip = created.lines.map((l) => /DOCKER_HOST=([\d.]+):2375/.exec(l)?.[1]).find(Boolean)!;
+    expect(await (await fetch(`http://${ip}:2378/`)).text()).toContain("Virtual Container Host VCHN");
+
+    const d = await run(cwd, ["delete", "--target", target, "--thumbprint", sim.thumbprint, "--name", "VCHN"]);
+    expect(d.code, d.lines.join("\n")).toBe(0);
+    expect(d.lines).toContain("WARN Volume store default ([mydatastore] vols/VCHN) is kept: specify --force to delete it");
+    const browser = (await client.retrieveFromContainer(client.content.rootFolder, "Datastore", ["browser"])).values().next().value!.browser as ManagedObjectReference;
+    const found = (await client.waitForTask(await client.call("SearchDatastore_Task", browser, { datastorePath: "[mydatastore] vols", searchSpec: { _type: "HostDatastoreBrowserSearchSpec", matchPattern: ["*"] } }) as ManagedObjectReference)) as { file?: { path: string }[] };
+    expect((found.file ?? []).map((f) => f.path)).toEqual(["VCHN"]);
+    await client.waitForTask(await client.call("DeleteDatastoreFile_Task", client.content.fileManager!, { name: "[mydatastore] vols" }) as ManagedObjectReference);
+    await client.call("RemovePortGroup", ns, { pgName: "Clients" });
+  });
+
   it("answers bad flags and values with one line and exit 1", async () => {
     for (const [argv, msg] of [
       [["create", "--timeout", "soon"], 'vic-machine create: invalid value "soon" for flag -timeout: parse error'],
