@@ -131,3 +131,18 @@ describe("userland: processes and signals", () => {
     expect(await p.wait()).toEqual({ exitCode: 130 });
   });
 });
+
+describe("busybox ash builtins", () => {
+  it("runs echo, printf and test in a tree that has no /bin at all, as hello-world's image is", async () => {
+    const { FileTree } = await import("../../simulator/guest/file-tree.ts");
+    const { ManualClock } = await import("../../simulator/clock.ts");
+    const fs = new FileTree(() => new Date(0));
+    fs.writeFile("/hello", "#!/sim/sh\necho 'Hello from Docker!'\nprintf '%s-%d\\n' x 3\n[ -e /hello ] && echo found\nls\n", { mode: 0o755 });
+    const ul = new Userland({ root: fs, hostname: "h", clock: new ManualClock() });
+    const p = ul.spawn({ argv: ["/hello"] });
+    const [out, err, status] = await Promise.all([p.stdout.readAll(), p.stderr.readAll(), p.wait()]);
+    expect(out.toString()).toBe("Hello from Docker!\nx-3\nfound\n");
+    expect(err.toString()).toBe("ls: not found\n");
+    expect(status.exitCode).toBe(127);
+  });
+});

@@ -421,6 +421,8 @@ export interface ShellHost {
   readonly pid: number;
   readonly abort: AbortSignal;
   readScript(path: string, cwd: string): string;
+  /** busybox ash's builtins that are also applets (echo, printf, test, ...): run without a file on PATH, undefined for any other name */
+  builtin?(argv: string[], env: Map<string, string>, cwd: string, io: ShellIo): Promise<number> | undefined;
 }
 
 class ExitSignal {
@@ -660,6 +662,8 @@ export class Shell {
         return (this.status = 1);
       }
     }
+    const inShell = this.host.builtin?.(argv, this.env(assigns), this.cwd, io);
+    if (inShell) return (this.status = await inShell);
     return (this.status = await this.host.run(argv, this.env(assigns), this.cwd, io));
   }
 

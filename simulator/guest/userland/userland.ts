@@ -21,6 +21,8 @@ export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 export { BUSYBOX_BINARY } from "../../../hardware/guest-hardware.ts";
 import { BUSYBOX_BINARY } from "../../../hardware/guest-hardware.ts";
 const MAX_INTERPRETERS = 4;
+/** what busybox ash does without exec (its builtins that are applets too) */
+const ASH_BUILTIN_APPLETS = new Set(["echo", "printf", "test", "[", "true", "false", "pwd", "kill"]);
 const KEEP_FINISHED = 256;
 
 export interface UserlandOptions {
@@ -245,6 +247,19 @@ export class Userland {
       pid: proc.pid,
       abort: proc.abort.signal,
       run: (argv: string[], env: Map<string, string>, cwd: string, sio: { input: Pipe; out: Writer; err: Writer }) => this.run(argv, env, cwd, sio, proc.tty),
+      // busybox ash runs these itself, so a script works in an image with no /bin/echo (hello-world's /hello)
+      builtin: (argv: string[], env: Map<string, string>, cwd: string, sio: { input: Pipe; out: Writer; err: Writer }) => {
+        if (!ASH_BUILTIN_APPLETS.has(argv[0]) || !APPLETS[argv[0]]) return undefined;
+        const child = this.newProcess(argv, env, cwd, proc.tty, proc.user, sio);
+        return this.applet(child, argv[0], argv).then((code) => {
+          child.finish({ exitCode: code & 0xff }, this.clock.now());
+          return code;
+        }, (e: Error) => {
+          sio.err.write(`${argv[0]}: ${e.message}\n`);
+          child.finish({ exitCode: 1 }, this.clock.now());
+          return 1;
+        });
+      },
       openWrite: (p: string, cwd: string, append: boolean): Writer => {
         const path = `/${normalizePath(p, cwd)}`;
         if (path === "/dev/null") return { write: () => true };
