@@ -167,7 +167,9 @@ export interface GuestNic {
   setAddress(ip: string): void;
   /** a TCP server bound to this NIC's address; closed at power off */
   listen(port: number, onConnection: (socket: Socket) => void): Promise<Server>;
-  /** a TCP connection from this NIC's address; destroyed at power off */
+  /** the port group's DNS: the address of a name (Docker Hub's names lead to the simulator's registry), undefined if none */
+  lookup(name: string): string | undefined;
+  /** a TCP connection from this NIC's address, to an address or a name lookup() knows; destroyed at power off */
   connect(host: string, port: number): Socket;
 }
 

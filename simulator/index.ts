@@ -1,6 +1,11 @@
 // The in-process API: start a simulator on a port (0 picks one), get its
 // URL and credentials, close it. Many can run in one process.
 import { readFileSync } from "node:fs";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { buildImages } from "./registry/image-builder.ts";
+import { HUB_NAMES, Registry } from "./registry/registry.ts";
 import { Simulator, type SimulatorOptions } from "./simulator.ts";
 import { probeLoopbackRange, type AddressMode } from "./guest/guest-network.ts";
 import type { SimSnapshot } from "./inventory/snapshot.ts";
@@ -21,6 +26,16 @@ export interface StartOptions extends SimulatorOptions {
   clock?: Clock;
   /** TLS and HTTP in a worker thread (default); false keeps them on the main thread */
   offloadTls?: boolean;
+  /** the hermetic registry's images: a folder of image folders (default scenarios/images), or false for no registry */
+  registryImages?: string | false;
+}
+
+export interface RunningRegistry {
+  /** https://127.0.0.1:PORT, for clients outside the simulated network */
+  url: string;
+  /** the address Docker Hub's names resolve to inside the simulated network */
+  address: string;
+  registry: Registry;
 }
 
 export interface RunningSimulator {
@@ -32,6 +47,8 @@ export interface RunningSimulator {
   thumbprint: string;
   certificate: string;
   sim: Simulator;
+  /** the hermetic registry standing in for Docker Hub, unless registryImages is false */
+  registry: RunningRegistry | undefined;
   /** the whole simulator (inventory, datastore files, events, id counters); sessions are not part of it */
   snapshot(): SimSnapshot;
   /** back to a snapshot, any number of times; sessions stay logged in and their filters see the changes */
@@ -64,6 +81,21 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
   sim.guests.port = addr.port;
   // guest addresses of this simulator differ from those of any other on this machine; fixture guests boot with them
   sim.guests.network.reseed(String(addr.port));
+  let registry: RunningRegistry | undefined;
+  let registryServer: https.Server | undefined;
+  if (opts.registryImages !== false) {
+    const images = buildImages(opts.registryImages ?? fileURLToPath(new URL("../scenarios/images/", import.meta.url)));
+    const reg = new Registry(images, `${scenario.seed}\0registry\0${addr.port}`, sim.clock);
+    registryServer = https.createServer({ cert: tls.cert, key: tls.key }, reg.handle);
+    const server = registryServer;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => resolve());
+    });
+    const regPort = (server.address() as AddressInfo).port;
+    const address = sim.guests.network.publish(HUB_NAMES, 443, regPort);
+    registry = { url: `https://127.0.0.1:${regPort}`, address, registry: reg };
+  }
   sim.guests.start();
   const urlHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   let stopSweep = () => {};
@@ -81,6 +113,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
     thumbprint,
     certificate: tls.cert,
     sim,
+    registry,
     snapshot: () => sim.snapshot(),
     restore: (snap) => sim.restore(snap),
     reset: () => sim.reset(),
@@ -88,6 +121,8 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
       stopSweep();
       for (const s of sim.sessions.list()) sim.sessions.terminate(s);
       sim.close();
+      registryServer?.closeAllConnections();
+      await new Promise<void>((r) => (registryServer ? registryServer.close(() => r()) : r()));
       await front.close();
     },
   };

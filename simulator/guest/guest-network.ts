@@ -52,6 +52,10 @@ export class GuestNetwork {
   private readonly subnets = new Map<string, Subnet>();
   private readonly fixed = new Set<string>();
   private salt = "";
+  /** the simulated internet's names (Docker Hub's, for the registry) -> address */
+  private readonly names = new Map<string, string>();
+  /** "IP:PORT" of a simulator service -> the 127.0.0.1 port it listens on, in either mode */
+  private readonly services = new Map<string, number>();
 
   constructor(private readonly seed: string, overrides: Record<string, string> = {}) {
     for (const [name, cidr] of Object.entries(overrides)) {
@@ -123,10 +127,32 @@ export class GuestNetwork {
     this.ports.delete(`${ip}:${port}`);
   }
 
-  /** Where a connection to HOST:PORT really goes. */
+  /** Where a connection to HOST:PORT really goes (HOST an address; resolve() names first). */
   route(host: string, port: number): { host: string; port: number } {
+    const service = this.services.get(`${host}:${port}`);
+    if (service) return { host: "127.0.0.1", port: service };
     const mapped = this.mode === "mapped" ? this.ports.get(`${host}:${port}`) : undefined;
     return mapped ? { host: "127.0.0.1", port: mapped } : { host, port };
+  }
+
+  /**
+   * A simulator service on the simulated internet: `names` resolve to one
+   * address of its own, whose `port` leads to `hostPort` on 127.0.0.1 (a
+   * NAT, so port 443 needs no privilege). Returns the address.
+   */
+  publish(names: string[], port: number, hostPort: number): string {
+    const existing = names.map((n) => this.names.get(n.toLowerCase())).find(Boolean);
+    const s = this.subnetOf("\0internet");
+    const ip = existing ?? `${s.network.slice(0, s.network.lastIndexOf("."))}.${1 + new Set(this.names.values()).size}`;
+    for (const n of names) this.names.set(n.toLowerCase(), ip);
+    this.services.set(`${ip}:${port}`, hostPort);
+    return ip;
+  }
+
+  /** the simulated DNS: an address for a name, the address itself for an address, undefined for a name nobody serves */
+  resolve(name: string): string | undefined {
+    if (isIPv4(name)) return name;
+    return this.names.get(name.toLowerCase().replace(/\.$/, ""));
   }
 
   /** mapped mode: every guest listener and the host port it is reached on */

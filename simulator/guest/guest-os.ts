@@ -396,9 +396,20 @@ class GuestNicImpl implements GuestNic {
     });
   }
 
+  lookup(name: string): string | undefined {
+    return this.net.resolve(name);
+  }
+
   connect(host: string, port: number): net.Socket {
     const local = this.address();
-    const to = this.net.route(host, port);
+    const ip = this.net.resolve(host);
+    if (!ip) {
+      // the simulated network's DNS knows no such name: never ask the real one
+      const s = new net.Socket();
+      process.nextTick(() => s.destroy(Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND", hostname: host })));
+      return s;
+    }
+    const to = this.net.route(ip, port);
     const s = this.os.guardSocket(net.connect({ host: to.host, port: to.port, ...(this.net.mode === "loopback" ? { localAddress: local } : {}) }));
     const release = this.os.hold(() => s.destroy());
     s.on("close", release);

@@ -47,6 +47,7 @@ function hardware(cfg: VirtualContainerHostConfigSpec, clock: ManualClock, failP
         if (port === failPort && left-- > 0) throw Object.assign(new Error(`listen EADDRINUSE: address already in use ${n.ipAddress}:${port}`), { code: "EADDRINUSE" });
         return createServer();
       },
+      lookup: () => undefined,
       connect: () => { throw new Error("not in this test"); },
     };
     return n;
