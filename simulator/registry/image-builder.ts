@@ -115,7 +115,9 @@ function layerTar(folder: string, spec: LayerSpec, mtime: Date): Buffer {
     for (const a of Userland.applets()) if (a !== "busybox" && !entries.has(`${bin}/${a}`)) add({ path: `${bin}/${a}`, type: "hardlink", mode: 0o755, uid: 0, gid: 0, mtime, linkname: `${bin}/busybox` });
   }
   for (const p of [...entries.keys()]) dirsOf(p);
-  return writeTar([...entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
+  // by path, hard links last: a link's target must come before it in the archive
+  const byPath = [...entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return writeTar([...byPath.filter((e) => e.type !== "hardlink"), ...byPath.filter((e) => e.type === "hardlink")]);
 }
 
 /** One image folder: image.yaml and the folders its layers name. */

@@ -157,6 +157,8 @@ describe("the hermetic registry", () => {
     const tree = new FileTree(() => new Date(0));
     for (const l of manifest.layers) applyLayer(tree, layerFromTar(readTar(gunzipSync(bb.blobs.get(l.digest)!.data))));
     expect(tree.exists("/bin/sh") && tree.exists("/bin/ls") && tree.exists("/etc/passwd") && tree.exists("/tmp")).toBe(true);
+    // every applet link is the busybox binary, "[" (sorted before "busybox") included
+    expect(tree.readFile("/bin/[").toString()).toBe("#!/sim/busybox\n");
     const p = new Userland({ root: tree, hostname: "c", clock: new ManualClock() }).spawn({ argv: ["sh", "-c", "echo out; echo err >&2; ls /etc; exit 3"] });
     const [out, err, st] = await Promise.all([p.stdout.readAll(), p.stderr.readAll(), p.wait()]);
     expect(out.toString()).toBe("out\ngroup\npasswd\n");

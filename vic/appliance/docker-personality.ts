@@ -7,7 +7,9 @@
 import http from "node:http";
 import https from "node:https";
 import type { Server, Socket } from "node:net";
+import { chainId, type ImageRecord } from "./image-store.ts";
 import type { Component, PortLayer } from "./port-layer.ts";
+import { familiarName, parseReference, PullError } from "./registry-client.ts";
 import type { ComponentLog, VchContext } from "./vch-context.ts";
 
 export const API_VERSION = "1.47";
@@ -68,6 +70,10 @@ export class DockerPersonality {
     if (path === "/_ping" && (method === "GET" || method === "HEAD")) return this.ping;
     if (path === "/version" && method === "GET") return this.version;
     if (path === "/info" && method === "GET") return this.info;
+    if (path === "/images/create" && method === "POST") return this.pull;
+    if (path === "/images/json" && method === "GET") return this.imageList;
+    const img = /^\/images\/(.+)\/json$/.exec(path);
+    if (img && method === "GET") return (req, res) => this.imageInspect(req, res, decodeURIComponent(img[1]));
     return undefined;
   }
 
@@ -96,6 +102,121 @@ export class DockerPersonality {
     });
   };
 
+  /** the images, from the store on the datastore (it is the truth; nothing is cached across a restart) */
+  private async images(): Promise<ImageRecord[]> {
+    return this.portLayer.images.list();
+  }
+
+  private async findImage(name: string): Promise<ImageRecord | undefined> {
+    const images = await this.images();
+    const id = name.replace(/^sha256:/, "");
+    if (/^[0-9a-f]{4,64}$/.test(id)) {
+      const byId = images.filter((i) => i.id.replace(/^sha256:/, "").startsWith(id));
+      if (byId.length === 1) return byId[0];
+    }
+    let ref;
+    try {
+      ref = parseReference(name);
+    } catch {
+      return undefined;
+    }
+    return images.find((i) => i.registry === ref.registry && i.repository === ref.repository && (ref.digest ? i.digests.some((d) => d.endsWith(ref.digest!)) : i.tags.includes(ref.tag ?? "latest")));
+  }
+
+  private imageSummary(i: ImageRecord) {
+    const repo = familiarName({ registry: i.registry, repository: i.repository, tag: undefined, digest: undefined });
+    return {
+      Id: i.id,
+      ParentId: "",
+      RepoTags: i.tags.map((t) => `${repo}:${t}`),
+      RepoDigests: i.digests.map((d) => `${repo}@${d}`),
+      Created: Math.floor(new Date(i.created).getTime() / 1000),
+      Size: i.size,
+      SharedSize: -1,
+      VirtualSize: i.size,
+      Labels: (i.config.config as { Labels?: Record<string, string> } | undefined)?.Labels ?? null,
+      Containers: -1,
+    };
+  }
+
+  private imageList: Route = async (_req, res) => {
+    const list = (await this.images()).filter((i) => i.tags.length || i.digests.length).sort((a, b) => b.created.localeCompare(a.created));
+    json(res, 200, list.map((i) => this.imageSummary(i)));
+  };
+
+  private async imageInspect(_req: http.IncomingMessage, res: http.ServerResponse, name: string): Promise<void> {
+    const i = await this.findImage(name);
+    if (!i) return apiError(res, 404, `No such image: ${name.includes(":") || /^[0-9a-f]{12,}$/.test(name) ? name : `${name}:latest`}`);
+    const c = i.config as { config?: Record<string, unknown>; architecture?: string; os?: string; rootfs?: { diff_ids?: string[] }; created?: string; author?: string };
+    const s = this.imageSummary(i);
+    json(res, 200, {
+      Id: i.id, RepoTags: s.RepoTags, RepoDigests: s.RepoDigests, Parent: "", Comment: "", Created: c.created ?? i.created,
+      DockerVersion: "", Author: c.author ?? "", Config: { Hostname: "", Domainname: "", User: "", AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false, OpenStdin: false, StdinOnce: false, Env: null, Cmd: null, Image: "", Volumes: null, WorkingDir: "", Entrypoint: null, OnBuild: null, Labels: null, ...(c.config ?? {}) },
+      Architecture: c.architecture ?? "amd64", Os: c.os ?? "linux", Size: i.size, VirtualSize: i.size,
+      GraphDriver: { Name: "vsphere", Data: { LayerDisk: this.portLayer.images.layerDisk(i.layer) } },
+      RootFS: { Type: "layers", Layers: c.rootfs?.diff_ids ?? [] },
+      Metadata: { LastTagTime: "0001-01-01T00:00:00Z" },
+    });
+  }
+
+  /** docker pull: resolve first (errors as a status), then stream progress as the engine does */
+  private pull: Route = async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://docker");
+    const fromImage = url.searchParams.get("fromImage");
+    if (!fromImage) return apiError(res, 501, "importing an image (fromSrc) is not supported by this VCH");
+    let ref;
+    let resolved;
+    const client = this.portLayer.registryClient();
+    try {
+      ref = parseReference(fromImage, url.searchParams.get("tag") ?? undefined);
+      resolved = await client.resolve(ref);
+    } catch (e) {
+      const status = e instanceof PullError ? e.status : 500;
+      return apiError(res, status, (e as Error).message);
+    }
+    const name = familiarName(ref);
+    const shown = ref.digest ? `${name}@${ref.digest}` : `${name}:${ref.tag}`;
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.flushHeaders();
+    const send = (o: Record<string, unknown>) => res.write(`${JSON.stringify(o)}\r\n`);
+    const store = this.portLayer.images;
+    try {
+      send({ status: `Pulling from ${ref.repository}`, id: ref.digest ?? ref.tag });
+      const ids: string[] = [];
+      for (const l of resolved.layers) ids.push(chainId(ids[ids.length - 1], l.diffId));
+      const have = await Promise.all(ids.map((id) => store.hasLayer(id)));
+      const short = (d: string) => d.replace(/^sha256:/, "").slice(0, 12);
+      const before = (await store.list()).find((im) => im.layer === ids[ids.length - 1]);
+      const upToDate = have.every(Boolean) && (ref.tag ? !!before?.tags.includes(ref.tag) : !!before?.digests.includes(resolved.digest));
+      // an image already here under this name shows no layers, as the engine prints it
+      if (!upToDate) resolved.layers.forEach((l, i) => send({ status: have[i] ? "Already exists" : "Pulling fs layer", progressDetail: {}, id: short(l.digest) }));
+      let fresh = false;
+      for (const [i, l] of resolved.layers.entries()) {
+        if (have[i]) continue;
+        fresh = true;
+        send({ status: "Downloading", progressDetail: { current: 0, total: l.size }, progress: `[>                                                  ]       0B/${l.size}B`, id: short(l.digest) });
+        const tar = await client.layer(ref, l);
+        send({ status: "Verifying Checksum", progressDetail: {}, id: short(l.digest) });
+        send({ status: "Download complete", progressDetail: {}, id: short(l.digest) });
+        send({ status: "Extracting", progressDetail: { current: l.size, total: l.size }, id: short(l.digest) });
+        await store.writeLayer(ids[i], ids[i - 1], l.diffId, tar);
+        send({ status: "Pull complete", progressDetail: {}, id: short(l.digest) });
+      }
+      const config = JSON.parse(resolved.config.toString("utf8")) as Record<string, unknown>;
+      await store.tagImage(ids[ids.length - 1], {
+        id: resolved.configDigest, registry: ref.registry, repository: ref.repository,
+        tags: ref.tag ? [ref.tag] : [], digests: [resolved.digest], config, created: String(config.created ?? this.vch.hw.clock.now().toISOString()),
+      });
+      send({ status: `Digest: ${resolved.digest}` });
+      send({ status: fresh || !upToDate ? `Status: Downloaded newer image for ${shown}` : `Status: Image is up to date for ${shown}` });
+      this.log.info(`pulled ${shown} (${resolved.digest})`);
+    } catch (e) {
+      this.log.error(`pull ${shown}: ${(e as Error).message}`);
+      send({ errorDetail: { message: (e as Error).message }, error: (e as Error).message });
+    }
+    res.end();
+  };
+
   private info: Route = async (_req, res) => {
     const f = await this.portLayer.figures();
     const c = f.containers;
@@ -115,8 +236,7 @@ export class DockerPersonality {
       ContainersRunning: c.running,
       ContainersPaused: c.paused,
       ContainersStopped: c.stopped,
-      // the image store arrives with the container work; until then there are none
-      Images: 0,
+      Images: (await this.images()).filter((i) => i.tags.length || i.digests.length).length,
       Driver: "vSphere Integrated Containers Backend Engine",
       DriverStatus: driverStatus,
       Plugins: { Volume: ["vsphere"], Network: ["bridge"], Authorization: null, Log: ["json-file"] },

@@ -5,6 +5,8 @@
 // connection is accepted, logged and held, as the VMX expects a peer.
 import type { Socket } from "node:net";
 import { moref, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { ImageStore } from "./image-store.ts";
+import { RegistryClient } from "./registry-client.ts";
 import type { ComponentLog, VchContext } from "./vch-context.ts";
 
 export const ATTACH_PORT = 8080;
@@ -34,7 +36,19 @@ function refOf(s: string): ManagedObjectReference {
 }
 
 export class PortLayer {
-  constructor(private readonly vch: VchContext, private readonly log: ComponentLog) {}
+  readonly images: ImageStore;
+
+  constructor(private readonly vch: VchContext, private readonly log: ComponentLog) {
+    this.images = new ImageStore(vch, log);
+  }
+
+  /** a registry client on the external network's NIC (the default route) */
+  registryClient(): RegistryClient {
+    const addr = this.vch.addresses.get("external") ?? this.vch.addresses.get("client");
+    const nic = this.vch.hw.nics.find((n) => n.ipAddress === addr);
+    if (!nic) throw new Error("no external network interface is configured");
+    return new RegistryClient(nic, { insecure: this.vch.config.insecureRegistries, mirror: this.vch.config.registryMirror });
+  }
 
   start(): Component {
     const { vch, log } = this;
