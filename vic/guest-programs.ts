@@ -4,8 +4,10 @@
 // GuestHardware only (hardware/guest-hardware.ts).
 import type { GuestProgram } from "../hardware/guest-hardware.ts";
 import { vicInit } from "./appliance/vic-init.ts";
-import { APPLIANCE_GUEST } from "./lib/isos.ts";
+import { APPLIANCE_GUEST, BOOTSTRAP_GUEST } from "./lib/isos.ts";
+import { tether } from "./tether/tether.ts";
 
 export const VIC_GUEST_PROGRAMS: Readonly<Record<string, GuestProgram>> = {
   [APPLIANCE_GUEST]: vicInit,
+  [BOOTSTRAP_GUEST]: tether,
 };

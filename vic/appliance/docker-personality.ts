@@ -7,6 +7,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { Server, Socket } from "node:net";
+import { ContainerRoutes } from "./docker-containers.ts";
 import { chainId, type ImageRecord } from "./image-store.ts";
 import type { Component, PortLayer } from "./port-layer.ts";
 import { familiarName, parseReference, PullError } from "./registry-client.ts";
@@ -33,7 +34,11 @@ function json(res: http.ServerResponse, status: number, value: unknown): void {
 }
 
 export class DockerPersonality {
-  constructor(private readonly vch: VchContext, private readonly portLayer: PortLayer, private readonly log: ComponentLog) {}
+  private readonly containerRoutes: ContainerRoutes;
+
+  constructor(private readonly vch: VchContext, private readonly portLayer: PortLayer, private readonly log: ComponentLog) {
+    this.containerRoutes = new ContainerRoutes(vch, portLayer.containers, portLayer.images, log);
+  }
 
   get tls(): boolean {
     return !!this.vch.config.hostCertificate?.cert?.length;
@@ -74,7 +79,7 @@ export class DockerPersonality {
     if (path === "/images/json" && method === "GET") return this.imageList;
     const img = /^\/images\/(.+)\/json$/.exec(path);
     if (img && method === "GET") return (req, res) => this.imageInspect(req, res, decodeURIComponent(img[1]));
-    return undefined;
+    return this.containerRoutes.route(method, path);
   }
 
   private ping: Route = (req, res) => {

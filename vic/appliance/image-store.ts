@@ -55,7 +55,6 @@ export class ImageStore {
   private queue: Promise<unknown> = Promise.resolve();
   private parents: Map<string, string> | undefined;
   private readonly metas = new Map<string, LayerMeta>();
-  private dc: string | undefined;
 
   constructor(private readonly vch: VchContext, private readonly log: ComponentLog) {}
 
@@ -87,29 +86,10 @@ export class ImageStore {
     return this.vch.vsphere();
   }
 
-  private async datacenterPath(c: VimClient): Promise<string> {
-    if (this.dc) return this.dc;
-    let ref: ManagedObjectReference | undefined = { _type: "ManagedObjectReference", type: "VirtualMachine", value: this.vch.hw.vm.moref };
-    const names: string[] = [];
-    let dc: string | undefined;
-    while (ref) {
-      const r = await c.retrieveOne(ref, ["name", "parent"]);
-      if (ref.type === "Datacenter") {
-        dc = String(r.name);
-        names.length = 0;
-      }
-      if (ref.type === "Folder" && dc !== undefined) names.unshift(String(r.name));
-      ref = r.parent as ManagedObjectReference | undefined;
-    }
-    // folders above the datacenter, the root folder excluded
-    this.dc = [...names.slice(1), dc ?? "ha-datacenter"].join("/");
-    return this.dc;
-  }
-
   private async download(rel: string): Promise<Buffer | undefined> {
     const c = await this.client();
     try {
-      return await c.downloadFile(this.root.datastore, `${this.root.path}/${rel}`, { dcPath: await this.datacenterPath(c) });
+      return await c.downloadFile(this.root.datastore, `${this.root.path}/${rel}`, { dcPath: await this.vch.datacenterPath() });
     } catch (e) {
       if ((e as { status?: number }).status === 404) return undefined;
       throw e;
@@ -119,7 +99,7 @@ export class ImageStore {
   private async upload(rel: string, data: Buffer): Promise<void> {
     if (rel.includes("/")) await this.mkdir(rel.slice(0, rel.lastIndexOf("/")));
     const c = await this.client();
-    await c.uploadFile(this.root.datastore, `${this.root.path}/${rel}`, data, { dcPath: await this.datacenterPath(c) });
+    await c.uploadFile(this.root.datastore, `${this.root.path}/${rel}`, data, { dcPath: await this.vch.datacenterPath() });
   }
 
   private async mkdir(rel: string): Promise<void> {

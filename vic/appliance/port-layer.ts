@@ -5,11 +5,13 @@
 // connection is accepted, logged and held, as the VMX expects a peer.
 import type { Socket } from "node:net";
 import { moref, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { Containers } from "./containers.ts";
 import { ImageStore } from "./image-store.ts";
+import { ATTACH_PORT } from "./port-layer-constants.ts";
 import { RegistryClient } from "./registry-client.ts";
 import type { ComponentLog, VchContext } from "./vch-context.ts";
 
-export const ATTACH_PORT = 8080;
+export { ATTACH_PORT };
 
 export interface Component {
   /** resolves when the component runs; rejects with why it could not start */
@@ -37,9 +39,11 @@ function refOf(s: string): ManagedObjectReference {
 
 export class PortLayer {
   readonly images: ImageStore;
+  readonly containers: Containers;
 
   constructor(private readonly vch: VchContext, private readonly log: ComponentLog) {
     this.images = new ImageStore(vch, log);
+    this.containers = new Containers(vch, log);
   }
 
   /** a registry client on the external network's NIC (the default route) */

@@ -4,6 +4,7 @@
 // session, made with the credentials in the config as VIC 0.4 did on ESX.
 import type { GuestClock, GuestHardware } from "../../hardware/guest-hardware.ts";
 import { VimClient } from "../../vim25/client/index.ts";
+import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { VirtualContainerHostConfigSpec } from "../lib/vch-config.ts";
 
 /** The appliance's log files: bounded, so a chatty component cannot grow the guest's memory without end. */
@@ -80,6 +81,25 @@ export class VchContext {
     const s = this.session;
     this.session = undefined;
     s?.then((c) => c.close(), () => {});
+  }
+
+  private dcPath: string | undefined;
+
+  /** the datacenter's inventory path (what /folder's dcPath wants), found from the appliance VM up */
+  async datacenterPath(): Promise<string> {
+    if (this.dcPath) return this.dcPath;
+    const c = await this.vsphere();
+    let ref: ManagedObjectReference | undefined = { _type: "ManagedObjectReference", type: "VirtualMachine", value: this.hw.vm.moref };
+    const above: string[] = [];
+    let dc: string | undefined;
+    while (ref) {
+      const r = await c.retrieveOne(ref, ["name", "parent"]);
+      if (ref.type === "Datacenter") dc = String(r.name);
+      else if (dc !== undefined && r.parent) above.unshift(String(r.name));
+      ref = r.parent as ManagedObjectReference | undefined;
+    }
+    this.dcPath = [...above, dc ?? "ha-datacenter"].join("/");
+    return this.dcPath;
   }
 
   /** The vSphere session, logged in once with the config's target and credentials; a failed login is retried on the next call. */

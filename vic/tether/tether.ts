@@ -1,0 +1,163 @@
+// tether: the init of every container VM (0.4/0.5 cmd/tether, lib/tether;
+// spec §4), booted from bootstrap.iso. It reads its ExecutorConfig from
+// guestinfo, mounts the container's disk (the image chain with the
+// container's own layer on top), names the host after the ID, brings up
+// the NIC of each endpoint (found by PCI slot) and publishes the address,
+// launches the session in the simulated userland, writes `started` and,
+// when the process ends, `status` and an exit log back to guestinfo, and
+// powers the VM off: the exit code outlives the VM's run in its
+// extraConfig. The session's output goes to serial2, the file-backed
+// `[ds] <id>/<id>.log` that `docker logs` reads; serial1 is tether's own
+// debug log. Stop and kill arrive as the guest operations program `kill`,
+// authenticated with the container ID, as VIC's toolbox took them.
+import type { GuestFs, GuestHardware, GuestInstance, GuestProcess, GuestProgram } from "../../hardware/guest-hardware.ts";
+import { decode, encode } from "../lib/extraconfig.ts";
+import { EXECUTOR_CONFIG, ipv4, type ExecutorConfig, type SessionConfig } from "../lib/executor-config.ts";
+
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const MAX_EXIT_LOGS = 5;
+
+/** What tether writes: read-write keys only; the guest cannot write the rest. */
+function publish(hw: GuestHardware, partial: Partial<ExecutorConfig>): void {
+  for (const [k, v] of encode(partial as Record<string, unknown>, EXECUTOR_CONFIG)) if (!k.includes("/")) hw.guestinfo.set(k, v);
+}
+
+function readConfig(hw: GuestHardware): ExecutorConfig {
+  const keys = new Map<string, string>();
+  for (const k of hw.guestinfo.keys()) keys.set(k, hw.guestinfo.get(k) ?? "");
+  const config = decode<ExecutorConfig>(keys, EXECUTOR_CONFIG);
+  if (!config.common?.id || !config.sessions?.[config.common.id]) throw new Error("guestinfo holds no container configuration");
+  return config;
+}
+
+/** the file a command name runs, as exec.LookPath finds it in the container */
+function lookPath(fs: GuestFs, name: string, path: string, dir: string): string | undefined {
+  const isExec = (p: string) => {
+    try {
+      const st = fs.stat(p);
+      return st.type === "file" && (st.mode & 0o111) !== 0;
+    } catch {
+      return false;
+    }
+  };
+  if (name.includes("/")) {
+    const p = name.startsWith("/") ? name : `${dir.replace(/\/$/, "")}/${name}`;
+    return isExec(p) ? p : undefined;
+  }
+  for (const d of path.split(":")) {
+    const p = `${d.replace(/\/$/, "") || "."}/${name}`;
+    if (isExec(p)) return p;
+  }
+  return undefined;
+}
+
+export const tether: GuestProgram = (hw): GuestInstance => {
+  const config = readConfig(hw);
+  const id = config.common.id!;
+  const session: SessionConfig = config.sessions[id];
+  const short = id.slice(0, 12);
+  const debug = (m: string) => hw.serial[1]?.write(`${hw.clock.now().toISOString()} tether: ${m}\n`);
+  const log = hw.serial[2];
+
+  const disk = hw.disks[0];
+  if (!disk) throw new Error("the container VM has no disk");
+  const fs = disk.mount();
+  hw.setHostName(short);
+  fs.mkdir("/etc", { parents: true });
+  fs.writeFile("/etc/hostname", `${short}\n`);
+  const name = config.common.name;
+  const hosts = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"];
+
+  // networks: the NIC in each endpoint's PCI slot, its address published
+  const assigned: Record<string, { assigned: { ip: Buffer; mask: Buffer } }> = {};
+  for (const [net, ep] of Object.entries(config.networks ?? {})) {
+    const nic = hw.nics.find((n) => n.pciSlotNumber !== undefined && String(n.pciSlotNumber) === ep.common?.id) ?? hw.nics[0];
+    if (!nic) continue;
+    const fixed = ep.staticIp?.ip?.length ? [...ep.staticIp.ip.subarray(-4)].join(".") : undefined;
+    if (fixed) nic.setAddress(fixed);
+    else nic.dhcp();
+    const ip = nic.ipAddress!;
+    hosts.push(`${ip}\t${short}${name ? ` ${name}` : ""}`);
+    assigned[net] = { assigned: { ip: ipv4(ip), mask: Buffer.from([255, 255, 255, 0]) } };
+    debug(`${net}: ${nic.macAddress} is ${ip}`);
+  }
+  fs.writeFile("/etc/hosts", `${hosts.join("\n")}\n`);
+  if (Object.keys(assigned).length) publish(hw, { networks: assigned } as Partial<ExecutorConfig>);
+
+  const env = new Map<string, string>();
+  for (const e of session.cmd.env ?? []) {
+    const i = e.indexOf("=");
+    if (i > 0) env.set(e.slice(0, i), e.slice(i + 1));
+  }
+  if (!env.has("PATH")) env.set("PATH", DEFAULT_PATH);
+  env.set("HOSTNAME", short);
+  if (!env.has("HOME")) env.set("HOME", "/root");
+  if (session.tty && !env.has("TERM")) env.set("TERM", "xterm");
+  const dir = session.cmd.dir || "/";
+  const argv = session.cmd.args?.length ? [...session.cmd.args] : [session.cmd.path];
+
+  const writeSession = (patch: Partial<SessionConfig>) => publish(hw, { sessions: { [id]: patch } } as unknown as Partial<ExecutorConfig>);
+  let halted = false;
+  const halt = () => {
+    if (halted) return;
+    halted = true;
+    try {
+      disk.unmount();
+    } catch (e) {
+      debug(`unmount: ${(e as Error).message}`);
+    }
+    hw.powerOff();
+  };
+  hw.onHalt(() => {
+    halted = true;
+  });
+
+  const exitLogs = [...(session.diagnostics?.exitLogs ?? [])];
+  const resolved = lookPath(fs, session.cmd.path, env.get("PATH")!, dir);
+  if (!resolved) {
+    const why = `exec: "${session.cmd.path}": executable file not found in $PATH`;
+    debug(why);
+    writeSession({ started: why, exitStatus: 127 });
+    hw.clock.setTimeout(halt, 0);
+    return {};
+  }
+  argv[0] = session.cmd.args?.length ? argv[0] : resolved;
+
+  const ul = hw.userland(fs, short);
+  const proc: GuestProcess = ul.spawn({ argv: [resolved, ...argv.slice(1)], env, cwd: dir, tty: session.tty ? { rows: 24, cols: 80 } : undefined });
+  debug(`session ${short} started: ${argv.join(" ")} (pid ${proc.pid})`);
+  proc.stdout.onData((d) => log?.write(d));
+  proc.stderr.onData((d) => log?.write(d));
+  if (!session.attach || !session.tty) proc.stdin.end();
+  writeSession({ started: "true" });
+
+  void proc.wait().then((st) => {
+    exitLogs.push({ time: hw.clock.now(), exitStatus: st.exitCode, message: st.signal ? `killed by ${st.signal}` : "" });
+    writeSession({ exitStatus: st.exitCode, diagnostics: { exitLogs: exitLogs.slice(-MAX_EXIT_LOGS) } });
+    debug(`session ${short} exited with ${st.exitCode}`);
+    // the primary session's end is the VM's: let the last output reach the log, then power off
+    hw.clock.setTimeout(halt, 0);
+  });
+
+  return {
+    // Halt (VIC's toolbox): StopSignal, ten seconds, then SIGKILL
+    shutdown: () => {
+      ul.kill(proc.pid, config.stopSignal || "TERM");
+      hw.clock.setTimeout(() => ul.kill(proc.pid, "KILL"), 10_000);
+    },
+    processes: {
+      authenticate: (user) => user === id,
+      start: (spec) => {
+        if (spec.programPath !== "kill") throw Object.assign(new Error(`${spec.programPath}: not found`), { code: "ENOENT" });
+        const sig = spec.arguments.trim() || "TERM";
+        debug(`signal ${sig}`);
+        if (!ul.kill(proc.pid, sig)) throw Object.assign(new Error(`container ${short} is not running`), { code: "ESRCH" });
+        return proc.pid;
+      },
+      list: (pids) => ul.processes().filter((p) => !pids || pids.includes(p.pid)).map((p) => ({ pid: p.pid, name: p.name, owner: p.user, cmdLine: p.argv.join(" "), startTime: p.startTime, endTime: p.endTime, exitCode: p.status?.exitCode })),
+      terminate: (pid) => {
+        if (!ul.kill(pid, "KILL")) throw Object.assign(new Error(`no such process ${pid}`), { code: "ESRCH" });
+      },
+    },
+  };
+};
