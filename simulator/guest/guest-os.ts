@@ -369,7 +369,8 @@ class GuestNicImpl implements GuestNic {
       return Promise.reject(e);
     }
     const sockets = new Set<net.Socket>();
-    const server = net.createServer((s) => {
+    // a TCP stack allows half-close: a peer's FIN ends its side only (the docker CLI half-closes attach connections)
+    const server = net.createServer({ allowHalfOpen: true }, (s) => {
       sockets.add(s);
       s.on("close", () => sockets.delete(s));
       this.os.guard(onConnection)(this.os.guardSocket(s));

@@ -126,6 +126,7 @@ export class Containers {
           cmd: { path: spec.path, args: spec.args, env: spec.env, dir: spec.dir },
           tty: spec.tty,
           attach: spec.attach,
+          openStdin: spec.openStdin,
           restart: false,
         },
       },
@@ -292,12 +293,21 @@ export class Containers {
     await c.waitForTask((await c.call("ReconfigVM_Task", info.vm, { spec: { _type: "VirtualMachineConfigSpec", extraConfig: [{ _type: "OptionValue", key: PERSONALITY_KEY, value }] } })) as ManagedObjectReference);
   }
 
-  /** power on and wait for tether's `started` (anything but "true" is the error) */
-  async start(info: ContainerInfo): Promise<void> {
+  /**
+   * Power on and wait for tether's `started` (anything but "true" is the
+   * error). With `runBlock`, tether holds the process until an attach
+   * arrives, so a waiting `docker run` sees all of its output.
+   */
+  async start(info: ContainerInfo, runBlock = false): Promise<void> {
     const c = await this.client();
     // a restart: clear what the last run left, so `started` is this run's
     const key = `guestinfo..sessions|${info.id}.started`;
-    await c.waitForTask((await c.call("ReconfigVM_Task", info.vm, { spec: { _type: "VirtualMachineConfigSpec", extraConfig: [{ _type: "OptionValue", key, value: "" }, { _type: "OptionValue", key: `guestinfo..sessions|${info.id}.status`, value: "" }] } })) as ManagedObjectReference);
+    const extraConfig = [
+      { _type: "OptionValue", key, value: "" },
+      { _type: "OptionValue", key: `guestinfo..sessions|${info.id}.status`, value: "" },
+      { _type: "OptionValue", key: `guestinfo./sessions|${info.id}/runblock`, value: runBlock ? "true" : "false" },
+    ];
+    await c.waitForTask((await c.call("ReconfigVM_Task", info.vm, { spec: { _type: "VirtualMachineConfigSpec", extraConfig } })) as ManagedObjectReference);
     await c.waitForTask((await c.call("PowerOnVM_Task", info.vm)) as ManagedObjectReference);
     let started = "";
     await c.waitForProperties(info.vm, ["config.extraConfig", "runtime.powerState"], (r) => {

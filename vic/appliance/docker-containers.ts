@@ -8,6 +8,8 @@ import type http from "node:http";
 import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { ContainerInfo, Containers } from "./containers.ts";
 import { ContainerError } from "./containers.ts";
+import type { Duplex } from "node:stream";
+import type { AttachConnector } from "./attach-connector.ts";
 import type { ImageRecord, ImageStore } from "./image-store.ts";
 import { familiarName, parseReference } from "./registry-client.ts";
 import type { ComponentLog, VchContext } from "./vch-context.ts";
@@ -81,12 +83,91 @@ function frame(stream: 1 | 2, data: Buffer): Buffer {
 }
 
 export class ContainerRoutes {
+  /** containers with a hijacked attach waiting for them: their start holds the process for it (RunBlock) */
+  private readonly pendingAttach = new Map<string, number>();
+  /** exit codes of --rm containers removed since, for their waiters */
+  private readonly removedExit = new Map<string, number>();
+
   constructor(
     private readonly vch: VchContext,
     private readonly containers: Containers,
     private readonly images: ImageStore,
+    private readonly attach: AttachConnector,
     private readonly log: ComponentLog,
   ) {}
+
+  /**
+   * POST /containers/{id}/attach with Upgrade: tcp (spec docker.md §3): 101,
+   * then the session's output as 8-byte framed stdout/stderr (raw with a
+   * TTY) and the client's bytes as stdin. The client half-closes at once
+   * when it sends no stdin; we go on writing until the process ends, then
+   * close, which `docker run` waits for.
+   */
+  upgrade = async (req: Req, socket: Duplex, head: Buffer): Promise<void> => {
+    const url = new URL(req.url ?? "/", "http://docker");
+    const m = /^(?:\/v[\d.]+)?\/containers\/([^/]+)\/attach$/.exec(url.pathname);
+    const reply = (status: number, reason: string, message: string) => {
+      const body = JSON.stringify({ message });
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nApi-Version: 1.47\r\n\r\n${body}`);
+    };
+    socket.on("error", () => {});
+    if (!m || req.method !== "POST") return reply(404, "Not Found", "page not found");
+    const c = await this.containers.find(decodeURIComponent(m[1]));
+    if (!c) return reply(404, "Not Found", `No such container: ${decodeURIComponent(m[1])}`);
+    const q = url.searchParams;
+    const wantIn = boolParam(q.get("stdin"));
+    const wantOut = boolParam(q.get("stdout"));
+    const wantErr = boolParam(q.get("stderr"));
+    const tty = !!c.config.sessions[c.id]?.tty;
+    // a hijack request may carry a body (spec docker.md §0.5): its bytes are not stdin
+    let skip = Number(req.headers["content-length"] ?? 0) || 0;
+    const stdin: Buffer[] = [];
+    let stdinEnded = false;
+    let channel: import("ssh2").ClientChannel | undefined;
+    const onInput = (d: Buffer) => {
+      if (skip) {
+        const n = Math.min(skip, d.length);
+        skip -= n;
+        d = d.subarray(n);
+      }
+      if (!d.length || !wantIn) return;
+      if (channel) channel.write(d);
+      else stdin.push(d);
+    };
+    socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.${tty ? "raw-stream" : "multiplexed-stream"}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nApi-Version: 1.47\r\n\r\n`);
+    if (head.length) onInput(head);
+    socket.on("data", onInput);
+    socket.on("end", () => {
+      stdinEnded = true;
+      if (channel && wantIn) channel.end();
+    });
+    const gone = new AbortController();
+    socket.on("close", () => {
+      gone.abort();
+      channel?.close();
+    });
+    this.pendingAttach.set(c.id, (this.pendingAttach.get(c.id) ?? 0) + 1);
+    try {
+      channel = await this.attach.open(c.id, undefined, gone.signal);
+    } catch (e) {
+      this.log.warn(`attach ${c.id.slice(0, 12)}: ${(e as Error).message}`);
+      socket.end();
+      return;
+    } finally {
+      const n = (this.pendingAttach.get(c.id) ?? 1) - 1;
+      if (n > 0) this.pendingAttach.set(c.id, n);
+      else this.pendingAttach.delete(c.id);
+    }
+    for (const d of stdin.splice(0)) channel.write(d);
+    if (stdinEnded && wantIn) channel.end();
+    channel.on("data", (d: Buffer) => {
+      if (wantOut && socket.writable) socket.write(tty ? d : frame(1, d));
+    });
+    channel.stderr.on("data", (d: Buffer) => {
+      if (wantErr && socket.writable) socket.write(frame(2, d));
+    });
+    channel.on("close", () => socket.end());
+  };
 
   route(method: string, path: string): ((req: Req, res: Res) => Promise<void>) | undefined {
     if (path === "/containers/create" && method === "POST") return this.create;
@@ -109,7 +190,7 @@ export class ContainerRoutes {
     if (action === "restart" && method === "POST") return withContainer(this.restart);
     if (action === "logs" && method === "GET") return withContainer(this.logs);
     if (action === "resize" && method === "POST") return withContainer(async (_req, res) => noContent(res, 200));
-    if (action === "attach" && method === "POST") return withContainer(async (_req, res) => apiError(res, 501, "attach is not available on this VCH yet: run with -d and read the output with docker logs"));
+    if (action === "attach" && method === "POST") return withContainer(async (_req, res) => apiError(res, 400, "attach needs a hijacked connection: send Connection: Upgrade and Upgrade: tcp"));
     return undefined;
   }
 
@@ -193,7 +274,7 @@ export class ContainerRoutes {
   private start = async (_req: Req, res: Res, c: ContainerInfo): Promise<void> => {
     if (c.state === "running") return noContent(res, 304);
     try {
-      await this.containers.start(c);
+      await this.containers.start(c, this.pendingAttach.has(c.id));
     } catch (e) {
       const msg = (e as Error).message;
       this.log.error(`start ${c.id.slice(0, 12)}: ${msg}`);
@@ -209,7 +290,11 @@ export class ContainerRoutes {
   private removeWhenStopped(c: ContainerInfo): void {
     void this.containers.waitStopped(c).then(async () => {
       const now = await this.containers.refresh(c);
-      if (now && now.state !== "running") await this.containers.remove(now);
+      if (now && now.state !== "running") {
+        // `wait?condition=removed` answers with this once the VM is gone
+        this.removedExit.set(c.id, now.exitCode);
+        await this.containers.remove(now);
+      }
     }).catch((e: Error) => this.log.warn(`auto-remove ${c.id.slice(0, 12)}: ${e.message}`));
   }
 
@@ -228,6 +313,8 @@ export class ContainerRoutes {
         await client.waitForProperties(c.vm, ["runtime.powerState"], (r) => gone || r["runtime.powerState"] === "poweredOn");
       }
       await this.containers.waitStopped(c);
+      const stopped = await this.containers.refresh(c);
+      let code = stopped?.exitCode ?? this.removedExit.get(c.id) ?? c.exitCode;
       if (condition === "removed") {
         const client = await this.vch.vsphere();
         for (;;) {
@@ -237,8 +324,11 @@ export class ContainerRoutes {
           await new Promise((r) => setTimeout(r, 100));
         }
       }
-      const after = condition === "removed" ? c : (await this.containers.refresh(c)) ?? c;
-      if (!gone) res.end(`${JSON.stringify({ StatusCode: after.exitCode, Error: null })}\n`);
+      if (condition === "removed") {
+        code = this.removedExit.get(c.id) ?? code;
+        this.removedExit.delete(c.id);
+      }
+      if (!gone) res.end(`${JSON.stringify({ StatusCode: code, Error: null })}\n`);
     } catch (e) {
       if (!gone) res.end(`${JSON.stringify({ StatusCode: -1, Error: { Message: (e as Error).message } })}\n`);
     }
@@ -268,7 +358,7 @@ export class ContainerRoutes {
     const t = Number(new URL(req.url ?? "/", "http://docker").searchParams.get("t") ?? 10);
     if (c.state === "running") await this.containers.stop(c, Number.isFinite(t) && t >= 0 ? t : 10);
     const now = (await this.containers.refresh(c)) ?? c;
-    await this.containers.start(now);
+    await this.containers.start(now, this.pendingAttach.has(c.id));
     await this.containers.annotate(now, { startedAt: this.vch.hw.clock.now().toISOString() });
     noContent(res);
   };

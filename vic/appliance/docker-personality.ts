@@ -37,7 +37,7 @@ export class DockerPersonality {
   private readonly containerRoutes: ContainerRoutes;
 
   constructor(private readonly vch: VchContext, private readonly portLayer: PortLayer, private readonly log: ComponentLog) {
-    this.containerRoutes = new ContainerRoutes(vch, portLayer.containers, portLayer.images, log);
+    this.containerRoutes = new ContainerRoutes(vch, portLayer.containers, portLayer.images, portLayer.attach, log);
   }
 
   get tls(): boolean {
@@ -270,6 +270,13 @@ export class DockerPersonality {
     const server: http.Server = this.tls
       ? https.createServer({ key: cert!.key, cert: cert!.cert, allowHalfOpen: true, ...(ca?.length ? { ca, requestCert: true, rejectUnauthorized: true } : {}) }, this.handle)
       : http.createServer(this.handle);
+    // hijacked connections (attach) arrive as upgrades
+    server.on("upgrade", (req: http.IncomingMessage, socket: import("node:stream").Duplex, head: Buffer) => {
+      void this.containerRoutes.upgrade(req, socket, head).catch((e: Error) => {
+        this.log.error(`upgrade ${req.url}: ${e.message}`);
+        socket.destroy();
+      });
+    });
     const listeners: Server[] = [];
     let exit!: (e: Error) => void;
     const exited = new Promise<Error>((r) => (exit = r));

@@ -1,10 +1,10 @@
 // The port layer (port-layer-server): the appliance's view of vSphere, and
 // the attach server that container VMs' network serial ports connect to on
 // the management address (8080 in 0.4/0.5: lib/portlayer SerialOverLANPort).
-// Container sessions over those connections come with tether; until then a
-// connection is accepted, logged and held, as the VMX expects a peer.
-import type { Socket } from "node:net";
+// Each connection is handed to the attach connector (serial handshake, then
+// SSH to tether); the image store and the containers are its other parts.
 import { moref, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { AttachConnector } from "./attach-connector.ts";
 import { Containers } from "./containers.ts";
 import { ImageStore } from "./image-store.ts";
 import { ATTACH_PORT } from "./port-layer-constants.ts";
@@ -40,10 +40,12 @@ function refOf(s: string): ManagedObjectReference {
 export class PortLayer {
   readonly images: ImageStore;
   readonly containers: Containers;
+  readonly attach: AttachConnector;
 
   constructor(private readonly vch: VchContext, private readonly log: ComponentLog) {
     this.images = new ImageStore(vch, log);
     this.containers = new Containers(vch, log);
+    this.attach = new AttachConnector(vch, log);
   }
 
   /** a registry client on the external network's NIC (the default route) */
@@ -56,7 +58,6 @@ export class PortLayer {
 
   start(): Component {
     const { vch, log } = this;
-    const held = new Set<Socket>();
     let exit!: (e: Error) => void;
     const exited = new Promise<Error>((r) => (exit = r));
     let closeServer: (() => void) | undefined;
@@ -66,10 +67,8 @@ export class PortLayer {
       log.info(`logged in to ${new URL(vch.config.target).host}`);
       const nic = this.managementNic();
       const server = await nic.listen(ATTACH_PORT, (sock) => {
-        held.add(sock);
         log.info(`attach connection from ${sock.remoteAddress}:${sock.remotePort}`);
-        sock.on("error", () => {});
-        sock.on("close", () => held.delete(sock));
+        this.attach.accept(sock);
       });
       server.on("error", (e) => exit(e));
       closeServer = () => server.close();
@@ -80,7 +79,7 @@ export class PortLayer {
       exited,
       stop: () => {
         closeServer?.();
-        for (const s of held) s.destroy();
+        this.attach.close();
         exit(new Error("stopped"));
       },
     };

@@ -37,12 +37,16 @@ export interface SessionConfig {
   common?: Common;
   cmd: Cmd;
   attach?: boolean;
+  /** keep stdin open for an attach (docker -i); its end of input ends the process's (later versions' `openstdin`) */
+  openStdin?: boolean;
   tty?: boolean;
   /** written by tether when the process exits */
   exitStatus?: number;
   /** "true" once launched, or the launch error */
   started?: string;
   restart?: boolean;
+  /** hold the process until an attach arrives (v1.1's RunBlock; 0.4/0.5 lost output made before attach) */
+  runBlock?: boolean;
   diagnostics?: Diagnostics;
   user?: string;
   group?: string;
@@ -124,10 +128,12 @@ export const SESSION: Schema = [
     { prop: "dir", key: "Dir", type: "string" },
   ] } },
   { prop: "attach", key: "attach", scope: "read-only", type: "bool" },
+  { prop: "openStdin", key: "openstdin", scope: "read-only", type: "bool" },
   { prop: "tty", key: "tty", scope: "read-only", type: "bool" },
   { prop: "exitStatus", key: "status", scope: "read-write", type: "int" },
   { prop: "started", key: "started", scope: "read-write", type: "string" },
   { prop: "restart", key: "restart", scope: "read-only", type: "bool" },
+  { prop: "runBlock", key: "runblock", scope: "read-only", type: "bool" },
   { prop: "diagnostics", key: "diagnostics", type: { struct: DIAGNOSTICS } },
   { prop: "user", key: "User", type: "string" },
   { prop: "group", key: "Group", type: "string" },

@@ -13,9 +13,11 @@
 import type { GuestFs, GuestHardware, GuestInstance, GuestProcess, GuestProgram } from "../../hardware/guest-hardware.ts";
 import { decode, encode } from "../lib/extraconfig.ts";
 import { EXECUTOR_CONFIG, ipv4, type ExecutorConfig, type SessionConfig } from "../lib/executor-config.ts";
+import { serveAttach, type AttachStream } from "./attach-server.ts";
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const MAX_EXIT_LOGS = 5;
+const RUNBLOCK_WAIT_MS = 60_000;
 
 /** What tether writes: read-write keys only; the guest cannot write the rest. */
 function publish(hw: GuestHardware, partial: Partial<ExecutorConfig>): void {
@@ -124,26 +126,79 @@ export const tether: GuestProgram = (hw): GuestInstance => {
   argv[0] = session.cmd.args?.length ? argv[0] : resolved;
 
   const ul = hw.userland(fs, short);
-  const proc: GuestProcess = ul.spawn({ argv: [resolved, ...argv.slice(1)], env, cwd: dir, tty: session.tty ? { rows: 24, cols: 80 } : undefined });
-  debug(`session ${short} started: ${argv.join(" ")} (pid ${proc.pid})`);
-  proc.stdout.onData((d) => log?.write(d));
-  proc.stderr.onData((d) => log?.write(d));
-  if (!session.attach || !session.tty) proc.stdin.end();
-  writeSession({ started: "true" });
+  const attached = new Set<AttachStream>();
+  let proc: GuestProcess | undefined;
+  let exitCode: number | undefined;
+  let releaseBlock: () => void = () => {};
 
-  void proc.wait().then((st) => {
-    exitLogs.push({ time: hw.clock.now(), exitStatus: st.exitCode, message: st.signal ? `killed by ${st.signal}` : "" });
-    writeSession({ exitStatus: st.exitCode, diagnostics: { exitLogs: exitLogs.slice(-MAX_EXIT_LOGS) } });
-    debug(`session ${short} exited with ${st.exitCode}`);
-    // the primary session's end is the VM's: let the last output reach the log, then power off
-    hw.clock.setTimeout(halt, 0);
+  const launch = () => {
+    if (proc || halted) return;
+    const p = (proc = ul.spawn({ argv: [resolved, ...argv.slice(1)], env, cwd: dir, tty: session.tty ? { rows: 24, cols: 80 } : undefined }));
+    debug(`session ${short} started: ${argv.join(" ")} (pid ${p.pid})`);
+    // the multi-writer: the log on serial2, and every attached stream
+    p.stdout.onData((d) => {
+      log?.write(d);
+      for (const a of attached) a.write(d);
+    });
+    p.stderr.onData((d) => {
+      log?.write(d);
+      for (const a of attached) a.stderr.write(d);
+    });
+    if (!session.attach || !session.openStdin) p.stdin.end();
+    writeSession({ started: "true" });
+    void p.wait().then((st) => {
+      exitCode = st.exitCode;
+      exitLogs.push({ time: hw.clock.now(), exitStatus: st.exitCode, message: st.signal ? `killed by ${st.signal}` : "" });
+      writeSession({ exitStatus: st.exitCode, diagnostics: { exitLogs: exitLogs.slice(-MAX_EXIT_LOGS) } });
+      debug(`session ${short} exited with ${st.exitCode}`);
+      // attached clients see the exit and the end of the stream before the power goes
+      for (const a of attached) {
+        a.exit(st.exitCode);
+        a.end();
+      }
+      hw.clock.setTimeout(halt, 0);
+    });
+  };
+
+  // RunBlock: a `docker run` is waiting to attach; hold the process until it does (or a minute passes)
+  if (session.runBlock) {
+    debug("waiting for attach before launching");
+    const cancel = hw.clock.setTimeout(() => launch(), RUNBLOCK_WAIT_MS);
+    releaseBlock = () => {
+      cancel();
+      launch();
+    };
+  } else {
+    launch();
+  }
+
+  serveAttach(hw, config, {
+    ids: () => [id],
+    attach: (sessionId, stream) => {
+      if (sessionId !== id || exitCode !== undefined || halted) return false;
+      attached.add(stream);
+      stream.on("close", () => attached.delete(stream));
+      stream.on("data", (d: Buffer) => proc?.stdin.write(d));
+      // StdinOnce: the attach's end of input is the process's
+      stream.on("end", () => {
+        if (session.openStdin) proc?.stdin.end();
+      });
+      releaseBlock();
+      return true;
+    },
+    resize: (rows, cols) => proc?.resize(rows, cols),
+    signal: (name) => (proc ? ul.kill(proc.pid, name) : false),
+    alive: () => !halted,
+    debug,
   });
 
   return {
     // Halt (VIC's toolbox): StopSignal, ten seconds, then SIGKILL
     shutdown: () => {
-      ul.kill(proc.pid, config.stopSignal || "TERM");
-      hw.clock.setTimeout(() => ul.kill(proc.pid, "KILL"), 10_000);
+      if (!proc) return halt();
+      const pid = proc.pid;
+      ul.kill(pid, config.stopSignal || "TERM");
+      hw.clock.setTimeout(() => ul.kill(pid, "KILL"), 10_000);
     },
     processes: {
       authenticate: (user) => user === id,
@@ -151,7 +206,7 @@ export const tether: GuestProgram = (hw): GuestInstance => {
         if (spec.programPath !== "kill") throw Object.assign(new Error(`${spec.programPath}: not found`), { code: "ENOENT" });
         const sig = spec.arguments.trim() || "TERM";
         debug(`signal ${sig}`);
-        if (!ul.kill(proc.pid, sig)) throw Object.assign(new Error(`container ${short} is not running`), { code: "ESRCH" });
+        if (!proc || !ul.kill(proc.pid, sig)) throw Object.assign(new Error(`container ${short} is not running`), { code: "ESRCH" });
         return proc.pid;
       },
       list: (pids) => ul.processes().filter((p) => !pids || pids.includes(p.pid)).map((p) => ({ pid: p.pid, name: p.name, owner: p.user, cmdLine: p.argv.join(" "), startTime: p.startTime, endTime: p.endTime, exitCode: p.status?.exitCode })),
