@@ -146,3 +146,31 @@ describe("busybox ash builtins", () => {
     expect(status.exitCode).toBe(127);
   });
 });
+
+describe("sh traps", () => {
+  it("runs a trap between commands in the shell's own flow, so its exit ends the shell", async () => {
+    const { FileTree } = await import("../../simulator/guest/file-tree.ts");
+    const { ManualClock } = await import("../../simulator/clock.ts");
+    const fs = new FileTree(() => new Date(0));
+    fs.mkdir("/bin", { parents: true });
+    fs.writeFile("/bin/busybox", BUSYBOX_BINARY, { mode: 0o755 });
+    for (const a of Userland.applets()) if (a !== "busybox") fs.symlink("busybox", `/bin/${a}`);
+    const clock = new ManualClock();
+    const ul = new Userland({ root: fs, hostname: "h", clock });
+    const p = ul.spawn({ argv: ["sh", "-c", "trap 'echo got INT; exit 9' INT; while true; do echo tick; sleep 1; done; echo never"] });
+    const out: string[] = [];
+    p.stdout.onData((d) => out.push(d.toString()));
+    for (let i = 0; i < 5 && out.join("").split("tick").length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      clock.advance(1000);
+    }
+    expect(ul.kill(p.pid, "INT")).toBe(true);
+    for (let i = 0; i < 5 && p.running; i++) {
+      clock.advance(1000);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect((await p.wait()).exitCode).toBe(9);
+    expect(out.join("")).toMatch(/got INT\n$/);
+    expect(out.join("")).not.toContain("never");
+  });
+});

@@ -217,10 +217,19 @@ export class Containers {
   /** every container VM in the VCH's pool, read from vSphere now */
   async list(): Promise<ContainerInfo[]> {
     const c = await this.client();
-    const vms = ((await c.retrieveOne(this.pool(), ["vm"])).vm as ManagedObjectReference[] | undefined) ?? [];
-    const others = vms.filter((v) => v.value !== this.vch.hw.vm.moref);
-    if (!others.length) return [];
-    const props = await c.retrieveProperties(others, ["config.extraConfig", "runtime.powerState", "config.files.vmPathName", "config.createDate", "runtime.bootTime"]);
+    let others: ManagedObjectReference[] = [];
+    let props: Map<string, Record<string, unknown>> | undefined;
+    // a container removed between reading the pool and its VMs (a concurrent rm): read again
+    for (let attempt = 0; !props; attempt++) {
+      const vms = ((await c.retrieveOne(this.pool(), ["vm"])).vm as ManagedObjectReference[] | undefined) ?? [];
+      others = vms.filter((v) => v.value !== this.vch.hw.vm.moref);
+      if (!others.length) return [];
+      try {
+        props = await c.retrieveProperties(others, ["config.extraConfig", "runtime.powerState", "config.files.vmPathName", "config.createDate", "runtime.bootTime"]);
+      } catch (e) {
+        if (!(isVimFault(e) && e.type === "ManagedObjectNotFound") || attempt >= 5) throw e;
+      }
+    }
     const out: ContainerInfo[] = [];
     for (const vm of others) {
       const r = props.get(vm.value);

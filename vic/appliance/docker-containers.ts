@@ -85,6 +85,8 @@ function frame(stream: 1 | 2, data: Buffer): Buffer {
 export class ContainerRoutes {
   /** containers with a hijacked attach waiting for them: their start holds the process for it (RunBlock) */
   private readonly pendingAttach = new Map<string, number>();
+  /** open attach channels by container, for resize */
+  private readonly channels = new Map<string, Set<import("ssh2").ClientChannel>>();
   /** exit codes of --rm containers removed since, for their waiters */
   private readonly removedExit = new Map<string, number>();
 
@@ -158,6 +160,15 @@ export class ContainerRoutes {
       if (n > 0) this.pendingAttach.set(c.id, n);
       else this.pendingAttach.delete(c.id);
     }
+    const open = this.channels.get(c.id) ?? new Set();
+    this.channels.set(c.id, open);
+    open.add(channel);
+    channel.on("close", () => {
+      open.delete(channel!);
+      if (!open.size) this.channels.delete(c.id);
+    });
+    const tty0 = c.personality.consoleSize as number[] | undefined;
+    if (tty && tty0?.[0] && tty0?.[1]) channel.setWindow(tty0[0], tty0[1], 0, 0);
     for (const d of stdin.splice(0)) channel.write(d);
     if (stdinEnded && wantIn) channel.end();
     channel.on("data", (d: Buffer) => {
@@ -189,7 +200,7 @@ export class ContainerRoutes {
     if (action === "kill" && method === "POST") return withContainer(this.kill);
     if (action === "restart" && method === "POST") return withContainer(this.restart);
     if (action === "logs" && method === "GET") return withContainer(this.logs);
-    if (action === "resize" && method === "POST") return withContainer(async (_req, res) => noContent(res, 200));
+    if (action === "resize" && method === "POST") return withContainer(this.resize);
     if (action === "attach" && method === "POST") return withContainer(async (_req, res) => apiError(res, 400, "attach needs a hijacked connection: send Connection: Upgrade and Upgrade: tcp"));
     return undefined;
   }
@@ -262,7 +273,7 @@ export class ContainerRoutes {
           image: imageName, imageId: image.id, entrypoint, cmd, tty: !!body.Tty, openStdin: !!body.OpenStdin, stdinOnce: !!body.StdinOnce,
           attachStdin: !!body.AttachStdin, attachStdout: !!body.AttachStdout, attachStderr: !!body.AttachStderr,
           env: [...env.values()], workingDir: body.WorkingDir || ic.WorkingDir || "", labels: body.Labels ?? {},
-          autoRemove: !!hostConfig.AutoRemove, networkMode: hostConfig.NetworkMode ?? "default", hostname: body.Hostname || id.slice(0, 12),
+          autoRemove: !!hostConfig.AutoRemove, consoleSize: hostConfig.ConsoleSize ?? null, networkMode: hostConfig.NetworkMode ?? "default", hostname: body.Hostname || id.slice(0, 12),
         },
       });
     } catch (e) {
@@ -332,6 +343,17 @@ export class ContainerRoutes {
     } catch (e) {
       if (!gone) res.end(`${JSON.stringify({ StatusCode: -1, Error: { Message: (e as Error).message } })}\n`);
     }
+  };
+
+  /** the terminal's size, to the session over its attach channels (a window-change request) */
+  private resize = async (req: Req, res: Res, c: ContainerInfo): Promise<void> => {
+    const q = new URL(req.url ?? "/", "http://docker").searchParams;
+    const h = Number(q.get("h"));
+    const w = Number(q.get("w"));
+    if (!Number.isInteger(h) || !Number.isInteger(w) || h < 0 || w < 0) return apiError(res, 400, "Bad parameters: h and w must be non-negative integers");
+    if (c.state !== "running") return apiError(res, 409, `Container ${c.id} is not running`);
+    for (const ch of this.channels.get(c.id) ?? []) ch.setWindow(h, w, 0, 0);
+    noContent(res, 200);
   };
 
   private poolRef(): ManagedObjectReference {

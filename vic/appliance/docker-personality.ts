@@ -79,6 +79,8 @@ export class DockerPersonality {
     if (path === "/images/json" && method === "GET") return this.imageList;
     const img = /^\/images\/(.+)\/json$/.exec(path);
     if (img && method === "GET") return (req, res) => this.imageInspect(req, res, decodeURIComponent(img[1]));
+    const rmi = /^\/images\/(.+)$/.exec(path);
+    if (rmi && method === "DELETE") return (req, res) => this.imageRemove(req, res, decodeURIComponent(rmi[1]));
     return this.containerRoutes.route(method, path);
   }
 
@@ -162,6 +164,34 @@ export class DockerPersonality {
       RootFS: { Type: "layers", Layers: c.rootfs?.diff_ids ?? [] },
       Metadata: { LastTagTime: "0001-01-01T00:00:00Z" },
     });
+  }
+
+  /** docker rmi: untag, and delete the image when no name is left; refused while a container uses it */
+  private async imageRemove(req: http.IncomingMessage, res: http.ServerResponse, name: string): Promise<void> {
+    const force = /^(1|true|yes)$/i.test(new URL(req.url ?? "/", "http://docker").searchParams.get("force") ?? "");
+    const i = await this.findImage(name);
+    const shown = name.includes(":") || /^(sha256:)?[0-9a-f]{12,}$/.test(name) ? name : `${name}:latest`;
+    if (!i) return apiError(res, 404, `No such image: ${shown}`);
+    const byId = /^(sha256:)?[0-9a-f]{4,64}$/.test(name) && i.id.replace("sha256:", "").startsWith(name.replace("sha256:", ""));
+    const repo = familiarName({ registry: i.registry, repository: i.repository, tag: undefined, digest: undefined });
+    const ref = byId ? undefined : parseReference(name);
+    // the last name of an image whose chain a container's disk stands on cannot go: the container's disk would lose its parent
+    const lastName = byId || i.tags.length <= 1;
+    const users = lastName ? (await this.portLayer.containers.list()).filter((c) => c.config.layerId === i.layer) : [];
+    if (users.length) {
+      const u = users[0];
+      const running = u.state === "running";
+      const what = byId ? `image ${name}` : `repository reference "${shown}"`;
+      if (!force || running) return apiError(res, 409, `conflict: unable to ${byId ? "delete" : "remove"} ${what} (${running ? "cannot be forced" : "must force"}) - container ${u.id.slice(0, 12)} is using its referenced image ${i.id.slice(7, 19)}`);
+      return apiError(res, 409, `conflict: unable to delete ${i.id.slice(7, 19)}: the disks of container ${u.id.slice(0, 12)} are children of this image's; remove the container first`);
+    }
+    if (byId && i.tags.length > 1 && !force) return apiError(res, 409, `conflict: unable to delete ${name} (must be forced) - image is referenced in multiple repositories`);
+    const result = await this.portLayer.images.removeImage(i.layer, byId ? undefined : ref?.tag ?? "latest");
+    json(res, 200, [
+      ...result.untagged.map((t) => ({ Untagged: `${repo}:${t}` })),
+      ...(result.deleted.length ? i.digests.map((d) => ({ Untagged: `${repo}@${d}` })) : []),
+      ...result.deleted.map((d) => ({ Deleted: d })),
+    ]);
   }
 
   /** docker pull: resolve first (errors as a status), then stream progress as the engine does */

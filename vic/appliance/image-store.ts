@@ -271,6 +271,49 @@ export class ImageStore {
     return out;
   }
 
+  /**
+   * Drop a tag (or all of the image's names); an image left without names
+   * is deleted, with every layer of its chain that no other image stands
+   * on. Returns what was untagged and deleted, as `docker rmi` prints it.
+   */
+  removeImage(layer: string, tag: string | undefined): Promise<{ untagged: string[]; deleted: string[] }> {
+    return this.serial(async () => {
+      const parents = await this.loadParents();
+      const m = await this.meta(layer);
+      if (!m?.image) throw new Error(`layer ${layer} holds no image`);
+      const image = m.image;
+      const untagged = tag ? [tag] : image.tags;
+      const left = image.tags.filter((t) => !untagged.includes(t));
+      if (left.length) {
+        await this.saveImage(layer, { ...image, tags: left });
+        return { untagged, deleted: [] };
+      }
+      // the layers other images (or other layers) still need
+      const needed = new Set<string>();
+      for (const [id, parent] of parents) {
+        if (id !== layer && parent) needed.add(parent);
+        if (id !== layer && (await this.meta(id))?.image) for (let cur: string | undefined = id; cur && cur !== SCRATCH; cur = parents.get(cur)) needed.add(cur);
+      }
+      const deleted: string[] = [];
+      const c = await this.client();
+      for (let cur: string | undefined = layer; cur && cur !== SCRATCH && !needed.has(cur); ) {
+        const next: string | undefined = parents.get(cur);
+        try {
+          await c.waitForTask((await c.call("DeleteDatastoreFile_Task", c.content.fileManager!, { name: this.dsPath(cur) })) as ManagedObjectReference);
+        } catch (e) {
+          if (!(isVimFault(e) && e.type === "FileNotFound")) throw e;
+        }
+        parents.delete(cur);
+        this.metas.delete(cur);
+        deleted.push(cur);
+        cur = next;
+      }
+      await this.saveParents();
+      this.log.info(`image ${image.id.slice(7, 19)} deleted (${deleted.length} layer(s))`);
+      return { untagged, deleted: [image.id, ...deleted.map((d) => `sha256:${d}`)] };
+    });
+  }
+
   /** the leaf VMDK a container disk is made a child of */
   layerDisk(layer: string): string {
     return this.vmdk(layer);

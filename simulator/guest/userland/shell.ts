@@ -439,6 +439,8 @@ export class Shell {
   status = 0;
   private lastBackground = 0;
   private readonly traps = new Map<string, string>();
+  /** trap actions whose signal came while a command ran */
+  private readonly pendingTraps: string[] = [];
 
   constructor(private readonly host: ShellHost, env: Map<string, string>, public cwd: string, readonly name: string, args: string[]) {
     this.vars = new Map(env);
@@ -663,8 +665,18 @@ export class Shell {
       }
     }
     const inShell = this.host.builtin?.(argv, this.env(assigns), this.cwd, io);
-    if (inShell) return (this.status = await inShell);
-    return (this.status = await this.host.run(argv, this.env(assigns), this.cwd, io));
+    this.status = inShell ? await inShell : await this.host.run(argv, this.env(assigns), this.cwd, io);
+    await this.runPendingTraps(io);
+    return this.status;
+  }
+
+  private async runPendingTraps(io: ShellIo): Promise<void> {
+    while (this.pendingTraps.length) {
+      const action = this.pendingTraps.shift()!;
+      const saved = this.status;
+      await this.list(parse(action), io);
+      this.status = saved;
+    }
   }
 
   // ---- expansion ----
@@ -844,7 +856,8 @@ export class Shell {
           continue;
         }
         this.traps.set(name, action);
-        if (name !== "EXIT" && !this.host.trap(`SIG${name}`, () => void this.runSource(action, io))) throw new Error(`${s}: bad signal`);
+        // as sh does: the action runs between commands, in the shell's own flow, so its `exit` ends the shell
+        if (name !== "EXIT" && !this.host.trap(`SIG${name}`, () => void this.pendingTraps.push(action))) throw new Error(`${s}: bad signal`);
       }
       return 0;
     },
