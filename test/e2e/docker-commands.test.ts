@@ -4,52 +4,31 @@
 // --timestamps and -f, inspect, rm of several at once, rmi (refused while a
 // container stands on the image), and errors with the Docker API's status
 // and message. Every CLI call has a timeout.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type RunningSimulator } from "../../simulator/index.ts";
 import { VIC_GUEST_PROGRAMS } from "../../vic/guest-programs.ts";
-import { main } from "../../vic/machine/main.ts";
+import { docker, dockerHost, machine, type CliRun } from "./helpers.ts";
 
-interface Ran {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe("docker commands on a VCH", () => {
   let sim: RunningSimulator;
   let cwd: string;
   let ip: string;
-  const d = (args: string[], input?: string, killAfterMs?: number): Promise<Ran> =>
-    new Promise((resolve, reject) => {
-      const child = spawn("docker", ["-H", `${ip}:2376`, "--tls", ...args], { cwd, env: { ...process.env, HOME: cwd, DOCKER_CONFIG: join(cwd, ".docker"), DOCKER_CERT_PATH: join(cwd, "VCH001") } });
-      let stdout = "";
-      let stderr = "";
-      const hung = setTimeout(() => {
-        child.kill("SIGKILL");
-        reject(new Error(`docker ${args.join(" ")} hung`));
-      }, 45_000);
-      const stopper = killAfterMs ? setTimeout(() => child.kill("SIGKILL"), killAfterMs) : undefined;
-      child.stdout.on("data", (x) => (stdout += x));
-      child.stderr.on("data", (x) => (stderr += x));
-      child.stdin.end(input ?? "");
-      child.on("close", (status) => {
-        clearTimeout(hung);
-        if (stopper) clearTimeout(stopper);
-        resolve({ status, stdout, stderr });
-      });
-    });
+  const d = async (args: string[], input?: string, killAfterMs?: number): Promise<CliRun> => {
+    const r = await docker(cwd, ["-H", `${ip}:2376`, "--tls", ...args], { certPath: join(cwd, "VCH001"), input, killAfterMs });
+    if (r.timedOut) throw new Error(`docker ${args.join(" ")} hung`);
+    return r;
+  };
 
   beforeAll(async () => {
     sim = await startSimulator({ scenario: "homelab", guestPrograms: { ...VIC_GUEST_PROGRAMS } });
     cwd = mkdtempSync(join(tmpdir(), "vic-cmds-"));
-    const lines: string[] = [];
-    const code = await main({ argv: ["create", "--target", `root:homelab-pw@127.0.0.1:${sim.port}`, "--image-datastore", "mydatastore", "--bridge-network", "VCH Bridge", "--name", "VCH001"], binary: "vic-machine", cwd, binDir: cwd, out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const { code, lines } = await machine(cwd, ["create", "--target", `root:homelab-pw@127.0.0.1:${sim.port}`, "--image-datastore", "mydatastore", "--bridge-network", "VCH Bridge", "--name", "VCH001"]);
     expect(code, lines.join("\n")).toBe(0);
-    ip = lines.map((l) => /DOCKER_HOST=([\d.]+):2376/.exec(l)?.[1]).find(Boolean)!;
+    ip = dockerHost(lines)!;
     expect((await d(["pull", "busybox"])).status).toBe(0);
   });
   afterAll(async () => {

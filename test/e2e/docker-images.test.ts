@@ -4,7 +4,6 @@
 // `docker images` and `image inspect` read back from the store, the
 // registry's refusals as the CLI shows them, and the images still there
 // after the appliance VM is power-cycled.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import https from "node:https";
 import { tmpdir } from "node:os";
@@ -13,21 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readTar } from "../../formats/tar.ts";
 import { startSimulator, type RunningSimulator } from "../../simulator/index.ts";
 import { VIC_GUEST_PROGRAMS } from "../../vic/guest-programs.ts";
-import { main } from "../../vic/machine/main.ts";
 import type { VimClient } from "../../vim25/client/index.ts";
 import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { connect } from "../helpers.ts";
-
-function docker(cwd: string, args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn("docker", args, { cwd, timeout: 60_000, env: { ...process.env, HOME: cwd, DOCKER_CONFIG: join(cwd, ".docker"), ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+import { docker, dockerHost, machine } from "./helpers.ts";
 
 /** the first `bytes` of a datastore file, with the host's credentials */
 function head(url: string, bytes: number): Promise<Buffer> {
@@ -45,19 +33,16 @@ describe("docker pull and images on a VCH", () => {
   let client: VimClient;
   let cwd: string;
   let ip: string;
-  let env: Record<string, string>;
   let vm: ManagedObjectReference;
-  const d = (...args: string[]) => docker(cwd, ["-H", `${ip}:2376`, "--tls", ...args], env);
+  const d = (...args: string[]) => docker(cwd, ["-H", `${ip}:2376`, "--tls", ...args], { certPath: join(cwd, "VCH001") });
 
   beforeAll(async () => {
     sim = await startSimulator({ scenario: "homelab", guestPrograms: { ...VIC_GUEST_PROGRAMS } });
     client = await connect(sim);
     cwd = mkdtempSync(join(tmpdir(), "vic-images-"));
-    const lines: string[] = [];
-    const code = await main({ argv: ["create", "--target", `root:homelab-pw@127.0.0.1:${sim.port}`, "--image-datastore", "mydatastore", "--bridge-network", "VCH Bridge", "--name", "VCH001"], binary: "vic-machine", cwd, binDir: cwd, out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const { code, lines } = await machine(cwd, ["create", "--target", `root:homelab-pw@127.0.0.1:${sim.port}`, "--image-datastore", "mydatastore", "--bridge-network", "VCH Bridge", "--name", "VCH001"]);
     expect(code, lines.join("\n")).toBe(0);
-    ip = lines.map((l) => /DOCKER_HOST=([\d.]+):2376/.exec(l)?.[1]).find(Boolean)!;
-    env = { DOCKER_CERT_PATH: join(cwd, "VCH001") };
+    ip = dockerHost(lines)!;
     const vms = await client.retrieveFromContainer(client.content.rootFolder, "VirtualMachine", ["name"]);
     vm = { _type: "ManagedObjectReference", type: "VirtualMachine", value: [...vms].find(([, r]) => r.name === "VCH001")![0] };
   });
@@ -135,8 +120,7 @@ describe("docker pull and images on a VCH", () => {
   });
 
   it("is removed by vic-machine delete, image store and all", async () => {
-    const lines: string[] = [];
-    const code = await main({ argv: ["delete", "--target", `root:homelab-pw@127.0.0.1:${sim.port}`, "--name", "VCH001"], binary: "vic-machine", cwd, binDir: cwd, out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const { code, lines } = await machine(cwd, ["delete", "--target", `root:homelab-pw@127.0.0.1:${sim.port}`, "--name", "VCH001"]);
     expect(code, lines.join("\n")).toBe(0);
     const browser = (await client.retrieveFromContainer(client.content.rootFolder, "Datastore", ["browser"])).values().next().value!.browser as ManagedObjectReference;
     const found = (await client.waitForTask((await client.call("SearchDatastore_Task", browser, { datastorePath: "[mydatastore]", searchSpec: { _type: "HostDatastoreBrowserSearchSpec", matchPattern: ["*"] } })) as ManagedObjectReference)) as { file?: { path: string }[] };

@@ -2,7 +2,6 @@
 // Docker Hub pulls go to the mirror, and a registry of another name is
 // pulled from by its own name; the same pull code either way. The mirror
 // serves its own hello-world, so the test can tell where an image came from.
-import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -14,7 +13,7 @@ import { buildImages } from "../../simulator/registry/image-builder.ts";
 import { Registry } from "../../simulator/registry/registry.ts";
 import { VIC_GUEST_PROGRAMS } from "../../vic/guest-programs.ts";
 import { selfSignedServer } from "../../vic/lib/certificates.ts";
-import { main } from "../../vic/machine/main.ts";
+import { docker, dockerHost, machine } from "./helpers.ts";
 
 describe("a VCH with a registry mirror", () => {
   let sim: RunningSimulator;
@@ -22,22 +21,11 @@ describe("a VCH with a registry mirror", () => {
   let cwd: string;
   let ip: string;
 
-  const d = (args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve, reject) => {
-      const child = spawn("docker", ["-H", `${ip}:2376`, "--tls", ...args], { cwd, env: { ...process.env, HOME: cwd, DOCKER_CONFIG: join(cwd, ".docker"), DOCKER_CERT_PATH: join(cwd, "VCH001") } });
-      let stdout = "";
-      let stderr = "";
-      const hung = setTimeout(() => {
-        child.kill("SIGKILL");
-        reject(new Error(`docker ${args.join(" ")} hung`));
-      }, 45_000);
-      child.stdout.on("data", (x) => (stdout += x));
-      child.stderr.on("data", (x) => (stderr += x));
-      child.on("close", (status) => {
-        clearTimeout(hung);
-        resolve({ status, stdout, stderr });
-      });
-    });
+  const d = async (args: string[]) => {
+    const r = await docker(cwd, ["-H", `${ip}:2376`, "--tls", ...args], { certPath: join(cwd, "VCH001") });
+    if (r.timedOut) throw new Error(`docker ${args.join(" ")} hung`);
+    return r;
+  };
 
   beforeAll(async () => {
     cwd = mkdtempSync(join(tmpdir(), "vic-mirror-"));
@@ -57,14 +45,10 @@ describe("a VCH with a registry mirror", () => {
     const port = (server.address() as AddressInfo).port;
     sim.sim.guests.network.publish(["mirror.example.com", "myreg.example.com"], 443, port);
 
-    const lines: string[] = [];
-    const code = await main({
-      argv: ["create", "--target", `root:homelab-pw@127.0.0.1:${sim.port}`, "--image-datastore", "mydatastore", "--bridge-network", "VCH Bridge", "--name", "VCH001",
-        "--registry-mirror", "https://mirror.example.com", "--insecure-registry", "myreg.example.com"],
-      binary: "vic-machine", cwd, binDir: cwd, out: (l) => lines.push(l), err: (l) => lines.push(l),
-    });
+    const { code, lines } = await machine(cwd, ["create", "--target", `root:homelab-pw@127.0.0.1:${sim.port}`, "--image-datastore", "mydatastore", "--bridge-network", "VCH Bridge", "--name", "VCH001",
+      "--registry-mirror", "https://mirror.example.com", "--insecure-registry", "myreg.example.com"]);
     expect(code, lines.join("\n")).toBe(0);
-    ip = lines.map((l) => /DOCKER_HOST=([\d.]+):2376/.exec(l)?.[1]).find(Boolean)!;
+    ip = dockerHost(lines)!;
   });
   afterAll(async () => {
     await sim?.close();

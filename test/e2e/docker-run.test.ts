@@ -6,65 +6,33 @@
 // seed shows it, an appliance power cycle after which everything is still
 // there, and vic-machine delete leaving nothing. Every CLI call has a
 // timeout; none may be hit.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type RunningSimulator } from "../../simulator/index.ts";
 import { VIC_GUEST_PROGRAMS } from "../../vic/guest-programs.ts";
-import { main } from "../../vic/machine/main.ts";
 import type { VimClient } from "../../vim25/client/index.ts";
 import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { connect } from "../helpers.ts";
-
-const CLI_TIMEOUT_MS = 45_000;
-
-interface Ran {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
-function docker(cwd: string, args: string[], env: Record<string, string>, input?: string): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn("docker", args, { cwd, env: { ...process.env, HOME: cwd, DOCKER_CONFIG: join(cwd, ".docker"), ...env } });
-    let stdout = "";
-    let stderr = "";
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
-    }, CLI_TIMEOUT_MS);
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.stdin.end(input ?? "");
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr, timedOut });
-    });
-  });
-}
+import { docker, dockerHost, machine, type CliRun } from "./helpers.ts";
 
 describe("docker run on a VCH (the seed)", () => {
   let sim: RunningSimulator;
   let client: VimClient;
   let cwd: string;
   let ip: string;
-  let env: Record<string, string>;
   let before: string[];
-  const calls: Ran[] = [];
+  const calls: CliRun[] = [];
   const d = async (args: string[], input?: string) => {
-    const r = await docker(cwd, ["-H", `${ip}:2376`, "--tls", ...args], env, input);
+    const r = await docker(cwd, ["-H", `${ip}:2376`, "--tls", ...args], { certPath: join(cwd, "VCH001"), input });
     calls.push(r);
     expect(r.timedOut, `docker ${args.join(" ")} hung`).toBe(false);
     return r;
   };
-  const machine = async (argv: string[]) => {
-    const lines: string[] = [];
-    const code = await main({ argv, binary: "vic-machine", cwd, binDir: cwd, out: (l) => lines.push(l), err: (l) => lines.push(l) });
-    expect(code, lines.join("\n")).toBe(0);
+  const vicMachine = async (argv: string[]) => {
+    const { code, lines, err } = await machine(cwd, argv);
+    expect(code, [...lines, ...err].join("\n")).toBe(0);
     return lines;
   };
   const vmNamed = async (name: string) => {
@@ -83,9 +51,8 @@ describe("docker run on a VCH (the seed)", () => {
     client = await connect(sim);
     cwd = mkdtempSync(join(tmpdir(), "vic-run-"));
     before = await datastoreFiles();
-    const lines = await machine(["create", "--target", `root:homelab-pw@127.0.0.1:${sim.port}`, "--image-datastore", "mydatastore", "--bridge-network", "VCH Bridge", "--external-network", "VM Network", "--name", "VCH001"]);
-    ip = lines.map((l) => /DOCKER_HOST=([\d.]+):2376/.exec(l)?.[1]).find(Boolean)!;
-    env = { DOCKER_CERT_PATH: join(cwd, "VCH001") };
+    const lines = await vicMachine(["create", "--target", `root:homelab-pw@127.0.0.1:${sim.port}`, "--image-datastore", "mydatastore", "--bridge-network", "VCH Bridge", "--external-network", "VM Network", "--name", "VCH001"]);
+    ip = dockerHost(lines)!;
   });
   afterAll(async () => {
     await client?.logout();
@@ -202,7 +169,7 @@ describe("docker run on a VCH (the seed)", () => {
   });
 
   it("is all removed by vic-machine delete: container VMs, images, appliance", async () => {
-    const lines = await machine(["delete", "--target", `root:homelab-pw@127.0.0.1:${sim.port}`, "--name", "VCH001"]);
+    const lines = await vicMachine(["delete", "--target", `root:homelab-pw@127.0.0.1:${sim.port}`, "--name", "VCH001"]);
     expect(lines.some((l) => l.endsWith("Completed successfully"))).toBe(true);
     expect(await datastoreFiles()).toEqual(before);
     const vms = await client.retrieveFromContainer(client.content.rootFolder, "VirtualMachine", ["name"]);

@@ -2,35 +2,18 @@
 // user types): delete's --force and --id, --tlsverify certificates that
 // the appliance requires of docker clients, and the validations that need
 // a differently built target (DRS off, a license without serialuri).
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadScenario, startSimulator, type RunningSimulator } from "../../simulator/index.ts";
 import { VIC_GUEST_PROGRAMS } from "../../vic/guest-programs.ts";
-import { main } from "../../vic/machine/main.ts";
 import type { VimClient } from "../../vim25/client/index.ts";
 import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { connect } from "../helpers.ts";
+import { docker, machine } from "./helpers.ts";
 
-async function run(cwd: string, argv: string[]): Promise<{ code: number; lines: string[]; err: string[] }> {
-  const lines: string[] = [];
-  const err: string[] = [];
-  const code = await main({ argv, binary: "vic-machine", cwd, binDir: cwd, out: (l) => lines.push(l.replace(/^(INFO|WARN|ERRO|DEBU)\[[^\]]+\] ?/, "$1 ")), err: (l) => err.push(l) });
-  return { code, lines, err };
-}
-
-function docker(cwd: string, certPath: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn("docker", args, { cwd, timeout: 30_000, env: { ...process.env, HOME: cwd, DOCKER_CERT_PATH: certPath, DOCKER_CONFIG: join(cwd, ".docker") } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const run = machine;
 
 async function vmsNamed(c: VimClient): Promise<Map<string, string>> {
   const vms = await c.retrieveFromContainer(c.content.rootFolder, "VirtualMachine", ["name"]);
@@ -98,14 +81,14 @@ describe("vic-machine delete, inspect and --tlsverify", () => {
     expect(created.lines).toContain(`INFO docker -H ${ip}:2376 --tlsverify info`);
 
     // the server is verified against the CA, and the client certificate in the cert path is presented
-    const verified = await docker(cwd, certs, ["-H", `${ip}:2376`, "--tlsverify", "info"]);
+    const verified = await docker(cwd, ["-H", `${ip}:2376`, "--tlsverify", "info"], { certPath: certs });
     expect(verified.status, verified.stderr).toBe(0);
     expect(verified.stdout).toContain("Name: VCHV");
     // a cert path with only the CA: no client certificate, refused by the TLS handshake
     const bare = mkdtempSync(join(cwd, "bare-"));
     const { copyFileSync } = await import("node:fs");
     copyFileSync(join(certs, "ca.pem"), join(bare, "ca.pem"));
-    const without = await docker(cwd, bare, ["-H", `${ip}:2376`, "--tls", "info"]);
+    const without = await docker(cwd, ["-H", `${ip}:2376`, "--tls", "info"], { certPath: bare });
     expect(without.status).not.toBe(0);
     expect(without.stderr).toMatch(/certificate required|bad certificate|handshake/i);
 

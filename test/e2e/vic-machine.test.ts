@@ -15,6 +15,7 @@ import { loadScenario, startSimulator, type RunningSimulator } from "../../simul
 import { VIC_GUEST_PROGRAMS } from "../../vic/guest-programs.ts";
 import { readTar } from "../../formats/tar.ts";
 import { connect } from "../helpers.ts";
+import { docker } from "./helpers.ts";
 import type { VimClient } from "../../vim25/client/index.ts";
 import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 
@@ -62,18 +63,6 @@ function httpsGet(url: string): Promise<{ status: number; headers: Record<string
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: raw.toString("utf8"), raw });
       });
     }).on("error", reject);
-  });
-}
-
-/** the real docker CLI; asynchronous, as the daemon it talks to runs in this process */
-function docker(cwd: string, certPath: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn("docker", args, { cwd, timeout: 30_000, env: { ...process.env, HOME: cwd, DOCKER_CERT_PATH: certPath, DOCKER_CONFIG: join(cwd, ".docker") } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
   });
 }
 
@@ -168,14 +157,14 @@ describe("vic-machine against an ESXi host (the seed)", () => {
     const certPath = /DOCKER_CERT_PATH=(.+)$/m.exec(created.stdout)![1];
 
     // the real docker CLI, as the seed's next step
-    const info = await docker(cwd, certPath, ["-H", `${ip}:2376`, "--tls", "info"]);
+    const info = await docker(cwd, ["-H", `${ip}:2376`, "--tls", "info"], { certPath: certPath });
     expect(info.status, info.stderr).toBe(0);
     expect(info.stdout).toContain("Name: VCH001");
     expect(info.stdout).toContain("Server Version: 0.4.0");
     expect(info.stdout).toMatch(/CPUs: 8\b/);
     expect(info.stdout).toContain("Total Memory: 32GiB");
     expect(info.stdout).toContain("Containers: 0");
-    const version = await docker(cwd, certPath, ["-H", `${ip}:2376`, "--tls", "version"]);
+    const version = await docker(cwd, ["-H", `${ip}:2376`, "--tls", "version"], { certPath: certPath });
     expect(version.status, version.stderr).toBe(0);
     expect(version.stdout).toMatch(/Server: vSphere Integrated Containers[\s\S]*API version:\s+1\.47 \(minimum version 1\.24\)/);
 
@@ -223,7 +212,7 @@ describe("vic-machine against an ESXi host (the seed)", () => {
     expect(deleted.code, deleted.stdout + deleted.stderr).toBe(0);
     expectInOrder(deleted.lines, ["INFO Please enter ESX or vCenter password:", ...SEED_DELETE]);
     expect(await world(client)).toEqual(before);
-    const gone = await docker(cwd, certPath, ["-H", `${ip}:2376`, "--tls", "info"]);
+    const gone = await docker(cwd, ["-H", `${ip}:2376`, "--tls", "info"], { certPath: certPath });
     expect(gone.status).not.toBe(0);
   });
 
@@ -277,23 +266,16 @@ describe("vic-machine against an ESXi host (the seed)", () => {
 });
 
 describe("vic-machine refusals that need their own host", () => {
-  it("refuses a firewall that blocks the serial port's 8080/tcp outbound, and leaves nothing behind", async () => {
-    const scenario = loadScenario("homelab");
-    scenario.datacenters[0].hosts[0].firewall.enabled = true;
-    const sim = await startSimulator({ scenario, guestPrograms: { ...VIC_GUEST_PROGRAMS } });
+  /** a create on a host of its own that must fail with `want` in order and leave the host and the folder as they were */
+  async function refusedOnOwnHost(opts: Parameters<typeof startSimulator>[0], extra: string[], want: string[]): Promise<void> {
+    const sim = await startSimulator(opts);
     const client = await connect(sim);
-    const dir = mkdtempSync(join(tmpdir(), "vic-fw-"));
+    const dir = mkdtempSync(join(tmpdir(), "vic-refused-"));
     try {
       const before = await world(client);
-      const r = await vicMachine(dir, ["create", "--image-datastore", "mydatastore", "--bridge-network", "VCH Bridge", "--target", `root:homelab-pw@127.0.0.1:${sim.port}`, "--name", "VCH001"]);
+      const r = await vicMachine(dir, ["create", "--image-datastore", "mydatastore", "--bridge-network", "VCH Bridge", "--target", `root:homelab-pw@127.0.0.1:${sim.port}`, "--name", "VCH001", ...extra]);
       expect(r.code).toBe(1);
-      expectInOrder(r.lines, [
-        "INFO Firewall status: ENABLED on /ha-datacenter/host/esxi01.think-v.com/esxi01.think-v.com",
-        "ERRO Firewall configuration incorrect on hosts:",
-        "ERRO /ha-datacenter/host/esxi01.think-v.com/esxi01.think-v.com",
-        "ERRO Firewall must permit 8080/tcp outbound to use VIC",
-        "ERRO Create cannot continue: configuration validation failed",
-      ]);
+      expectInOrder(r.lines, want);
       expect(await world(client)).toEqual(before);
       expect(readdirSync(dir).filter((f) => !f.endsWith(".log"))).toEqual([]);
     } finally {
@@ -301,31 +283,29 @@ describe("vic-machine refusals that need their own host", () => {
       await sim.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it("refuses a firewall that blocks the serial port's 8080/tcp outbound, and leaves nothing behind", async () => {
+    const scenario = loadScenario("homelab");
+    scenario.datacenters[0].hosts[0].firewall.enabled = true;
+    await refusedOnOwnHost({ scenario, guestPrograms: { ...VIC_GUEST_PROGRAMS } }, [], [
+      "INFO Firewall status: ENABLED on /ha-datacenter/host/esxi01.think-v.com/esxi01.think-v.com",
+      "ERRO Firewall configuration incorrect on hosts:",
+      "ERRO /ha-datacenter/host/esxi01.think-v.com/esxi01.think-v.com",
+      "ERRO Firewall must permit 8080/tcp outbound to use VIC",
+      "ERRO Create cannot continue: configuration validation failed",
+    ]);
   });
 
   it("gives up at --timeout when the appliance never reports an address, and removes what it made", async () => {
     // no VIC guest programs: the appliance VM powers on with no OS to run
-    const sim = await startSimulator({ scenario: "homelab" });
-    const client = await connect(sim);
-    const dir = mkdtempSync(join(tmpdir(), "vic-timeout-"));
-    try {
-      const before = await world(client);
-      const r = await vicMachine(dir, ["create", "--image-datastore", "mydatastore", "--bridge-network", "VCH Bridge", "--target", `root:homelab-pw@127.0.0.1:${sim.port}`, "--name", "VCH001", "--timeout", "2s"]);
-      expect(r.code).toBe(1);
-      expectInOrder(r.lines, [
-        "INFO Waiting for IP information",
-        "INFO client IP: waiting for IP",
-        "INFO Component docker-personality: waiting to start",
-        "ERRO Create failed: timed out waiting for IP address information",
-        "ERRO Create cannot continue: timed out waiting for IP address information",
-      ]);
-      expect(await world(client)).toEqual(before);
-      expect(readdirSync(dir).filter((f) => !f.endsWith(".log"))).toEqual([]);
-    } finally {
-      await client.logout();
-      await sim.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await refusedOnOwnHost({ scenario: "homelab" }, ["--timeout", "2s"], [
+      "INFO Waiting for IP information",
+      "INFO client IP: waiting for IP",
+      "INFO Component docker-personality: waiting to start",
+      "ERRO Create failed: timed out waiting for IP address information",
+      "ERRO Create cannot continue: timed out waiting for IP address information",
+    ]);
   });
 });
 
@@ -347,7 +327,7 @@ describe("vic-machine against vCenter (vApp, distributed port group as bridge)",
       expect(vmx).toContain('ide0:0.fileName = "appliance.iso"');
       const ip = /DOCKER_HOST=([\d.]+):2376/.exec(r.stdout)![1];
       const certPath = /DOCKER_CERT_PATH=(.+)$/m.exec(r.stdout)![1];
-      const info = await docker(dir, certPath, ["-H", `${ip}:2376`, "--tls", "info"]);
+      const info = await docker(dir, ["-H", `${ip}:2376`, "--tls", "info"], { certPath: certPath });
       expect(info.status, info.stderr).toBe(0);
       expect(info.stdout).toContain("Name: VCH-VC");
       expect(info.stdout).toContain("VMware Product: VMware vCenter Server");

@@ -67,7 +67,6 @@ function isPrimitive(t: FieldType): t is "string" | "int" | "float" | "bool" | "
 
 // ---------------------------------------------------------------- primitives
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const two = (n: number) => String(n).padStart(2, "0");
 
 /** Go's Time.String() for a UTC time: "2016-08-06 19:50:00.5 +0000 UTC". */

@@ -7,7 +7,7 @@ import { create, CREATE_FLAGS } from "./create.ts";
 import { deleteVch, DELETE_FLAGS, TARGET_FLAGS, VCH_FLAGS } from "./delete.ts";
 import { flagHelp, parseFlags, UsageError, type FlagSpec } from "./flags.ts";
 import { inspectVch, listVchs } from "./inspect.ts";
-import { CommandFailed, MachineLog } from "./log.ts";
+import { MachineLog } from "./log.ts";
 import { VIC_ISO_VERSION } from "../lib/isos.ts";
 
 const COMMANDS: Record<string, { usage: string; flags: FlagSpec[] }> = {

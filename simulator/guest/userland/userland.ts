@@ -19,7 +19,7 @@ import { Shell } from "./shell.ts";
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 // What a simulated busybox binary holds: an image puts it in /bin/busybox and links applets to it.
 export { BUSYBOX_BINARY } from "../../../hardware/guest-hardware.ts";
-import { BUSYBOX_BINARY } from "../../../hardware/guest-hardware.ts";
+import type { SpawnOptions } from "../../../hardware/guest-hardware.ts";
 const MAX_INTERPRETERS = 4;
 /** what busybox ash does without exec (its builtins that are applets too) */
 const ASH_BUILTIN_APPLETS = new Set(["echo", "printf", "test", "[", "true", "false", "pwd", "kill"]);
@@ -32,14 +32,7 @@ export interface UserlandOptions {
   clock: Clock;
 }
 
-export interface SpawnOptions {
-  argv: string[];
-  env?: Record<string, string> | Map<string, string>;
-  cwd?: string;
-  /** a terminal of this size (docker run -t) */
-  tty?: Tty;
-  user?: string;
-}
+export type { SpawnOptions };
 
 export class Userland {
   readonly fs: GuestFs;
