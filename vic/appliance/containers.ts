@@ -39,6 +39,8 @@ export interface CreateSpec {
   openStdin: boolean;
   attach: boolean;
   stopSignal?: string;
+  /** volumes: their disks attached independent_persistent, mounted by tether at `path` */
+  volumes: { name: string; disk: string; path: string; mode: "rw" | "ro" }[];
   /** what the personality keeps about the container, in extraConfig too (hidden from the guest) */
   personality: Record<string, unknown>;
 }
@@ -134,6 +136,7 @@ export class Containers {
         bridge: { common: { id: String(BRIDGE_SLOT), name: "bridge" }, network: { common: { id: this.vch.config.bridgeNetwork, name: "bridge" }, default: true } },
       },
       key: Buffer.from(privateKey.export({ type: "pkcs1", format: "pem" }) as string),
+      mounts: spec.volumes.length ? Object.fromEntries(spec.volumes.map((v) => [v.name, { source: `label://${v.name}`, path: v.path, mode: v.mode }])) : undefined,
       layerId: spec.image.layer,
       repoName: spec.imageName,
       stopSignal: spec.stopSignal,
@@ -151,6 +154,10 @@ export class Containers {
           parent: { _type: "VirtualDiskFlatVer2BackingInfo", fileName: this.imageDisk(spec.image), diskMode: "persistent" },
         },
       },
+      ...spec.volumes.map((v, i) => ({
+        _type: "VirtualDisk", key: -110 - i, controllerKey: -100, unitNumber: 1 + i + (i >= 6 ? 1 : 0),
+        backing: { _type: "VirtualDiskFlatVer2BackingInfo", fileName: v.disk, diskMode: "independent_persistent" },
+      })),
       {
         _type: "VirtualCdrom", key: -102, controllerKey: 200, unitNumber: 0,
         backing: { _type: "VirtualCdromIsoBackingInfo", fileName: this.vch.config.bootstrapImagePath },
@@ -185,7 +192,8 @@ export class Containers {
       numCPUs: 2,
       memoryMB: 2048,
       files: { _type: "VirtualMachineFileInfo", vmPathName: `[${ds}]` },
-      deviceChange: devices.map((device) => ({ _type: "VirtualDeviceConfigSpec", operation: "add", ...(device._type === "VirtualDisk" ? { fileOperation: "create" } : {}), device })),
+      // the container's own disk is made; volume disks exist already
+      deviceChange: devices.map((device) => ({ _type: "VirtualDeviceConfigSpec", operation: "add", ...(device.key === -101 ? { fileOperation: "create" } : {}), device })),
       extraConfig: [...extra].map(([key, value]) => ({ _type: "OptionValue", key, value })),
     };
     const pool = this.pool();
@@ -372,9 +380,12 @@ export class Containers {
     }
   }
 
-  /** the VM and its folder; the image disks it was a child of stay */
+  /** the VM and its folder; the image disks it was a child of, and its volumes, stay (VIC's DeleteExceptDisks) */
   async remove(info: ContainerInfo): Promise<void> {
     const c = await this.client();
+    const devices = ((await c.retrieveOne(info.vm, ["config.hardware.device"]))["config.hardware.device"] as { _type: string; backing?: { diskMode?: string } }[]) ?? [];
+    const volumes = devices.filter((d) => d._type === "VirtualDisk" && d.backing?.diskMode === "independent_persistent");
+    if (volumes.length) await c.waitForTask((await c.call("ReconfigVM_Task", info.vm, { spec: { _type: "VirtualMachineConfigSpec", deviceChange: volumes.map((device) => ({ _type: "VirtualDeviceConfigSpec", operation: "remove", device })) } })) as ManagedObjectReference);
     await c.waitForTask((await c.call("Destroy_Task", info.vm)) as ManagedObjectReference);
     const folder = /^(\[[^\]]+\]\s*[^/]+)\//.exec(info.vmPathName)?.[1];
     if (folder) {

@@ -11,6 +11,7 @@ import { ContainerError } from "./containers.ts";
 import type { Duplex } from "node:stream";
 import type { AttachConnector } from "./attach-connector.ts";
 import type { ImageRecord, ImageStore } from "./image-store.ts";
+import { VolumeError, type VolumeRecord, type Volumes } from "./volumes.ts";
 import { familiarName, parseReference } from "./registry-client.ts";
 import type { ComponentLog, VchContext } from "./vch-context.ts";
 
@@ -95,6 +96,7 @@ export class ContainerRoutes {
     private readonly containers: Containers,
     private readonly images: ImageStore,
     private readonly attach: AttachConnector,
+    private readonly volumes: Volumes,
     private readonly log: ComponentLog,
   ) {}
 
@@ -182,6 +184,11 @@ export class ContainerRoutes {
 
   route(method: string, path: string): ((req: Req, res: Res) => Promise<void>) | undefined {
     if (path === "/containers/create" && method === "POST") return this.create;
+    if (path === "/volumes" && method === "GET") return this.volumeList;
+    if (path === "/volumes/create" && method === "POST") return this.volumeCreate;
+    const vol = /^\/volumes\/([^/]+)$/.exec(path);
+    if (vol && method === "GET") return (req, res) => this.volumeInspect(req, res, decodeURIComponent(vol[1]));
+    if (vol && method === "DELETE") return (req, res) => this.volumeRemove(req, res, decodeURIComponent(vol[1]));
     if (path === "/containers/json" && method === "GET") return this.list;
     const m = /^\/containers\/([^/]+)(?:\/([a-z]+))?$/.exec(path);
     if (!m) return undefined;
@@ -263,16 +270,39 @@ export class ContainerRoutes {
     }
     const id = this.containers.newId();
     const hostConfig = (body.HostConfig ?? {}) as Record<string, unknown>;
+    // named volumes (-v name:/path[:ro], --mount type=volume): made in the default store if missing, as docker does
+    const wanted: { name: string; path: string; mode: "rw" | "ro" }[] = [];
+    for (const b of (hostConfig.Binds as string[] | null) ?? []) {
+      const [src, dest, mode] = b.split(":");
+      if (!dest) return apiError(res, 400, `invalid volume specification: '${b}'`);
+      if (src.startsWith("/") || src.startsWith(".")) return apiError(res, 400, `invalid volume specification: '${b}': a VCH has no host paths to bind; use a named volume`);
+      wanted.push({ name: src, path: dest, mode: mode === "ro" ? "ro" : "rw" });
+    }
+    for (const m of (hostConfig.Mounts as { Type?: string; Source?: string; Target?: string; ReadOnly?: boolean }[] | null) ?? []) {
+      if (m.Type !== "volume" || !m.Source || !m.Target) return apiError(res, 400, `invalid mount config for type "${m.Type}": a VCH mounts named volumes only`);
+      wanted.push({ name: m.Source, path: m.Target, mode: m.ReadOnly ? "ro" : "rw" });
+    }
+    const volumes: { name: string; disk: string; path: string; mode: "rw" | "ro" }[] = [];
+    for (const w of wanted) {
+      try {
+        const v = (await this.volumes.get(w.name)) ?? (await this.volumes.create(w.name));
+        volumes.push({ ...w, disk: v.disk });
+      } catch (e) {
+        return apiError(res, e instanceof VolumeError ? e.status : 500, (e as Error).message);
+      }
+    }
     try {
       await this.containers.create(id, {
         name, image, imageName: familiarName(parseReference(imageName)).replace(/:latest$/, ""),
         path: argv[0], args: argv, env: [...env.values()], dir: body.WorkingDir || ic.WorkingDir || "/",
         tty: !!body.Tty, openStdin: !!body.OpenStdin, attach: !!(body.AttachStdout || body.AttachStderr || body.AttachStdin),
         stopSignal: body.StopSignal || ic.StopSignal,
+        volumes,
         personality: {
           image: imageName, imageId: image.id, entrypoint, cmd, tty: !!body.Tty, openStdin: !!body.OpenStdin, stdinOnce: !!body.StdinOnce,
           attachStdin: !!body.AttachStdin, attachStdout: !!body.AttachStdout, attachStderr: !!body.AttachStderr,
           env: [...env.values()], workingDir: body.WorkingDir || ic.WorkingDir || "", labels: body.Labels ?? {},
+          binds: wanted.map((w) => `${w.name}:${w.path}${w.mode === "ro" ? ":ro" : ""}`),
           autoRemove: !!hostConfig.AutoRemove, consoleSize: hostConfig.ConsoleSize ?? null, networkMode: hostConfig.NetworkMode ?? "default", hostname: body.Hostname || id.slice(0, 12),
         },
       });
@@ -281,6 +311,51 @@ export class ContainerRoutes {
     }
     json(res, 201, { Id: id, Warnings: [] });
   };
+
+  private volumeJson(v: VolumeRecord) {
+    return { Name: v.name, Driver: "vsphere", Mountpoint: "", CreatedAt: v.created, Labels: v.labels, Scope: "local", Options: { VolumeStore: v.store, Capacity: String(v.capacityMB) }, Status: { Disk: v.disk } };
+  }
+
+  private volumeList = async (_req: Req, res: Res): Promise<void> => {
+    json(res, 200, { Volumes: (await this.volumes.list()).map((v) => this.volumeJson(v)), Warnings: null });
+  };
+
+  private volumeCreate = async (req: Req, res: Res): Promise<void> => {
+    let body: { Name?: string; Driver?: string; DriverOpts?: Record<string, string>; Labels?: Record<string, string> };
+    try {
+      body = JSON.parse((await readBody(req)).toString("utf8") || "{}");
+    } catch {
+      return apiError(res, 400, "invalid JSON in the request body");
+    }
+    if (body.Driver && !["vsphere", "local"].includes(body.Driver)) return apiError(res, 400, `error looking up volume plugin ${body.Driver}: plugin "${body.Driver}" not found`);
+    const name = body.Name || this.containers.newId();
+    const existing = await this.volumes.get(name);
+    // docker volume create of an existing name answers with it
+    if (existing) return json(res, 201, this.volumeJson(existing));
+    const opts = body.DriverOpts ?? {};
+    const capacity = opts.Capacity ?? opts.capacity;
+    try {
+      const v = await this.volumes.create(name, { store: opts.VolumeStore ?? opts.volumestore, capacityMB: capacity ? Number.parseInt(capacity, 10) : undefined, labels: body.Labels ?? {} });
+      json(res, 201, this.volumeJson(v));
+    } catch (e) {
+      apiError(res, e instanceof VolumeError ? e.status : 500, (e as Error).message);
+    }
+  };
+
+  private async volumeInspect(_req: Req, res: Res, name: string): Promise<void> {
+    const v = await this.volumes.get(name);
+    if (!v) return apiError(res, 404, `get ${name}: no such volume`);
+    json(res, 200, this.volumeJson(v));
+  }
+
+  private async volumeRemove(_req: Req, res: Res, name: string): Promise<void> {
+    const v = await this.volumes.get(name);
+    if (!v) return apiError(res, 404, `get ${name}: no such volume`);
+    const users = (await this.containers.list()).filter((c) => Object.keys(c.config.mounts ?? {}).includes(name));
+    if (users.length) return apiError(res, 409, `remove ${name}: volume is in use - [${users.map((u) => u.id).join(", ")}]`);
+    await this.volumes.remove(v);
+    noContent(res);
+  }
 
   private start = async (_req: Req, res: Res, c: ContainerInfo): Promise<void> => {
     if (c.state === "running") return noContent(res, 304);
@@ -452,7 +527,7 @@ export class ContainerRoutes {
       Name: `/${c.name}`, RestartCount: 0, Driver: "vsphere", Platform: "linux", MountLabel: "", ProcessLabel: "", AppArmorProfile: "", ExecIDs: null,
       HostConfig: { Binds: null, ContainerIDFile: "", LogConfig: { Type: "json-file", Config: {} }, NetworkMode: String(p.networkMode ?? "default"), PortBindings: {}, RestartPolicy: { Name: "no", MaximumRetryCount: 0 }, AutoRemove: !!p.autoRemove, VolumeDriver: "", VolumesFrom: null, ConsoleSize: [0, 0] },
       GraphDriver: { Name: "vsphere", Data: null },
-      Mounts: [],
+      Mounts: Object.entries(c.config.mounts ?? {}).map(([name, m]) => ({ Type: "volume", Name: name, Source: "", Destination: m.path, Driver: "vsphere", Mode: m.mode ?? "rw", RW: m.mode !== "ro", Propagation: "" })),
       Config: {
         Hostname: String(p.hostname ?? c.id.slice(0, 12)), Domainname: "", User: "", AttachStdin: !!p.attachStdin, AttachStdout: !!p.attachStdout, AttachStderr: !!p.attachStderr,
         Tty: !!s.tty, OpenStdin: !!p.openStdin, StdinOnce: !!p.stdinOnce, Env: s.cmd.env ?? [], Cmd: p.cmd ?? args, Image: String(p.image ?? c.config.repoName ?? ""),

@@ -37,7 +37,7 @@ export class DockerPersonality {
   private readonly containerRoutes: ContainerRoutes;
 
   constructor(private readonly vch: VchContext, private readonly portLayer: PortLayer, private readonly log: ComponentLog) {
-    this.containerRoutes = new ContainerRoutes(vch, portLayer.containers, portLayer.images, portLayer.attach, log);
+    this.containerRoutes = new ContainerRoutes(vch, portLayer.containers, portLayer.images, portLayer.attach, portLayer.volumes, log);
   }
 
   get tls(): boolean {

@@ -9,6 +9,7 @@ import { Containers } from "./containers.ts";
 import { ImageStore } from "./image-store.ts";
 import { ATTACH_PORT } from "./port-layer-constants.ts";
 import { RegistryClient } from "./registry-client.ts";
+import { Volumes } from "./volumes.ts";
 import type { ComponentLog, VchContext } from "./vch-context.ts";
 
 export { ATTACH_PORT };
@@ -41,11 +42,13 @@ export class PortLayer {
   readonly images: ImageStore;
   readonly containers: Containers;
   readonly attach: AttachConnector;
+  readonly volumes: Volumes;
 
   constructor(private readonly vch: VchContext, private readonly log: ComponentLog) {
     this.images = new ImageStore(vch, log);
     this.containers = new Containers(vch, log);
     this.attach = new AttachConnector(vch, log);
+    this.volumes = new Volumes(vch, log);
   }
 
   /** a registry client on the external network's NIC (the default route) */

@@ -14,6 +14,7 @@ import type { GuestFs, GuestHardware, GuestInstance, GuestProcess, GuestProgram 
 import { decode, encode } from "../lib/extraconfig.ts";
 import { EXECUTOR_CONFIG, ipv4, type ExecutorConfig, type SessionConfig } from "../lib/executor-config.ts";
 import { serveAttach, type AttachStream } from "./attach-server.ts";
+import { MountTable, readOnly } from "./mount-table.ts";
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const MAX_EXIT_LOGS = 5;
@@ -61,9 +62,21 @@ export const tether: GuestProgram = (hw): GuestInstance => {
   const debug = (m: string) => hw.serial[1]?.write(`${hw.clock.now().toISOString()} tether: ${m}\n`);
   const log = hw.serial[2];
 
-  const disk = hw.disks[0];
+  // the container's own disk ([ds] <id>/<id>.vmdk); the others are volumes
+  const disk = hw.disks.find((d) => d.fileName.endsWith(`/${id}.vmdk`)) ?? hw.disks[0];
   if (!disk) throw new Error("the container VM has no disk");
   const fs = disk.mount();
+  const table = new MountTable(fs);
+  const volumes: typeof hw.disks[number][] = [];
+  for (const [name, m] of Object.entries(config.mounts ?? {})) {
+    // label://<label>: the volume disk is named by its label
+    const label = m.source.replace(/^label:\/\//, "");
+    const vdisk = hw.disks.find((d) => d !== disk && d.fileName.endsWith(`/${label}.vmdk`));
+    if (!vdisk) throw new Error(`volume ${name}: no disk labelled ${label}`);
+    table.mount(m.path, m.mode === "ro" ? readOnly(vdisk.mount()) : vdisk.mount());
+    volumes.push(vdisk);
+    debug(`volume ${name} mounted at ${m.path}`);
+  }
   hw.setHostName(short);
   fs.mkdir("/etc", { parents: true });
   fs.writeFile("/etc/hostname", `${short}\n`);
@@ -103,10 +116,12 @@ export const tether: GuestProgram = (hw): GuestInstance => {
   const halt = () => {
     if (halted) return;
     halted = true;
-    try {
-      disk.unmount();
-    } catch (e) {
-      debug(`unmount: ${(e as Error).message}`);
+    for (const d of [...volumes, disk]) {
+      try {
+        d.unmount();
+      } catch (e) {
+        debug(`unmount ${d.fileName}: ${(e as Error).message}`);
+      }
     }
     hw.powerOff();
   };
@@ -115,7 +130,7 @@ export const tether: GuestProgram = (hw): GuestInstance => {
   });
 
   const exitLogs = [...(session.diagnostics?.exitLogs ?? [])];
-  const resolved = lookPath(fs, session.cmd.path, env.get("PATH")!, dir);
+  const resolved = lookPath(table, session.cmd.path, env.get("PATH")!, dir);
   if (!resolved) {
     const why = `exec: "${session.cmd.path}": executable file not found in $PATH`;
     debug(why);
@@ -125,7 +140,7 @@ export const tether: GuestProgram = (hw): GuestInstance => {
   }
   argv[0] = session.cmd.args?.length ? argv[0] : resolved;
 
-  const ul = hw.userland(fs, short);
+  const ul = hw.userland(table, short);
   const attached = new Set<AttachStream>();
   let proc: GuestProcess | undefined;
   let exitCode: number | undefined;
