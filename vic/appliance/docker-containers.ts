@@ -23,6 +23,7 @@ const LEFT = ["admiring", "adoring", "affectionate", "agitated", "amazing", "ang
 const RIGHT = ["albattani", "allen", "almeida", "agnesi", "archimedes", "ardinghelli", "aryabhata", "austin", "babbage", "banach", "bardeen", "bartik", "bassi", "bell", "bhabha", "bhaskara", "blackwell", "bohr", "booth", "borg", "bose", "boyd", "brahmagupta", "brattain", "brown", "carson", "chandrasekhar", "clarke", "colden", "cori", "cray", "curie", "darwin", "davinci", "dijkstra", "dubinsky", "easley", "einstein", "elion", "engelbart", "euclid", "euler", "fermat", "fermi", "feynman", "franklin", "galileo", "gates", "goldberg", "goldstine", "goldwasser", "golick", "goodall", "hamilton", "hawking", "heisenberg", "hermann", "hodgkin", "hoover", "hopper", "hugle", "hypatia", "jang", "jennings", "jepsen", "joliot", "jones", "kalam", "kare", "keller", "khorana", "kilby", "kirch", "knuth", "kowalevski", "lalande", "lamarr", "lamport", "leakey", "leavitt", "lewin", "lichterman", "liskov", "lovelace", "lumiere", "mahavira", "mayer", "mccarthy", "mcclintock", "mclean", "mcnulty", "meitner", "meninsky", "mestorf", "minsky", "mirzakhani", "morse", "murdock", "newton", "nightingale", "nobel", "noether", "northcutt", "noyce", "panini", "pare", "pasteur", "payne", "perlman", "pike", "poincare", "poitras", "ptolemy", "raman", "ramanujan", "ride", "ritchie", "roentgen", "rosalind", "saha", "sammet", "shaw", "shirley", "shockley", "sinoussi", "snyder", "spence", "stallman", "stonebraker", "swanson", "swartz", "swirles", "tesla", "thompson", "torvalds", "turing", "varahamihira", "visvesvaraya", "volhard", "wescoff", "wiles", "williams", "wilson", "wing", "wozniak", "wright", "yalow", "yonath"];
 
 const ZERO_TIME = "0001-01-01T00:00:00Z";
+const WAIT_POLL_MS = 200;
 // moby's pattern asks for two characters at least; the issue's own acceptance run names a container "x", so one is let through
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -393,12 +394,16 @@ export class ContainerRoutes {
     let gone = false;
     res.on("close", () => (gone = true));
     try {
-      if (condition === "next-exit" && c.state !== "running") {
-        // the exit after the next start
-        const client = await this.vch.vsphere();
-        await client.waitForProperties(c.vm, ["runtime.powerState"], (r) => gone || r["runtime.powerState"] === "poweredOn");
+      // polls the VM, so a client that goes away (`docker run -d` abandons its wait) holds nothing, and a
+      // run that starts and ends between two looks is still seen: each exit leaves a new exit log
+      const firstExit = c.finishedAt;
+      for (;;) {
+        if (gone) return;
+        const now = await this.containers.refresh(c);
+        if (!now) break;
+        if (now.state !== "running" && (condition !== "next-exit" || now.finishedAt !== firstExit)) break;
+        await new Promise((r) => this.vch.hw.clock.setTimeout(() => r(undefined), WAIT_POLL_MS));
       }
-      await this.containers.waitStopped(c);
       const stopped = await this.containers.refresh(c);
       let code = stopped?.exitCode ?? this.removedExit.get(c.id) ?? c.exitCode;
       if (condition === "removed") {
@@ -407,10 +412,8 @@ export class ContainerRoutes {
           if (gone) return;
           const still = (await client.retrieveOne(this.poolRef(), ["vm"])).vm as { value: string }[] | undefined;
           if (!still?.some((v) => v.value === c.vm.value)) break;
-          await new Promise((r) => setTimeout(r, 100));
+          await new Promise((r) => this.vch.hw.clock.setTimeout(() => r(undefined), WAIT_POLL_MS));
         }
-      }
-      if (condition === "removed") {
         code = this.removedExit.get(c.id) ?? code;
         this.removedExit.delete(c.id);
       }
