@@ -97,6 +97,25 @@ describe("vic-init", () => {
     halt();
   });
 
+  it("keeps its vSphere session alive, and logs in again when the server has ended it", async () => {
+    const clock = new ManualClock();
+    const { hw, info, halt } = hardware(config(sim.url, 0), clock, 0, 0);
+    const earlier = new Set(sim.sim.sessions.list());
+    await vicInit(hw);
+    await until(() => info.get("guestinfo..init.sessions|port-layer.started") === "true");
+    const appliance = () => sim.sim.sessions.list().filter((x) => x.userAgent.startsWith("vic-appliance/") && !earlier.has(x));
+    expect(appliance()).toHaveLength(1);
+    const first = appliance()[0];
+    const calls = first.callCount;
+    clock.advance(5 * 60_000);
+    await until(() => first.callCount > calls);
+    // ended by the server (an idle timeout, a restart of hostd): the keepalive finds out and logs in anew
+    sim.sim.sessions.terminate(first);
+    clock.advance(5 * 60_000);
+    await until(() => appliance().length === 1 && appliance()[0] !== first);
+    halt();
+  });
+
   it("does not relaunch above debug level 2", async () => {
     const clock = new ManualClock();
     const { hw, info, listens, halt } = hardware(config(sim.url, 3), clock, 2378, 5);

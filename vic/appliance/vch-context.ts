@@ -4,6 +4,9 @@
 // session, made with the credentials in the config as VIC 0.4 did on ESX.
 import type { GuestClock, GuestHardware } from "../../hardware/guest-hardware.ts";
 import { VimClient } from "../../vim25/client/index.ts";
+
+/** well inside the 30 minutes after which ESXi ends an idle session */
+const KEEPALIVE_MS = 5 * 60_000;
 import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { VirtualContainerHostConfigSpec } from "../lib/vch-config.ts";
 
@@ -70,7 +73,10 @@ export class VchContext {
     this.closers.push(fn);
   }
 
+  private halted = false;
+
   halt(): void {
+    this.halted = true;
     for (const fn of this.closers.splice(0)) {
       try {
         fn();
@@ -78,6 +84,7 @@ export class VchContext {
         // a component that fails to close is gone with the power anyway
       }
     }
+    this.stopKeepalive();
     const s = this.session;
     this.session = undefined;
     s?.then((c) => c.close(), () => {});
@@ -102,7 +109,15 @@ export class VchContext {
     return this.dcPath;
   }
 
-  /** The vSphere session, logged in once with the config's target and credentials; a failed login is retried on the next call. */
+  private stopKeepalive: () => void = () => {};
+
+  /**
+   * The vSphere session, logged in once with the config's target and
+   * credentials; a failed login is retried on the next call. A keepalive
+   * (VIC's `Keepalive`) reads the session every few minutes, so an idle
+   * VCH keeps its session; a session the server has ended anyway is dropped,
+   * and the next call logs in again.
+   */
   vsphere(): Promise<VimClient> {
     if (!this.session) {
       const [user, ...rest] = (this.config.userPassword ?? "").split(":");
@@ -113,10 +128,32 @@ export class VchContext {
         userAgent: `vic-appliance/${this.config.version ?? "0.4"}`,
       });
       this.session = s;
-      s.catch(() => {
+      s.then(() => this.keepalive(s), () => {
         if (this.session === s) this.session = undefined;
       });
     }
     return this.session;
+  }
+
+  private keepalive(s: Promise<VimClient>): void {
+    this.stopKeepalive();
+    const tick = () => {
+      this.stopKeepalive = this.hw.clock.setTimeout(() => {
+        // the session's own record: any call refreshes it, and an ended session reads as none
+        // (CurrentTime would not do: it answers without a session)
+        const alive = s.then(async (c) => {
+          const r = await c.retrieveOne(c.content.sessionManager!, ["currentSession"]);
+          if (!r.currentSession) throw new Error("the session has ended");
+        });
+        void alive.then(tick, () => {
+          if (this.session !== s) return;
+          // the server ended the session: log in again now, not at the next request
+          this.session = undefined;
+          void s.then((c) => c.close(), () => {});
+          if (!this.halted) void this.vsphere().catch(() => {});
+        });
+      }, KEEPALIVE_MS);
+    };
+    tick();
   }
 }
