@@ -71,7 +71,9 @@ export function createDiskFiles(f: ResolvedPath, d: VmdkDescriptor): ResolvedPat
     for (const e of d.extents) {
       if (!e.file) continue;
       const x = extentFile(f, e);
-      vol.createSparse(x.path, e.sectors * SECTOR, { exclusive: true });
+      // a flat extent is as long as the disk from the start (thin: nothing allocated yet); a
+      // vmfsSparse delta holds only what was written to it, and grows with it, as on VMFS
+      vol.createSparse(x.path, e.type === "VMFSSPARSE" ? 0 : e.sectors * SECTOR, { exclusive: true });
       made.push(x);
     }
     writeDescriptor(f, d, { exclusive: true });
