@@ -13,6 +13,8 @@ import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { certificateAuthority, selfSignedServer, signedBy, writeServerPair, writeVerifySet, type KeyPair } from "../lib/certificates.ts";
 import type { NetworkEndpoint, SessionConfig } from "../lib/executor-config.ts";
 import { buildApplianceIso, buildBootstrapIso, VIC_ISO_VERSION } from "../lib/isos.ts";
+// the port the appliance's attach server listens on, which the firewall must let out
+import { ATTACH_PORT } from "../appliance/port-layer-constants.ts";
 import { APPLIANCE_COMPONENTS, clientIpKey, decodeVchConfig, encodeVchConfig, ipString, sessionStartedKey, type VirtualContainerHostConfigSpec } from "../lib/vch-config.ts";
 import type { FlagSpec, FlagValues } from "./flags.ts";
 import { UsageError } from "./flags.ts";
@@ -21,7 +23,6 @@ import { CommandFailed, type MachineLog } from "./log.ts";
 import { findVchs, isVch, showVch } from "./vch.ts";
 import { login, parseTarget, promptPassword } from "./target.ts";
 
-export const ATTACH_PORT = 8080;
 const FIRST_PCI_SLOT = 0xc0;
 const PCI_SLOT_STEP = 0x20;
 const MAX_NAME = 31;
