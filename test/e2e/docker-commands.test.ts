@@ -85,6 +85,12 @@ describe("docker commands on a VCH", () => {
     expect(none.stderr).toContain("No such image: busybox:latest");
   });
 
+  it("streams no events, as 0.5 did, and ends the stream at --until", async () => {
+    const ev = await d(["events", "--since", "0s", "--until", "1s"]);
+    expect(ev.status, ev.stderr).toBe(0);
+    expect(ev.stdout).toBe("");
+  });
+
   it("answers unknown containers, bad names and bad parameters as the Docker API does", async () => {
     const c = await d(["inspect", "--type", "container", "nope"]);
     expect(c.status).toBe(1);

@@ -75,6 +75,7 @@ export class DockerPersonality {
     if (path === "/_ping" && (method === "GET" || method === "HEAD")) return this.ping;
     if (path === "/version" && method === "GET") return this.version;
     if (path === "/info" && method === "GET") return this.info;
+    if (path === "/events" && method === "GET") return this.events;
     if (path === "/images/create" && method === "POST") return this.pull;
     if (path === "/images/json" && method === "GET") return this.imageList;
     const img = /^\/images\/(.+)\/json$/.exec(path);
@@ -83,6 +84,13 @@ export class DockerPersonality {
     if (rmi && method === "DELETE") return (req, res) => this.imageRemove(req, res, decodeURIComponent(rmi[1]));
     return this.containerRoutes.route(method, path);
   }
+
+  /** 0.5's SubscribeToEvents: a stream that stays open and says nothing (ended at once when `until` is given) */
+  private events: Route = (req, res) => {
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.flushHeaders();
+    if (new URL(req.url ?? "/", "http://docker").searchParams.has("until")) res.end();
+  };
 
   private ping: Route = (req, res) => {
     res.setHeader("Cache-Control", "no-cache, no-store, must-revalidate");
