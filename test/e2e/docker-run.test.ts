@@ -144,6 +144,8 @@ describe("docker run on a VCH (the seed)", () => {
     const missing = await d(["run", "busybox", "no-such-command"]);
     expect(missing.status).toBe(127);
     expect(missing.stderr).toContain('exec: "no-such-command": executable file not found in $PATH');
+    const failed = await d(["inspect", "--format", "{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}", (await d(["ps", "-lq"])).stdout.trim()]);
+    expect(failed.stdout.trim()).toBe('created 127 exec: "no-such-command": executable file not found in $PATH');
   });
 
   it("keeps every container across an appliance power cycle: ps, logs and start still work", async () => {
@@ -155,7 +157,7 @@ describe("docker run on a VCH (the seed)", () => {
     expect(ps.status, ps.stderr).toBe(0);
     expect(ps.stdout.trim().split("\n").sort()).toEqual([
       expect.stringMatching(/^busybox "cat" Exited \(0\) /),
-      expect.stringMatching(/^busybox "no-such-command" Exited \(127\) /),
+      expect.stringMatching(/^busybox "no-such-command" Created$/),
       expect.stringMatching(/^hello-world "\/hello" Exited \(0\) /),
     ]);
     const hello = (await d(["ps", "-aq", "--filter", "ancestor=hello-world"])).stdout.trim();

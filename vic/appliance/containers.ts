@@ -268,7 +268,8 @@ export class Containers {
       // a container made by something else: no personality record
     }
     const started = session.started;
-    const state = powerState === "poweredOn" ? "running" : started === undefined ? "created" : "exited";
+    // a start that failed (started holds the error) leaves the container created, as Docker shows it
+    const state = powerState === "poweredOn" ? "running" : started === undefined || started !== "true" ? "created" : "exited";
     const exitLogs = session.diagnostics?.exitLogs ?? [];
     const lastExit = exitLogs[exitLogs.length - 1];
     return {

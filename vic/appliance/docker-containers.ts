@@ -522,7 +522,7 @@ export class ContainerRoutes {
       Args: args,
       State: {
         Status: c.state, Running: c.state === "running", Paused: false, Restarting: false, OOMKilled: false, Dead: false,
-        Pid: 0, ExitCode: c.state === "exited" ? c.exitCode : 0, Error: s.started && s.started !== "true" ? s.started : "",
+        Pid: 0, ExitCode: c.state === "running" ? 0 : c.exitCode, Error: s.started && s.started !== "true" ? s.started : "",
         StartedAt: c.startedAt ?? ZERO_TIME, FinishedAt: c.state === "exited" ? c.finishedAt ?? ZERO_TIME : ZERO_TIME,
       },
       Image: String(p.imageId ?? ""),
