@@ -13,12 +13,15 @@ import { decode, encode } from "../lib/extraconfig.ts";
 import { EXECUTOR_CONFIG, type ExecutorConfig } from "../lib/executor-config.ts";
 import type { ImageRecord } from "./image-store.ts";
 import { ATTACH_PORT } from "./port-layer-constants.ts";
+import { parseDsUrl, vchPool } from "../lib/vch-config.ts";
 import type { ComponentLog, VchContext } from "./vch-context.ts";
 
 /** defaultDiskSize for a container's own disk: 8388608 KB */
 const DISK_KB = 8 * 1024 * 1024;
 const START_TIMEOUT_MS = 3 * 60_000;
 const BRIDGE_SLOT = 192;
+/** what a container's state is read from */
+const INFO_PATHS = ["config.extraConfig", "runtime.powerState", "config.files.vmPathName", "config.createDate"];
 
 export class ContainerError extends Error {
   constructor(readonly status: number, message: string) {
@@ -29,6 +32,8 @@ export class ContainerError extends Error {
 export interface CreateSpec {
   name: string;
   image: ImageRecord;
+  /** the image's leaf layer disk, which the container's disk is made a child of */
+  imageDisk: string;
   /** the reference the user gave ("hello-world", "busybox:latest") */
   imageName: string;
   path: string;
@@ -95,13 +100,13 @@ export class Containers {
   }
 
   private pool(): ManagedObjectReference {
-    const last = this.vch.config.computeResources[this.vch.config.computeResources.length - 1];
-    const i = last.indexOf(":");
-    return { _type: "ManagedObjectReference", type: last.slice(0, i), value: last.slice(i + 1) };
+    const pool = vchPool(this.vch.config);
+    if (!pool) throw new ContainerError(500, "the VCH config names no resource pool");
+    return pool;
   }
 
   private datastore(): string {
-    return /^ds:\/\/([^/]+)/.exec(this.vch.config.imageStores[0] ?? "")?.[1] ?? "";
+    return parseDsUrl(this.vch.config.imageStores[0])?.datastore ?? "";
   }
 
   private async vmFolder(c: VimClient): Promise<ManagedObjectReference> {
@@ -151,7 +156,7 @@ export class Containers {
         _type: "VirtualDisk", key: -101, controllerKey: -100, unitNumber: 0, capacityInKB: DISK_KB,
         backing: {
           _type: "VirtualDiskFlatVer2BackingInfo", fileName: `[${ds}] ${id}/${id}.vmdk`, diskMode: "persistent", thinProvisioned: true,
-          parent: { _type: "VirtualDiskFlatVer2BackingInfo", fileName: this.imageDisk(spec.image), diskMode: "persistent" },
+          parent: { _type: "VirtualDiskFlatVer2BackingInfo", fileName: spec.imageDisk, diskMode: "persistent" },
         },
       },
       ...spec.volumes.map((v, i) => ({
@@ -205,12 +210,6 @@ export class Containers {
     return vm;
   }
 
-  private imageDisk(image: ImageRecord): string {
-    const m = /^ds:\/\/([^/]+)\/?(.*)$/.exec(this.vch.config.imageStores[0] ?? "")!;
-    const base = m[2].replace(/\/+$/, "");
-    return `[${m[1]}] ${base ? `${base}/` : ""}VIC/${this.vch.hw.vm.uuid}/images/${image.layer}/${image.layer}.vmdk`;
-  }
-
   private async bridgeBacking(c: VimClient): Promise<Record<string, unknown>> {
     // the appliance's own bridge NIC says which backing the bridge port group has
     const vm: ManagedObjectReference = { _type: "ManagedObjectReference", type: "VirtualMachine", value: this.vch.hw.vm.moref };
@@ -233,7 +232,7 @@ export class Containers {
       others = vms.filter((v) => v.value !== this.vch.hw.vm.moref);
       if (!others.length) return [];
       try {
-        props = await c.retrieveProperties(others, ["config.extraConfig", "runtime.powerState", "config.files.vmPathName", "config.createDate", "runtime.bootTime"]);
+        props = await c.retrieveProperties(others, INFO_PATHS);
       } catch (e) {
         if (!(isVimFault(e) && e.type === "ManagedObjectNotFound") || attempt >= 5) throw e;
       }
@@ -277,7 +276,8 @@ export class Containers {
       exitCode: session.exitStatus ?? (started !== undefined && started !== "true" ? 127 : 0),
       startedAt: typeof personality.startedAt === "string" ? personality.startedAt : undefined,
       finishedAt: lastExit ? lastExit.time.toISOString() : undefined,
-      created: new Date((config.common.created ?? 0) * 1000),
+      // the VM's creation time orders containers made within one second (`ps -l`); the config's seconds otherwise
+      created: r["config.createDate"] ? new Date(r["config.createDate"] as string | Date) : new Date((config.common.created ?? 0) * 1000),
       personality,
       vmPathName: String(r["config.files.vmPathName"] ?? ""),
     };
@@ -296,7 +296,7 @@ export class Containers {
   async refresh(info: ContainerInfo): Promise<ContainerInfo | undefined> {
     const c = await this.client();
     try {
-      const r = await c.retrieveOne(info.vm, ["config.extraConfig", "runtime.powerState", "config.files.vmPathName", "config.createDate"]);
+      const r = await c.retrieveOne(info.vm, INFO_PATHS);
       return this.infoOf(info.vm, r);
     } catch (e) {
       if (isVimFault(e) && e.type === "ManagedObjectNotFound") return undefined;

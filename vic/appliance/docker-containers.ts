@@ -5,7 +5,6 @@
 // extraConfig and power state), so an appliance restart loses nothing.
 import { randomInt } from "node:crypto";
 import type http from "node:http";
-import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { ContainerInfo, Containers } from "./containers.ts";
 import { ContainerError } from "./containers.ts";
 import type { Duplex } from "node:stream";
@@ -13,6 +12,7 @@ import type { AttachConnector } from "./attach-connector.ts";
 import type { ImageRecord, ImageStore } from "./image-store.ts";
 import { VolumeError, type VolumeRecord, type Volumes } from "./volumes.ts";
 import { familiarName, parseReference } from "./registry-client.ts";
+import { vchPool } from "../lib/vch-config.ts";
 import type { ComponentLog, VchContext } from "./vch-context.ts";
 
 type Res = http.ServerResponse;
@@ -294,7 +294,7 @@ export class ContainerRoutes {
     }
     try {
       await this.containers.create(id, {
-        name, image, imageName: familiarName(parseReference(imageName)).replace(/:latest$/, ""),
+        name, image, imageDisk: this.images.layerDisk(image.layer), imageName: familiarName(parseReference(imageName)).replace(/:latest$/, ""),
         path: argv[0], args: argv, env: [...env.values()], dir: body.WorkingDir || ic.WorkingDir || "/",
         tty: !!body.Tty, openStdin: !!body.OpenStdin, attach: !!(body.AttachStdout || body.AttachStderr || body.AttachStdin),
         stopSignal: body.StopSignal || ic.StopSignal,
@@ -410,7 +410,7 @@ export class ContainerRoutes {
         const client = await this.vch.vsphere();
         for (;;) {
           if (gone) return;
-          const still = (await client.retrieveOne(this.poolRef(), ["vm"])).vm as { value: string }[] | undefined;
+          const still = (await client.retrieveOne(vchPool(this.vch.config)!, ["vm"])).vm as { value: string }[] | undefined;
           if (!still?.some((v) => v.value === c.vm.value)) break;
           await new Promise((r) => this.vch.hw.clock.setTimeout(() => r(undefined), WAIT_POLL_MS));
         }
@@ -434,11 +434,6 @@ export class ContainerRoutes {
     noContent(res, 200);
   };
 
-  private poolRef(): ManagedObjectReference {
-    const last = this.vch.config.computeResources[this.vch.config.computeResources.length - 1];
-    const i = last.indexOf(":");
-    return { _type: "ManagedObjectReference", type: last.slice(0, i), value: last.slice(i + 1) };
-  }
 
   private stop = async (req: Req, res: Res, c: ContainerInfo): Promise<void> => {
     if (c.state !== "running") return noContent(res, 304);

@@ -13,6 +13,7 @@ import type { GuestDisk } from "../../hardware/guest-hardware.ts";
 import type { VimClient } from "../../vim25/client/index.ts";
 import { isVimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { untarLayer } from "../lib/untar.ts";
+import { parseDsUrl } from "../lib/vch-config.ts";
 import type { ComponentLog, VchContext } from "./vch-context.ts";
 
 export const SCRATCH = "scratch";
@@ -60,10 +61,9 @@ export class ImageStore {
 
   /** "[ds] path" pieces of the store's root */
   get root(): { datastore: string; path: string } {
-    const m = /^ds:\/\/([^/]+)\/?(.*)$/.exec(this.vch.config.imageStores[0] ?? "");
-    if (!m) throw new Error(`the VCH has no image store (${this.vch.config.imageStores[0] ?? "none"})`);
-    const base = m[2].replace(/\/+$/, "");
-    return { datastore: m[1], path: `${base ? `${base}/` : ""}VIC/${this.vch.hw.vm.uuid}/images` };
+    const store = parseDsUrl(this.vch.config.imageStores[0]);
+    if (!store) throw new Error(`the VCH has no image store (${this.vch.config.imageStores[0] ?? "none"})`);
+    return { datastore: store.datastore, path: `${store.path ? `${store.path}/` : ""}VIC/${this.vch.hw.vm.uuid}/images` };
   }
 
   private dsPath(rel: string): string {

@@ -3,7 +3,8 @@
 // the management address (8080 in 0.4/0.5: lib/portlayer SerialOverLANPort).
 // Each connection is handed to the attach connector (serial handshake, then
 // SSH to tether); the image store and the containers are its other parts.
-import { moref, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { parseDsUrl, vchPool } from "../lib/vch-config.ts";
 import { AttachConnector } from "./attach-connector.ts";
 import { Containers } from "./containers.ts";
 import { ImageStore } from "./image-store.ts";
@@ -31,11 +32,6 @@ export interface VchFigures {
   product: { fullName: string; osType: string; version: string; name: string };
   imageDatastore: { name: string; capacity: number; freeSpace: number } | undefined;
   hostName: string;
-}
-
-function refOf(s: string): ManagedObjectReference {
-  const i = s.indexOf(":");
-  return moref(s.slice(0, i), s.slice(i + 1));
 }
 
 export class PortLayer {
@@ -97,7 +93,8 @@ export class PortLayer {
 
   async figures(): Promise<VchFigures> {
     const c = await this.vch.vsphere();
-    const pool = refOf(this.vch.config.computeResources[this.vch.config.computeResources.length - 1]);
+    const pool = vchPool(this.vch.config);
+    if (!pool) throw new Error("the VCH config names no resource pool");
     const p = await c.retrieveOne(pool, ["owner", "vm"]);
     const owner = p.owner as ManagedObjectReference;
     const o = await c.retrieveOne(owner, ["summary", "host"]);
@@ -114,7 +111,7 @@ export class PortLayer {
       }
     }
     let imageDatastore: VchFigures["imageDatastore"];
-    const ds = /^ds:\/\/([^/]+)/.exec(this.vch.config.imageStores[0] ?? "")?.[1];
+    const ds = parseDsUrl(this.vch.config.imageStores[0])?.datastore;
     if (ds) {
       const all = await c.retrieveFromContainer(c.content.rootFolder, "Datastore", ["summary"]);
       for (const r of all.values()) {

@@ -7,6 +7,7 @@
 // after an appliance restart reads it back.
 import type { VimClient } from "../../vim25/client/index.ts";
 import { isVimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { parseDsUrl } from "../lib/vch-config.ts";
 import type { ComponentLog, VchContext } from "./vch-context.ts";
 
 const DEFAULT_CAPACITY_MB = 1024;
@@ -37,11 +38,9 @@ export class Volumes {
 
   /** the store's "[ds] path/VIC/volumes" pieces */
   private store(label: string): { datastore: string; path: string } {
-    const url = this.vch.config.volumeLocations?.[label];
-    const m = url ? /^ds:\/\/([^/]+)\/?(.*)$/.exec(url) : undefined;
-    if (!m) throw new VolumeError(404, `No volume store named (${label}) exists`);
-    const base = m[2].replace(/\/+$/, "");
-    return { datastore: m[1], path: `${base ? `${base}/` : ""}VIC/volumes` };
+    const store = parseDsUrl(this.vch.config.volumeLocations?.[label]);
+    if (!store) throw new VolumeError(404, `No volume store named (${label}) exists`);
+    return { datastore: store.datastore, path: `${store.path ? `${store.path}/` : ""}VIC/volumes` };
   }
 
   stores(): string[] {

@@ -10,6 +10,7 @@
 // BootstrapImagePath, the host certificate, volume locations), the key is
 // the field name in VIC's snake_case. As in 0.4, everything is visible to
 // the guest, the ESX password and the private keys included (spec §3.4).
+import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { decode, encode, type Schema } from "./extraconfig.ts";
 import { EXECUTOR_CONFIG, type ExecutorConfig } from "./executor-config.ts";
 
@@ -108,4 +109,17 @@ export function ipString(b: Buffer | undefined): string | undefined {
   if (!v4) return undefined;
   const s = [...v4].join(".");
   return s === "0.0.0.0" ? undefined : s;
+}
+
+/** "ds://datastore/path/in/it" (the config's image and volume stores) -> its parts; the path without slashes at its ends, "" for the root */
+export function parseDsUrl(url: string | undefined): { datastore: string; path: string } | undefined {
+  const m = /^ds:\/\/([^/]+)\/?(.*)$/.exec(url ?? "");
+  return m ? { datastore: m[1], path: m[2].replace(/^\/+|\/+$/g, "") } : undefined;
+}
+
+/** the VCH's own pool or vApp: the last of computeResources ("VirtualApp:resgroup-v12") */
+export function vchPool(config: VirtualContainerHostConfigSpec): ManagedObjectReference | undefined {
+  const last = config.computeResources[config.computeResources.length - 1] ?? "";
+  const i = last.indexOf(":");
+  return i > 0 ? { _type: "ManagedObjectReference", type: last.slice(0, i), value: last.slice(i + 1) } : undefined;
 }

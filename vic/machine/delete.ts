@@ -7,6 +7,7 @@ import type { VimClient } from "../../vim25/client/index.ts";
 import { isVimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { FlagSpec, FlagValues } from "./flags.ts";
 import { UsageError } from "./flags.ts";
+import { parseDsUrl, vchPool } from "../lib/vch-config.ts";
 import { Inventory } from "./inventory.ts";
 import { CommandFailed, type MachineLog } from "./log.ts";
 import { login, parseTarget, promptPassword } from "./target.ts";
@@ -92,8 +93,7 @@ export async function deleteVch(values: FlagValues, log: MachineLog): Promise<vo
   const { client, inv, vch } = await connectToVch(values, log, "### Removing VCH ####");
   try {
     const config = vch.config;
-    const last = config.computeResources[config.computeResources.length - 1] ?? "";
-    const poolRef: ManagedObjectReference | undefined = last.includes(":") ? { _type: "ManagedObjectReference", type: last.slice(0, last.indexOf(":")), value: last.slice(last.indexOf(":") + 1) } : vch.pool;
+    const poolRef = vchPool(config) ?? vch.pool;
     const poolProps = poolRef ? await client.retrieveOne(poolRef, ["name", "vm"]) : {};
     const pool = poolRef ? { ref: poolRef, name: String(poolProps.name) } : undefined;
     const poolVms = (poolProps.vm as ManagedObjectReference[] | undefined) ?? [];
@@ -127,10 +127,10 @@ export async function deleteVch(values: FlagValues, log: MachineLog): Promise<vo
     // 2. images
     log.info("Removing images");
     for (const store of config.imageStores) {
-      const m = /^ds:\/\/([^/]+)\/(.+)$/.exec(store);
-      if (!m) continue;
+      const m = parseDsUrl(store);
+      if (!m?.path) continue;
       try {
-        await deleteDatastorePath(client, inv, `[${m[1]}] ${m[2]}`);
+        await deleteDatastorePath(client, inv, `[${m.datastore}] ${m.path}`);
       } catch (e) {
         errors.push(`Failed to remove image store ${store}: ${(e as Error).message}`);
       }
@@ -138,14 +138,14 @@ export async function deleteVch(values: FlagValues, log: MachineLog): Promise<vo
     // 3. volumes: only with --force
     log.info("Removing volumes");
     for (const [label, url] of Object.entries(config.volumeLocations ?? {})) {
-      const m = /^ds:\/\/([^/]+)\/(.+)$/.exec(url);
-      if (!m) continue;
+      const m = parseDsUrl(url);
+      if (!m?.path) continue;
       if (!force) {
-        log.warn(`Volume store ${label} ([${m[1]}] ${m[2]}) is kept: specify --force to delete it`);
+        log.warn(`Volume store ${label} ([${m.datastore}] ${m.path}) is kept: specify --force to delete it`);
         continue;
       }
       try {
-        await deleteDatastorePath(client, inv, `[${m[1]}] ${m[2]}`);
+        await deleteDatastorePath(client, inv, `[${m.datastore}] ${m.path}`);
       } catch (e) {
         errors.push(`Failed to remove volume store ${label}: ${(e as Error).message}`);
       }
