@@ -9,10 +9,11 @@ import type { ContainerInfo, Containers } from "./containers.ts";
 import { ContainerError } from "./containers.ts";
 import type { Duplex } from "node:stream";
 import type { AttachConnector } from "./attach-connector.ts";
-import type { ImageRecord, ImageStore } from "./image-store.ts";
+import { findImage, type ImageRecord, type ImageStore } from "./image-store.ts";
 import { VolumeError, type VolumeRecord, type Volumes } from "./volumes.ts";
 import { familiarName, parseReference } from "./registry-client.ts";
 import { vchPool } from "../lib/vch-config.ts";
+import { apiError, boolParam, json, noContent } from "./docker-http.ts";
 import type { ComponentLog, VchContext } from "./vch-context.ts";
 
 type Res = http.ServerResponse;
@@ -26,26 +27,6 @@ const ZERO_TIME = "0001-01-01T00:00:00Z";
 const WAIT_POLL_MS = 200;
 // moby's pattern asks for two characters at least; the issue's own acceptance run names a container "x", so one is let through
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
-function json(res: Res, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function apiError(res: Res, status: number, message: string): void {
-  json(res, status, { message });
-}
-
-function noContent(res: Res, status = 204): void {
-  res.writeHead(status);
-  res.end();
-}
-
-/** moby's form.go BoolValue */
-function boolParam(v: string | null): boolean {
-  return v !== null && !["", "0", "no", "false", "none"].includes(v.toLowerCase());
-}
 
 async function readBody(req: Req, limit = 1 << 20): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -213,17 +194,6 @@ export class ContainerRoutes {
     return undefined;
   }
 
-  private async findImage(name: string): Promise<ImageRecord | undefined> {
-    const all = await this.images.list();
-    const id = name.replace(/^sha256:/, "");
-    if (/^[0-9a-f]{12,64}$/.test(id)) {
-      const byId = all.filter((i) => i.id.replace(/^sha256:/, "").startsWith(id));
-      if (byId.length === 1) return byId[0];
-    }
-    const ref = parseReference(name);
-    return all.find((i) => i.registry === ref.registry && i.repository === ref.repository && (ref.digest ? i.digests.includes(ref.digest) : i.tags.includes(ref.tag ?? "latest")));
-  }
-
   private async newName(): Promise<string> {
     const taken = new Set((await this.containers.list()).map((c) => c.name));
     for (;;) {
@@ -251,7 +221,7 @@ export class ContainerRoutes {
     if (!imageName) return apiError(res, 400, "No image was specified");
     let image: ImageRecord | undefined;
     try {
-      image = await this.findImage(imageName);
+      image = findImage(await this.images.list(), imageName, 12);
     } catch {
       return apiError(res, 400, `invalid reference format: ${imageName}`);
     }
@@ -397,14 +367,14 @@ export class ContainerRoutes {
       // polls the VM, so a client that goes away (`docker run -d` abandons its wait) holds nothing, and a
       // run that starts and ends between two looks is still seen: each exit leaves a new exit log
       const firstExit = c.finishedAt;
+      let stopped: ContainerInfo | undefined;
       for (;;) {
         if (gone) return;
-        const now = await this.containers.refresh(c);
-        if (!now) break;
-        if (now.state !== "running" && (condition !== "next-exit" || now.finishedAt !== firstExit)) break;
+        stopped = await this.containers.refresh(c);
+        if (!stopped) break;
+        if (stopped.state !== "running" && (condition !== "next-exit" || stopped.finishedAt !== firstExit)) break;
         await new Promise((r) => this.vch.hw.clock.setTimeout(() => r(undefined), WAIT_POLL_MS));
       }
-      const stopped = await this.containers.refresh(c);
       let code = stopped?.exitCode ?? this.removedExit.get(c.id) ?? c.exitCode;
       if (condition === "removed") {
         const client = await this.vch.vsphere();

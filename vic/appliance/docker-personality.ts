@@ -8,7 +8,8 @@ import http from "node:http";
 import https from "node:https";
 import type { Server, Socket } from "node:net";
 import { ContainerRoutes } from "./docker-containers.ts";
-import { chainId, type ImageRecord } from "./image-store.ts";
+import { apiError, json } from "./docker-http.ts";
+import { chainId, findImage, type ImageRecord } from "./image-store.ts";
 import type { Component, PortLayer } from "./port-layer.ts";
 import { familiarName, parseReference, PullError } from "./registry-client.ts";
 import type { ComponentLog, VchContext } from "./vch-context.ts";
@@ -19,19 +20,6 @@ export const VIC_VERSION = "0.4.0";
 const KERNEL = "4.4.8-esx";
 
 type Route = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void;
-
-/** The Docker JSON error: the CLI unwraps the message only with exactly this content type (spec docker.md §0.6). */
-export function apiError(res: http.ServerResponse, status: number, message: string): void {
-  const body = JSON.stringify({ message });
-  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function json(res: http.ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
-  res.end(body);
-}
 
 export class DockerPersonality {
   private readonly containerRoutes: ContainerRoutes;
@@ -122,21 +110,15 @@ export class DockerPersonality {
     return this.portLayer.images.list();
   }
 
+  /** an image by ID prefix or reference; undefined for a reference that does not parse */
   private async findImage(name: string): Promise<ImageRecord | undefined> {
-    const images = await this.images();
-    const id = name.replace(/^sha256:/, "");
-    if (/^[0-9a-f]{4,64}$/.test(id)) {
-      const byId = images.filter((i) => i.id.replace(/^sha256:/, "").startsWith(id));
-      if (byId.length === 1) return byId[0];
-    }
-    let ref;
     try {
-      ref = parseReference(name);
+      return findImage(await this.images(), name, 4);
     } catch {
       return undefined;
     }
-    return images.find((i) => i.registry === ref.registry && i.repository === ref.repository && (ref.digest ? i.digests.some((d) => d.endsWith(ref.digest!)) : i.tags.includes(ref.tag ?? "latest")));
   }
+
 
   private imageSummary(i: ImageRecord) {
     const repo = familiarName({ registry: i.registry, repository: i.repository, tag: undefined, digest: undefined });

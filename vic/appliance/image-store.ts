@@ -14,6 +14,7 @@ import type { VimClient } from "../../vim25/client/index.ts";
 import { isVimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { untarLayer } from "../lib/untar.ts";
 import { parseDsUrl } from "../lib/vch-config.ts";
+import { parseReference } from "./registry-client.ts";
 import type { ComponentLog, VchContext } from "./vch-context.ts";
 
 export const SCRATCH = "scratch";
@@ -44,6 +45,21 @@ interface LayerMeta {
   diffId?: string;
   size: number;
   image?: Omit<ImageRecord, "layer" | "layers" | "size">;
+}
+
+/**
+ * An image by a unique ID prefix of at least `minIdPrefix` hex digits, or by
+ * reference (name, name:tag, name@digest); throws for a reference that does
+ * not parse.
+ */
+export function findImage(images: ImageRecord[], name: string, minIdPrefix: number): ImageRecord | undefined {
+  const id = name.replace(/^sha256:/, "");
+  if (id.length >= minIdPrefix && /^[0-9a-f]{1,64}$/.test(id)) {
+    const byId = images.filter((i) => i.id.replace(/^sha256:/, "").startsWith(id));
+    if (byId.length === 1) return byId[0];
+  }
+  const ref = parseReference(name);
+  return images.find((i) => i.registry === ref.registry && i.repository === ref.repository && (ref.digest ? i.digests.includes(ref.digest) : i.tags.includes(ref.tag ?? "latest")));
 }
 
 /** the chain ID of a layer over its parent's (OCI image spec), hex: the layer's ID in the store */
