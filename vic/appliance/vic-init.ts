@@ -6,8 +6,8 @@
 // vic-machine waits for them, and relaunches a component that exits,
 // counting resurrections, unless the debug level is above 2.
 import type { GuestHardware, GuestInstance, GuestNic, GuestProgram } from "../../hardware/guest-hardware.ts";
-import { encode } from "../lib/extraconfig.ts";
-import { EXECUTOR_CONFIG, ipv4, type ExecutorConfig } from "../lib/executor-config.ts";
+import { EXECUTOR_CONFIG, ipv4, ipv4Mask, type ExecutorConfig } from "../lib/executor-config.ts";
+import { readGuestinfo, writeGuestinfo } from "../lib/guestinfo.ts";
 import { decodeVchConfig, type VirtualContainerHostConfigSpec } from "../lib/vch-config.ts";
 import { DockerPersonality } from "./docker-personality.ts";
 import { PortLayer, type Component } from "./port-layer.ts";
@@ -17,22 +17,16 @@ import { VicAdmin } from "./vicadmin.ts";
 const RELAUNCH_FIRST_MS = 1000;
 const RELAUNCH_MAX_MS = 30_000;
 
-/** What init writes: read-write keys only, as GuestInfoSink skips any key holding '/' (the guest may not write those). */
+/** What init writes: read-write keys only (the guest cannot write the rest) */
 function publish(hw: GuestHardware, partial: Partial<ExecutorConfig>): void {
-  for (const [k, v] of encode(partial as Record<string, unknown>, EXECUTOR_CONFIG, { path: ["init"], scope: "read-only" })) {
-    if (!k.includes("/")) hw.guestinfo.set(k, v);
-  }
+  writeGuestinfo(hw.guestinfo, partial as Record<string, unknown>, EXECUTOR_CONFIG, { path: ["init"], scope: "read-only" });
 }
 
 function readConfig(hw: GuestHardware): VirtualContainerHostConfigSpec {
-  const keys = new Map<string, string>();
-  for (const k of hw.guestinfo.keys()) keys.set(k, hw.guestinfo.get(k) ?? "");
-  const config = decodeVchConfig(keys);
+  const config = decodeVchConfig(readGuestinfo(hw.guestinfo));
   if (!config.init?.sessions || !config.target) throw new Error("guestinfo holds no VCH configuration");
   return config;
 }
-
-const maskOf = (prefix: number) => Buffer.from([0, 0, 0, 0].map((_, i) => (0xff00 >> Math.min(8, Math.max(0, prefix - 8 * i))) & 0xff));
 
 function bringUpNetworks(vch: VchContext, log: ComponentLog): void {
   const { hw, config } = vch;
@@ -58,7 +52,7 @@ function bringUpNetworks(vch: VchContext, log: ComponentLog): void {
       log.info(`${role}: shares ${nic.macAddress} (${ip})`);
     }
     vch.addresses.set(role, ip);
-    assigned[role] = { assigned: { ip: ipv4(ip), mask: maskOf(nic.prefixLength) } };
+    assigned[role] = { assigned: { ip: ipv4(ip), mask: ipv4Mask(nic.prefixLength) } };
   }
   publish(hw, { networks: assigned } as Partial<ExecutorConfig>);
 }

@@ -174,3 +174,8 @@ export function ipv4(addr: string): Buffer {
   addr.split(".").forEach((o, i) => (b[12 + i] = Number(o)));
   return b;
 }
+
+/** the 4-byte netmask of a prefix length: 24 -> 255.255.255.0 */
+export function ipv4Mask(prefix: number): Buffer {
+  return Buffer.from([0, 0, 0, 0].map((_, i) => (0xff00 >> Math.min(8, Math.max(0, prefix - 8 * i))) & 0xff));
+}

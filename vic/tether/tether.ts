@@ -11,8 +11,9 @@
 // debug log. Stop and kill arrive as the guest operations program `kill`,
 // authenticated with the container ID, as VIC's toolbox took them.
 import type { GuestFs, GuestHardware, GuestInstance, GuestProcess, GuestProgram } from "../../hardware/guest-hardware.ts";
-import { decode, encode } from "../lib/extraconfig.ts";
-import { EXECUTOR_CONFIG, ipv4, type ExecutorConfig, type SessionConfig } from "../lib/executor-config.ts";
+import { decode } from "../lib/extraconfig.ts";
+import { EXECUTOR_CONFIG, ipv4, ipv4Mask, type ExecutorConfig, type SessionConfig } from "../lib/executor-config.ts";
+import { readGuestinfo, writeGuestinfo } from "../lib/guestinfo.ts";
 import { serveAttach, type AttachStream } from "./attach-server.ts";
 import { MountTable, readOnly } from "./mount-table.ts";
 
@@ -20,15 +21,13 @@ const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 const MAX_EXIT_LOGS = 5;
 const RUNBLOCK_WAIT_MS = 60_000;
 
-/** What tether writes: read-write keys only; the guest cannot write the rest. */
+/** What tether writes: read-write keys only (the guest cannot write the rest) */
 function publish(hw: GuestHardware, partial: Partial<ExecutorConfig>): void {
-  for (const [k, v] of encode(partial as Record<string, unknown>, EXECUTOR_CONFIG)) if (!k.includes("/")) hw.guestinfo.set(k, v);
+  writeGuestinfo(hw.guestinfo, partial as Record<string, unknown>, EXECUTOR_CONFIG);
 }
 
 function readConfig(hw: GuestHardware): ExecutorConfig {
-  const keys = new Map<string, string>();
-  for (const k of hw.guestinfo.keys()) keys.set(k, hw.guestinfo.get(k) ?? "");
-  const config = decode<ExecutorConfig>(keys, EXECUTOR_CONFIG);
+  const config = decode<ExecutorConfig>(readGuestinfo(hw.guestinfo), EXECUTOR_CONFIG);
   if (!config.common?.id || !config.sessions?.[config.common.id]) throw new Error("guestinfo holds no container configuration");
   return config;
 }
@@ -93,7 +92,7 @@ export const tether: GuestProgram = (hw): GuestInstance => {
     else nic.dhcp();
     const ip = nic.ipAddress!;
     hosts.push(`${ip}\t${short}${name ? ` ${name}` : ""}`);
-    assigned[net] = { assigned: { ip: ipv4(ip), mask: Buffer.from([255, 255, 255, 0]) } };
+    assigned[net] = { assigned: { ip: ipv4(ip), mask: ipv4Mask(nic.prefixLength) } };
     debug(`${net}: ${nic.macAddress} is ${ip}`);
   }
   fs.writeFile("/etc/hosts", `${hosts.join("\n")}\n`);
