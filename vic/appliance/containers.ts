@@ -7,7 +7,7 @@
 // restart; stop and kill go through the guest operations `kill` program as
 // VIC did; remove destroys the VM and its folder and keeps the image disks.
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
-import type { VimClient } from "../../vim25/client/index.ts";
+import { datastoreFolderOf, type VimClient } from "../../vim25/client/index.ts";
 import { isVimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { decode, encode } from "../lib/extraconfig.ts";
 import { EXECUTOR_CONFIG, type ExecutorConfig } from "../lib/executor-config.ts";
@@ -388,10 +388,10 @@ export class Containers {
     const volumes = devices.filter((d) => d._type === "VirtualDisk" && d.backing?.diskMode === "independent_persistent");
     if (volumes.length) await c.waitForTask((await c.call("ReconfigVM_Task", info.vm, { spec: { _type: "VirtualMachineConfigSpec", deviceChange: volumes.map((device) => ({ _type: "VirtualDeviceConfigSpec", operation: "remove", device })) } })) as ManagedObjectReference);
     await c.waitForTask((await c.call("Destroy_Task", info.vm)) as ManagedObjectReference);
-    const folder = /^(\[[^\]]+\]\s*[^/]+)\//.exec(info.vmPathName)?.[1];
+    const folder = datastoreFolderOf(info.vmPathName);
     if (folder) {
       try {
-        await c.waitForTask((await c.call("DeleteDatastoreFile_Task", c.content.fileManager!, { name: folder })) as ManagedObjectReference);
+        await c.waitForTask((await c.call("DeleteDatastoreFile_Task", c.content.fileManager!, { name: `[${folder.datastore}] ${folder.path}` })) as ManagedObjectReference);
       } catch (e) {
         if (!(isVimFault(e) && e.type === "FileNotFound")) throw e;
       }
@@ -402,10 +402,10 @@ export class Containers {
   /** the container's log (serial2's file), as docker logs reads it */
   async logs(info: ContainerInfo): Promise<Buffer> {
     const c = await this.client();
-    const m = /^\[([^\]]+)\]\s*(.*)\/[^/]+$/.exec(info.vmPathName);
-    if (!m) return Buffer.alloc(0);
+    const folder = datastoreFolderOf(info.vmPathName);
+    if (!folder) return Buffer.alloc(0);
     try {
-      return await c.downloadFile(m[1], `${m[2]}/${info.id}.log`, { dcPath: await this.vch.datacenterPath() });
+      return await c.downloadFile(folder.datastore, `${folder.path}/${info.id}.log`, { dcPath: await this.vch.datacenterPath() });
     } catch (e) {
       if ((e as { status?: number }).status === 404) return Buffer.alloc(0);
       throw e;

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { VimClient } from "../../vim25/client/index.ts";
-import { WaitTimeoutError } from "../../vim25/client/index.ts";
+import { datastoreFolderOf, WaitTimeoutError } from "../../vim25/client/index.ts";
 import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { certificateAuthority, selfSignedServer, signedBy, writeServerPair, writeVerifySet, type KeyPair } from "../lib/certificates.ts";
 import type { NetworkEndpoint, SessionConfig } from "../lib/executor-config.ts";
@@ -21,17 +21,14 @@ import { UsageError } from "./flags.ts";
 import { Inventory, type ComputeEntity, type NetworkEntity } from "./inventory.ts";
 import { CommandFailed, type MachineLog } from "./log.ts";
 import { findVchs, isVch, showVch } from "./vch.ts";
-import { login, parseTarget, promptPassword } from "./target.ts";
+import { login, parseTarget, promptPassword, TARGET_FLAGS } from "./target.ts";
 
 const FIRST_PCI_SLOT = 0xc0;
 const PCI_SLOT_STEP = 0x20;
 const MAX_NAME = 31;
 
 export const CREATE_FLAGS: FlagSpec[] = [
-  { name: "target", aliases: ["t"], type: "string", usage: "ESXi or vCenter connection URL, with user, password and datacenter: user:password@host/datacenter" },
-  { name: "user", aliases: ["u"], type: "string", usage: "ESX or vCenter user" },
-  { name: "password", aliases: ["p"], type: "string", usage: "ESX or vCenter password (asked for when not given)" },
-  { name: "thumbprint", type: "string", usage: "ESX or vCenter host certificate thumbprint" },
+  ...TARGET_FLAGS,
   { name: "name", aliases: ["n"], type: "string", usage: "the name of the Virtual Container Host", default: "virtual-container-host" },
   { name: "compute-resource", aliases: ["r"], type: "string", usage: "compute resource path, e.g. myCluster/Resources/myRP", default: "the only compute resource" },
   { name: "image-datastore", aliases: ["i"], type: "string", usage: "image datastore name" },
@@ -56,8 +53,6 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { name: "appliance-memory", type: "int", usage: "appliance memory in MB", default: "2048" },
   { name: "appliance-cpu", type: "int", usage: "appliance vCPUs", default: "1" },
   { name: "force", aliases: ["f"], type: "bool", usage: "continue past failures, and leave what was made in place if create fails" },
-  { name: "timeout", type: "duration", usage: "time limit for the whole create", default: "3m0s" },
-  { name: "debug", aliases: ["v"], type: "int", usage: "debug level: 1 and above log more; above 2 the appliance stops relaunching components", default: "0" },
 ];
 
 export interface CreateIo {
@@ -346,7 +341,7 @@ export async function create(values: FlagValues, io: CreateIo): Promise<void> {
     const vm = (await client.waitForTask(vmTask as ManagedObjectReference)) as ManagedObjectReference;
     undo.push({ what: `appliance VM ${name}`, run: async () => destroyVm(client, vm) });
     const props = await client.retrieveOne(vm, ["config.files.vmPathName", "config.uuid"]);
-    const folder = /^\[[^\]]+\]\s*(.*)\/[^/]+$/.exec(String(props["config.files.vmPathName"]))?.[1] ?? name;
+    const folder = datastoreFolderOf(String(props["config.files.vmPathName"]))?.path ?? name;
     config.init.common.id = vm.value;
     config.extensionName = `com.vmware.vic.${props["config.uuid"]}`;
     config.bootstrapImagePath = `[${ds.name}] ${folder}/bootstrap.iso`;

@@ -3,24 +3,15 @@
 // with --force), the appliance's NICs, the bridge port group if create made
 // it, the extension on vCenter, the appliance VM and its folder, and the
 // pool or vApp if nothing else is left in it.
-import type { VimClient } from "../../vim25/client/index.ts";
+import { datastoreFolderOf, type VimClient } from "../../vim25/client/index.ts";
 import { isVimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { FlagSpec, FlagValues } from "./flags.ts";
 import { UsageError } from "./flags.ts";
 import { parseDsUrl, vchPool } from "../lib/vch-config.ts";
 import { Inventory } from "./inventory.ts";
 import { CommandFailed, type MachineLog } from "./log.ts";
-import { login, parseTarget, promptPassword } from "./target.ts";
+import { login, targetFrom, TARGET_FLAGS } from "./target.ts";
 import { findVchs, type FoundVch } from "./vch.ts";
-
-export const TARGET_FLAGS: FlagSpec[] = [
-  { name: "target", aliases: ["t"], type: "string", usage: "ESXi or vCenter connection URL, with user, password and datacenter: user:password@host/datacenter" },
-  { name: "user", aliases: ["u"], type: "string", usage: "ESX or vCenter user" },
-  { name: "password", aliases: ["p"], type: "string", usage: "ESX or vCenter password (asked for when not given)" },
-  { name: "thumbprint", type: "string", usage: "ESX or vCenter host certificate thumbprint" },
-  { name: "timeout", type: "duration", usage: "time limit", default: "3m0s" },
-  { name: "debug", aliases: ["v"], type: "int", usage: "debug level", default: "0" },
-];
 
 export const VCH_FLAGS: FlagSpec[] = [
   ...TARGET_FLAGS,
@@ -42,8 +33,7 @@ async function task(client: VimClient, method: string, ref: ManagedObjectReferen
 
 /** log in and find the one VCH the flags name */
 export async function connectToVch(values: FlagValues, log: MachineLog, banner: string): Promise<{ client: VimClient; inv: Inventory; vch: FoundVch }> {
-  const target = parseTarget(str(values, "target"), str(values, "user"), str(values, "password"));
-  if (target.password === undefined) target.password = await promptPassword((l) => log.info(l));
+  const target = await targetFrom(values, log);
   log.info(banner);
   const client = await login(target, str(values, "thumbprint"));
   try {
@@ -66,11 +56,6 @@ export async function connectToVch(values: FlagValues, log: MachineLog, banner: 
     await client.logout().catch(() => {});
     throw e;
   }
-}
-
-function folderOf(vmPathName: string): { datastore: string; folder: string } | undefined {
-  const m = /^\[([^\]]+)\]\s*(.*)\/[^/]+$/.exec(vmPathName);
-  return m ? { datastore: m[1], folder: m[2] } : undefined;
 }
 
 async function deleteDatastorePath(client: VimClient, inv: Inventory, path: string): Promise<boolean> {
@@ -112,8 +97,8 @@ export async function deleteVch(values: FlagValues, log: MachineLog): Promise<vo
       try {
         await powerOff(client, c);
         await task(client, "Destroy_Task", c);
-        const f = folderOf(String(info.get(c.value)?.["config.files.vmPathName"] ?? ""));
-        if (f) await deleteDatastorePath(client, inv, `[${f.datastore}] ${f.folder}`);
+        const f = datastoreFolderOf(String(info.get(c.value)?.["config.files.vmPathName"] ?? ""));
+        if (f) await deleteDatastorePath(client, inv, `[${f.datastore}] ${f.path}`);
       } catch (e) {
         failures.push(`${info.get(c.value)?.name ?? c.value}: ${(e as Error).message}`);
       }
@@ -186,8 +171,8 @@ export async function deleteVch(values: FlagValues, log: MachineLog): Promise<vo
     }
     const vmPath = String((await client.retrieveOne(vch.ref, ["config.files.vmPathName"]))["config.files.vmPathName"] ?? "");
     await task(client, "Destroy_Task", vch.ref);
-    const f = folderOf(vmPath);
-    if (f) await deleteDatastorePath(client, inv, `[${f.datastore}] ${f.folder}`);
+    const f = datastoreFolderOf(vmPath);
+    if (f) await deleteDatastorePath(client, inv, `[${f.datastore}] ${f.path}`);
     // 8. the pool or vApp, if empty
     if (pool && !inv.computes.some((c) => c.rootPool.value === pool.ref.value)) {
       const left = ((await client.retrieveOne(pool.ref, ["vm"])).vm as ManagedObjectReference[] | undefined) ?? [];

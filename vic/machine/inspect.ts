@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { Inventory } from "./inventory.ts";
 import { CommandFailed, type MachineLog } from "./log.ts";
 import { connectToVch } from "./delete.ts";
-import { login, parseTarget, promptPassword } from "./target.ts";
+import { login, targetFrom } from "./target.ts";
 import { findVchs, showVch } from "./vch.ts";
 import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 
@@ -32,8 +32,7 @@ export async function inspectVch(values: FlagValues, log: MachineLog, cwd: strin
 }
 
 export async function listVchs(values: FlagValues, log: MachineLog, print: (line: string) => void): Promise<void> {
-  const target = parseTarget(values.get("target") as string | undefined, values.get("user") as string | undefined, values.get("password") as string | undefined);
-  if (target.password === undefined) target.password = await promptPassword((l) => log.info(l));
+  const target = await targetFrom(values, log);
   log.info("### Listing VCHs ####");
   const client = await login(target, values.get("thumbprint") as string | undefined);
   try {

@@ -4,10 +4,11 @@
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { create, CREATE_FLAGS } from "./create.ts";
-import { deleteVch, DELETE_FLAGS, TARGET_FLAGS, VCH_FLAGS } from "./delete.ts";
+import { deleteVch, DELETE_FLAGS, VCH_FLAGS } from "./delete.ts";
 import { flagHelp, parseFlags, UsageError, type FlagSpec } from "./flags.ts";
 import { inspectVch, listVchs } from "./inspect.ts";
 import { MachineLog } from "./log.ts";
+import { TARGET_FLAGS } from "./target.ts";
 import { VIC_ISO_VERSION } from "../lib/isos.ts";
 
 const COMMANDS: Record<string, { usage: string; flags: FlagSpec[] }> = {

@@ -4,7 +4,26 @@
 // is asked for on the terminal as VIC does.
 import { VimClient } from "../../vim25/client/index.ts";
 import { isVimFault } from "../../vim25/soap/index.ts";
-import { UsageError } from "./flags.ts";
+import { UsageError, type FlagSpec, type FlagValues } from "./flags.ts";
+import type { MachineLog } from "./log.ts";
+
+/** every command's flags for reaching vSphere, with the time limit and the debug level */
+export const TARGET_FLAGS: FlagSpec[] = [
+  { name: "target", aliases: ["t"], type: "string", usage: "ESXi or vCenter connection URL, with user, password and datacenter: user:password@host/datacenter" },
+  { name: "user", aliases: ["u"], type: "string", usage: "ESX or vCenter user" },
+  { name: "password", aliases: ["p"], type: "string", usage: "ESX or vCenter password (asked for when not given)" },
+  { name: "thumbprint", type: "string", usage: "ESX or vCenter host certificate thumbprint" },
+  { name: "timeout", type: "duration", usage: "time limit for the command", default: "3m0s" },
+  { name: "debug", aliases: ["v"], type: "int", usage: "debug level: 1 and above log more; above 2 the appliance stops relaunching components", default: "0" },
+];
+
+/** --target and its credentials, the password asked for on the terminal when neither the flags nor the URL give it */
+export async function targetFrom(values: FlagValues, log: MachineLog): Promise<Target> {
+  const str = (k: string) => values.get(k) as string | undefined;
+  const target = parseTarget(str("target"), str("user"), str("password"));
+  if (target.password === undefined) target.password = await promptPassword((l) => log.info(l));
+  return target;
+}
 
 export interface Target {
   /** https://host[:port]/sdk */

@@ -15,6 +15,12 @@ export function parseDatastorePath(p: string): { datastore: string; path: string
   return { datastore: m[1], path: m[2] };
 }
 
+/** The folder a file is in, "[ds] vm/vm.vmx" -> { datastore: "ds", path: "vm" }; undefined for a file at the datastore's root or a path that is not one. */
+export function datastoreFolderOf(p: string): { datastore: string; path: string } | undefined {
+  const m = /^\[([^\]]+)\]\s*(.*)\/[^/]+$/.exec(p);
+  return m ? { datastore: m[1], path: m[2] } : undefined;
+}
+
 export function datastoreFileUrl(serviceUrl: URL, datastore: string, path: string, opts: DatastoreFileOptions = {}): URL {
   const u = new URL(serviceUrl.href);
   const segments = path.split("/").filter((s) => s !== "");
