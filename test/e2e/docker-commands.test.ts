@@ -10,18 +10,15 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type RunningSimulator } from "../../simulator/index.ts";
 import { VIC_GUEST_PROGRAMS } from "../../vic/guest-programs.ts";
-import { docker, dockerHost, machine, type CliRun } from "./helpers.ts";
+import { dockerHost, dockerOnVch, machine, type CliRun } from "./helpers.ts";
 
 
 describe("docker commands on a VCH", () => {
   let sim: RunningSimulator;
   let cwd: string;
   let ip: string;
-  const d = async (args: string[], input?: string, killAfterMs?: number): Promise<CliRun> => {
-    const r = await docker(cwd, ["-H", `${ip}:2376`, "--tls", ...args], { certPath: join(cwd, "VCH001"), input, killAfterMs });
-    if (r.timedOut) throw new Error(`docker ${args.join(" ")} hung`);
-    return r;
-  };
+  const onVch = dockerOnVch(() => cwd, () => ip);
+  const d = (args: string[], input?: string, killAfterMs?: number): Promise<CliRun> => onVch(args, { input, killAfterMs });
 
   beforeAll(async () => {
     sim = await startSimulator({ scenario: "homelab", guestPrograms: { ...VIC_GUEST_PROGRAMS } });

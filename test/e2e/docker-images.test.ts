@@ -14,7 +14,7 @@ import { VIC_GUEST_PROGRAMS } from "../../vic/guest-programs.ts";
 import type { VimClient } from "../../vim25/client/index.ts";
 import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { connect } from "../helpers.ts";
-import { docker, dockerHost, machine } from "./helpers.ts";
+import { dockerHost, dockerOnVch, machine } from "./helpers.ts";
 
 describe("docker pull and images on a VCH", () => {
   let sim: RunningSimulator;
@@ -22,7 +22,8 @@ describe("docker pull and images on a VCH", () => {
   let cwd: string;
   let ip: string;
   let vm: ManagedObjectReference;
-  const d = (...args: string[]) => docker(cwd, ["-H", `${ip}:2376`, "--tls", ...args], { certPath: join(cwd, "VCH001") });
+  const onVch = dockerOnVch(() => cwd, () => ip);
+  const d = (...args: string[]) => onVch(args);
 
   beforeAll(async () => {
     sim = await startSimulator({ scenario: "homelab", guestPrograms: { ...VIC_GUEST_PROGRAMS } });

@@ -13,7 +13,7 @@ import { buildImages } from "../../simulator/registry/image-builder.ts";
 import { Registry } from "../../simulator/registry/registry.ts";
 import { VIC_GUEST_PROGRAMS } from "../../vic/guest-programs.ts";
 import { selfSignedServer } from "../../vic/lib/certificates.ts";
-import { docker, dockerHost, machine } from "./helpers.ts";
+import { dockerHost, dockerOnVch, machine } from "./helpers.ts";
 
 describe("a VCH with a registry mirror", () => {
   let sim: RunningSimulator;
@@ -21,11 +21,7 @@ describe("a VCH with a registry mirror", () => {
   let cwd: string;
   let ip: string;
 
-  const d = async (args: string[]) => {
-    const r = await docker(cwd, ["-H", `${ip}:2376`, "--tls", ...args], { certPath: join(cwd, "VCH001") });
-    if (r.timedOut) throw new Error(`docker ${args.join(" ")} hung`);
-    return r;
-  };
+  const d = dockerOnVch(() => cwd, () => ip);
 
   beforeAll(async () => {
     cwd = mkdtempSync(join(tmpdir(), "vic-mirror-"));

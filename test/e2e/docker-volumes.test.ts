@@ -12,18 +12,15 @@ import { VIC_GUEST_PROGRAMS } from "../../vic/guest-programs.ts";
 import type { VimClient } from "../../vim25/client/index.ts";
 import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { connect } from "../helpers.ts";
-import { docker, dockerHost, machine } from "./helpers.ts";
+import { dockerHost, dockerOnVch, machine } from "./helpers.ts";
 
 describe("docker volumes on a VCH", () => {
   let sim: RunningSimulator;
   let client: VimClient;
   let cwd: string;
   let ip: string;
-  const d = async (...args: string[]) => {
-    const r = await docker(cwd, ["-H", `${ip}:2376`, "--tls", ...args], { certPath: join(cwd, "VCH001") });
-    if (r.timedOut) throw new Error(`docker ${args.join(" ")} hung`);
-    return r;
-  };
+  const onVch = dockerOnVch(() => cwd, () => ip);
+  const d = (...args: string[]) => onVch(args);
 
   beforeAll(async () => {
     sim = await startSimulator({ scenario: "homelab", guestPrograms: { ...VIC_GUEST_PROGRAMS } });

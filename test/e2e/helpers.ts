@@ -59,3 +59,16 @@ export async function machine(cwd: string, argv: string[]): Promise<{ code: numb
 
 /** the DOCKER_HOST address create printed */
 export const dockerHost = (lines: string[]) => lines.map((l) => /DOCKER_HOST=([\d.]+):237[56]/.exec(l)?.[1]).find(Boolean);
+
+/**
+ * `docker -H VCH:2376 --tls ...` against the VCH created in `cwd()` as VCH001;
+ * a call that hits its timeout fails the test. Getters, as both are known
+ * only once beforeAll has run.
+ */
+export function dockerOnVch(cwd: () => string, ip: () => string): (args: string[], opts?: Omit<DockerOptions, "certPath">) => Promise<CliRun> {
+  return async (args, opts = {}) => {
+    const r = await docker(cwd(), ["-H", `${ip()}:2376`, "--tls", ...args], { certPath: join(cwd(), "VCH001"), ...opts });
+    if (r.timedOut) throw new Error(`docker ${args.join(" ")} hung`);
+    return r;
+  };
+}
