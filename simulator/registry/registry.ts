@@ -49,21 +49,25 @@ export class Registry {
     return `${payload}.${createHmac("sha256", this.secret).update(payload).digest("base64url")}`;
   }
 
-  private tokenAllows(auth: string | undefined, repository: string): boolean {
+  /** the scopes of a token this registry issued and that has not expired; undefined for any other */
+  private tokenScopes(auth: string | undefined): string[] | undefined {
     const m = /^Bearer\s+([\w-]+)\.([\w-]+)$/.exec(auth ?? "");
-    if (!m) return false;
-    if (createHmac("sha256", this.secret).update(m[1]).digest("base64url") !== m[2]) return false;
+    if (!m || createHmac("sha256", this.secret).update(m[1]).digest("base64url") !== m[2]) return undefined;
     try {
       const { s, e } = JSON.parse(Buffer.from(m[1], "base64url").toString("utf8")) as { s: string[]; e: number };
-      if (e < this.clock.now().getTime()) return false;
-      return s.some((scope) => {
-        const [kind, name, actions] = scope.split(":");
-        return kind === "repository" && name === repository && (actions ?? "").split(",").includes("pull");
-      });
+      return e < this.clock.now().getTime() ? undefined : s;
     } catch {
-      return false;
+      return undefined;
     }
   }
+
+  private tokenAllows(auth: string | undefined, repository: string): boolean {
+    return (this.tokenScopes(auth) ?? []).some((scope) => {
+      const [kind, name, actions] = scope.split(":");
+      return kind === "repository" && name === repository && (actions ?? "").split(",").includes("pull");
+    });
+  }
+
 
   private challenge(req: IncomingMessage, scope?: string): Record<string, string> {
     const proto = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
@@ -97,9 +101,9 @@ export class Registry {
   };
 
   private tokenAllowsAny(auth: string | undefined): boolean {
-    const m = /^Bearer\s+([\w-]+)\.([\w-]+)$/.exec(auth ?? "");
-    return !!m && createHmac("sha256", this.secret).update(m[1]).digest("base64url") === m[2];
+    return this.tokenScopes(auth) !== undefined;
   }
+
 
   private issueToken(url: URL, res: ServerResponse): void {
     const scopes = url.searchParams.getAll("scope").flatMap((s) => s.split(" ")).filter(Boolean);
