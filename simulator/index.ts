@@ -13,7 +13,7 @@ import { loadScenario } from "./inventory/scenario-loader.ts";
 import type { Scenario } from "./inventory/scenario.ts";
 import { createHandler, sdkCall } from "./server/app.ts";
 import { listenHttps } from "./server/https-front.ts";
-import { selfSigned, thumbprintOf } from "./server/tls.ts";
+import { SERVER_TLS_OPTIONS, selfSigned, thumbprintOf } from "./server/tls.ts";
 import type { Clock } from "./clock.ts";
 
 export interface StartOptions extends SimulatorOptions {
@@ -86,7 +86,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
   if (opts.registryImages !== false) {
     const images = buildImages(opts.registryImages ?? fileURLToPath(new URL("../scenarios/images/", import.meta.url)));
     const reg = new Registry(images, `${scenario.seed}\0registry\0${addr.port}`, sim.clock);
-    registryServer = https.createServer({ cert: tls.cert, key: tls.key }, reg.handle);
+    registryServer = https.createServer({ ...SERVER_TLS_OPTIONS, cert: tls.cert, key: tls.key }, reg.handle);
     const server = registryServer;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { RequestHandler, SdkCall } from "./app.ts";
+import { SERVER_TLS_OPTIONS } from "./tls.ts";
 
 export interface HttpsFront {
   address: AddressInfo;
@@ -35,7 +36,7 @@ export async function listenHttps(handler: RequestHandler, call: SdkCall, tls: {
     app.once("error", reject);
     app.listen(path, () => resolve());
   });
-  const worker = new Worker(new URL("./https-worker.mjs", import.meta.url), { workerData: { cert: tls.cert, key: tls.key, host, port, backend: path, maxBody: MAX_BODY } });
+  const worker = new Worker(new URL("./https-worker.mjs", import.meta.url), { workerData: { tlsOptions: { ...SERVER_TLS_OPTIONS, cert: tls.cert, key: tls.key }, host, port, backend: path, maxBody: MAX_BODY } });
   worker.unref();
   const aborts = new Map<number, () => void>();
   let closed: (() => void) | undefined;
@@ -87,7 +88,7 @@ export async function listenHttps(handler: RequestHandler, call: SdkCall, tls: {
 }
 
 async function listenInline(handler: RequestHandler, tls: { cert: string; key: string }, host: string, port: number): Promise<HttpsFront> {
-  const server = https.createServer({ cert: tls.cert, key: tls.key }, handler);
+  const server = https.createServer({ ...SERVER_TLS_OPTIONS, cert: tls.cert, key: tls.key }, handler);
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -10,7 +10,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import http from "node:http";
 import https from "node:https";
 
-const { cert, key, host, port, backend, maxBody } = workerData;
+const { tlsOptions, host, port, backend, maxBody } = workerData;
 const SDK_PATHS = new Set(["/sdk", "/sdk/", "/sdk/vimService"]);
 const pending = new Map();
 let nextId = 1;
@@ -85,7 +85,7 @@ function relay(req, res) {
   req.on("end", () => up.end(Buffer.concat(chunks)));
 }
 
-const server = https.createServer({ cert, key }, (req, res) => {
+const server = https.createServer(tlsOptions, (req, res) => {
   const path = (req.url ?? "").split("?")[0];
   if (req.method === "POST" && SDK_PATHS.has(path)) soap(req, res);
   else relay(req, res);

@@ -1,6 +1,7 @@
 // The HTTPS listener with TLS in a worker (the default) and inline: both
 // serve, and the session records the client's own address either way.
 import { execFile } from "node:child_process";
+import { connect as tlsConnect } from "node:tls";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { startSimulator } from "../../simulator/index.ts";
@@ -20,6 +21,15 @@ describe("the HTTPS listener", () => {
         await c.uploadFile("mydatastore", "big.bin", data);
         expect((await c.downloadFile("mydatastore", "big.bin")).equals(data)).toBe(true);
         await c.logout();
+        // a client listing AES-256 first (OpenSSL's, Node's) still gets the
+        // cheaper AES-128 suite Go and Python ask for
+        const cipher = await new Promise<string>((resolve, reject) => {
+          const sock = tlsConnect({ host: sim.host, port: sim.port, rejectUnauthorized: false }, () => {
+            resolve(sock.getCipher().name);
+            sock.end();
+          }).on("error", reject);
+        });
+        expect(cipher).toBe("TLS_AES_128_GCM_SHA256");
       } finally {
         await sim.close();
       }
