@@ -13,7 +13,7 @@ import { loadScenario } from "./inventory/scenario-loader.ts";
 import type { Scenario } from "./inventory/scenario.ts";
 import { createHandler, sdkCall } from "./server/app.ts";
 import { listenHttps } from "./server/https-front.ts";
-import { SERVER_TLS_OPTIONS, selfSigned, thumbprintOf } from "./server/tls.ts";
+import { SERVER_TLS_OPTIONS, sdkTlsOptions, selfSigned, thumbprintOf } from "./server/tls.ts";
 import type { Clock } from "./clock.ts";
 
 export interface StartOptions extends SimulatorOptions {
@@ -24,7 +24,12 @@ export interface StartOptions extends SimulatorOptions {
   tls?: { cert: string; key: string } | { certFile: string; keyFile: string };
   trace?: (line: string) => void;
   clock?: Clock;
-  /** TLS and HTTP in a worker thread (default); false keeps them on the main thread */
+  /**
+   * TLS and HTTP in a worker thread, SOAP calls passed to the main thread as
+   * messages; default false. On a 2-core machine shared with its clients
+   * (CI, the govmomi benchmark) the messages cost more than the worker saves:
+   * inline, the whole benchmark workload took a fifth less server CPU.
+   */
   offloadTls?: boolean;
   /** the hermetic registry's images: a folder of image folders (default scenarios/images), or false for no registry */
   registryImages?: string | false;
@@ -76,7 +81,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
   else tls = opts.tls ?? (await selfSigned(scenario.datacenters[0]?.hosts[0]?.name ?? "localhost", ["localhost", "127.0.0.1", host], sim.clock.now()));
   const thumbprint = thumbprintOf(tls.cert);
   const call = sdkCall(sim, { trace: opts.trace });
-  const front = await listenHttps(createHandler(sim, { trace: opts.trace }, call), call, tls, host, port, opts.offloadTls ?? true);
+  const front = await listenHttps(createHandler(sim, { trace: opts.trace }, call), call, { ...sdkTlsOptions(scenario.about.version), ...tls }, host, port, opts.offloadTls ?? false);
   const addr = front.address;
   sim.guests.port = addr.port;
   // guest addresses of this simulator differ from those of any other on this machine; fixture guests boot with them

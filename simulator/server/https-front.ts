@@ -1,16 +1,15 @@
-// The simulator's HTTPS listener. By default TLS, HTTP parsing and response
-// writing run in a worker thread (https-worker.mjs) and SOAP calls reach the
-// main thread as messages, so the simulator's event loop does the simulating;
-// `offloadTls: false` keeps everything on the main thread.
+// The simulator's HTTPS listener: inline by default, or with TLS, HTTP
+// parsing and response writing in a worker thread (https-worker.mjs,
+// `offloadTls: true`), SOAP calls then reaching the main thread as messages.
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
+import type { TlsOptions } from "node:tls";
 import { randomUUID } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { RequestHandler, SdkCall } from "./app.ts";
-import { SERVER_TLS_OPTIONS } from "./tls.ts";
 
 export interface HttpsFront {
   address: AddressInfo;
@@ -26,7 +25,7 @@ type WorkerMessage =
   | { t: "abort"; id: number }
   | { t: "closed" };
 
-export async function listenHttps(handler: RequestHandler, call: SdkCall, tls: { cert: string; key: string }, host: string, port: number, offloadTls: boolean): Promise<HttpsFront> {
+export async function listenHttps(handler: RequestHandler, call: SdkCall, tls: TlsOptions, host: string, port: number, offloadTls: boolean): Promise<HttpsFront> {
   if (!offloadTls) return listenInline(handler, tls, host, port);
   // what the worker relays (datastore files, control API) arrives here over a local socket
   const app = http.createServer(handler);
@@ -36,7 +35,7 @@ export async function listenHttps(handler: RequestHandler, call: SdkCall, tls: {
     app.once("error", reject);
     app.listen(path, () => resolve());
   });
-  const worker = new Worker(new URL("./https-worker.mjs", import.meta.url), { workerData: { tlsOptions: { ...SERVER_TLS_OPTIONS, cert: tls.cert, key: tls.key }, host, port, backend: path, maxBody: MAX_BODY } });
+  const worker = new Worker(new URL("./https-worker.mjs", import.meta.url), { workerData: { tlsOptions: tls, host, port, backend: path, maxBody: MAX_BODY } });
   worker.unref();
   const aborts = new Map<number, () => void>();
   let closed: (() => void) | undefined;
@@ -87,8 +86,8 @@ export async function listenHttps(handler: RequestHandler, call: SdkCall, tls: {
   };
 }
 
-async function listenInline(handler: RequestHandler, tls: { cert: string; key: string }, host: string, port: number): Promise<HttpsFront> {
-  const server = https.createServer({ ...SERVER_TLS_OPTIONS, cert: tls.cert, key: tls.key }, handler);
+async function listenInline(handler: RequestHandler, tls: TlsOptions, host: string, port: number): Promise<HttpsFront> {
+  const server = https.createServer(tls, handler);
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

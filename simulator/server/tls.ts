@@ -1,7 +1,8 @@
 // The server's certificate: given, or a self-signed one made at start (as an
 // unconfigured ESXi host has), with the SHA-1 thumbprint clients pin.
 import { X509Certificate, createHash } from "node:crypto";
-import { DEFAULT_CIPHERS } from "node:tls";
+import { DEFAULT_CIPHERS, type SecureVersion } from "node:tls";
+import { constants } from "node:crypto";
 import selfsigned from "selfsigned";
 
 export interface TlsMaterial {
@@ -22,6 +23,20 @@ export const SERVER_TLS_OPTIONS = {
   ciphers: ["TLS_AES_128_GCM_SHA256", ...DEFAULT_CIPHERS.split(":").filter((c) => c !== "TLS_AES_128_GCM_SHA256")].join(":"),
   honorCipherOrder: true,
 } as const;
+
+/**
+ * The SDK listener's TLS, as the product a scenario names speaks it: hostd
+ * and vpxd before 8.0 stop at TLS 1.2 (TLS 1.3 came with vSphere 8.0), so an
+ * ESXi 6.0 scenario offers 1.2, as the real one does. No TLS 1.2 session
+ * tickets: govmomi and pyVmomi open a fresh TLS client per connection and
+ * never present one, so each would cost an encryption per handshake for
+ * nothing; a client that does resume still can, by session id. (OpenSSL's
+ * TLS 1.3 server sends its tickets regardless, and Node cannot say how many.)
+ */
+export function sdkTlsOptions(productVersion: string): typeof SERVER_TLS_OPTIONS & { maxVersion: SecureVersion; secureOptions: number } {
+  const major = parseInt(productVersion, 10);
+  return { ...SERVER_TLS_OPTIONS, maxVersion: major >= 8 ? "TLSv1.3" : "TLSv1.2", secureOptions: constants.SSL_OP_NO_TICKET };
+}
 
 export function thumbprintOf(certPem: string): string {
   const der = new X509Certificate(certPem).raw;
