@@ -30,8 +30,9 @@ export const SERVER_TLS_OPTIONS = {
  * ESXi 6.0 scenario offers 1.2, as the real one does. No TLS 1.2 session
  * tickets: govmomi and pyVmomi open a fresh TLS client per connection and
  * never present one, so each would cost an encryption per handshake for
- * nothing; a client that does resume still can, by session id. (OpenSSL's
- * TLS 1.3 server sends its tickets regardless, and Node cannot say how many.)
+ * nothing. Without tickets (and with no session cache, which Node leaves to
+ * the application) every TLS 1.2 handshake is a full one. OpenSSL's TLS 1.3
+ * server sends its tickets regardless, and Node cannot say how many.
  */
 export function sdkTlsOptions(productVersion: string): typeof SERVER_TLS_OPTIONS & { maxVersion: SecureVersion; secureOptions: number } {
   const major = parseInt(productVersion, 10);
