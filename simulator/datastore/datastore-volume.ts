@@ -1,7 +1,8 @@
 // One datastore's files: an in-memory tree (mem-tree.ts) for directories and
 // ordinary files, and a side table of fixed-size chunks for thin (sparse)
 // files, so a 40 GiB thin extent costs what has been written to it and
-// nothing more. The tree keeps an empty placeholder at a sparse file's path, which is what makes it
+// nothing more. A thick extent is kept the same way but holds its whole size
+// against capacity from the start, as VMFS allocates it. The tree keeps an empty placeholder at a sparse file's path, which is what makes it
 // show up in directory listings and move with its directory.
 //
 // Every mutation checks capacity before it touches anything: a write that
@@ -20,13 +21,15 @@ interface SparseFile {
   size: number;
   /** chunk index -> SPARSE_CHUNK bytes */
   chunks: Map<number, Buffer>;
+  /** allocated in full, written or not (a thick disk's extent) */
+  thick?: boolean;
 }
 
 /** One node of an exported tree; `path` is relative to the exported root ("" is the root itself). */
 export type VolumeEntry =
   | { path: string; kind: "dir"; mtime: number }
   | { path: string; kind: "file"; mtime: number; data: Buffer }
-  | { path: string; kind: "sparse"; mtime: number; size: number; chunks: [number, Buffer][] };
+  | { path: string; kind: "sparse"; mtime: number; size: number; chunks: [number, Buffer][]; thick?: boolean };
 
 /** Every node by its path from the root ("" is the root itself); entries are never modified once taken. */
 interface VolumeSnapshot {
@@ -46,6 +49,7 @@ export interface DatastoreVolumeOptions {
 }
 
 function sparseAllocation(f: SparseFile): number {
+  if (f.thick) return f.size;
   let n = 0;
   for (const i of f.chunks.keys()) n += Math.max(0, Math.min(SPARSE_CHUNK, f.size - i * SPARSE_CHUNK));
   return n;
@@ -331,15 +335,18 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     this.account(data.length);
   }
 
-  createSparse(path: string, size: number, opts: { exclusive?: boolean } = {}): void {
+  createSparse(path: string, size: number, opts: { exclusive?: boolean; thick?: boolean } = {}): void {
     const rel = this.rel(path);
     if (!Number.isSafeInteger(size) || size < 0) throw new VimFault("InvalidArgument", { invalidProperty: "size" });
     const freed = this.prepareCreate(rel, opts.exclusive);
+    const file: SparseFile = opts.thick ? { size, chunks: new Map(), thick: true } : { size, chunks: new Map() };
+    const held = sparseAllocation(file);
+    this.ensureSpace(held - freed, rel);
     this.fs.writeFileSync(this.abs(rel), Buffer.alloc(0));
-    this.sparse.set(rel, { size, chunks: new Map() });
+    this.sparse.set(rel, file);
     this.touch(rel);
     this.touch(dirname(rel));
-    this.account(-freed);
+    this.account(held - freed);
   }
 
   writeAt(path: string, offset: number, data: Buffer): void {
@@ -365,7 +372,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     const newSize = Math.max(sp.size, offset + data.length);
     const first = Math.floor(offset / SPARSE_CHUNK);
     const last = data.length ? Math.floor((offset + data.length - 1) / SPARSE_CHUNK) : first - 1;
-    const after: SparseFile = { size: newSize, chunks: new Map(sp.chunks) };
+    const after: SparseFile = { ...sp, size: newSize, chunks: new Map(sp.chunks) };
     for (let i = first; i <= last; i++) if (!after.chunks.has(i)) after.chunks.set(i, Buffer.alloc(0));
     const before = sparseAllocation(sp);
     const delta = sparseAllocation(after) - before;
@@ -395,7 +402,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     if (size === current) return;
     if (sp) {
       // a partly written last chunk grows into its block
-      const delta = sparseAllocation({ size, chunks: sp.chunks }) - sparseAllocation(sp);
+      const delta = sparseAllocation({ ...sp, size }) - sparseAllocation(sp);
       this.ensureSpace(delta, rel);
       sp.size = size;
       this.touch(rel);
@@ -490,7 +497,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
         return;
       }
       const sp = this.sparse.get(rel);
-      if (sp) out.push({ path: sub, kind: "sparse", mtime, size: sp.size, chunks: [...sp.chunks].map(([i, b]) => [i, Buffer.from(b)]) });
+      if (sp) out.push(sparseEntry(sub, mtime, sp));
       else out.push({ path: sub, kind: "file", mtime, data: Buffer.from(this.fs.readFileSync(this.abs(rel)) as Buffer) });
     };
     walk(root, "");
@@ -502,7 +509,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     let n = 0;
     for (const e of entries) {
       if (e.kind === "file") n += e.data.length;
-      else if (e.kind === "sparse") n += sparseAllocation({ size: e.size, chunks: new Map(e.chunks) });
+      else if (e.kind === "sparse") n += sparseAllocation({ size: e.size, chunks: new Map(e.chunks), thick: e.thick });
     }
     return n;
   }
@@ -538,7 +545,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
         this.fs.writeFileSync(this.abs(rel), e.data);
       } else {
         this.fs.writeFileSync(this.abs(rel), Buffer.alloc(0));
-        this.sparse.set(rel, { size: e.size, chunks: new Map(e.chunks) });
+        this.sparse.set(rel, e.thick ? { size: e.size, chunks: new Map(e.chunks), thick: true } : { size: e.size, chunks: new Map(e.chunks) });
       }
     }
     // times last: creating something in a directory stamps it with the clock's now
@@ -628,7 +635,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     }
     const sp = this.sparse.get(rel);
     into.set(rel, sp
-      ? { path: rel, kind: "sparse", mtime, size: sp.size, chunks: [...sp.chunks].map(([i, b]) => [i, Buffer.from(b)]) }
+      ? sparseEntry(rel, mtime, sp)
       : { path: rel, kind: "file", mtime, data: Buffer.from(this.fs.readFileSync(this.abs(rel)) as Buffer) });
   }
 
@@ -645,6 +652,12 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     else this.fs.unlinkSync(this.abs(rel));
     for (const key of [...this.sparse.keys()]) if (key === rel || key.startsWith(rel + "/")) this.sparse.delete(key);
   }
+}
+
+/** A sparse file as an exported entry, its chunks copied. */
+function sparseEntry(path: string, mtime: number, sp: SparseFile): VolumeEntry {
+  const chunks: [number, Buffer][] = [...sp.chunks].map(([i, b]) => [i, Buffer.from(b)]);
+  return sp.thick ? { path, kind: "sparse", mtime, size: sp.size, chunks, thick: true } : { path, kind: "sparse", mtime, size: sp.size, chunks };
 }
 
 /** A snapshot keeps its buffers (it may be restored again); the volume writes into its own. */

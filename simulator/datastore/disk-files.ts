@@ -11,7 +11,7 @@ import { basename, dirname, formatDatastorePath, fromFilesystemPath, joinPath, V
 import { flattenedLayer } from "./disk-layers.ts";
 import { layerToTar } from "../guest/layers.ts";
 import { writeTar } from "../../formats/tar.ts";
-import { ddbUuid, deltaDescriptor, flatDescriptor, formatDescriptor, parseDescriptor, NO_PARENT, SECTOR, type VmdkDescriptor, type VmdkExtent } from "../formats/vmdk.ts";
+import { ddbGet, ddbUuid, deltaDescriptor, flatDescriptor, formatDescriptor, parseDescriptor, NO_PARENT, SECTOR, type VmdkDescriptor, type VmdkExtent } from "../formats/vmdk.ts";
 
 /**
  * Descriptors are a few hundred bytes. A name that points at something far
@@ -71,9 +71,11 @@ export function createDiskFiles(f: ResolvedPath, d: VmdkDescriptor): ResolvedPat
     for (const e of d.extents) {
       if (!e.file) continue;
       const x = extentFile(f, e);
-      // a flat extent is as long as the disk from the start (thin: nothing allocated yet); a
-      // vmfsSparse delta holds only what was written to it, and grows with it, as on VMFS
-      vol.createSparse(x.path, e.type === "VMFSSPARSE" ? 0 : e.sectors * SECTOR, { exclusive: true });
+      // a flat extent is as long as the disk from the start (thin: nothing allocated yet,
+      // thick: all of it); a vmfsSparse delta holds only what was written to it, and grows
+      // with it, as on VMFS
+      const delta = e.type === "VMFSSPARSE";
+      vol.createSparse(x.path, delta ? 0 : e.sectors * SECTOR, { exclusive: true, thick: !delta && ddbGet(d, "thinProvisioned") !== "1" });
       made.push(x);
     }
     writeDescriptor(f, d, { exclusive: true });

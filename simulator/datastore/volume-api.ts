@@ -35,7 +35,8 @@ export interface DatastoreVolumeApi {
   appendFile(path: string, data: Buffer): void;
 
   /** a thin file of `size` logical bytes that allocates only what is written */
-  createSparse(path: string, size: number, opts?: { exclusive?: boolean }): void;
+  /** a file of `size` bytes that holds only what is written to it, or (thick) its whole size from the start */
+  createSparse(path: string, size: number, opts?: { exclusive?: boolean; thick?: boolean }): void;
   writeAt(path: string, offset: number, data: Buffer): void;
   /** byte ranges that hold data: all of an ordinary file, the written chunks of a sparse one */
   extents(path: string): { offset: number; length: number }[];

@@ -4,10 +4,9 @@
 // it names (disk-files.ts); every operation keeps the two together.
 //
 // Where the simulator parts from ESXi, and why:
-// - preallocated, thick and eagerZeroedThick disks get sparse extents like
-//   thin ones: the datastore volume cannot reserve bytes it does not hold.
-//   They are refused with NoDiskSpace when they would not fit, as on ESXi,
-//   but do not lower summary.freeSpace until written.
+// - preallocated, thick and eagerZeroedThick disks are kept in chunks like
+//   thin ones, so unwritten blocks cost no memory, but their whole capacity
+//   counts against the datastore from creation, as on VMFS.
 // - CopyVirtualDisk_Task of a delta disk writes one flat disk holding what
 //   the chain shows (as vmkfstools -i does), merging sparse chunks.
 // - MoveVirtualDisk_Task keeps the moved disk's own parentFileNameHint
@@ -103,7 +102,7 @@ export class VirtualDiskManager extends ManagedObject {
     return { thin: diskType === "thin", adapterType };
   }
 
-  /** Thick disks must fit when made, even though their extents stay sparse here. */
+  /** Thick disks must fit when made: checked before any file is, so the fault names the disk. */
   private requireSpace(f: ResolvedPath, bytes: number): void {
     const vol = volumeOf(f);
     if (bytes > vol.freeBytes()) {

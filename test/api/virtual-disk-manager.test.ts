@@ -91,6 +91,25 @@ describe("VirtualDiskManager on an ESXi host (homelab)", () => {
       await task("DeleteVirtualDisk_Task", { name: `[${DS}] disks/huge.vmdk` });
     });
 
+    it("holds a thick disk's whole capacity against the datastore from the start, through copy and extend, until deleted", async () => {
+      const before = await free();
+      await create(`[${DS}] disks/reserved.vmdk`, 1024 * 1024, { diskType: "preallocated" });
+      // descriptor bytes aside, the 1 GiB extent is allocated unwritten
+      expect(before - (await free())).toBeGreaterThanOrEqual(GiB);
+      expect(before - (await free())).toBeLessThan(GiB + 64 * 1024);
+      expect(volume().stat("disks/reserved-flat.vmdk")?.allocated).toBe(GiB);
+      await c.uploadFile(DS, "disks/probe.bin", Buffer.alloc(10));
+      const afterCreate = await free();
+      await task("CopyVirtualDisk_Task", { sourceName: `[${DS}] disks/reserved.vmdk`, destName: `[${DS}] copies/reserved-copy.vmdk` });
+      expect(afterCreate - (await free())).toBeGreaterThanOrEqual(GiB);
+      await task("ExtendVirtualDisk_Task", { name: `[${DS}] copies/reserved-copy.vmdk`, newCapacityKb: 2 * 1024 * 1024 });
+      expect(afterCreate - (await free())).toBeGreaterThanOrEqual(2 * GiB);
+      await task("DeleteVirtualDisk_Task", { name: `[${DS}] copies/reserved-copy.vmdk` });
+      await task("DeleteVirtualDisk_Task", { name: `[${DS}] disks/reserved.vmdk` });
+      await c.call("DeleteDatastoreFile_Task", c.content.fileManager as ManagedObjectReference, { name: `[${DS}] disks/probe.bin` }).then((t) => c.waitForTask(t as ManagedObjectReference));
+      expect(await free()).toBe(before);
+    });
+
     it("answers bad names and specs with hostd's faults", async () => {
       // each call made when its turn comes: a rejection nobody awaits yet is an unhandled one
       const cases: [() => Promise<unknown>, string, Record<string, unknown>?][] = [
