@@ -138,6 +138,32 @@ describe("DatastoreVolume", () => {
     expect(faultOf(() => vol.delete("")).type).toBe("CannotDeleteFile");
   });
 
+  it("holds a thick file's whole size from creation, through writes, growth, copies, moves and restores", () => {
+    const { vol } = make(8 * SPARSE_CHUNK);
+    vol.mkdir("d");
+    expect(faultOf(() => vol.createSparse("d/big", vol.capacity + 1, { thick: true })).type).toBe("NoDiskSpace");
+    expect(vol.exists("d/big")).toBe(false);
+    vol.createSparse("d/t", 2 * SPARSE_CHUNK, { thick: true });
+    expect(vol.usedBytes()).toBe(2 * SPARSE_CHUNK);
+    vol.writeAt("d/t", 5, Buffer.from("x"));
+    expect(vol.usedBytes()).toBe(2 * SPARSE_CHUNK);
+    expect(vol.stat("d/t")?.allocated).toBe(2 * SPARSE_CHUNK);
+    const snap = vol.snapshot();
+    vol.resize("d/t", 3 * SPARSE_CHUNK);
+    expect(vol.usedBytes()).toBe(3 * SPARSE_CHUNK);
+    vol.copy("d", "e");
+    expect(vol.usedBytes()).toBe(6 * SPARSE_CHUNK);
+    vol.move("e", "f");
+    vol.delete("d");
+    expect(vol.usedBytes()).toBe(3 * SPARSE_CHUNK);
+    vol.restore(snap);
+    expect(vol.readdir("")).toEqual(["d"]);
+    expect(vol.usedBytes()).toBe(2 * SPARSE_CHUNK);
+    // what a restore brings back is still thick
+    vol.resize("d/t", 4 * SPARSE_CHUNK);
+    expect(vol.usedBytes()).toBe(4 * SPARSE_CHUNK);
+  });
+
   it("snapshots deeply and restores, usage included", () => {
     const { vol, usage } = make();
     vol.writeFile("a", Buffer.from("one"));
