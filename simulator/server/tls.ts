@@ -1,8 +1,7 @@
 // The server's certificate: given, or a self-signed one made at start (as an
 // unconfigured ESXi host has), with the SHA-1 thumbprint clients pin.
-import { X509Certificate, createHash } from "node:crypto";
+import { X509Certificate, constants, createHash } from "node:crypto";
 import { DEFAULT_CIPHERS, type SecureVersion } from "node:tls";
-import { constants } from "node:crypto";
 import selfsigned from "selfsigned";
 
 export interface TlsMaterial {

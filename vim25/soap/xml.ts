@@ -43,6 +43,12 @@ const XML_DECL = /<\?xml[ \t\n]+version[ \t\n]*=[ \t\n]*(["'])1\.[0-9]+\1([ \t\n
 const ONLY_SPACE = /^[ \t\n]*$/;
 const PREDEFINED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 
+interface Scope {
+  ns: Record<string, string>;
+  /** the element whose scope encloses this one's */
+  parent: Element | undefined;
+}
+
 /** An element as parsed: its namespace declarations, and a way up to those in scope. */
 class Element implements XmlElement {
   uri = "";
@@ -51,8 +57,8 @@ class Element implements XmlElement {
   constructor(
     readonly local: string,
     readonly attrs: Map<string, { uri: string; value: string }>,
-    /** the nearest element, this one or above, that declares namespaces */
-    private readonly scope: { ns: Record<string, string>; parent: Element | undefined } | undefined,
+    /** the namespaces declared on the nearest element, this one or above, that declares any */
+    readonly scope: Scope | undefined,
   ) {}
 
   resolve(prefix: string): string | undefined {
@@ -253,7 +259,7 @@ export function parseXml(input: string): XmlElement {
       }
       const parent = stack.length ? stack[stack.length - 1].el : undefined;
       const attrs = new Map<string, { uri: string; value: string }>();
-      const el = new Element(tag.local, attrs, own ? { ns: own, parent } : parent?.["scope"]);
+      const el = new Element(tag.local, attrs, own ? { ns: own, parent } : parent?.scope);
       const uri = el.resolve(tag.prefix);
       if (tag.prefix && uri === undefined) fail(src, lt, `unbound namespace prefix ${tag.prefix}`);
       el.uri = uri ?? "";
