@@ -71,7 +71,7 @@ const EDGES = [
   `<xml:a/>`, `<a:b:c xmlns:a="u"/>`, `<a>\u0001</a>`, `<a><![CDATA[x]]></a>`, `<![CDATA[x]]><a/>`, `<?pi?><a/>`, `<?xml-stylesheet href="x"?><a/>`,
   `<?XML version="1.0"?><a/>`, `<a><?xml x?></a>`, ` <?xml version="1.0"?><a/>`, `<?xml version="1.0" standalone="maybe"?><a/>`,
   `<?xml version="2.0"?><a/>`, `<?xml encoding="UTF-8" version="1.0"?><a/>`, `<a>\r\n</a>`, `<a b="x\r\ny&#10;z&#9;"/>`, `<1a/>`, `<a-b.c_d/>`,
-  `<é/>`, `<a>]]</a>`, `<a>]></a>`, `</a>`, `<a>`, `<a`, ``, `   `, `<a></b>`,
+  `<é/>`, `<a>&constructor;</a>`, `<a b="&toString;"/>`, `<a>]]</a>`, `<a>]></a>`, `</a>`, `<a>`, `<a`, ``, `   `, `<a></b>`,
 ];
 
 function mutations(doc: string, count: number, seed: number): string[] {

@@ -41,7 +41,7 @@ const NOT_XML_CHAR = /[^\t\n\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 const MAYBE_NOT_XML_CHAR = /[^\t\n\u0020-\uD7FF\uE000-\uFFFD]/;
 const XML_DECL = /<\?xml[ \t\n]+version[ \t\n]*=[ \t\n]*(["'])1\.[0-9]+\1([ \t\n]+encoding[ \t\n]*=[ \t\n]*(["'])[A-Za-z][A-Za-z0-9._-]*\3)?([ \t\n]+standalone[ \t\n]*=[ \t\n]*(["'])(?:yes|no)\5)?[ \t\n]*\?>/y;
 const ONLY_SPACE = /^[ \t\n]*$/;
-const PREDEFINED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+const PREDEFINED = new Map([["lt", "<"], ["gt", ">"], ["amp", "&"], ["quot", '"'], ["apos", "'"]]);
 
 interface Scope {
   ns: Record<string, string>;
@@ -121,7 +121,7 @@ function decode(src: string, s: string, at: number): string {
     const semi = s.indexOf(";", amp);
     if (semi < 0) fail(src, at + amp, "unterminated entity reference");
     const ref = s.slice(amp + 1, semi);
-    let ch = PREDEFINED[ref];
+    let ch = PREDEFINED.get(ref);
     if (ch === undefined) {
       const code = /^#x[0-9a-fA-F]+$/.test(ref) ? parseInt(ref.slice(2), 16) : /^#[0-9]+$/.test(ref) ? parseInt(ref.slice(1), 10) : NaN;
       if (Number.isNaN(code)) fail(src, at + amp, `undefined entity &${ref};`);
