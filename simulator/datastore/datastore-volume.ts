@@ -2,8 +2,9 @@
 // ordinary files, and a side table of fixed-size chunks for thin (sparse)
 // files, so a 40 GiB thin extent costs what has been written to it and
 // nothing more. A thick extent is kept the same way but holds its whole size
-// against capacity from the start, as VMFS allocates it. The tree keeps an empty placeholder at a sparse file's path, which is what makes it
-// show up in directory listings and move with its directory.
+// against capacity from the start, as VMFS allocates it. The tree keeps an
+// empty placeholder at a sparse file's path, which is what makes it show up
+// in directory listings and move with its directory.
 //
 // Every mutation checks capacity before it touches anything: a write that
 // does not fit throws NoDiskSpace and leaves the volume as it was.
@@ -46,6 +47,11 @@ export interface DatastoreVolumeOptions {
   clock: Clock;
   /** told the datastore's used bytes (reserved included) whenever they change */
   onUsage?: (usedBytes: number) => void;
+}
+
+/** `thick` only when set, so thin files and their exported entries keep their old shape. */
+function sparseFile(size: number, chunks: Map<number, Buffer>, thick: boolean | undefined): SparseFile {
+  return thick ? { size, chunks, thick: true } : { size, chunks };
 }
 
 function sparseAllocation(f: SparseFile): number {
@@ -339,7 +345,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     const rel = this.rel(path);
     if (!Number.isSafeInteger(size) || size < 0) throw new VimFault("InvalidArgument", { invalidProperty: "size" });
     const freed = this.prepareCreate(rel, opts.exclusive);
-    const file: SparseFile = opts.thick ? { size, chunks: new Map(), thick: true } : { size, chunks: new Map() };
+    const file = sparseFile(size, new Map(), opts.thick);
     const held = sparseAllocation(file);
     this.ensureSpace(held - freed, rel);
     this.fs.writeFileSync(this.abs(rel), Buffer.alloc(0));
@@ -509,7 +515,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
     let n = 0;
     for (const e of entries) {
       if (e.kind === "file") n += e.data.length;
-      else if (e.kind === "sparse") n += sparseAllocation({ size: e.size, chunks: new Map(e.chunks), thick: e.thick });
+      else if (e.kind === "sparse") n += sparseAllocation(sparseFile(e.size, new Map(e.chunks), e.thick));
     }
     return n;
   }
@@ -545,7 +551,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
         this.fs.writeFileSync(this.abs(rel), e.data);
       } else {
         this.fs.writeFileSync(this.abs(rel), Buffer.alloc(0));
-        this.sparse.set(rel, e.thick ? { size: e.size, chunks: new Map(e.chunks), thick: true } : { size: e.size, chunks: new Map(e.chunks) });
+        this.sparse.set(rel, sparseFile(e.size, new Map(e.chunks), e.thick));
       }
     }
     // times last: creating something in a directory stamps it with the clock's now
@@ -656,8 +662,7 @@ export class DatastoreVolume implements DatastoreVolumeApi {
 
 /** A sparse file as an exported entry, its chunks copied. */
 function sparseEntry(path: string, mtime: number, sp: SparseFile): VolumeEntry {
-  const chunks: [number, Buffer][] = [...sp.chunks].map(([i, b]) => [i, Buffer.from(b)]);
-  return sp.thick ? { path, kind: "sparse", mtime, size: sp.size, chunks, thick: true } : { path, kind: "sparse", mtime, size: sp.size, chunks };
+  return { path, kind: "sparse", mtime, size: sp.size, chunks: [...sp.chunks].map(([i, b]) => [i, Buffer.from(b)]), ...(sp.thick ? { thick: true } : {}) };
 }
 
 /** A snapshot keeps its buffers (it may be restored again); the volume writes into its own. */
