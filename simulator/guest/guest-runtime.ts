@@ -15,7 +15,7 @@ import { GuestNetwork } from "./guest-network.ts";
 import { GuestOs, type DiskDevice, type GuestVmPort, type NicDevice, type ToolsReport } from "./guest-os.ts";
 import { mountChain, saveChain } from "../datastore/disk-layers.ts";
 import { datacenterOf } from "../datastore/vm-storage.ts";
-import { SerialPortLink } from "./serial-port.ts";
+import { RefusedEndpoints, SerialPortLink } from "./serial-port.ts";
 import type { GuestMedia, GuestProgram } from "../../hardware/guest-hardware.ts";
 
 /** The tools version our guests report: open-vm-tools 10.3.x's number, reported as unmanaged (guestToolsUnmanaged), as OS-packaged tools are. */
@@ -45,12 +45,14 @@ export class GuestRuntime {
   private readonly transfers = new Map<string, GuestTransfer & { token: string }>();
   private transferCount = 0;
   readonly network: GuestNetwork;
+  readonly refusals: RefusedEndpoints;
   private readonly processes = new Map<string, VmxProcess>();
   /** guests the scenario gives fixture VMs, by VM moref: booted instead of the CD-ROM */
   private readonly declared = new Map<string, DeclaredGuest>();
 
   constructor(readonly sim: SimContext, subnets: Record<string, string> = {}) {
     this.network = new GuestNetwork(sim.scenario.seed, subnets);
+    this.refusals = new RefusedEndpoints(sim.clock);
   }
 
   declare(vm: string, guest: DeclaredGuest): void {
@@ -165,6 +167,7 @@ export class VmxProcess {
         clock: this.sim.clock,
         log: (m) => this.log(m),
         allowsOutbound: (port) => this.allowsOutbound(port),
+        refusals: this.runtime.refusals,
         route: (host, port) => this.runtime.network.route(host, port),
         appendFile: (path, data) => {
           try {

@@ -24,6 +24,8 @@ export interface SerialPortHost {
   route(host: string, port: number): { host: string; port: number };
   /** may the host open an outbound TCP connection to this port (the firewall's answer)? */
   allowsOutbound(port: number): boolean;
+  /** refused connections this host's serial ports have met lately, shared by all of them */
+  refusals: RefusedEndpoints;
   /** append to a datastore file ("[ds] path") */
   appendFile(dsPath: string, data: Buffer): void;
   /** the port's connectable.connected changed */
@@ -35,6 +37,40 @@ export interface SerialPortHost {
 const BACKOFF_FIRST_MS = 200;
 // a peer that stays away (a VCH being recreated) is retried every 30 s at most, so a host full of such VMs is not a busy loop
 const BACKOFF_MAX_MS = 30_000;
+
+// How long one refused connection answers for every port aimed at the same
+// address. Short beside the first backoff step, so a listener that comes up
+// is reached as soon as it would have been, give or take this much.
+const REFUSAL_MEMORY_MS = 100;
+
+/**
+ * Refused connections by address, for one host. When an appliance is down, a
+ * thousand container VMs retry the same address; the first refusal answers
+ * the retries that fall due just after it, so a host full of such VMs costs
+ * one socket per moment rather than one per VM per retry. Only a refusal is
+ * remembered: it is immediate and certain, where a timeout is neither.
+ */
+export class RefusedEndpoints {
+  private readonly until = new Map<string, number>();
+  constructor(private readonly clock: Clock) {}
+
+  refused(host: string, port: number): boolean {
+    const key = `${host}:${port}`;
+    const t = this.until.get(key);
+    if (t === undefined) return false;
+    if (this.clock.now().getTime() < t) return true;
+    this.until.delete(key);
+    return false;
+  }
+
+  noteRefused(host: string, port: number): void {
+    this.until.set(`${host}:${port}`, this.clock.now().getTime() + REFUSAL_MEMORY_MS);
+  }
+
+  noteAccepted(host: string, port: number): void {
+    this.until.delete(`${host}:${port}`);
+  }
+}
 
 export function parseServiceUri(uri: string): { host: string; port: number } | undefined {
   const m = /^(?:tcp|telnet|tcp4):\/\/(\[[^\]]*\]|[^:/]*):(\d+)\/?$/i.exec(uri.trim());
@@ -54,7 +90,6 @@ export class SerialPortLink implements GuestSerialPort {
   private isConnected = false;
   private deviceConnected = false;
   private blockedLogged = false;
-  /** one "cannot connect" line per outage, not one per retry */
   private failureLogged = false;
   private readonly listeners = { data: new Set<(d: Buffer) => void>(), connect: new Set<() => void>(), disconnect: new Set<() => void>() };
 
@@ -159,6 +194,11 @@ export class SerialPortLink implements GuestSerialPort {
     }
     this.blockedLogged = false;
     const to = this.host.route(target.host, target.port);
+    if (this.host.refusals.refused(to.host, to.port)) {
+      this.connectFailed("ECONNREFUSED");
+      this.retry(target);
+      return;
+    }
     const s = net.connect({ host: to.host, port: to.port });
     this.socket = s;
     s.setNoDelay(true);
@@ -166,14 +206,15 @@ export class SerialPortLink implements GuestSerialPort {
       if (this.closed) return void s.destroy();
       this.backoff = BACKOFF_FIRST_MS;
       this.failureLogged = false;
+      this.host.refusals.noteAccepted(to.host, to.port);
       this.host.log(`vmx| I125: ${this.device}: connected to ${uri}`);
       this.setConnected(true);
     });
     s.on("data", (d: Buffer) => this.emit("data", d));
     s.on("error", (e: NodeJS.ErrnoException) => {
-      if (this.closed || this.isConnected || this.failureLogged) return;
-      this.failureLogged = true;
-      this.host.log(`vmx| W115: ${this.device}: cannot connect to ${uri}: ${e.code ?? e.message}; retrying`);
+      if (this.closed || this.isConnected) return;
+      if (e.code === "ECONNREFUSED") this.host.refusals.noteRefused(to.host, to.port);
+      this.connectFailed(e.code ?? e.message);
     });
     s.on("close", () => {
       if (this.socket !== s) return;
@@ -182,6 +223,13 @@ export class SerialPortLink implements GuestSerialPort {
       this.setConnected(false);
       this.retry(target);
     });
+  }
+
+  /** one "cannot connect" line per outage, not one per retry */
+  private connectFailed(reason: string): void {
+    if (this.failureLogged) return;
+    this.failureLogged = true;
+    this.host.log(`vmx| W115: ${this.device}: cannot connect to ${this.backing.serviceURI}: ${reason}; retrying`);
   }
 
   private retry(target: { host: string; port: number }): void {
