@@ -376,10 +376,33 @@ function onlyExtraConfigDiffers(a: ConfigInfo, b: ConfigInfo): boolean {
     if (TIMESTAMPS.has(k)) continue;
     if (k === "hardware") {
       const ha = a.hardware as unknown as Record<string, unknown>, hb = b.hardware as unknown as Record<string, unknown>;
-      for (const hk of new Set([...Object.keys(ha), ...Object.keys(hb)])) if (ha[hk] !== hb[hk]) return false;
+      for (const hk of new Set([...Object.keys(ha), ...Object.keys(hb)])) {
+        if (ha[hk] === hb[hk]) continue;
+        if (hk === "device" && sameDevicesOnDisk(ha[hk] as Record<string, unknown>[], hb[hk] as Record<string, unknown>[])) continue;
+        return false;
+      }
       continue;
     }
     if ((a as Record<string, unknown>)[k] !== (b as Record<string, unknown>)[k]) return false;
+  }
+  return true;
+}
+
+// Power on and off change every device's connectable.connected and status,
+// which are runtime state: the .vmx keeps only startConnected, so devices
+// that differ in those alone write the same lines.
+const RUNTIME_CONNECT_STATE = new Set(["connected", "status"]);
+function sameDevicesOnDisk(a: Record<string, unknown>[], b: Record<string, unknown>[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const da = a[i], db = b[i];
+    if (da === db) continue;
+    for (const k of new Set([...Object.keys(da), ...Object.keys(db)])) {
+      if (da[k] === db[k]) continue;
+      if (k !== "connectable" || !da[k] || !db[k]) return false;
+      const ca = da[k] as Record<string, unknown>, cb = db[k] as Record<string, unknown>;
+      for (const ck of new Set([...Object.keys(ca), ...Object.keys(cb)])) if (ca[ck] !== cb[ck] && !RUNTIME_CONNECT_STATE.has(ck)) return false;
+    }
   }
   return true;
 }

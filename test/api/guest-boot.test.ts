@@ -206,7 +206,13 @@ describe("guests", () => {
     expect(vol.readFile("echo1/echo1.vmx").toString()).not.toContain("guestinfo.booted");
 
     // a key set through ReconfigVM_Task is visible to the running guest at once
+    const vmxOn = vol.readFile("echo1/echo1.vmx").toString();
     await c.waitForTask((await c.call("ReconfigVM_Task", vm, { spec: { _type: "VirtualMachineConfigSpec", extraConfig: [{ _type: "OptionValue", key: "guestinfo.later", value: "42" }] } })) as ManagedObjectReference);
+    // and in the .vmx, where nothing else changed: power on's connected states are no .vmx lines
+    const vmxAfter = vol.readFile("echo1/echo1.vmx").toString();
+    expect(vmxAfter).toContain('guestinfo.later = "42"');
+    const notGuestinfo = (t: string) => t.split("\n").filter((l) => !l.startsWith("guestinfo."));
+    expect(notGuestinfo(vmxAfter)).toEqual(notGuestinfo(vmxOn));
     expect(booted.get("echo1")!.guestinfo.get("guestinfo.later")).toBe("42");
     expect(booted.get("echo1")!.guestinfo.keys()).toEqual(expect.arrayContaining(["guestinfo.greeting", "guestinfo.booted", "guestinfo.later"]));
     expect(() => booted.get("echo1")!.guestinfo.get("answer")).toThrow(/not a guestinfo key/);
