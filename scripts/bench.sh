@@ -6,7 +6,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 compare=${BENCH_COMPARE:-$here/../shared/bench/compare.sh}
 [ -x "$compare" ] || [ -f "$compare" ] || { echo "bench: $compare not found (set BENCH_COMPARE)" >&2; exit 1; }
 out=$(mktemp)
-(cd "$here" && exec node --import tsx simulator/cli.ts --listen 127.0.0.1:0 --scenario "${BENCH_SCENARIO:-homelab}") >"$out" 2>&1 &
+(cd "$here" && exec node --no-memory-reducer ${SIM_NODE_FLAGS:-} --import tsx simulator/cli.ts --listen 127.0.0.1:0 --scenario "${BENCH_SCENARIO:-homelab}") >"$out" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -f "$out"' EXIT
 for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.1; done

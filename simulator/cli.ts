@@ -1,5 +1,13 @@
 // `npm run sim`: serve a scenario until SIGINT/SIGTERM. The first stdout line
 // is one JSON object (url, username, password, thumbprint) for scripts.
+//
+// `npm run sim` starts node with --no-memory-reducer. A simulator idles
+// between test runs, and after a few idle seconds V8's memory reducer runs
+// full GCs that flush the bytecode and optimized code of every function not
+// on the stack, so the next client's calls are interpreted and recompiled
+// again (measured: about 90 functions reoptimized, twice the CPU per login
+// for the next few hundred logins). The flag only works on node's command
+// line: v8.setFlagsFromString() is too late for the heap it configures.
 import { parseArgs } from "node:util";
 import { startSimulator } from "./index.ts";
 // The CLI is where the product meets its demo: `npm run sim` boots the ISOs
