@@ -1,6 +1,13 @@
 // Seeded identifiers: the same scenario gives the same UUIDs, MACs and
 // session keys on every run, so fixtures and golden files stay stable.
-import { createHash } from "node:crypto";
+import crypto, { createHash } from "node:crypto";
+
+// crypto.hash (node 20.12) skips the stream object createHash builds, which
+// cost more than the digest for these short inputs; a session or task id is
+// made on every Login and every task.
+const sha256: (data: string) => Buffer = typeof crypto.hash === "function"
+  ? (data) => crypto.hash("sha256", data, "buffer") as unknown as Buffer
+  : (data) => createHash("sha256").update(data).digest();
 
 export class IdSource {
   private counters = new Map<string, number>();
@@ -8,7 +15,7 @@ export class IdSource {
 
   /** 16 bytes derived from the seed, a namespace and a name */
   private bytes(namespace: string, name: string): Buffer {
-    return createHash("sha256").update(`${this.seed}\0${namespace}\0${name}`).digest().subarray(0, 16);
+    return sha256(`${this.seed}\0${namespace}\0${name}`).subarray(0, 16);
   }
 
   /** An RFC 4122 version-4-shaped UUID, stable for (seed, namespace, name). */
@@ -44,7 +51,7 @@ export class IdSource {
   }
 
   hex(namespace: string, name: string, chars: number): string {
-    return createHash("sha256").update(`${this.seed}\0${namespace}\0${name}`).digest("hex").slice(0, chars);
+    return sha256(`${this.seed}\0${namespace}\0${name}`).toString("hex").slice(0, chars);
   }
 
   /** A MAC in VMware's generated range 00:0c:29 (as ESXi assigns to VMs). */
