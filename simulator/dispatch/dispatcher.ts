@@ -31,9 +31,14 @@ const WITHOUT_SESSION = new Set([
   "LoginExtensionBySubjectName", "CloneSession", "CurrentTime", "RetrieveProperties", "RetrievePropertiesEx",
 ]);
 
+// Answers that are one fixed object for the simulator's life: every govmomi
+// and pyVmomi client asks for the service content first, once per connection.
+const ENCODE_ONCE = new Set(["RetrieveServiceContent"]);
+
 export class Dispatcher {
   // property values are replaced, never changed in place: their XML can be kept
   private readonly encodeCache: EncodeCache = new WeakMap();
+  private readonly encodedOnce = new WeakMap<object, string>();
 
   constructor(private readonly sim: SimContext) {}
 
@@ -65,13 +70,20 @@ export class Dispatcher {
       if (typeof impl !== "function") throw new VimFault("NotImplemented", {}, `${thisRef.type}.${method} is not implemented by this simulator.`);
       const ctx: CallContext = { session, aborted: req.aborted, remoteAddress: req.remoteAddress, userAgent: req.userAgent };
       const result = await (impl as (a: unknown, c: CallContext) => unknown).call(obj, args, ctx);
-      const reply: SoapReply = { status: 200, body: encodeResponse(schema, method, result, def.result as TypeRef | undefined, this.encodeCache), method };
+      const reply: SoapReply = { status: 200, body: this.encode(method, result, def.result as TypeRef | undefined), method };
       if (ctx.newSession) reply.setCookie = setCookieHeader(ctx.newSession.key);
       return reply;
     } catch (e) {
       const fault = e instanceof VimFault ? e : internalFault(e);
       return { status: 500, body: encodeFault(schema, fault), method };
     }
+  }
+
+  private encode(method: string, result: unknown, ref: TypeRef | undefined): string {
+    if (!ENCODE_ONCE.has(method) || result === null || typeof result !== "object") return encodeResponse(this.sim.schema, method, result, ref, this.encodeCache);
+    let body = this.encodedOnce.get(result);
+    if (body === undefined) this.encodedOnce.set(result, (body = encodeResponse(this.sim.schema, method, result, ref, this.encodeCache)));
+    return body;
   }
 
   private sessionCollector(session: Session) {
