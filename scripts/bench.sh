@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `npm run bench [-- ROUNDS [-- vsphere-load flags]]`: starts the simulator on
 # a free port and runs ../shared/bench/compare.sh against it and vcsim.
+# The simulator's node gets --no-memory-reducer, as under `npm run sim`;
+# SIM_NODE_FLAGS adds more (to try a V8 flag against the same workload).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 compare=${BENCH_COMPARE:-$here/../shared/bench/compare.sh}
