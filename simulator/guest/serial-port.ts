@@ -45,9 +45,9 @@ const REFUSAL_MEMORY_MS = 100;
 
 /**
  * Refused connections by address, for one host. When an appliance is down, a
- * thousand container VMs retry the same address; the first refusal answers
- * the retries that fall due just after it, so a host full of such VMs costs
- * one socket per moment rather than one per VM per retry. Only a refusal is
+ * thousand container VMs retry the same address; a refusal answers the
+ * retries that fall due just after it, so a host full of such VMs costs one
+ * socket per moment rather than one per VM per retry. Only a refusal is
  * remembered: it is immediate and certain, where a timeout is neither.
  */
 export class RefusedEndpoints {
@@ -181,7 +181,8 @@ export class SerialPortLink implements GuestSerialPort {
     if (!this.closed) this.emit(c ? "connect" : "disconnect");
   }
 
-  private connect(target: { host: string; port: number }): void {
+  /** `retrying`: a backoff retry, which another port's fresh refusal may answer; power on always dials, as a new VMX process knows of no other's failures. */
+  private connect(target: { host: string; port: number }, retrying = false): void {
     if (this.closed) return;
     const uri = this.backing.serviceURI;
     if (!this.host.allowsOutbound(target.port)) {
@@ -194,7 +195,7 @@ export class SerialPortLink implements GuestSerialPort {
     }
     this.blockedLogged = false;
     const to = this.host.route(target.host, target.port);
-    if (this.host.refusals.refused(to.host, to.port)) {
+    if (retrying && this.host.refusals.refused(to.host, to.port)) {
       this.connectFailed("ECONNREFUSED");
       this.retry(target);
       return;
@@ -236,7 +237,7 @@ export class SerialPortLink implements GuestSerialPort {
     if (this.closed) return;
     const wait = this.backoff;
     this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
-    this.cancelRetry = this.host.clock.setTimeout(() => this.connect(target), wait);
+    this.cancelRetry = this.host.clock.setTimeout(() => this.connect(target, true), wait);
   }
 
   private listen(target: { host: string; port: number }): void {

@@ -46,7 +46,7 @@ describe("SerialPortLink, client direction", () => {
     server = undefined;
   });
 
-  it("answers ports aimed at an address that just refused without a socket each, and all connect once it listens", async () => {
+  it("answers a retry that falls due just after another port's refusal without a socket; power on always dials", async () => {
     const port = await closedPort();
     const clock = new ManualClock();
     const refusals = new RefusedEndpoints(clock);
@@ -60,25 +60,52 @@ describe("SerialPortLink, client direction", () => {
       link.start();
       return link;
     };
+    const refusedLine = `vmx| W115: serial0: cannot connect to tcp://127.0.0.1:${port}: ECONNREFUSED; retrying`;
 
+    // port A powers on at 0 and is refused; its first retry is due at 200
     start();
-    await until(() => logs[0].some((l) => l.includes("ECONNREFUSED")), "the first refusal");
-    expect(dials).toHaveBeenCalledTimes(1);
-
-    // VMs powering on just after: the refusal answers them
-    clock.advance(50);
+    await until(() => logs[0].length === 1, "A's refusal");
+    // 19 VMs power on at 150: each dials, as a new VMX process does, and is refused
+    clock.advance(150);
     for (let i = 0; i < 19; i++) start();
-    expect(dials).toHaveBeenCalledTimes(1);
-    for (const lines of logs) expect(lines).toEqual([`vmx| W115: serial0: cannot connect to tcp://127.0.0.1:${port}: ECONNREFUSED; retrying`]);
+    expect(dials).toHaveBeenCalledTimes(20);
+    await until(() => logs.every((l) => l.length === 1), "19 refusals");
+    for (const lines of logs) expect(lines).toEqual([refusedLine]);
 
-    // the appliance comes up: every port's next retry reaches it
+    // A's retry at 200 falls within 100 ms of those refusals: answered without a socket
+    clock.advance(50);
+    expect(dials).toHaveBeenCalledTimes(20);
+    expect(logs[0]).toEqual([refusedLine]);
+
+    // the appliance comes up: the others' retries (due at 350) dial and connect, and so does A's next one (due at 600)
     const accepted: net.Socket[] = [];
     server = net.createServer((s) => accepted.push(s));
     await new Promise<void>((r) => server!.listen(port, "127.0.0.1", () => r()));
-    clock.advance(200);
-    await until(() => links.filter((l) => l.connected).length === 20 && accepted.length === 20, "20 connections");
+    clock.advance(150);
+    await until(() => links.filter((l) => l.connected).length === 19, "19 connections");
+    expect(links[0].connected).toBe(false);
+    clock.advance(250);
+    await until(() => links.every((l) => l.connected) && accepted.length === 20, "20 connections");
+    expect(dials).toHaveBeenCalledTimes(40);
     for (const lines of logs) expect(lines.at(-1)).toBe(`vmx| I125: serial0: connected to tcp://127.0.0.1:${port}`);
     for (const s of accepted) s.destroy();
+  });
+
+  it("dials at power on even just after another port was refused", async () => {
+    const port = await closedPort();
+    const clock = new ManualClock();
+    const refusals = new RefusedEndpoints(clock);
+    const dials = vi.spyOn(net, "connect");
+    const a: string[] = [], b: string[] = [];
+    links.push(new SerialPortLink(0, "serial0", uriBacking(port), hostFor(clock, refusals, a)));
+    links[0].start();
+    await until(() => a.length === 1, "A's refusal");
+    clock.advance(50);
+    expect(refusals.refused("127.0.0.1", port)).toBe(true);
+    links.push(new SerialPortLink(0, "serial0", uriBacking(port), hostFor(clock, refusals, b)));
+    links[1].start();
+    expect(dials).toHaveBeenCalledTimes(2);
+    await until(() => b.length === 1, "B's refusal");
   });
 
   it("forgets a refusal after a moment: a port retrying later dials again", async () => {
