@@ -369,42 +369,30 @@ export class VmStorageService implements VmStorage {
 }
 
 // Config objects are replaced on change: the same reference means the same value.
+type Obj = Record<string, unknown>;
+function changedKeys(a: Obj, b: Obj): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]);
+}
+
 const TIMESTAMPS = new Set(["extraConfig", "changeVersion", "modified"]);
 function onlyExtraConfigDiffers(a: ConfigInfo, b: ConfigInfo): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const k of keys) {
-    if (TIMESTAMPS.has(k)) continue;
-    if (k === "hardware") {
-      const ha = a.hardware as unknown as Record<string, unknown>, hb = b.hardware as unknown as Record<string, unknown>;
-      for (const hk of new Set([...Object.keys(ha), ...Object.keys(hb)])) {
-        if (ha[hk] === hb[hk]) continue;
-        if (hk === "device" && sameDevicesOnDisk(ha[hk] as Record<string, unknown>[], hb[hk] as Record<string, unknown>[])) continue;
-        return false;
-      }
-      continue;
-    }
-    if ((a as Record<string, unknown>)[k] !== (b as Record<string, unknown>)[k]) return false;
-  }
-  return true;
+  return changedKeys(a as unknown as Obj, b as unknown as Obj).every((k) => {
+    if (TIMESTAMPS.has(k)) return true;
+    if (k !== "hardware") return false;
+    const ha = a.hardware as unknown as Obj, hb = b.hardware as unknown as Obj;
+    return changedKeys(ha, hb).every((hk) => hk === "device" && sameDevicesOnDisk(ha.device as Obj[], hb.device as Obj[]));
+  });
 }
 
 // Power on and off change every device's connectable.connected and status,
 // which are runtime state: the .vmx keeps only startConnected, so devices
 // that differ in those alone write the same lines.
 const RUNTIME_CONNECT_STATE = new Set(["connected", "status"]);
-function sameDevicesOnDisk(a: Record<string, unknown>[], b: Record<string, unknown>[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const da = a[i], db = b[i];
-    if (da === db) continue;
-    for (const k of new Set([...Object.keys(da), ...Object.keys(db)])) {
-      if (da[k] === db[k]) continue;
-      if (k !== "connectable" || !da[k] || !db[k]) return false;
-      const ca = da[k] as Record<string, unknown>, cb = db[k] as Record<string, unknown>;
-      for (const ck of new Set([...Object.keys(ca), ...Object.keys(cb)])) if (ca[ck] !== cb[ck] && !RUNTIME_CONNECT_STATE.has(ck)) return false;
-    }
-  }
-  return true;
+function sameDevicesOnDisk(a: Obj[], b: Obj[]): boolean {
+  return a.length === b.length && a.every((da, i) => {
+    const db = b[i];
+    return changedKeys(da, db).every((k) => k === "connectable" && !!da[k] && !!db[k] && changedKeys(da[k] as Obj, db[k] as Obj).every((ck) => RUNTIME_CONNECT_STATE.has(ck)));
+  });
 }
 
 function fileType(name: string): string {
