@@ -38,10 +38,11 @@ const BACKOFF_FIRST_MS = 200;
 // a peer that stays away (a VCH being recreated) is retried every 30 s at most, so a host full of such VMs is not a busy loop
 const BACKOFF_MAX_MS = 30_000;
 
-// How long one refused connection answers for every port aimed at the same
-// address. Short beside the first backoff step, so a listener that comes up
-// is reached as soon as it would have been, give or take this much.
+// How long one refused connection answers the retries of every port aimed at
+// the same address. Short beside the first backoff step, so a listener that
+// comes up is reached as soon as it would have been, give or take this much.
 const REFUSAL_MEMORY_MS = 100;
+const endpoint = (host: string, port: number) => `${host}:${port}`;
 
 /**
  * Refused connections by address, for one host. When an appliance is down, a
@@ -55,7 +56,7 @@ export class RefusedEndpoints {
   constructor(private readonly clock: Clock) {}
 
   refused(host: string, port: number): boolean {
-    const key = `${host}:${port}`;
+    const key = endpoint(host, port);
     const t = this.until.get(key);
     if (t === undefined) return false;
     if (this.clock.now().getTime() < t) return true;
@@ -64,11 +65,11 @@ export class RefusedEndpoints {
   }
 
   noteRefused(host: string, port: number): void {
-    this.until.set(`${host}:${port}`, this.clock.now().getTime() + REFUSAL_MEMORY_MS);
+    this.until.set(endpoint(host, port), this.clock.now().getTime() + REFUSAL_MEMORY_MS);
   }
 
   noteAccepted(host: string, port: number): void {
-    this.until.delete(`${host}:${port}`);
+    this.until.delete(endpoint(host, port));
   }
 }
 

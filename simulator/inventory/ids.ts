@@ -13,9 +13,14 @@ export class IdSource {
   private counters = new Map<string, number>();
   constructor(readonly seed: string) {}
 
+  /** the digest every id of (seed, namespace, name) is cut from */
+  private digest(namespace: string, name: string): Buffer {
+    return sha256(`${this.seed}\0${namespace}\0${name}`);
+  }
+
   /** 16 bytes derived from the seed, a namespace and a name */
   private bytes(namespace: string, name: string): Buffer {
-    return sha256(`${this.seed}\0${namespace}\0${name}`).subarray(0, 16);
+    return this.digest(namespace, name).subarray(0, 16);
   }
 
   /** An RFC 4122 version-4-shaped UUID, stable for (seed, namespace, name). */
@@ -51,7 +56,7 @@ export class IdSource {
   }
 
   hex(namespace: string, name: string, chars: number): string {
-    return sha256(`${this.seed}\0${namespace}\0${name}`).toString("hex").slice(0, chars);
+    return this.digest(namespace, name).toString("hex").slice(0, chars);
   }
 
   /** A MAC in VMware's generated range 00:0c:29 (as ESXi assigns to VMs). */
