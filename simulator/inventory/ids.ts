@@ -9,8 +9,19 @@ const sha256: (data: string) => Buffer = typeof crypto.hash === "function"
   ? (data) => crypto.hash("sha256", data, "buffer") as unknown as Buffer
   : (data) => createHash("sha256").update(data).digest();
 
+/** murmur3's 32-bit finalizer: a bijection, so distinct inputs stay distinct */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 export class IdSource {
   private counters = new Map<string, number>();
+  /** per namespace, the four words a sequence's UUIDs are mixed from */
+  private readonly sequenceBases = new Map<string, Uint32Array>();
   constructor(readonly seed: string) {}
 
   /** the digest every id of (seed, namespace, name) is cut from */
@@ -32,9 +43,28 @@ export class IdSource {
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
 
-  /** Next UUID in a sequence, for things with no stable name (sessions, tasks). */
+  /**
+   * Next UUID in a sequence, for things with no stable name (sessions,
+   * property collectors, filters, views). Every login and every task wait
+   * makes some, so the digest is taken once per namespace and each id mixes
+   * the counter into it: each word is a bijection of the counter, so ids of
+   * one namespace never repeat.
+   */
   nextUuid(namespace: string): string {
-    return this.uuid(namespace, String(this.next(namespace)));
+    const n = this.next(namespace);
+    let base = this.sequenceBases.get(namespace);
+    if (!base) {
+      const d = this.digest("sequence", namespace);
+      base = new Uint32Array([d.readUInt32BE(0), d.readUInt32BE(4), d.readUInt32BE(8), d.readUInt32BE(12)]);
+      this.sequenceBases.set(namespace, base);
+    }
+    const w0 = fmix32(base[0] ^ n);
+    const w1 = ((fmix32(base[1] ^ Math.imul(n, 0x9e3779b9)) & 0xffff0fff) | 0x4000) >>> 0;
+    const w2 = ((fmix32(base[2] ^ Math.imul(n, 0x85ebca77)) & 0x3fffffff) | 0x80000000) >>> 0;
+    const w3 = fmix32(base[3] ^ Math.imul(n, 0xc2b2ae3d));
+    const h = (x: number) => x.toString(16).padStart(8, "0");
+    const a = h(w0), b = h(w1), c = h(w2), d = h(w3);
+    return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${d}`;
   }
 
   next(namespace: string): number {
