@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { RequestHandler, SdkCall } from "./app.ts";
+import { closeOnPeerEnd } from "./tls.ts";
 
 export interface HttpsFront {
   address: AddressInfo;
@@ -89,6 +90,7 @@ export async function listenHttps(handler: RequestHandler, call: SdkCall, tls: T
 async function listenInline(handler: RequestHandler, tls: TlsOptions, host: string, port: number): Promise<HttpsFront> {
   const server = https.createServer(tls, handler);
   server.keepAliveTimeout = 60_000;
+  closeOnPeerEnd(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

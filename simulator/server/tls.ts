@@ -1,7 +1,7 @@
 // The server's certificate: given, or a self-signed one made at start (as an
 // unconfigured ESXi host has), with the SHA-1 thumbprint clients pin.
 import { X509Certificate, constants, createHash } from "node:crypto";
-import { DEFAULT_CIPHERS, type SecureVersion } from "node:tls";
+import { DEFAULT_CIPHERS, type SecureVersion, type Server, type TLSSocket } from "node:tls";
 import selfsigned from "selfsigned";
 
 export interface TlsMaterial {
@@ -36,6 +36,25 @@ export const SERVER_TLS_OPTIONS = {
 export function sdkTlsOptions(productVersion: string): typeof SERVER_TLS_OPTIONS & { maxVersion: SecureVersion; secureOptions: number } {
   const major = parseInt(productVersion, 10);
   return { ...SERVER_TLS_OPTIONS, maxVersion: major >= 8 ? "TLSv1.3" : "TLSv1.2", secureOptions: constants.SSL_OP_NO_TICKET };
+}
+
+/**
+ * When a client closes its side (govmomi's Logout closes its connections,
+ * sending close_notify and FIN), close the socket at once instead of
+ * answering with a close_notify of our own: node:http would end the socket,
+ * which writes the alert and shuts the TCP side down, two more system calls
+ * and a TLS shutdown per connection that no client reads (it has closed).
+ * RFC 5246 §7.2.1 lets the initiator close without waiting for the reply.
+ * Anything still queued for the client is sent first: then http's own end
+ * runs, as before. Registered ahead of node:http's listeners, so this runs
+ * before http's 'end' handler, which ends only a socket still writable.
+ */
+export function closeOnPeerEnd(server: Server): void {
+  server.prependListener("secureConnection", (socket: TLSSocket) => {
+    socket.on("end", () => {
+      if (socket.writableLength === 0 && !socket.destroyed) socket.destroy();
+    });
+  });
 }
 
 export function thumbprintOf(certPem: string): string {
