@@ -18,6 +18,10 @@ function fmix32(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+function hex8(x: number): string {
+  return x.toString(16).padStart(8, "0");
+}
+
 export class IdSource {
   private counters = new Map<string, number>();
   /** per namespace, the four words a sequence's UUIDs are mixed from */
@@ -62,8 +66,7 @@ export class IdSource {
     const w1 = ((fmix32(base[1] ^ Math.imul(n, 0x9e3779b9)) & 0xffff0fff) | 0x4000) >>> 0;
     const w2 = ((fmix32(base[2] ^ Math.imul(n, 0x85ebca77)) & 0x3fffffff) | 0x80000000) >>> 0;
     const w3 = fmix32(base[3] ^ Math.imul(n, 0xc2b2ae3d));
-    const h = (x: number) => x.toString(16).padStart(8, "0");
-    const a = h(w0), b = h(w1), c = h(w2), d = h(w3);
+    const a = hex8(w0), b = hex8(w1), c = hex8(w2), d = hex8(w3);
     return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${d}`;
   }
 
