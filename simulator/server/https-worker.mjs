@@ -91,6 +91,13 @@ const server = https.createServer(tlsOptions, (req, res) => {
   else relay(req, res);
 });
 server.keepAliveTimeout = 60_000;
+// as closeOnPeerEnd in tls.ts does for the inline listener: a client that
+// has closed its side gets no close_notify back, only the socket closed
+server.prependListener("secureConnection", (socket) => {
+  socket.on("end", () => {
+    if (socket.writableLength === 0 && !socket.destroyed) socket.destroy();
+  });
+});
 // a failed handshake (a client that does not trust us) is the client's business
 server.on("tlsClientError", () => {});
 server.on("error", (e) => parentPort.postMessage({ t: "error", error: { code: e.code, message: e.message } }));
