@@ -39,6 +39,7 @@ export class Task extends ManagedObject {
       ...(args.state === "running" ? { "info.startTime": now } : {}),
       ...(args.state === "success" || args.state === "error" ? { "info.completeTime": now } : {}),
     });
+    if (args.state === "success" || args.state === "error") this.sim.tasks.completed(this);
   }
 
   UpdateProgress(args: Args): void {
