@@ -91,6 +91,7 @@ export class ManagedEntity extends ManagedObject {
     const parent = this.parentObject();
     if (parent instanceof ManagedEntity) parent.detachChild(this);
     this.sim.inventory.remove(this);
+    this.sim.tasks.entityGone(this);
   }
 
   /** Leave the current parent without leaving the inventory (moves). */

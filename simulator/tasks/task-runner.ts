@@ -17,6 +17,9 @@ const RECENT_TASKS = 200;
 export const TASK_RETENTION_MS = 10 * 60 * 1000;
 
 export class TaskRunner {
+  /** retention timers of finished tasks, cancelled when a task goes sooner (a timer would keep the Task alive) */
+  private readonly expiries = new Map<string, () => void>();
+
   constructor(private readonly sim: SimContext) {}
 
   /**
@@ -98,8 +101,27 @@ export class TaskRunner {
    * benchmark, 12 MB of heap per thousand VMs that no GC could free.
    */
   completed(task: Task): void {
-    this.sim.clock.setTimeout(() => this.expire(task), TASK_RETENTION_MS);
-    if (!this.listed(task)) this.sim.inventory.remove(task);
+    if (!this.listed(task)) return this.drop(task);
+    const value = task.ref.value;
+    this.expiries.get(value)?.();
+    this.expiries.set(value, this.sim.clock.setTimeout(() => {
+      this.expiries.delete(value);
+      this.expire(task);
+    }, TASK_RETENTION_MS));
+  }
+
+  /** An entity has left the inventory, and its recentTask with it: its finished tasks TaskManager no longer lists go too. */
+  entityGone(entity: ManagedObject): void {
+    for (const ref of (entity.props.recentTask as ManagedObjectReference[] | undefined) ?? []) {
+      const t = this.sim.inventory.get(ref.value);
+      if (t instanceof Task && isFinished(t) && !this.listed(t)) this.drop(t);
+    }
+  }
+
+  private drop(task: Task): void {
+    this.sim.inventory.remove(task);
+    this.expiries.get(task.ref.value)?.();
+    this.expiries.delete(task.ref.value);
   }
 
   private taskManager(): ManagedObject | undefined {
@@ -119,7 +141,7 @@ export class TaskRunner {
     // a finished task no list names any more is gone; one still running stays until it finishes
     for (const ref of dropped) {
       const t = this.sim.inventory.get(ref.value);
-      if (t instanceof Task && isFinished(t) && !this.listed(t)) this.sim.inventory.remove(t);
+      if (t instanceof Task && isFinished(t) && !this.listed(t)) this.drop(t);
     }
   }
 

@@ -80,5 +80,10 @@ describe("task retention", () => {
     expect(recent(taskManager)).not.toContain(on);
     expect(recent(vm)).toContain(on);
     expect((await readInfo(on)).status).toBe(200);
+    // until the VM goes, and its list with it
+    await task(`<PowerOffVM_Task xmlns="urn:vim25"><_this type="VirtualMachine">${vm}</_this></PowerOffVM_Task>`);
+    const destroy = await task(`<Destroy_Task xmlns="urn:vim25"><_this type="VirtualMachine">${vm}</_this></Destroy_Task>`);
+    expect((await readInfo(on)).body).toContain("ManagedObjectNotFound");
+    expect((await readInfo(destroy)).status).toBe(200);
   });
 });
