@@ -45,6 +45,16 @@ async function wire(target: number): Promise<Wire> {
   return { port: (proxy.address() as AddressInfo).port, afterClientFin: () => after, serverClosed, close: () => proxy.close() };
 }
 
+/** A TLS client that gathers what it receives, once its handshake is done. */
+async function client(port: number): Promise<{ socket: tls.TLSSocket; received: () => string }> {
+  const socket = tls.connect({ port, host: "127.0.0.1", rejectUnauthorized: false });
+  let got = "";
+  socket.setEncoding("utf8");
+  socket.on("data", (d: string) => (got += d));
+  await new Promise<void>((r) => socket.once("secureConnect", () => r()));
+  return { socket, received: () => got };
+}
+
 describe("the SDK listener", () => {
   let front: HttpsFront | undefined;
   afterEach(async () => {
@@ -79,16 +89,12 @@ describe("the SDK listener", () => {
     ["in its worker thread", true],
   ] as const)("with TLS %s, answers requests on a kept-alive connection, then closes without a TLS alert of its own once the client has closed", async (_mode, offloadTls) => {
     const w = await wire(await start(0, offloadTls));
-    const s = tls.connect({ port: w.port, host: "127.0.0.1", rejectUnauthorized: false });
-    let body = "";
-    s.setEncoding("utf8");
-    s.on("data", (d: string) => (body += d));
-    await new Promise<void>((r) => s.once("secureConnect", () => r()));
+    const { socket: s, received } = await client(w.port);
     s.write("POST /sdk HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
-    await expect.poll(() => (body.match(/\r\n\r\nok/g) ?? []).length).toBe(1);
+    await expect.poll(() => (received().match(/\r\n\r\nok/g) ?? []).length).toBe(1);
     s.write("POST /sdk HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
-    await expect.poll(() => (body.match(/\r\n\r\nok/g) ?? []).length).toBe(2);
-    expect(body).toContain("Connection: keep-alive");
+    await expect.poll(() => (received().match(/\r\n\r\nok/g) ?? []).length).toBe(2);
+    expect(received()).toContain("Connection: keep-alive");
     // close_notify, then FIN, as Go's tls.Conn.Close sends them
     s.end();
     await w.serverClosed;
@@ -100,24 +106,17 @@ describe("the SDK listener", () => {
   it("gives up a request still being handled when the client closes its side (as node:http does), and goes on serving", async () => {
     const port = await start(60);
     const w = await wire(port);
-    const s = tls.connect({ port: w.port, host: "127.0.0.1", rejectUnauthorized: false });
-    let body = "";
-    s.setEncoding("utf8");
-    s.on("data", (d: string) => (body += d));
-    await new Promise<void>((r) => s.once("secureConnect", () => r()));
+    const { socket: s, received } = await client(w.port);
     s.end("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
     await w.serverClosed;
     // the late answer meets a closed socket: nothing is thrown, nothing sent
     await new Promise((r) => setTimeout(r, 100));
-    expect(body).toBe("");
+    expect(received()).toBe("");
     w.close();
-    const again = tls.connect({ port, host: "127.0.0.1", rejectUnauthorized: false });
-    let reply = "";
-    again.setEncoding("utf8");
-    again.on("data", (d: string) => (reply += d));
-    again.write("GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
-    await expect.poll(() => reply).toContain("\r\n\r\nok");
-    again.destroy();
+    const again = await client(port);
+    again.socket.write("GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+    await expect.poll(again.received).toContain("\r\n\r\nok");
+    again.socket.destroy();
   });
 });
 
