@@ -21,28 +21,36 @@ export class Task extends ManagedObject {
     return this.props.info as Record<string, unknown>;
   }
 
+  /** success or error: nothing moves it any more */
+  get finished(): boolean {
+    return isFinalState(this.info.state);
+  }
+
   CancelTask(_args: Args, _ctx: CallContext): void {
-    const state = this.info.state;
-    if (state === "success" || state === "error") throw new VimFault("InvalidState", {}, "The task has already completed.");
+    if (this.finished) throw new VimFault("InvalidState", {}, "The task has already completed.");
     if (!this.info.cancelable) throw new VimFault("NotSupported", {}, "The task cannot be cancelled.");
     this.cancelRequested = true;
     this.update({ "info.cancelled": true });
   }
 
   SetTaskState(args: Args): void {
-    if (this.info.state === "success" || this.info.state === "error") throw new VimFault("InvalidState", {}, "The task has already completed.");
+    if (this.finished) throw new VimFault("InvalidState", {}, "The task has already completed.");
     const now = this.sim.clock.now();
     this.update({
       "info.state": args.state,
       "info.result": args.result,
       "info.error": args.fault,
       ...(args.state === "running" ? { "info.startTime": now } : {}),
-      ...(args.state === "success" || args.state === "error" ? { "info.completeTime": now } : {}),
+      ...(isFinalState(args.state) ? { "info.completeTime": now } : {}),
     });
-    if (args.state === "success" || args.state === "error") this.sim.tasks.completed(this);
+    if (this.finished) this.sim.tasks.completed(this);
   }
 
   UpdateProgress(args: Args): void {
     this.update({ "info.progress": args.percentDone });
   }
+}
+
+function isFinalState(state: unknown): boolean {
+  return state === "success" || state === "error";
 }

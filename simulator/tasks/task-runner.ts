@@ -112,10 +112,13 @@ export class TaskRunner {
 
   /** An entity has left the inventory, and its recentTask with it: its finished tasks TaskManager no longer lists go too. */
   entityGone(entity: ManagedObject): void {
-    for (const ref of (entity.props.recentTask as ManagedObjectReference[] | undefined) ?? []) {
-      const t = this.sim.inventory.get(ref.value);
-      if (t instanceof Task && isFinished(t) && !this.listed(t)) this.drop(t);
-    }
+    for (const ref of recentTasks(entity)) this.release(ref);
+  }
+
+  /** A finished task no recent list names any more is gone; one still running stays until it finishes. */
+  private release(ref: ManagedObjectReference): void {
+    const t = this.sim.inventory.get(ref.value);
+    if (t instanceof Task && t.finished && !this.listed(t)) this.drop(t);
   }
 
   private drop(task: Task): void {
@@ -132,39 +135,36 @@ export class TaskRunner {
     const tm = this.taskManager();
     const dropped: ManagedObjectReference[] = [];
     const push = (obj: ManagedObject) => {
-      const list = [...((obj.props.recentTask as ManagedObjectReference[]) ?? []), task.ref];
+      const list = [...recentTasks(obj), task.ref];
       if (list.length > RECENT_TASKS) dropped.push(...list.splice(0, list.length - RECENT_TASKS));
       obj.update({ recentTask: list });
     };
     if (tm) push(tm);
     if (this.sim.schema.property(entity.type, "recentTask")) push(entity);
-    // a finished task no list names any more is gone; one still running stays until it finishes
-    for (const ref of dropped) {
-      const t = this.sim.inventory.get(ref.value);
-      if (t instanceof Task && isFinished(t) && !this.listed(t)) this.drop(t);
-    }
+    for (const ref of dropped) this.release(ref);
   }
 
   /** Whether the TaskManager's or the task's entity's recentTask still names the task. */
   private listed(task: Task): boolean {
-    const names = (obj: ManagedObject | undefined) => ((obj?.props.recentTask as ManagedObjectReference[] | undefined) ?? []).some((r) => r.value === task.ref.value);
-    const entity = this.sim.inventory.get((task.info.entity as ManagedObjectReference).value);
-    return names(this.taskManager()) || names(entity);
+    return this.listsOf(task).some((obj) => recentTasks(obj).some((r) => r.value === task.ref.value));
+  }
+
+  /** The objects whose recentTask may name the task: TaskManager and the task's entity, while they exist. */
+  private listsOf(task: Task): ManagedObject[] {
+    return [this.taskManager(), this.sim.inventory.get((task.info.entity as ManagedObjectReference).value)].filter((o): o is ManagedObject => !!o);
   }
 
   /** Retention over: out of the lists and out of the inventory (unless a restore has replaced it meanwhile). */
   private expire(task: Task): void {
     if (this.sim.inventory.get(task.ref.value) !== task) return;
-    const unlist = (obj: ManagedObject | undefined) => {
-      const list = obj?.props.recentTask as ManagedObjectReference[] | undefined;
-      if (obj && list?.some((r) => r.value === task.ref.value)) obj.update({ recentTask: list.filter((r) => r.value !== task.ref.value) });
-    };
-    unlist(this.taskManager());
-    unlist(this.sim.inventory.get((task.info.entity as ManagedObjectReference).value));
+    for (const obj of this.listsOf(task)) {
+      const list = recentTasks(obj);
+      if (list.some((r) => r.value === task.ref.value)) obj.update({ recentTask: list.filter((r) => r.value !== task.ref.value) });
+    }
     this.sim.inventory.remove(task);
   }
 }
 
-function isFinished(task: Task): boolean {
-  return task.info.state === "success" || task.info.state === "error";
+function recentTasks(obj: ManagedObject): ManagedObjectReference[] {
+  return (obj.props.recentTask as ManagedObjectReference[] | undefined) ?? [];
 }
