@@ -117,6 +117,7 @@ export class Simulator implements SimContext {
    */
   restore(snap: SimSnapshot): void {
     restoreSnapshot(this, this.inventory, snap, this.snapshotParts());
+    this.tasks.restored();
     this.guests.reconcile();
   }
 

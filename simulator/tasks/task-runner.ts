@@ -19,6 +19,10 @@ export const TASK_RETENTION_MS = 10 * 60 * 1000;
 export class TaskRunner {
   /** retention timers of finished tasks, cancelled when a task goes sooner (a timer would keep the Task alive) */
   private readonly expiries = new Map<string, () => void>();
+  /** tasks run() made: their body moves them, so one left unfinished by a restore is stuck */
+  private readonly withBody = new WeakSet<Task>();
+  /** tasks whose body has not finished yet */
+  private readonly inFlight = new WeakSet<Task>();
 
   constructor(private readonly sim: SimContext) {}
 
@@ -67,6 +71,8 @@ export class TaskRunner {
   ): ManagedObjectReference {
     const sim = this.sim;
     const task = this.create(entity, method, descriptionId, userName, opts.cancelable);
+    this.withBody.add(task);
+    this.inFlight.add(task);
     const delay = sim.taskDelays[method] ?? sim.taskDelays["*"] ?? 0;
     setImmediate(() => {
       task.update({ "info.state": "running", "info.startTime": sim.clock.now(), "info.progress": 0 });
@@ -75,15 +81,13 @@ export class TaskRunner {
           if (task.cancelRequested) throw new VimFault("RequestCanceled", {});
           const result = await body(task);
           const typed = result === undefined || result === null ? undefined : opts.resultType ? new Typed(opts.resultType, result) : result;
+          this.inFlight.delete(task);
           task.update({ "info.state": "success", "info.result": typed, "info.progress": 100, "info.completeTime": sim.clock.now() });
           this.completed(task);
         } catch (e) {
           const fault = e instanceof VimFault ? e : new VimFault("SystemError", { reason: String((e as Error)?.message ?? e) }, String((e as Error)?.message ?? e));
-          task.update({
-            "info.state": "error",
-            "info.error": { _type: "LocalizedMethodFault", fault: fault.fault, localizedMessage: fault.message },
-            "info.completeTime": sim.clock.now(),
-          });
+          this.inFlight.delete(task);
+          this.fail(task, fault);
           this.completed(task);
         }
       };
@@ -102,12 +106,58 @@ export class TaskRunner {
    */
   completed(task: Task): void {
     if (!this.listed(task)) return this.drop(task);
+    this.retain(task, TASK_RETENTION_MS);
+  }
+
+  /** Out of the lists and the inventory in `ms` (at once if that has passed). */
+  private retain(task: Task, ms: number): void {
     const value = task.ref.value;
     this.expiries.get(value)?.();
+    this.expiries.delete(value);
+    if (ms <= 0) return this.expire(task);
     this.expiries.set(value, this.sim.clock.setTimeout(() => {
       this.expiries.delete(value);
       this.expire(task);
-    }, TASK_RETENTION_MS));
+    }, ms));
+  }
+
+  /**
+   * After a restore: the restored tasks keep the retention rule, counted from
+   * when they completed (a task that completed more than 10 minutes ago goes
+   * at once), whether or not their timer outlived the snapshot. A task the
+   * snapshot caught running whose body has finished since is stuck: nothing
+   * will move it, and a client waiting for it would wait forever, so it
+   * fails. Timers of tasks the restore removed are cancelled.
+   */
+  restored(): void {
+    for (const [value, cancel] of [...this.expiries]) {
+      if (!(this.sim.inventory.get(value) instanceof Task)) {
+        cancel();
+        this.expiries.delete(value);
+      }
+    }
+    const now = this.sim.clock.now().getTime();
+    for (const task of this.sim.inventory.ofType("Task")) {
+      if (!(task instanceof Task)) continue;
+      if (!task.finished && this.withBody.has(task) && !this.inFlight.has(task)) {
+        this.fail(task, new VimFault("SystemError", { reason: "restored to a snapshot taken while the task ran" }, "A general system error occurred: the simulator was restored to a snapshot taken while this task ran."));
+      }
+      if (!task.finished) continue;
+      if (!this.listed(task)) {
+        this.drop(task);
+        continue;
+      }
+      const completeTime = task.info.completeTime instanceof Date ? task.info.completeTime.getTime() : now;
+      this.retain(task, completeTime + TASK_RETENTION_MS - now);
+    }
+  }
+
+  private fail(task: Task, fault: VimFault): void {
+    task.update({
+      "info.state": "error",
+      "info.error": { _type: "LocalizedMethodFault", fault: fault.fault, localizedMessage: fault.message },
+      "info.completeTime": this.sim.clock.now(),
+    });
   }
 
   /** An entity has left the inventory, and its recentTask with it: its finished tasks TaskManager no longer lists go too. */

@@ -9,9 +9,9 @@ import { ManualClock } from "../../simulator/clock.ts";
 import { ENVELOPE_CLOSE, ENVELOPE_OPEN } from "../../vim25/soap/index.ts";
 import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 
-async function setup() {
+async function setup(taskDelays: Record<string, number> = {}) {
   const clock = new ManualClock();
-  const sim = new Simulator(loadScenario("homelab"), { clock });
+  const sim = new Simulator(loadScenario("homelab"), { clock, taskDelays });
   const d = new Dispatcher(sim);
   const info = { remoteAddress: "127.0.0.1", userAgent: "test", aborted: new Promise<void>(() => {}) };
   let cookie: string | undefined;
@@ -33,7 +33,8 @@ async function setup() {
   const taskManager = (sim.content.taskManager as ManagedObjectReference).value;
   const recent = (obj: string) => ((sim.inventory.get(obj)?.props.recentTask as ManagedObjectReference[] | undefined) ?? []).map((r) => r.value);
   const vmRef = (name: string) => sim.inventory.ofType("VirtualMachine").find((v) => v.get("name") === name)!.ref.value;
-  return { sim, clock, call, task, createVm, readInfo, recent, vmRef, taskManager };
+  const state = (ref: string) => (sim.inventory.get(ref)?.props.info as { state?: string } | undefined)?.state;
+  return { sim, clock, call, task, createVm, readInfo, recent, vmRef, taskManager, state };
 }
 
 describe("task retention", () => {
@@ -85,5 +86,53 @@ describe("task retention", () => {
     const destroy = await task(`<Destroy_Task xmlns="urn:vim25"><_this type="VirtualMachine">${vm}</_this></Destroy_Task>`);
     expect((await readInfo(on)).body).toContain("ManagedObjectNotFound");
     expect((await readInfo(destroy)).status).toBe(200);
+  });
+
+  it("counts retention from completion across a restore: a task a snapshot brings back after its 10 minutes is gone at once", async () => {
+    const { sim, clock, createVm, readInfo, recent, taskManager } = await setup();
+    const created = await createVm("kept");
+    clock.advance(60_000);
+    const snap = sim.snapshot();
+    clock.advance(10 * 60_000);
+    expect((await readInfo(created)).body).toContain("ManagedObjectNotFound");
+    sim.restore(snap);
+    expect((await readInfo(created)).body).toContain("ManagedObjectNotFound");
+    expect(recent(taskManager)).not.toContain(created);
+    expect(recent("ha-folder-vm")).not.toContain(created);
+  });
+
+  it("keeps the rest of a restored task's 10 minutes when the restore brings it back", async () => {
+    const { sim, clock, createVm, readInfo } = await setup();
+    const before = sim.snapshot();
+    const created = await createVm("kept");
+    const after = sim.snapshot();
+    sim.restore(before);
+    expect(sim.inventory.get(created)).toBeUndefined();
+    clock.advance(3 * 60_000);
+    sim.restore(after);
+    clock.advance(6 * 60_000);
+    expect((await readInfo(created)).status).toBe(200);
+    clock.advance(2 * 60_000);
+    expect((await readInfo(created)).body).toContain("ManagedObjectNotFound");
+  });
+
+  it("fails a task that a snapshot caught running and that finished before the restore: nothing would move it again", async () => {
+    const { sim, clock, task, createVm, readInfo, vmRef, state } = await setup({ PowerOnVM_Task: 1000 });
+    await createVm("slow");
+    const vm = vmRef("slow");
+    // the helper gives up waiting after a few turns: the body waits for the clock
+    const on = await task(`<PowerOnVM_Task xmlns="urn:vim25"><_this type="VirtualMachine">${vm}</_this></PowerOnVM_Task>`);
+    expect(state(on)).toBe("running");
+    const snap = sim.snapshot();
+    clock.advance(1000);
+    for (let i = 0; i < 10 && state(on) !== "success"; i++) await new Promise((res) => setImmediate(res));
+    expect(state(on)).toBe("success");
+    sim.restore(snap);
+    expect(state(on)).toBe("error");
+    const info = await readInfo(on);
+    expect(info.body).toContain("<val xsi:type=\"TaskInfoState\">error</val>");
+    expect(sim.inventory.get(vm)?.get("runtime")).toMatchObject({ powerState: "poweredOff" });
+    clock.advance(10 * 60_000 + 1);
+    expect((await readInfo(on)).body).toContain("ManagedObjectNotFound");
   });
 });
