@@ -22,6 +22,11 @@ function hex8(x: number): string {
   return x.toString(16).padStart(8, "0");
 }
 
+/** 32 hex digits as 8-4-4-4-12 */
+function uuidOf(h: string): string {
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 export class IdSource {
   private counters = new Map<string, number>();
   /** per namespace, the four words a sequence's UUIDs are mixed from */
@@ -43,8 +48,7 @@ export class IdSource {
     const b = Buffer.from(this.bytes(namespace, name));
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    const h = b.toString("hex");
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    return uuidOf(b.toString("hex"));
   }
 
   /**
@@ -66,8 +70,7 @@ export class IdSource {
     const w1 = ((fmix32(base[1] ^ Math.imul(n, 0x9e3779b9)) & 0xffff0fff) | 0x4000) >>> 0;
     const w2 = ((fmix32(base[2] ^ Math.imul(n, 0x85ebca77)) & 0x3fffffff) | 0x80000000) >>> 0;
     const w3 = fmix32(base[3] ^ Math.imul(n, 0xc2b2ae3d));
-    const a = hex8(w0), b = hex8(w1), c = hex8(w2), d = hex8(w3);
-    return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${d}`;
+    return uuidOf(hex8(w0) + hex8(w1) + hex8(w2) + hex8(w3));
   }
 
   next(namespace: string): number {
