@@ -19,10 +19,8 @@ export const TASK_RETENTION_MS = 10 * 60 * 1000;
 export class TaskRunner {
   /** retention timers of finished tasks, cancelled when a task goes sooner (a timer would keep the Task alive) */
   private readonly expiries = new Map<string, () => void>();
-  /** tasks run() made: their body moves them, so one left unfinished by a restore is stuck */
-  private readonly withBody = new WeakSet<Task>();
-  /** tasks whose body has not finished yet */
-  private readonly inFlight = new WeakSet<Task>();
+  /** tasks whose run() body has returned or thrown: nothing will move one a restore left unfinished */
+  private readonly bodyDone = new WeakSet<Task>();
 
   constructor(private readonly sim: SimContext) {}
 
@@ -71,8 +69,6 @@ export class TaskRunner {
   ): ManagedObjectReference {
     const sim = this.sim;
     const task = this.create(entity, method, descriptionId, userName, opts.cancelable);
-    this.withBody.add(task);
-    this.inFlight.add(task);
     const delay = sim.taskDelays[method] ?? sim.taskDelays["*"] ?? 0;
     setImmediate(() => {
       task.update({ "info.state": "running", "info.startTime": sim.clock.now(), "info.progress": 0 });
@@ -81,12 +77,12 @@ export class TaskRunner {
           if (task.cancelRequested) throw new VimFault("RequestCanceled", {});
           const result = await body(task);
           const typed = result === undefined || result === null ? undefined : opts.resultType ? new Typed(opts.resultType, result) : result;
-          this.inFlight.delete(task);
+          this.bodyDone.add(task);
           task.update({ "info.state": "success", "info.result": typed, "info.progress": 100, "info.completeTime": sim.clock.now() });
           this.completed(task);
         } catch (e) {
           const fault = e instanceof VimFault ? e : new VimFault("SystemError", { reason: String((e as Error)?.message ?? e) }, String((e as Error)?.message ?? e));
-          this.inFlight.delete(task);
+          this.bodyDone.add(task);
           this.fail(task, fault);
           this.completed(task);
         }
@@ -139,7 +135,7 @@ export class TaskRunner {
     const now = this.sim.clock.now().getTime();
     for (const task of this.sim.inventory.ofType("Task")) {
       if (!(task instanceof Task)) continue;
-      if (!task.finished && this.withBody.has(task) && !this.inFlight.has(task)) {
+      if (!task.finished && this.bodyDone.has(task)) {
         this.fail(task, new VimFault("SystemError", { reason: "restored to a snapshot taken while the task ran" }, "A general system error occurred: the simulator was restored to a snapshot taken while this task ran."));
       }
       if (!task.finished) continue;
