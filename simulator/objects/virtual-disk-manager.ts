@@ -19,6 +19,7 @@
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
 import type { Datacenter } from "./datacenter.ts";
+import { newestHardwareVersion } from "./hardware-versions.ts";
 import { basename, datacenterFor, resolveDatastorePath, type ResolvedPath } from "../datastore/datastore-path.ts";
 import {
   createDiskFiles, diskChain, extentFile, fileNotFound, flattenChain, growExtent, parentFileNameHint, parentOf, readDescriptor,
@@ -116,9 +117,7 @@ export class VirtualDiskManager extends ManagedObject {
    * spec's ESXi 6.0 example says 11). Copies keep their source's.
    */
   private hwVersion(): number {
-    const v = this.sim.scenario.about.version;
-    const byRelease: [string, number][] = [["7.0", 17], ["6.7", 14], ["6.5", 13], ["6.0", 11], ["5.5", 10], ["5.1", 9], ["5.0", 8]];
-    return byRelease.find(([prefix]) => v.startsWith(prefix))?.[1] ?? 11;
+    return newestHardwareVersion(this.sim.scenario.about.version);
   }
 
   /** A new identity: ddb.uuid and ddb.longContentID, whose last eight digits are the CID as on ESXi. */

@@ -10,6 +10,7 @@ import { guestFullName } from "../formats/vmx-config.ts";
 import { generatedMac, vpxMac } from "../formats/vmx-config.ts";
 import { VmSnapshots, type SavedTree } from "./vm-snapshots.ts";
 import { cloneVm } from "./vm-clone.ts";
+import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions } from "./hardware-versions.ts";
 import type { Folder } from "./folder.ts";
 
 export type ConfigInfo = DataObject & {
@@ -287,6 +288,39 @@ export class VirtualMachine extends ManagedEntity {
     if (diskWork) this.storage.applyDiskFiles(this, config, diskWork);
     this.storage.persist(this, config);
     this.refresh({ config, name: config.name });
+  }
+
+  /**
+   * The virtual hardware to the version named ("vmx-13"; Ansible sends
+   * "vmx-09" with the zero), or the newest the host runs. Never down:
+   * the version the VM has, or an older one, is AlreadyUpgraded (which
+   * Ansible's vmware_guest catches as "nothing to do"). A version the host
+   * does not run is an InvalidArgument naming `version`.
+   */
+  UpgradeVM_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "UpgradeVM_Task", "VirtualMachine.upgradeVirtualHardware", this.userName(ctx), () => {
+      if (this.config.template) throw new VimFault("InvalidState", {}, "The operation is not allowed on a template.");
+      if (this.powerState !== "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: this.powerState });
+      const release = this.sim.scenario.about.version;
+      let target = newestHardwareVersion(release);
+      if (args.version !== undefined && args.version !== "") {
+        const m = /^vmx-(\d+)$/.exec(String(args.version));
+        target = m ? parseInt(m[1]!, 10) : NaN;
+        if (!supportedHardwareVersions(release).includes(target)) {
+          throw new VimFault("InvalidArgument", { invalidProperty: "version" }, `A specified parameter was not correct: version (${String(args.version)} is not a hardware version this host runs)`);
+        }
+      }
+      const current = parseInt(/^vmx-(\d+)$/.exec(this.config.version)?.[1] ?? "0", 10);
+      if (target <= current) throw new VimFault("AlreadyUpgraded", {}, "The virtual machine's hardware is already at the requested version.");
+      const version = hardwareVersionKey(target);
+      const dc = this.datacenterArg()?.name ?? "";
+      this.event("VmUpgradingEvent", `Upgrading virtual machine compatibility of ${this.name} in ${dc} to ${version}`, this.userName(ctx), { version });
+      const now = this.sim.clock.now();
+      const config: ConfigInfo = { ...this.config, version, changeVersion: now.toISOString(), modified: now };
+      this.storage.persist(this, config);
+      this.refresh({ config });
+      this.event("VmUpgradeCompleteEvent", `Virtual machine compatibility upgraded to ${version}`, this.userName(ctx), { version });
+    });
   }
 
   /** hostd derives generated MACs from the VM's UUID (vpxd from the instance UUID); a clash moves 10 on, as the .vmx mapping does. */

@@ -1,0 +1,38 @@
+// pyVmomi: UpgradeVM_Task on the homelab host (ESXi 6.0: vmx-11 at most).
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { startSimulator } from "../../simulator/index.ts";
+
+const script = new URL("./pyvmomi_vm_hardware.py", import.meta.url).pathname;
+
+describe("pyvmomi: virtual hardware upgrade", () => {
+  it("upgrades to a named version and to the newest, refuses what hostd refuses, and writes virtualHW.version", async () => {
+    const sim = await startSimulator({ scenario: "homelab" });
+    let out: any;
+    try {
+      const { stdout } = await promisify(execFile)("/usr/bin/python3", [script, "127.0.0.1", String(sim.port), sim.username, sim.password], { timeout: 60_000 });
+      out = JSON.parse(stdout);
+    } finally {
+      await sim.close();
+    }
+    expect(out.steps).toEqual([
+      { step: "created", version: "vmx-09", vmx: ['virtualHW.version = "9"'] },
+      { step: "vmx-10", version: "vmx-10", vmx: ['virtualHW.version = "10"'] },
+      { step: "newest", version: "vmx-11", vmx: ['virtualHW.version = "11"'] },
+      { step: "registered", version: "vmx-11", vmx: ['virtualHW.version = "11"'] },
+    ]);
+    expect(out.poweredOn).toBe("vim.fault.InvalidPowerState");
+    expect(out.same).toBe("vim.fault.AlreadyUpgraded");
+    expect(out.older).toBe("vim.fault.AlreadyUpgraded");
+    expect(out.again).toBe("vim.fault.AlreadyUpgraded");
+    expect(out.unknown).toBe("vmodl.fault.InvalidArgument");
+    expect(out.malformed).toBe("vmodl.fault.InvalidArgument");
+    expect(out.events).toEqual([
+      ["vim.event.VmUpgradingEvent", "vmx-10", "Upgrading virtual machine compatibility of oldhw in ha-datacenter to vmx-10"],
+      ["vim.event.VmUpgradeCompleteEvent", "vmx-10", "Virtual machine compatibility upgraded to vmx-10"],
+      ["vim.event.VmUpgradingEvent", "vmx-11", "Upgrading virtual machine compatibility of oldhw in ha-datacenter to vmx-11"],
+      ["vim.event.VmUpgradeCompleteEvent", "vmx-11", "Virtual machine compatibility upgraded to vmx-11"],
+    ]);
+  });
+});
