@@ -6,7 +6,7 @@ import { ManagedObject, type Args, type CallContext, type SavedState } from "./m
 import type { SimContext } from "../sim-context.ts";
 import type { ConfigInfo, VirtualMachine } from "./virtual-machine.ts";
 
-type SnapshotState = SavedState & { parent?: VirtualMachineSnapshot; children: VirtualMachineSnapshot[]; name: string; description: string; config: ConfigInfo };
+type SnapshotState = SavedState & { parent?: VirtualMachineSnapshot; children: VirtualMachineSnapshot[]; name: string; description: string; vmsn: string; config: ConfigInfo };
 
 export class VirtualMachineSnapshot extends ManagedObject {
   parent?: VirtualMachineSnapshot;
@@ -23,7 +23,7 @@ export class VirtualMachineSnapshot extends ManagedObject {
     readonly powerState: string,
     readonly memory: boolean,
     readonly quiesced: boolean,
-    readonly vmsn: string,
+    public vmsn: string,
     public config: ConfigInfo,
   ) {
     super(sim, "VirtualMachineSnapshot", value);
@@ -33,7 +33,7 @@ export class VirtualMachineSnapshot extends ManagedObject {
   }
 
   override saveState(): SnapshotState {
-    return { ...super.saveState(), parent: this.parent, children: [...this.children], name: this.name, description: this.description, config: this.config };
+    return { ...super.saveState(), parent: this.parent, children: [...this.children], name: this.name, description: this.description, vmsn: this.vmsn, config: this.config };
   }
 
   override loadState(s: SnapshotState): void {
@@ -42,7 +42,15 @@ export class VirtualMachineSnapshot extends ManagedObject {
     this.children = [...s.children];
     this.name = s.name;
     this.description = s.description;
+    this.vmsn = s.vmsn;
     this.config = s.config;
+  }
+
+  /** Its files moved with the VM (RelocateVM_Task). */
+  relocated(vmsn: string, config: ConfigInfo): void {
+    this.vmsn = vmsn;
+    this.config = config;
+    this.update({ config });
   }
 
   tree(): DataObject {

@@ -10,6 +10,7 @@ import { guestFullName } from "../formats/vmx-config.ts";
 import { generatedMac, vpxMac } from "../formats/vmx-config.ts";
 import { VmSnapshots, type SavedTree } from "./vm-snapshots.ts";
 import { cloneVm } from "./vm-clone.ts";
+import { relocateVm } from "./vm-relocate.ts";
 import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions } from "./hardware-versions.ts";
 import type { Folder } from "./folder.ts";
 
@@ -497,6 +498,12 @@ export class VirtualMachine extends ManagedEntity {
     }, { resultType: { type: "ManagedObjectReference" } });
   }
 
+  RelocateVM_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "RelocateVM_Task", "VirtualMachine.relocate", this.userName(ctx), () => {
+      relocateVm(this.sim, this, args.spec ?? {}, this.userName(ctx));
+    });
+  }
+
   MarkAsTemplate(_args: Args): void {
     if (this.powerState !== "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: this.powerState });
     if (this.config.template) throw new VimFault("NotSupported", {});
@@ -546,6 +553,12 @@ export class VirtualMachine extends ManagedEntity {
 
   /** Leave the inventory: folder, pool, host, datastores and networks forget the VM. */
   detach(): void {
+    this.leave();
+    super.destroy();
+  }
+
+  /** Leave the lists of pool, host, datastores and networks: before removal, or a move (attach() joins the new ones). */
+  leave(): void {
     const drop = (o: { props: Record<string, unknown>; update(c: Record<string, unknown>): void } | undefined, prop: string) => {
       if (!o) return;
       const list = (o.props[prop] as ManagedObjectReference[] | undefined) ?? [];
@@ -555,7 +568,6 @@ export class VirtualMachine extends ManagedEntity {
     drop(this.sim.inventory.get(this.host.value), "vm");
     for (const d of (this.props.datastore as ManagedObjectReference[]) ?? []) drop(this.sim.inventory.get(d.value), "vm");
     for (const n of (this.props.network as ManagedObjectReference[]) ?? []) drop(this.sim.inventory.get(n.value), "vm");
-    super.destroy();
   }
 
   /** Join pool, host, datastores and networks after creation or registration. */

@@ -47,6 +47,14 @@ export class VmSnapshots {
     for (const f of s.created) this.created.add(f);
   }
 
+  /** After RelocateVM_Task moved the VM's files: each snapshot's .vmsn and configuration, and the deltas the tree made, under their new names. */
+  relocated(path: (dsPath: string) => string, config: (c: ConfigInfo) => ConfigInfo): void {
+    for (const s of this.all()) s.relocated(path(s.vmsn), config(s.config));
+    const created = [...this.created].map(path);
+    this.created.clear();
+    for (const f of created) this.created.add(f);
+  }
+
   all(): VirtualMachineSnapshot[] {
     const out: VirtualMachineSnapshot[] = [];
     const walk = (s: VirtualMachineSnapshot) => {
