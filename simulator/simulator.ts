@@ -392,6 +392,7 @@ class InventoryBuilder {
       const host = this.host(cr, hs, datastores);
       hostsByName.set(hs.name, host);
       cr.update({ host: [host.ref], resourcePool: pool.ref });
+      cr.attachEnvironmentBrowser();
       this.childPools(pool, hs.resourcePools);
       cr.refreshSummary();
     }
@@ -417,6 +418,7 @@ class InventoryBuilder {
       const hosts = cs.hosts.map((hs) => this.host(cl, hs, datastores));
       for (const h of hosts) hostsByName.set(h.name, h);
       cl.update({ host: hosts.map((h) => h.ref), resourcePool: pool.ref });
+      cl.attachEnvironmentBrowser();
       this.childPools(pool, cs.resourcePools);
       cl.refreshSummary();
     }

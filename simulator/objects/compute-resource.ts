@@ -1,8 +1,9 @@
 // ComputeResource (a standalone host's parent) and ClusterComputeResource.
-import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { VimFault, moref, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity } from "./managed-entity.ts";
 import type { Args, CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
+import { EnvironmentBrowser } from "./environment-browser.ts";
 
 export class ComputeResource extends ManagedEntity {
   constructor(sim: SimContext, type: "ComputeResource" | "ClusterComputeResource", value: string, name: string, parent: ManagedObjectReference) {
@@ -18,6 +19,18 @@ export class ComputeResource extends ManagedEntity {
 
   override children(): ManagedObjectReference[] {
     return [...((this.props.host as ManagedObjectReference[]) ?? []), this.props.resourcePool as ManagedObjectReference].filter(Boolean);
+  }
+
+  /**
+   * Its EnvironmentBrowser, made once its hosts are known: vpxd numbers it
+   * after the compute resource (domain-c7, envbrowser-7), hostd has one,
+   * ha-env-browser. Datastores are browsed through the first host's browser.
+   */
+  attachEnvironmentBrowser(): void {
+    const value = this.sim.isVCenter ? this.ref.value.replace(/^domain-[a-z]/, "envbrowser-") : "ha-env-browser";
+    const firstHost = this.sim.inventory.get(((this.props.host as ManagedObjectReference[])[0] ?? { value: "" }).value);
+    this.sim.inventory.add(new EnvironmentBrowser(this.sim, value, this.ref, firstHost?.props.datastoreBrowser as ManagedObjectReference | undefined));
+    this.update({ environmentBrowser: moref("EnvironmentBrowser", value) });
   }
 
   /** Recompute the summary from the member hosts. */
@@ -70,6 +83,8 @@ export class ComputeResource extends ManagedEntity {
     }
     const rp = this.sim.inventory.get((this.props.resourcePool as ManagedObjectReference).value);
     if (rp) this.sim.inventory.remove(rp);
+    const env = this.props.environmentBrowser ? this.sim.inventory.get((this.props.environmentBrowser as ManagedObjectReference).value) : undefined;
+    if (env) this.sim.inventory.remove(env);
     super.destroy();
   }
 }

@@ -59,7 +59,7 @@ export class VirtualMachine extends ManagedEntity {
       layout: undefined,
       snapshot: undefined,
       rootSnapshot: [],
-      capability: capability(),
+      capability: vmCapability(),
       runtime: {
         _type: "VirtualMachineRuntimeInfo",
         device: [],
@@ -578,6 +578,10 @@ export class VirtualMachine extends ManagedEntity {
       const list = (o.props[prop] as ManagedObjectReference[] | undefined) ?? [];
       if (!list.some((r) => r.value === this.ref.value)) o.update({ [prop]: [...list, this.ref] });
     };
+    // the VM's environment is its compute resource's (govmomi's QueryConfigTarget reads it here)
+    const computeResource = this.sim.inventory.get(this.host.value)?.props.parent as ManagedObjectReference | undefined;
+    const env = computeResource ? this.sim.inventory.get(computeResource.value)?.props.environmentBrowser : undefined;
+    if (env !== this.props.environmentBrowser) this.update({ environmentBrowser: env });
     add(this.props.resourcePool as ManagedObjectReference, "vm");
     add(this.host, "vm");
     for (const d of (this.props.datastore as ManagedObjectReference[]) ?? []) add(d, "vm");
@@ -609,7 +613,8 @@ function diskChain(d: Device): string[] {
   return out;
 }
 
-function capability(): DataObject {
+/** What a VM of this simulator can do: also the capabilities of every EnvironmentBrowser config option. */
+export function vmCapability(): DataObject {
   const yes = ["snapshotOperationsSupported", "multipleSnapshotsSupported", "snapshotConfigSupported", "poweredOffSnapshotsSupported", "memorySnapshotsSupported", "revertToSnapshotSupported", "quiescedSnapshotsSupported", "consolePreferencesSupported", "cpuFeatureMaskSupported", "s1AcpiManagementSupported", "settingScreenResolutionSupported", "toolsAutoUpdateSupported", "vmNpivWwnSupported", "npivWwnOnNonRdmVmSupported", "swapPlacementSupported", "toolsSyncTimeSupported", "virtualMmuUsageSupported", "diskSharesSupported", "bootOptionsSupported", "bootRetryOptionsSupported", "settingVideoRamSizeSupported", "settingDisplayTopologySupported", "recordReplaySupported", "changeTrackingSupported", "multipleCoresPerSocketSupported", "hostBasedReplicationSupported", "guestAutoLockSupported", "memoryReservationLockSupported", "featureRequirementSupported", "poweredOnMonitorTypeChangeSupported", "seSparseDiskSupported", "nestedHVSupported", "vPMCSupported"];
   const out: DataObject = { _type: "VirtualMachineCapability", disableSnapshotsSupported: false, lockSnapshotsSupported: false };
   for (const k of yes) out[k] = true;
