@@ -15,6 +15,7 @@ import { createHandler, sdkCall } from "./server/app.ts";
 import { listenHttps } from "./server/https-front.ts";
 import { SERVER_TLS_OPTIONS, sdkTlsOptions, selfSigned, thumbprintOf } from "./server/tls.ts";
 import type { Clock } from "./clock.ts";
+import type { FaultInjector } from "./dispatch/fault-injection.ts";
 
 export interface StartOptions extends SimulatorOptions {
   /** a scenario name (scenarios/<name>), a path, or a parsed Scenario; default "homelab" */
@@ -58,8 +59,10 @@ export interface RunningSimulator {
   snapshot(): SimSnapshot;
   /** back to a snapshot, any number of times; sessions stay logged in and their filters see the changes */
   restore(snap: SimSnapshot): void;
-  /** back to the state right after start */
+  /** back to the state right after start (injected faults go too) */
   reset(): void;
+  /** faults the calls that follow end in, as POST /_sim/faults sets them: faults.add({ method: "PowerOnVM_Task", fault: "InsufficientResourcesFault" }) */
+  faults: FaultInjector;
   close(): Promise<void>;
 }
 
@@ -122,6 +125,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
     snapshot: () => sim.snapshot(),
     restore: (snap) => sim.restore(snap),
     reset: () => sim.reset(),
+    faults: sim.faults,
     close: async () => {
       stopSweep();
       for (const s of sim.sessions.list()) sim.sessions.terminate(s);

@@ -13,6 +13,7 @@ import type { VmStorageService } from "./datastore/vm-storage.ts";
 import type { TaskRunner } from "./tasks/task-runner.ts";
 import type { EventLog } from "./tasks/event-log.ts";
 import type { GuestRuntime } from "./guest/guest-runtime.ts";
+import type { FaultInjector } from "./dispatch/fault-injection.ts";
 
 export interface SimContext {
   schema: Schema;
@@ -46,4 +47,6 @@ export interface SimContext {
   guests: GuestRuntime;
   /** per-method task delays in ms (PowerOnVM_Task: 200) */
   taskDelays: Record<string, number>;
+  /** faults a test asked for (/_sim/faults): consulted by the dispatcher and the task runner */
+  faults: FaultInjector;
 }

@@ -49,6 +49,7 @@ import { GuestProcessManager } from "./objects/guest-process-manager.ts";
 import { GuestFileManager } from "./objects/guest-file-manager.ts";
 import type { GuestProgram } from "../hardware/guest-hardware.ts";
 import type { AddressMode } from "./guest/guest-network.ts";
+import { FaultInjector } from "./dispatch/fault-injection.ts";
 
 export interface SimulatorOptions {
   clock?: Clock;
@@ -80,6 +81,7 @@ export class Simulator implements SimContext {
   readonly events: EventLog;
   readonly isVCenter: boolean;
   readonly taskDelays: Record<string, number>;
+  readonly faults: FaultInjector;
   readonly vmStorage: VmStorageService = new VmStorageService(this);
   readonly guests: GuestRuntime;
   content!: DataObject & Record<string, ManagedObjectReference | unknown>;
@@ -96,6 +98,7 @@ export class Simulator implements SimContext {
     this.tasks = new TaskRunner(this);
     this.events = new EventLog(this.clock);
     this.taskDelays = { ...(opts.taskDelays ?? {}) };
+    this.faults = new FaultInjector(this.schema);
     this.guests = new GuestRuntime(this, { ...scenarioSubnets(scenario), ...(opts.subnets ?? {}) });
     this.guests.network.mode = opts.guestAddresses ?? "loopback";
     for (const [name, program] of Object.entries(opts.guestPrograms ?? {})) this.guests.programs.register(name, program);
@@ -127,7 +130,9 @@ export class Simulator implements SimContext {
   }
 
   /** Back to the state right after construction. */
+  /** Back to the state right after construction; injected faults go too (a restore keeps them). */
   reset(): void {
+    this.faults.clear();
     this.restore(this.initial);
   }
 

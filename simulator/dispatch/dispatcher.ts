@@ -68,6 +68,11 @@ export class Dispatcher {
       const args = decodeCall(schema, call, def.params);
       const impl = (obj as unknown as Record<string, unknown>)[method];
       if (typeof impl !== "function") throw new VimFault("NotImplemented", {}, `${thisRef.type}.${method} is not implemented by this simulator.`);
+      // a test's fault for this call; a method returning a task gets its fault in the task (the task runner's turn)
+      if ((def.result as TypeRef | undefined)?.ref !== "Task") {
+        const injected = this.sim.faults.take(method, thisRef.value);
+        if (injected) throw injected;
+      }
       const ctx: CallContext = { session, aborted: req.aborted, remoteAddress: req.remoteAddress, userAgent: req.userAgent };
       const result = await (impl as (a: unknown, c: CallContext) => unknown).call(obj, args, ctx);
       const reply: SoapReply = { status: 200, body: this.encode(method, result, def.result as TypeRef | undefined), method };

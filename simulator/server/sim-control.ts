@@ -3,6 +3,10 @@
 //   POST /_sim/restore  {"id": "..."}   -> 200 {"id": "..."}; 404 unknown id, 400 malformed body
 //   POST /_sim/reset                    -> 200 {}: back to the state right after start
 //   GET  /_sim/ports                    -> 200 {"mode", "ports": [{"guest": "IP:PORT", "host": "127.0.0.1:PORT"}]}
+//   POST /_sim/faults   {"method", "fault", "object"?, "message"?, "fields"?, "count"?}
+//                                       -> 200 the rule with its "id"; 400 a rule that names no method or fault
+//   GET  /_sim/faults                   -> 200 {"faults": [rules, with "hits"]}
+//   DELETE /_sim/faults[/ID]            -> 200 {}: all rules, or one (404 unknown id)
 // Resetting between tests this way takes milliseconds where a restart takes
 // a TLS handshake and a whole inventory build. Same authentication as
 // /folder (a live vmware_soap_session cookie or HTTP Basic), since a restore
@@ -11,6 +15,7 @@ import express, { type Request, type Response } from "express";
 import type { Simulator } from "../simulator.ts";
 import type { SimSnapshot } from "../inventory/snapshot.ts";
 import { FOLDER_REALM, folderAuthenticated } from "./folder.ts";
+import { BadFaultRule } from "../dispatch/fault-injection.ts";
 
 /** A restore body is one short id; anything bigger is not one. */
 const MAX_BODY = 16 * 1024;
@@ -94,6 +99,39 @@ export function simControlHandler(sim: Simulator): express.Router {
 
   // guest listeners and the 127.0.0.1 ports they are reached on, where guest addresses are mapped
   router.get("/ports", (_req, res) => reply(res, 200, { mode: sim.guests.network.mode, ports: sim.guests.network.mappings() }));
+
+  // faults a test injects into the calls that follow (dispatch/fault-injection.ts says how they match)
+  router.post("/faults", (req, res) => {
+    readBody(req)
+      .then((text) => {
+        let rule: unknown;
+        try {
+          rule = JSON.parse(text);
+        } catch {
+          throw new BadFaultRule('the body must be JSON: {"method": "PowerOnVM_Task", "fault": "InsufficientResourcesFault"}');
+        }
+        reply(res, 200, { ...sim.faults.add(rule) });
+      })
+      .catch((e: unknown) => reply(res, e instanceof BadFaultRule || e instanceof BadRequest ? 400 : 500, { error: String((e as Error)?.message ?? e) }));
+  });
+  router.get("/faults", (_req, res) => reply(res, 200, { faults: sim.faults.list() }));
+  router.delete("/faults", (_req, res) => {
+    sim.faults.clear();
+    reply(res, 200, {});
+  });
+  router.delete("/faults/:id", (req, res) => {
+    const id = String(req.params.id);
+    if (sim.faults.remove(id)) reply(res, 200, { id });
+    else reply(res, 404, { error: `no fault rule ${JSON.stringify(id)}` });
+  });
+  router.all("/faults", (_req, res) => {
+    res.set("Allow", "GET, POST, DELETE");
+    reply(res, 405, { error: "GET, POST or DELETE" });
+  });
+  router.all("/faults/:id", (_req, res) => {
+    res.set("Allow", "DELETE");
+    reply(res, 405, { error: "only DELETE" });
+  });
 
   router.use((req, res) => reply(res, 404, { error: `no control ${req.path}` }));
   return router;

@@ -70,11 +70,14 @@ export class TaskRunner {
     const sim = this.sim;
     const task = this.create(entity, method, descriptionId, userName, opts.cancelable);
     const delay = sim.taskDelays[method] ?? sim.taskDelays["*"] ?? 0;
+    // a fault a test injected ends the task in it, instead of the body's work
+    const injected = sim.faults.take(method, entity.ref.value);
     setImmediate(() => {
       task.update({ "info.state": "running", "info.startTime": sim.clock.now(), "info.progress": 0 });
       const go = async () => {
         try {
           if (task.cancelRequested) throw new VimFault("RequestCanceled", {});
+          if (injected) throw injected;
           const result = await body(task);
           const typed = result === undefined || result === null ? undefined : opts.resultType ? new Typed(opts.resultType, result) : result;
           this.bodyDone.add(task);
