@@ -50,6 +50,8 @@ import { GuestFileManager } from "./objects/guest-file-manager.ts";
 import type { GuestProgram } from "../hardware/guest-hardware.ts";
 import type { AddressMode } from "./guest/guest-network.ts";
 import { FaultInjector } from "./dispatch/fault-injection.ts";
+import { OvfManager } from "./objects/ovf-manager.ts";
+import { importVApp } from "./objects/http-nfc-lease.ts";
 
 export interface SimulatorOptions {
   clock?: Clock;
@@ -170,6 +172,10 @@ export class Simulator implements SimContext {
 
   newVirtualApp(value: string, name: string, parent: ManagedObjectReference, owner: ManagedObjectReference, config: { cpu: DataObject; memory: DataObject }, folder: ManagedObjectReference, configSpec: DataObject & Record<string, any>): ManagedObject {
     return this.inventory.add(new VirtualApp(this, value, name, parent, owner, config, folder, configSpec));
+  }
+
+  importVApp(pool: ManagedObject, spec: Record<string, any>, folder: ManagedObjectReference | undefined, host: ManagedObjectReference | undefined, userName: string): ManagedObjectReference {
+    return importVApp(this, pool, spec, folder, host, userName);
   }
 
   createVmIn(pool: ManagedObject, config: Record<string, any>, host: ManagedObjectReference | undefined, userName: string): ManagedObjectReference {
@@ -304,6 +310,7 @@ class InventoryBuilder {
     add(new FileManager(sim, "FileManager", c.fileManager!.value));
     add(new DistributedVirtualSwitchManager(sim, c.dvSwitchManager!.value));
     add(new VirtualDiskManager(sim, "VirtualDiskManager", c.virtualDiskManager!.value));
+    add(new OvfManager(sim, "OvfManager", c.ovfManager!.value));
     // the rest answer NotImplemented per method until they are built
     for (const [key, ref] of Object.entries(c)) {
       if (!ref || typeof ref !== "object" || ref._type !== "ManagedObjectReference") continue;

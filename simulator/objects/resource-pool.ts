@@ -224,6 +224,10 @@ export class ResourcePool extends ManagedEntity {
     }, { resultType: { type: "ManagedObjectReference" } });
   }
 
+  ImportVApp(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.importVApp(this, args.spec, args.folder, args.host, ctx.session?.userName ?? "");
+  }
+
   DestroyChildren(_args: Args): void {
     for (const c of this.childPools()) c.destroy();
   }

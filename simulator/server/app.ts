@@ -8,6 +8,7 @@ import { VimFault, encodeFault } from "../../vim25/soap/index.ts";
 import { folderHandler } from "./folder.ts";
 import { simControlHandler } from "./sim-control.ts";
 import { guestFileHandler } from "./guest-file.ts";
+import { nfcHandler } from "./nfc.ts";
 
 export interface AppOptions {
   /** called with every SOAP request and response (the --trace flag) */
@@ -144,6 +145,7 @@ export function createApp(sim: Simulator): express.Express {
   app.use("/folder", folderHandler(sim));
   app.use("/_sim", simControlHandler(sim));
   app.use("/guestFile", guestFileHandler(sim));
+  app.use("/nfc", nfcHandler(sim));
 
   // a body over the limit or an unreadable stream: answer like a server, never crash
   app.use((err: unknown, _req: Request, res: Response, _next: unknown) => {

@@ -1,0 +1,184 @@
+// HttpNfcLease: an OVF import in progress. ResourcePool.ImportVApp makes the
+// VM with empty disks and a lease whose device URLs the client uploads each
+// disk to (PUT or POST /nfc/<lease>/<file>, the "*" in the URL being the
+// host it called); the upload lands in the disk's extent, a streamOptimized
+// or monolithicSparse VMDK decoded grain by grain, a flat one byte for byte.
+// HttpNfcLeaseComplete keeps the VM; HttpNfcLeaseAbort removes it, as vSphere
+// does with an import that did not finish.
+import { createHash } from "node:crypto";
+import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { ManagedObject, type Args } from "./managed-object.ts";
+import type { SimContext } from "../sim-context.ts";
+import type { VirtualMachine } from "./virtual-machine.ts";
+import type { ManagedEntity } from "./managed-entity.ts";
+import { kindOf } from "./vm-devices.ts";
+import { createVm } from "./vm-factory.ts";
+import { importKey } from "./ovf-manager.ts";
+import { capacityBytes } from "../formats/vmdk.ts";
+import { isSparseExtent, readSparseExtent, SparseVmdkError } from "../formats/sparse-vmdk.ts";
+import { extentFile, readDescriptor, volumeOf } from "../datastore/disk-files.ts";
+import { datacenterOf } from "../datastore/vm-storage.ts";
+
+type Ref = ManagedObjectReference;
+
+// what hostd gives a client between two calls before it gives up on the import
+const LEASE_TIMEOUT_S = 300;
+// zero runs of this size are left unwritten, so a thin disk stays thin
+const CHUNK = 1 << 20;
+
+/** An upload the lease cannot take: the HTTP status and why. */
+export class NfcUploadError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+interface Upload {
+  sha1: string;
+  size: number;
+  populated: number;
+}
+
+export class HttpNfcLease extends ManagedObject {
+  private readonly uploads = new Map<string, Upload>();
+
+  constructor(sim: SimContext, value: string, private readonly vm: VirtualMachine, deviceUrl: DataObject[], totalKB: number) {
+    super(sim, "HttpNfcLease", value);
+    Object.assign(this.props, {
+      state: "ready",
+      initializeProgress: 100,
+      transferProgress: 0,
+      mode: "push",
+      capabilities: { _type: "HttpNfcLeaseCapabilities", pullModeSupported: false, corsSupported: false },
+      info: { _type: "HttpNfcLeaseInfo", lease: this.ref, entity: vm.ref, deviceUrl, totalDiskCapacityInKB: totalKB, leaseTimeout: LEASE_TIMEOUT_S },
+    });
+  }
+
+  private get state(): string {
+    return this.props.state as string;
+  }
+
+  private requireReady(): void {
+    if (this.state !== "ready") throw new VimFault("InvalidState", {}, `The lease is ${this.state}.`);
+  }
+
+  private deviceUrls(): (DataObject & { key: string; url: string; targetId: string })[] {
+    return ((this.props.info as { deviceUrl?: unknown[] }).deviceUrl ?? []) as (DataObject & { key: string; url: string; targetId: string })[];
+  }
+
+  HttpNfcLeaseProgress(args: Args): void {
+    this.requireReady();
+    const percent = Number(args.percent);
+    if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw new VimFault("InvalidArgument", { invalidProperty: "percent" });
+    this.update({ transferProgress: percent });
+  }
+
+  HttpNfcLeaseComplete(_args: Args): void {
+    this.requireReady();
+    this.update({ state: "done", transferProgress: 100 });
+  }
+
+  HttpNfcLeaseAbort(args: Args): void {
+    if (this.state === "done") throw new VimFault("InvalidState", {}, "The lease is done.");
+    if (this.state === "error") return;
+    const fault = (args.fault as { fault?: DataObject } | undefined)?.fault ?? { _type: "RequestCanceled", faultMessage: [] };
+    this.dropVm();
+    this.update({ state: "error", error: fault });
+  }
+
+  HttpNfcLeaseGetManifest(_args: Args): DataObject[] {
+    this.requireReady();
+    return this.deviceUrls().flatMap((d) => {
+      const up = this.uploads.get(d.key);
+      if (!up) return [];
+      return [{ _type: "HttpNfcLeaseManifestEntry", key: d.key, sha1: up.sha1, size: up.size, disk: true, capacity: this.diskCapacity(d.targetId), populatedSize: up.populated }];
+    });
+  }
+
+  private diskCapacity(target: string): number {
+    return capacityBytes(readDescriptor(this.sim.vmStorage.resolve(target, this.vm)));
+  }
+
+  /** An import that did not finish leaves nothing behind. */
+  private dropVm(): void {
+    if (!this.sim.inventory.get(this.vm.ref.value)) return;
+    this.vm.storage.deleteFiles(this.vm);
+    this.vm.detach();
+  }
+
+  /** A disk the client uploads to one of the lease's URLs (`file`: the URL's last segment). */
+  receive(file: string, body: Buffer): void {
+    if (this.state !== "ready") throw new NfcUploadError(409, `the lease is ${this.state}`);
+    const device = this.deviceUrls().find((d) => d.url.endsWith(`/${file}`));
+    if (!device) throw new NfcUploadError(404, `the lease has no device URL for ${file}`);
+    const target = this.sim.vmStorage.resolve(device.targetId, this.vm);
+    const desc = readDescriptor(target);
+    const extent = extentFile(target, desc.extents[0]);
+    const capacity = capacityBytes(desc);
+    const vol = volumeOf(extent);
+    let populated = 0;
+    const write = (offset: number, data: Buffer) => {
+      for (let at = 0; at < data.length; at += CHUNK) {
+        const piece = data.subarray(at, Math.min(data.length, at + CHUNK));
+        if (piece.every((b) => b === 0)) continue;
+        vol.writeAt(extent.path, offset + at, piece);
+        populated += piece.length;
+      }
+    };
+    if (isSparseExtent(body)) {
+      let sparse;
+      try {
+        sparse = readSparseExtent(body);
+      } catch (e) {
+        throw new NfcUploadError(400, e instanceof SparseVmdkError ? e.message : String(e));
+      }
+      if (sparse.capacity > capacity) throw new NfcUploadError(400, `the uploaded disk holds ${sparse.capacity} bytes; ${device.targetId} has room for ${capacity}`);
+      for (const g of sparse.grains) write(g.offset, g.data);
+    } else {
+      if (body.length > capacity) throw new NfcUploadError(400, `the upload is ${body.length} bytes; ${device.targetId} has room for ${capacity}`);
+      write(0, body);
+    }
+    this.uploads.set(device.key, { sha1: createHash("sha1").update(body).digest("hex"), size: body.length, populated });
+  }
+}
+
+/**
+ * ResourcePool.ImportVApp's work: the VM an import spec describes, with
+ * empty disks, and the lease its disks are uploaded through.
+ */
+export function importVApp(sim: SimContext, pool: ManagedObject, spec: Record<string, any>, folderRef: Ref | undefined, host: Ref | undefined, userName: string): Ref {
+  if (spec?._type !== "VirtualMachineImportSpec") throw new VimFault("NotSupported", {}, "Only a VirtualMachineImportSpec (one VM) can be imported by this simulator.");
+  const configSpec = spec.configSpec as Record<string, any> | undefined;
+  if (!configSpec) throw new VimFault("InvalidArgument", { invalidProperty: "spec.configSpec" });
+  let folder: ManagedEntity | undefined;
+  if (pool.type === "VirtualApp") folder = pool as ManagedEntity;
+  else if (folderRef) {
+    const f = sim.inventory.get(folderRef.value);
+    if (!f || f.type !== "Folder") throw new VimFault("ManagedObjectNotFound", { obj: folderRef });
+    if (!(f.props.childType as string[]).includes("VirtualMachine")) throw new VimFault("NotSupported", {}, `${f.get("name")} is not a folder of virtual machines.`);
+    folder = f as ManagedEntity;
+  } else {
+    const dc = datacenterOf(pool as ManagedEntity);
+    folder = dc ? (sim.inventory.get((dc.props.vmFolder as Ref).value) as ManagedEntity) : undefined;
+  }
+  if (!folder) throw new VimFault("InvalidArgument", { invalidProperty: "folder" });
+  const vm = createVm(sim, folder as ManagedEntity & { attachChild(c: ManagedEntity): void }, configSpec, pool.ref, host);
+  vm.event("VmCreatedEvent", `Created virtual machine ${vm.name} on ${sim.inventory.get(vm.host.value)?.get("name") ?? ""}`, userName);
+  const leaseId = sim.ids.nextUuid("nfc-lease");
+  const devices = vm.config.hardware.device;
+  let totalKB = 0;
+  const deviceUrl = devices.filter((d) => kindOf(sim.schema, d._type) === "disk" && d.backing?.fileName).map((d, i) => {
+    const ctrl = devices.find((c) => c.key === d.controllerKey);
+    totalKB += d.capacityInKB ?? 0;
+    return {
+      _type: "HttpNfcLeaseDeviceUrl",
+      key: importKey(vm.ref.value, ctrl?._type ?? "", ctrl?.busNumber ?? 0, d.unitNumber ?? 0),
+      importKey: importKey(String(configSpec.name), ctrl?._type ?? "", ctrl?.busNumber ?? 0, d.unitNumber ?? 0),
+      url: `https://*/nfc/${leaseId}/disk-${i}.vmdk`,
+      sslThumbprint: "",
+      disk: true,
+      targetId: d.backing!.fileName as string,
+    };
+  });
+  return sim.inventory.add(new HttpNfcLease(sim, leaseId, vm, deviceUrl, totalKB)).ref;
+}

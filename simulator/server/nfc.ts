@@ -1,0 +1,50 @@
+// /nfc/<lease>/<file>: where an OVF import's disks are uploaded (the device
+// URLs of an HttpNfcLease). The lease id in the path is the ticket, as on
+// ESXi: govc sends its session cookie, pyVmomi's deploy_ova sample sends
+// nothing but the bytes. PUT and POST both upload (govc posts
+// streamOptimized disks); a lease that is not ready answers 409.
+import express, { type Request, type Response } from "express";
+import type { Simulator } from "../simulator.ts";
+import { HttpNfcLease, NfcUploadError } from "../objects/http-nfc-lease.ts";
+
+// a disk of an import lives in memory like every datastore file: this much per upload at most
+const MAX_UPLOAD = 2 * 1024 ** 3 - 1;
+
+export function nfcHandler(sim: Simulator): express.Router {
+  const router = express.Router();
+  const upload = (req: Request, res: Response) => {
+    const lease = sim.inventory.get(String(req.params.lease));
+    if (!(lease instanceof HttpNfcLease)) {
+      res.status(404).type("text/plain").send(`no lease ${req.params.lease}\n`);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_UPLOAD) tooLarge = true;
+      else chunks.push(c);
+    });
+    req.on("error", () => res.destroy());
+    req.on("end", () => {
+      if (tooLarge) {
+        res.status(413).type("text/plain").send(`an upload is at most ${MAX_UPLOAD} bytes\n`);
+        return;
+      }
+      try {
+        lease.receive(String(req.params.file), Buffer.concat(chunks));
+        res.status(200).end();
+      } catch (e) {
+        const status = e instanceof NfcUploadError ? e.status : 500;
+        res.status(status).type("text/plain").send(`${(e as Error).message}\n`);
+      }
+    });
+  };
+  router.put("/:lease/:file", upload);
+  router.post("/:lease/:file", upload);
+  router.all("/:lease/:file", (_req, res) => {
+    res.status(405).set("Allow", "PUT, POST").type("text/plain").send("Method Not Allowed\n");
+  });
+  return router;
+}
