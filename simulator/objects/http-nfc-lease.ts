@@ -4,7 +4,8 @@
 // host it called); the upload lands in the disk's extent, a streamOptimized
 // or monolithicSparse VMDK decoded grain by grain, a flat one byte for byte.
 // HttpNfcLeaseComplete keeps the VM; HttpNfcLeaseAbort removes it, as vSphere
-// does with an import that did not finish.
+// does with an import that did not finish, and so does a lease nobody has
+// touched (progress or upload) for its leaseTimeout: it fails with Timedout.
 import { createHash } from "node:crypto";
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args } from "./managed-object.ts";
@@ -41,6 +42,7 @@ interface Upload {
 
 export class HttpNfcLease extends ManagedObject {
   private readonly uploads = new Map<string, Upload>();
+  private cancelTimeout: () => void = () => {};
 
   constructor(sim: SimContext, value: string, private readonly vm: VirtualMachine, deviceUrl: DataObject[], totalKB: number) {
     super(sim, "HttpNfcLease", value);
@@ -52,6 +54,22 @@ export class HttpNfcLease extends ManagedObject {
       capabilities: { _type: "HttpNfcLeaseCapabilities", pullModeSupported: false, corsSupported: false },
       info: { _type: "HttpNfcLeaseInfo", lease: this.ref, entity: vm.ref, deviceUrl, totalDiskCapacityInKB: totalKB, leaseTimeout: LEASE_TIMEOUT_S },
     });
+    this.touch();
+  }
+
+  /** The client is still at it: the lease lives another leaseTimeout. */
+  private touch(): void {
+    this.cancelTimeout();
+    this.cancelTimeout = this.sim.clock.setTimeout(() => {
+      // a restore may have taken the lease away, or brought back one that is over
+      if (this.sim.inventory.get(this.ref.value) === this && this.state === "ready") this.end({ _type: "Timedout", faultMessage: [] });
+    }, LEASE_TIMEOUT_S * 1000);
+  }
+
+  private end(fault: DataObject): void {
+    this.cancelTimeout();
+    this.dropVm();
+    this.update({ state: "error", error: fault });
   }
 
   private get state(): string {
@@ -71,19 +89,19 @@ export class HttpNfcLease extends ManagedObject {
     const percent = Number(args.percent);
     if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw new VimFault("InvalidArgument", { invalidProperty: "percent" });
     this.update({ transferProgress: percent });
+    this.touch();
   }
 
   HttpNfcLeaseComplete(_args: Args): void {
     this.requireReady();
+    this.cancelTimeout();
     this.update({ state: "done", transferProgress: 100 });
   }
 
   HttpNfcLeaseAbort(args: Args): void {
     if (this.state === "done") throw new VimFault("InvalidState", {}, "The lease is done.");
     if (this.state === "error") return;
-    const fault = (args.fault as { fault?: DataObject } | undefined)?.fault ?? { _type: "RequestCanceled", faultMessage: [] };
-    this.dropVm();
-    this.update({ state: "error", error: fault });
+    this.end((args.fault as { fault?: DataObject } | undefined)?.fault ?? { _type: "RequestCanceled", faultMessage: [] });
   }
 
   HttpNfcLeaseGetManifest(_args: Args): DataObject[] {
@@ -109,6 +127,7 @@ export class HttpNfcLease extends ManagedObject {
   /** A disk the client uploads to one of the lease's URLs (`file`: the URL's last segment). */
   receive(file: string, body: Buffer): void {
     if (this.state !== "ready") throw new NfcUploadError(409, `the lease is ${this.state}`);
+    this.touch();
     const device = this.deviceUrls().find((d) => d.url.endsWith(`/${file}`));
     if (!device) throw new NfcUploadError(404, `the lease has no device URL for ${file}`);
     const target = this.sim.vmStorage.resolve(device.targetId, this.vm);
