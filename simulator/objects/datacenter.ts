@@ -1,7 +1,7 @@
-import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity } from "./managed-entity.ts";
+import type { Args, CallContext, ManagedObject } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
-import { VimFault } from "../../vim25/soap/index.ts";
 
 export class Datacenter extends ManagedEntity {
   constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference, folders: { vm: ManagedObjectReference; host: ManagedObjectReference; datastore: ManagedObjectReference; network: ManagedObjectReference }) {
@@ -31,6 +31,31 @@ export class Datacenter extends ManagedEntity {
 
   removeNetwork(ref: ManagedObjectReference): void {
     this.update({ network: (this.props.network as ManagedObjectReference[]).filter((r) => r.value !== ref.value) });
+  }
+
+  /**
+   * Power on several VMs at once, as vCenter's DRS does: each in a task of its
+   * own (listed as attempted); a VM that is not of this datacenter is not
+   * attempted, with the fault that says why. hostd has no DRS: NotSupported.
+   */
+  PowerOnMultiVM_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "PowerOnMultiVM_Task", "Datacenter.powerOnVm", ctx.session?.userName ?? "", () => {
+      if (!this.sim.isVCenter) throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
+      const attempted: DataObject[] = [];
+      const notAttempted: DataObject[] = [];
+      for (const ref of (args.vm ?? []) as ManagedObjectReference[]) {
+        const vm = this.sim.inventory.get(ref.value);
+        let dc: ManagedObject | undefined = vm;
+        while (dc && dc.type !== "Datacenter") dc = dc instanceof ManagedEntity ? dc.parentObject() : undefined;
+        if (!vm || vm.type !== "VirtualMachine" || dc !== this) {
+          notAttempted.push({ _type: "ClusterNotAttemptedVmInfo", vm: ref, fault: { _type: "LocalizedMethodFault", fault: { _type: "ManagedObjectNotFound", obj: ref, faultMessage: [] }, localizedMessage: `${ref.value} is not a virtual machine of ${this.name}.` } });
+          continue;
+        }
+        const powerOn = (vm as unknown as { PowerOnVM_Task(a: Args, c: CallContext): ManagedObjectReference }).PowerOnVM_Task;
+        attempted.push({ _type: "ClusterAttemptedVmInfo", vm: ref, task: powerOn.call(vm, {}, ctx) });
+      }
+      return { _type: "ClusterPowerOnVmResult", attempted, notAttempted };
+    }, { resultType: { type: "ClusterPowerOnVmResult" } });
   }
 
   override destroy(): void {

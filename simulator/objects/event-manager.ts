@@ -9,7 +9,8 @@ type Filter = Record<string, any> | undefined;
 
 function refsIn(ev: DataObject): string[] {
   const out: string[] = [];
-  for (const k of ["datacenter", "computeResource", "host", "vm", "ds", "net", "dvs"]) {
+  // `entity`: what a GeneralUserEvent (LogUserEvent) is about
+  for (const k of ["datacenter", "computeResource", "host", "vm", "ds", "net", "dvs", "entity"]) {
     const arg = ev[k] as Record<string, ManagedObjectReference> | undefined;
     if (!arg) continue;
     for (const v of Object.values(arg)) if (v && typeof v === "object" && (v as ManagedObjectReference)._type === "ManagedObjectReference") out.push(v.value);
@@ -66,6 +67,17 @@ export class EventManager extends ManagedObject {
 
   QueryEvents(args: Args): DataObject[] {
     return matchEvents(this.sim, this.sim.events.events, args.filter).reverse();
+  }
+
+  /** A user's note on an entity, as vSphere client's "log an event" posts it. */
+  LogUserEvent(args: Args, ctx: CallContext): void {
+    const entity = this.sim.inventory.get((args.entity as ManagedObjectReference).value);
+    if (!(entity instanceof ManagedEntity)) throw new VimFault("ManagedObjectNotFound", { obj: args.entity });
+    const msg = String(args.msg ?? "");
+    this.sim.events.post("GeneralUserEvent", `User logged event: ${msg}`, ctx.session?.userName ?? "", {}, {
+      message: msg,
+      entity: { _type: "ManagedEntityEventArgument", name: entity.name, entity: entity.ref },
+    });
   }
 
   PostEvent(args: Args, ctx: CallContext): void {
