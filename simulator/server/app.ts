@@ -77,6 +77,17 @@ export function clientOf(req: IncomingMessage): string {
   return (typeof relayed === "string" ? relayed : req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
 }
 
+/** A request's whole body, or null when it is over `max` bytes (read to the end all the same, so the client gets its answer). */
+export function readRequestBody(req: IncomingMessage, max: number, done: (body: Buffer | null) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on("data", (c: Buffer) => {
+    size += c.length;
+    if (size <= max) chunks.push(c);
+  });
+  req.on("end", () => done(size > max ? null : Buffer.concat(chunks)));
+}
+
 /**
  * The SOAP endpoint as a plain node handler, off express's router and body
  * parser: used when TLS is inline and by tests that talk HTTP directly.
@@ -88,18 +99,10 @@ export function sdkHandler(call: SdkCall): RequestHandler {
     res.on("close", () => {
       if (!res.writableFinished) aborted();
     });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) tooLarge = true;
-      else chunks.push(c);
-    });
     req.on("error", () => res.destroy());
-    req.on("end", () => {
+    readRequestBody(req, MAX_BODY, (body) => {
       void call({
-        body: tooLarge ? null : Buffer.concat(chunks).toString("utf8"),
+        body: body === null ? null : body.toString("utf8"),
         cookie: req.headers.cookie,
         remoteAddress: clientOf(req),
         userAgent: String(req.headers["user-agent"] ?? ""),

@@ -6,6 +6,7 @@
 import express, { type Request, type Response } from "express";
 import type { Simulator } from "../simulator.ts";
 import { HttpNfcLease, NfcUploadError } from "../objects/http-nfc-lease.ts";
+import { readRequestBody } from "./app.ts";
 
 // a disk of an import lives in memory like every datastore file: this much per upload at most
 const MAX_UPLOAD = 2 * 1024 ** 3 - 1;
@@ -18,22 +19,14 @@ export function nfcHandler(sim: Simulator): express.Router {
       res.status(404).type("text/plain").send(`no lease ${req.params.lease}\n`);
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_UPLOAD) tooLarge = true;
-      else chunks.push(c);
-    });
     req.on("error", () => res.destroy());
-    req.on("end", () => {
-      if (tooLarge) {
+    readRequestBody(req, MAX_UPLOAD, (body) => {
+      if (body === null) {
         res.status(413).type("text/plain").send(`an upload is at most ${MAX_UPLOAD} bytes\n`);
         return;
       }
       try {
-        lease.receive(String(req.params.file), Buffer.concat(chunks));
+        lease.receive(String(req.params.file), body);
         res.status(200).end();
       } catch (e) {
         const status = e instanceof NfcUploadError ? e.status : 500;

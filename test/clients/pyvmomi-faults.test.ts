@@ -1,18 +1,15 @@
 // pyVmomi against faults injected over /_sim/faults.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { startSimulator } from "../../simulator/index.ts";
+import { pyvmomiScript } from "./pyvmomi-run.ts";
 
-const script = new URL("./pyvmomi_faults.py", import.meta.url).pathname;
 
 describe("pyvmomi: injected faults", () => {
   it("sees a task end in the injected fault once, and a method answer it until the rule goes", async () => {
     const sim = await startSimulator({ scenario: "homelab" });
     let out: any;
     try {
-      const { stdout } = await promisify(execFile)("/usr/bin/python3", [script, "127.0.0.1", String(sim.port), sim.username, sim.password], { timeout: 60_000 });
-      out = JSON.parse(stdout);
+      out = await pyvmomiScript("pyvmomi_faults.py", sim);
     } finally {
       await sim.close();
     }

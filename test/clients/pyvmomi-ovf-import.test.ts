@@ -1,19 +1,8 @@
 // pyVmomi: an OVF import (CreateImportSpec, ImportVApp, upload to the lease, complete), on ESXi and on vCenter.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { startSimulator } from "../../simulator/index.ts";
+import { runPyvmomi } from "./pyvmomi-run.ts";
 
-const script = new URL("./pyvmomi_ovf_import.py", import.meta.url).pathname;
-async function run(scenario: string): Promise<any> {
-  const sim = await startSimulator({ scenario });
-  try {
-    const { stdout } = await promisify(execFile)("/usr/bin/python3", [script, "127.0.0.1", String(sim.port), sim.username, sim.password], { timeout: 60_000 });
-    return JSON.parse(stdout);
-  } finally {
-    await sim.close();
-  }
-}
+const run = (scenario: string) => runPyvmomi("pyvmomi_ovf_import.py", scenario);
 
 describe("pyvmomi: OVF import", () => {
   it.each([["homelab", "mydatastore"], ["vcenter-cluster", "shared-ds"]])("deploys an OVF with a streamOptimized disk, refuses what is not OVF, and an abort leaves nothing (%s)", async (scenario, ds) => {

@@ -1,13 +1,11 @@
 // pyVmomi: PerformanceManager counters and samples, on a clock the test moves.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { startSimulator } from "../../simulator/index.ts";
+import { pyvmomiScript } from "./pyvmomi-run.ts";
 import { ManualClock } from "../../simulator/clock.ts";
 import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { connect } from "../helpers.ts";
 
-const script = new URL("./pyvmomi_perf.py", import.meta.url).pathname;
 
 describe("pyvmomi: performance statistics", () => {
   it("reads real-time samples that follow the VMs: uptime since boot, memory held, idle rates", async () => {
@@ -26,8 +24,7 @@ describe("pyvmomi: performance statistics", () => {
       clock.advance(40_000);
       await c.waitForTask((await c.call("PowerOnVM_Task", vm, {})) as ManagedObjectReference);
       clock.advance(120_000);
-      const { stdout } = await promisify(execFile)("/usr/bin/python3", [script, "127.0.0.1", String(sim.port), sim.username, sim.password], { timeout: 60_000 });
-      out = JSON.parse(stdout);
+      out = await pyvmomiScript("pyvmomi_perf.py", sim);
     } finally {
       await sim.close();
     }

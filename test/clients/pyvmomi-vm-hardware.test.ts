@@ -1,18 +1,15 @@
 // pyVmomi: UpgradeVM_Task on the homelab host (ESXi 6.0: vmx-11 at most).
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { startSimulator } from "../../simulator/index.ts";
+import { pyvmomiScript } from "./pyvmomi-run.ts";
 
-const script = new URL("./pyvmomi_vm_hardware.py", import.meta.url).pathname;
 
 describe("pyvmomi: virtual hardware upgrade", () => {
   it("upgrades to a named version and to the newest, refuses what hostd refuses, and writes virtualHW.version", async () => {
     const sim = await startSimulator({ scenario: "homelab" });
     let out: any;
     try {
-      const { stdout } = await promisify(execFile)("/usr/bin/python3", [script, "127.0.0.1", String(sim.port), sim.username, sim.password], { timeout: 60_000 });
-      out = JSON.parse(stdout);
+      out = await pyvmomiScript("pyvmomi_vm_hardware.py", sim);
     } finally {
       await sim.close();
     }

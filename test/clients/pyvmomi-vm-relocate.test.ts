@@ -1,19 +1,8 @@
 // pyVmomi: RelocateVM_Task on vCenter (files really move), NotSupported on a standalone host.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { startSimulator } from "../../simulator/index.ts";
+import { runPyvmomi } from "./pyvmomi-run.ts";
 
-const script = new URL("./pyvmomi_vm_relocate.py", import.meta.url).pathname;
-async function run(scenario: string): Promise<any> {
-  const sim = await startSimulator({ scenario });
-  try {
-    const { stdout } = await promisify(execFile)("/usr/bin/python3", [script, "127.0.0.1", String(sim.port), sim.username, sim.password], { timeout: 60_000 });
-    return JSON.parse(stdout);
-  } finally {
-    await sim.close();
-  }
-}
+const run = (scenario: string) => runPyvmomi("pyvmomi_vm_relocate.py", scenario);
 
 describe("pyvmomi: RelocateVM_Task", () => {
   it("is a vCenter service: hostd answers NotSupported", async () => {

@@ -7,7 +7,7 @@ Usage: pyvmomi_vm_hardware.py HOST PORT USER PASSWORD"""
 import json
 import sys
 
-from sim_session import Session, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, fault, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim
 
@@ -26,14 +26,6 @@ vm = wait(dc.vmFolder.CreateVM_Task(spec, pool))
 def state(label):
     hw = [l for l in session.vmx(vm, dc.name).splitlines() if l.startswith("virtualHW.version")]
     out["steps"].append({"step": label, "version": vm.config.version, "vmx": hw})
-
-
-def fault(task):
-    try:
-        wait(task)
-        return None
-    except Exception as e:  # the fault pyVmomi raises is the answer
-        return type(e).__name__
 
 
 state("created")

@@ -9,7 +9,7 @@ Usage: pyvmomi_vm_relocate.py HOST PORT USER PASSWORD"""
 import json
 import sys
 
-from sim_session import Session, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, fault, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim
 
@@ -17,14 +17,6 @@ session = Session(sys.argv)
 si, content = session.si, session.content
 out = {}
 dc = content.rootFolder.childEntity[0]
-
-
-def fault(task):
-    try:
-        wait(task)
-        return None
-    except Exception as e:  # the fault pyVmomi raises is the answer
-        return type(e).__name__
 
 
 def disk(vm):

@@ -45,3 +45,12 @@ def wait(task):
     if task.info.state == "error":
         raise task.info.error
     return task.info.result
+
+
+def fault(task):
+    """The name of the fault `task` ends in (vim.fault.InvalidPowerState), or None when it succeeds."""
+    try:
+        wait(task)
+        return None
+    except Exception as e:  # the fault pyVmomi raises is the answer
+        return type(e).__name__
