@@ -52,6 +52,7 @@ import type { AddressMode } from "./guest/guest-network.ts";
 import { FaultInjector } from "./dispatch/fault-injection.ts";
 import { OvfManager } from "./objects/ovf-manager.ts";
 import { PerformanceManager } from "./objects/performance-manager.ts";
+import { CustomizationSpecManager } from "./objects/customization-spec-manager.ts";
 import { importVApp } from "./objects/http-nfc-lease.ts";
 
 export interface SimulatorOptions {
@@ -313,6 +314,7 @@ class InventoryBuilder {
     add(new VirtualDiskManager(sim, "VirtualDiskManager", c.virtualDiskManager!.value));
     add(new OvfManager(sim, "OvfManager", c.ovfManager!.value));
     add(new PerformanceManager(sim, c.perfManager!.value));
+    if (c.customizationSpecManager) add(new CustomizationSpecManager(sim, c.customizationSpecManager.value));
     // the rest answer NotImplemented per method until they are built
     for (const [key, ref] of Object.entries(c)) {
       if (!ref || typeof ref !== "object" || ref._type !== "ManagedObjectReference") continue;
