@@ -53,6 +53,7 @@ import { FaultInjector } from "./dispatch/fault-injection.ts";
 import { OvfManager } from "./objects/ovf-manager.ts";
 import { PerformanceManager } from "./objects/performance-manager.ts";
 import { CustomizationSpecManager } from "./objects/customization-spec-manager.ts";
+import { HostDatastoreSystem } from "./objects/host-datastore-system.ts";
 import { importVApp } from "./objects/http-nfc-lease.ts";
 
 export interface SimulatorOptions {
@@ -503,8 +504,9 @@ class InventoryBuilder {
     sim.inventory.add(new HostFirewallSystem(sim, firewallRef.value, host.ref, firewallInfo(spec.firewall)));
     sim.inventory.add(new HostNetworkSystem(sim, networkRef.value, host.ref, networkInfo(spec, (n) => sim.ids.mac(n))));
     sim.inventory.add(new OptionManager(sim, advRef.value, { "Net.GuestIPHack": 0, "Misc.HostName": spec.name, "UserVars.SuppressShellWarning": 0 }));
+    const datastoreSystem = sim.inventory.add(new HostDatastoreSystem(sim, configManager.datastoreSystem!.value, host.ref));
     for (const [k, ref] of Object.entries(configManager)) {
-      if (!ref || ["firewallSystem", "networkSystem", "advancedOption", "licenseManager"].includes(k)) continue;
+      if (!ref || ["firewallSystem", "networkSystem", "advancedOption", "licenseManager", "datastoreSystem"].includes(k)) continue;
       this.plain(ref.type, ref.value);
     }
     const mounted = spec.datastores.length ? spec.datastores : [...datastores.keys()];
@@ -515,6 +517,7 @@ class InventoryBuilder {
       host.addDatastore(ds.ref);
       if (!(cr.props.datastore as ManagedObjectReference[]).some((r) => r.value === ds.ref.value)) cr.update({ datastore: [...(cr.props.datastore as ManagedObjectReference[]), ds.ref] });
     }
+    datastoreSystem.follow();
     for (const pg of spec.vswitches.flatMap((v) => v.portgroups)) {
       // the management port group carries vmkernel traffic: hostd lists no Network for it
       if (pg.name === "Management Network") continue;

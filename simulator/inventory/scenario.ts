@@ -78,6 +78,9 @@ export interface DatastoreSpec {
   capacityBytes: number;
   /** bytes already used by files the scenario does not model */
   usedBytes: number;
+  /** an NFS datastore's export (HostDatastoreSystem.CreateNasDatastore sets it) */
+  remoteHost?: string;
+  remotePath?: string;
 }
 
 export interface HostSpec {

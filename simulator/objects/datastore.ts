@@ -38,7 +38,7 @@ export class Datastore extends ManagedEntity {
         uncommitted: 0, accessible: true, multipleHostAccess: false, type: spec.type, maintenanceMode: "normal",
       },
       info: nfs
-        ? { _type: "NasDatastoreInfo", ...common, nas: { _type: "HostNasVolume", type: "NFS", name: spec.name, capacity: spec.capacityBytes, remoteHost: "nfs.local", remotePath: `/export/${spec.name}`, userName: undefined, accessMode: "readWrite" } }
+        ? { _type: "NasDatastoreInfo", ...common, nas: { _type: "HostNasVolume", type: "NFS", name: spec.name, capacity: spec.capacityBytes, remoteHost: spec.remoteHost ?? "nfs.local", remotePath: spec.remotePath ?? `/export/${spec.name}`, userName: undefined, accessMode: "readWrite" } }
         : { _type: "VmfsDatastoreInfo", ...common, vmfs: { _type: "HostVmfsVolume", type: "VMFS", name: spec.name, capacity: spec.capacityBytes, blockSizeMb: 1, blockSize: 1024, unmapGranularity: 1024, unmapPriority: "low", maxBlocks: 63963136, majorVersion: 5, version: "5.61", uuid, extent: [{ _type: "HostScsiDiskPartition", diskName: `naa.${sim.ids.hex("naa", spec.name, 32)}`, partition: 1 }], vmfsUpgradable: false, ssd: false, local: true } },
       iormConfiguration: { _type: "StorageIORMInfo", enabled: false, congestionThreshold: 30, statsCollectionEnabled: false, statsAggregationDisabled: false },
     });

@@ -1,0 +1,105 @@
+// HostDatastoreSystem: the datastores a host mounts, and NFS mounts made at
+// run time (govc datastore.create -type nfs, Terraform's vsphere_nas_datastore).
+// Mounting an export that another host of the datacenter already mounts
+// under the same name joins that datastore, as vCenter's shared NFS
+// datastores do; the same name on another export is a DuplicateName. An
+// NFS server's size is not the simulator's to know: a new export holds 1 TiB.
+// RemoveDatastore unmounts, refused while a VM of this host keeps files
+// there; the datastore leaves the inventory with its last host.
+import { VimFault, moref, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
+import type { SimContext } from "../sim-context.ts";
+import { Datastore } from "./datastore.ts";
+import { HostDatastoreBrowser } from "./host-datastore-browser.ts";
+import type { ManagedEntity } from "./managed-entity.ts";
+import type { Datacenter } from "./datacenter.ts";
+import { datacenterOf } from "../datastore/vm-storage.ts";
+
+type Ref = ManagedObjectReference;
+const NFS_CAPACITY = 1024 ** 4;
+
+export class HostDatastoreSystem extends ManagedObject {
+  constructor(sim: SimContext, value: string, private readonly host: Ref) {
+    super(sim, "HostDatastoreSystem", value);
+    Object.assign(this.props, {
+      datastore: [],
+      capabilities: { _type: "HostDatastoreSystemCapabilities", nfsMountCreationRequired: true, nfsMountCreationSupported: true, localDatastoreSupported: false, vmfsExtentExpansionSupported: true },
+    });
+  }
+
+  private hostObj(): ManagedObject {
+    return this.sim.inventory.get(this.host.value)!;
+  }
+
+  /** The host mounted or unmounted a datastore: this object's list follows the host's. */
+  follow(): void {
+    this.update({ datastore: [...((this.hostObj().props.datastore as Ref[] | undefined) ?? [])] });
+  }
+
+  CreateNasDatastore(args: Args, ctx: CallContext): Ref {
+    const spec = (args.spec ?? {}) as Record<string, any>;
+    const name = String(spec.localPath ?? "");
+    const remoteHost = String(spec.remoteHost ?? "");
+    const remotePath = String(spec.remotePath ?? "");
+    if (!name || name.length > 42 || /[/\\%]/.test(name)) throw new VimFault("InvalidArgument", { invalidProperty: "spec.localPath" }, `A specified parameter was not correct: spec.localPath (${JSON.stringify(name)} is not a datastore name)`);
+    if (!remoteHost || !remotePath.startsWith("/")) throw new VimFault("InvalidArgument", { invalidProperty: !remoteHost ? "spec.remoteHost" : "spec.remotePath" }, "An NFS mount needs a remote host and an absolute remote path.");
+    const host = this.hostObj();
+    const dc = datacenterOf(host as ManagedEntity) as Datacenter;
+    const same = ((dc.props.datastore as Ref[]) ?? []).map((r) => this.sim.inventory.get(r.value) as Datastore | undefined).find((d) => d?.name === name);
+    let ds: Datastore;
+    if (same) {
+      const nas = (same.props.info as { nas?: { remoteHost: string; remotePath: string } }).nas;
+      if (!nas || nas.remoteHost !== remoteHost || nas.remotePath !== remotePath) throw new VimFault("DuplicateName", { name, object: same.ref }, `The name '${name}' already exists.`);
+      if ((host.props.datastore as Ref[]).some((r) => r.value === same.ref.value)) throw new VimFault("AlreadyExists", { name }, `The specified key, name, or identifier '${name}' already exists.`);
+      ds = same;
+    } else {
+      const vc = this.sim.isVCenter;
+      const uuid = `${this.sim.ids.hex("nfs", `${remoteHost}:${remotePath}`, 8)}-${this.sim.ids.hex("nfs2", `${remoteHost}:${remotePath}`, 8)}`;
+      const value = vc ? this.sim.newRef("datastore-") : uuid;
+      const browser = vc ? moref("HostDatastoreBrowser", `datastoreBrowser-${value}`) : (host.props.datastoreBrowser as Ref);
+      ds = this.sim.inventory.add(new Datastore(this.sim, value, { name, type: "NFS", capacityBytes: NFS_CAPACITY, usedBytes: 0, remoteHost, remotePath }, dc.props.datastoreFolder as Ref, uuid, browser));
+      HostDatastoreBrowser.ensure(this.sim, browser.value).addDatastore(ds.ref);
+      (this.sim.inventory.get((dc.props.datastoreFolder as Ref).value) as ManagedEntity & { attachChild(c: ManagedEntity): void }).attachChild(ds);
+      dc.addDatastore(ds.ref);
+    }
+    ds.mountOn(host.ref);
+    (host as ManagedObject & { addDatastore(r: Ref): void }).addDatastore(ds.ref);
+    const cr = this.sim.inventory.get((host.props.parent as Ref).value)!;
+    if (!(cr.props.datastore as Ref[]).some((r) => r.value === ds.ref.value)) cr.update({ datastore: [...(cr.props.datastore as Ref[]), ds.ref] });
+    this.follow();
+    this.sim.events.post("NASDatastoreCreatedEvent", `Created NAS datastore ${name} on ${host.get("name")} in ${dc.name}`, ctx.session?.userName ?? "",
+      { host: { name: String(host.get("name")), ref: host.ref }, datacenter: { name: dc.name, ref: dc.ref } },
+      { datastore: { _type: "DatastoreEventArgument", name, datastore: ds.ref }, datastoreUrl: (ds.props.summary as { url: string }).url });
+    return ds.ref;
+  }
+
+  RemoveDatastore(args: Args, ctx: CallContext): void {
+    const host = this.hostObj();
+    const ds = this.sim.inventory.get((args.datastore as Ref).value);
+    if (!(ds instanceof Datastore) || !(host.props.datastore as Ref[]).some((r) => r.value === ds.ref.value)) {
+      throw new VimFault("NotFound", {}, `The datastore is not mounted on ${host.get("name")}.`);
+    }
+    const vms = ((ds.props.vm as Ref[]) ?? []).filter((v) => ((host.props.vm as Ref[]) ?? []).some((h) => h.value === v.value));
+    if (vms.length) throw new VimFault("ResourceInUse", { type: "Datastore", name: ds.name }, `The datastore ${ds.name} holds files of ${vms.length} virtual machine(s) on ${host.get("name")}.`);
+    const mounts = (ds.props.host as (DataObject & { key: Ref })[]).filter((m) => m.key.value !== host.ref.value);
+    ds.update({ host: mounts, "summary.multipleHostAccess": mounts.length > 1 });
+    host.update({ datastore: (host.props.datastore as Ref[]).filter((r) => r.value !== ds.ref.value) });
+    const cr = this.sim.inventory.get((host.props.parent as Ref).value)!;
+    const crHosts = (cr.props.host as Ref[]).map((r) => this.sim.inventory.get(r.value)!);
+    if (!crHosts.some((h) => (h.props.datastore as Ref[]).some((r) => r.value === ds.ref.value))) cr.update({ datastore: (cr.props.datastore as Ref[]).filter((r) => r.value !== ds.ref.value) });
+    this.follow();
+    const dc = datacenterOf(host as ManagedEntity) as Datacenter;
+    this.sim.events.post("DatastoreRemovedOnHostEvent", `Removed datastore ${ds.name} from ${host.get("name")} in ${dc.name}`, ctx.session?.userName ?? "",
+      { host: { name: String(host.get("name")), ref: host.ref }, datacenter: { name: dc.name, ref: dc.ref } },
+      { datastore: { _type: "DatastoreEventArgument", name: ds.name, datastore: ds.ref } });
+    if (!mounts.length) {
+      // the last host let go: the datastore leaves the inventory
+      for (const b of [ds.props.browser as Ref, host.props.datastoreBrowser as Ref]) {
+        const browser = this.sim.inventory.get(b.value);
+        if (browser) browser.update({ datastore: ((browser.props.datastore as Ref[]) ?? []).filter((r) => r.value !== ds.ref.value) });
+      }
+      dc.update({ datastore: (dc.props.datastore as Ref[]).filter((r) => r.value !== ds.ref.value) });
+      ds.destroy();
+    }
+  }
+}
