@@ -62,14 +62,15 @@ export class HttpNfcLease extends ManagedObject {
     this.cancelTimeout();
     this.cancelTimeout = this.sim.clock.setTimeout(() => {
       // a restore may have taken the lease away, or brought back one that is over
-      if (this.sim.inventory.get(this.ref.value) === this && this.state === "ready") this.end({ _type: "Timedout", faultMessage: [] });
+      if (this.sim.inventory.get(this.ref.value) === this && this.state === "ready") this.end({ _type: "Timedout", faultMessage: [] }, "Operation timed out.");
     }, LEASE_TIMEOUT_S * 1000);
   }
 
-  private end(fault: DataObject): void {
+  /** The lease fails: `error` is a LocalizedMethodFault, as in the WSDL (govmomi's Lease.Wait reads it as one). */
+  private end(fault: DataObject, message: string): void {
     this.cancelTimeout();
     this.dropVm();
-    this.update({ state: "error", error: fault });
+    this.update({ state: "error", error: { _type: "LocalizedMethodFault", fault, localizedMessage: message } });
   }
 
   private get state(): string {
@@ -101,7 +102,8 @@ export class HttpNfcLease extends ManagedObject {
   HttpNfcLeaseAbort(args: Args): void {
     if (this.state === "done") throw new VimFault("InvalidState", {}, "The lease is done.");
     if (this.state === "error") return;
-    this.end((args.fault as { fault?: DataObject } | undefined)?.fault ?? { _type: "RequestCanceled", faultMessage: [] });
+    const given = args.fault as { fault?: DataObject; localizedMessage?: string } | undefined;
+    this.end(given?.fault ?? { _type: "RequestCanceled", faultMessage: [] }, given?.localizedMessage ?? "The operation was canceled by the user.");
   }
 
   HttpNfcLeaseGetManifest(_args: Args): DataObject[] {

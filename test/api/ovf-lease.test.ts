@@ -42,7 +42,7 @@ describe("HttpNfcLease timeout", () => {
     expect(vmExists()).toBe(true);
     clock.advance(2_000);
     expect(await state()).toBe("error");
-    expect(((await c.retrieveOne(lease, ["error"])).error as { _type: string })._type).toBe("Timedout");
+    expect((await c.retrieveOne(lease, ["error"])).error).toMatchObject({ _type: "LocalizedMethodFault", fault: { _type: "Timedout" }, localizedMessage: "Operation timed out." });
     expect(vmExists()).toBe(false);
   });
 });

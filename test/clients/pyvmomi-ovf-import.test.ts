@@ -21,6 +21,6 @@ describe("pyvmomi: OVF import", () => {
     });
     expect(out.badDescriptor).toEqual(["OvfXmlFormat"]);
     expect(out.badUpload).toBe(400);
-    expect(out.aborted).toEqual({ state: "error", vms: ["tiny-imported"], vmx: 404, uploadAfter: 409 });
+    expect(out.aborted).toEqual({ state: "error", error: "RequestCanceled", vms: ["tiny-imported"], vmx: 404, uploadAfter: 409 });
   });
 });

@@ -143,7 +143,7 @@ ready(lease2)
 vm2_path = lease2.info.entity.config.files.vmPathName
 out["badUpload"] = put(lease2.info.deviceUrl[0].url, b"KDMV" + b"\0" * 600, cookie=True)
 lease2.HttpNfcLeaseAbort()
-out["aborted"] = {"state": lease2.state, "vms": sorted(v.name for v in dc.vmFolder.childEntity if v.name.startswith("tiny")),
+out["aborted"] = {"state": lease2.state, "error": type(lease2.error).__name__.split(".")[-1], "vms": sorted(v.name for v in dc.vmFolder.childEntity if v.name.startswith("tiny")),
                   "vmx": session.folder("GET", dc.name, ds.name, vm2_path.split("] ", 1)[1])[0],
                   "uploadAfter": put(lease2.info.deviceUrl[0].url, disk)}
 Disconnect(si)
