@@ -6,7 +6,7 @@ Usage: pyvmomi_customization_specs.py HOST PORT USER PASSWORD"""
 import json
 import sys
 
-from sim_session import Session  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, attempt  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim
 
@@ -21,14 +21,6 @@ def linux(domain):
         identity=vim.vm.customization.LinuxPrep(hostName=vim.vm.customization.VirtualMachineNameGenerator(), domain=domain, timeZone="Etc/UTC"),
         globalIPSettings=vim.vm.customization.GlobalIPSettings(dnsServerList=["10.0.0.53"]),
         nicSettingMap=[vim.vm.customization.AdapterMapping(adapter=vim.vm.customization.IPSettings(ip=vim.vm.customization.DhcpIpGenerator()))])
-
-
-def attempt(fn):
-    try:
-        fn()
-        return "ok"
-    except Exception as e:  # the fault pyVmomi raises is the answer
-        return type(e).__name__.split(".")[-1]
 
 
 item = vim.CustomizationSpecItem(info=vim.CustomizationSpecInfo(name="linux-dhcp", description="DHCP on every NIC", type="Linux"), spec=linux("example.com"))

@@ -7,7 +7,7 @@ Usage: pyvmomi_nas_datastore.py HOST PORT USER PASSWORD"""
 import json
 import sys
 
-from sim_session import Session, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, attempt, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim
 
@@ -18,14 +18,6 @@ dc = content.rootFolder.childEntity[0]
 hosts = [h for cr in dc.hostFolder.childEntity for h in cr.host]
 host = hosts[0]
 spec = lambda name, path: vim.host.NasVolume.Specification(remoteHost="nas.example.com", remotePath=path, localPath=name, accessMode="readWrite", type="NFS")
-
-
-def attempt(fn):
-    try:
-        fn()
-        return "ok"
-    except Exception as e:  # the fault pyVmomi raises is the answer
-        return type(e).__name__.split(".")[-1]
 
 
 dss = host.configManager.datastoreSystem

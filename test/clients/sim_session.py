@@ -54,3 +54,12 @@ def fault(task):
         return None
     except Exception as e:  # the fault pyVmomi raises is the answer
         return type(e).__name__
+
+
+def attempt(fn):
+    """Call fn(): "ok", or the short name of the fault it raised (NotFound)."""
+    try:
+        fn()
+        return "ok"
+    except Exception as e:  # the fault pyVmomi raises is the answer
+        return type(e).__name__.split(".")[-1]
