@@ -8,7 +8,7 @@
 // touched (progress or upload) for its leaseTimeout: it fails with Timedout.
 import { createHash } from "node:crypto";
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
-import { ManagedObject, type Args } from "./managed-object.ts";
+import { ManagedObject, type Args, type SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { VirtualMachine } from "./virtual-machine.ts";
 import type { ManagedEntity } from "./managed-entity.ts";
@@ -55,6 +55,19 @@ export class HttpNfcLease extends ManagedObject {
       info: { _type: "HttpNfcLeaseInfo", lease: this.ref, entity: vm.ref, deviceUrl, totalDiskCapacityInKB: totalKB, leaseTimeout: LEASE_TIMEOUT_S },
     });
     this.touch();
+  }
+
+  override saveState(): SavedState & { uploads: Map<string, Upload> } {
+    return { ...super.saveState(), uploads: new Map(this.uploads) };
+  }
+
+  // a lease a restore brings back ready counts its leaseTimeout from the restore
+  override loadState(s: SavedState & { uploads: Map<string, Upload> }): void {
+    super.loadState(s);
+    this.uploads.clear();
+    for (const [k, v] of s.uploads) this.uploads.set(k, v);
+    if (this.state === "ready") this.touch();
+    else this.cancelTimeout();
   }
 
   /** The client is still at it: the lease lives another leaseTimeout. */

@@ -7,6 +7,7 @@
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args } from "./managed-object.ts";
 import { OvfError, parseOvf, type OvfSystem } from "../formats/ovf.ts";
+import { hardwareVersionKey, supportedHardwareVersions } from "./hardware-versions.ts";
 
 type Ref = ManagedObjectReference;
 
@@ -45,6 +46,14 @@ export class OvfManager extends ManagedObject {
       return { _type: "OvfCreateImportSpecResult", error: [localized("OvfXmlFormat", { description: e.message, lineNumber: 0 }, `Invalid OVF descriptor: ${e.message}`)] };
     }
     const warnings: DataObject[] = [];
+    // VirtualSystemType may list several families ("vmx-07 vmx-10"): the newest this host runs
+    const families = (system.hardwareVersion ?? "").split(/\s+/).filter((v) => /^vmx-\d+$/.test(v));
+    const runs = supportedHardwareVersions(this.sim.scenario.about.version);
+    const hw = families.map((v) => parseInt(v.slice(4), 10)).filter((v) => runs.includes(v)).sort((a, b) => b - a)[0];
+    if (families.length && hw === undefined) {
+      const message = `Unsupported hardware family '${families.join(" ")}': this host runs ${runs.map(hardwareVersionKey).join(", ")}.`;
+      return { _type: "OvfCreateImportSpecResult", error: [localized("OvfUnsupportedAttributeValue", { elementName: "VirtualSystemType", attributeName: "", value: families.join(" "), lineNumber: 0 }, message)] };
+    }
     const name = cisp.entityName ? String(cisp.entityName) : system.name;
     const schema = this.sim.schema;
     let guestId = system.osType ?? "otherGuest";
@@ -111,8 +120,7 @@ export class OvfManager extends ManagedObject {
       extraConfig: system.extraConfig.map((o) => ({ _type: "OptionValue", key: o.key, value: o.value })),
     };
     if (system.annotation) configSpec.annotation = system.annotation;
-    const hw = system.hardwareVersion?.split(/\s+/).map((v) => v.trim()).find((v) => /^vmx-\d+$/.test(v));
-    if (hw) configSpec.version = hw;
+    if (hw !== undefined) configSpec.version = hardwareVersionKey(hw);
     return {
       _type: "OvfCreateImportSpecResult",
       importSpec: { _type: "VirtualMachineImportSpec", configSpec },

@@ -45,4 +45,23 @@ describe("HttpNfcLease timeout", () => {
     expect((await c.retrieveOne(lease, ["error"])).error).toMatchObject({ _type: "LocalizedMethodFault", fault: { _type: "Timedout" }, localizedMessage: "Operation timed out." });
     expect(vmExists()).toBe(false);
   });
+
+  it("gives a lease a restore brings back ready its whole leaseTimeout again", async () => {
+    const pool = sim.sim.inventory.ofType("ResourcePool")[0].ref;
+    const ds = sim.sim.inventory.ofType("Datastore")[0].ref;
+    const ovfManager = sim.sim.content.ovfManager as ManagedObjectReference;
+    const res = (await c.call("CreateImportSpec", ovfManager, { ovfDescriptor: OVF, resourcePool: pool, datastore: ds, cisp: { _type: "OvfCreateImportSpecParams", entityName: "slow2", locale: "", deploymentOption: "" } })) as { importSpec: unknown };
+    const lease = (await c.call("ImportVApp", pool, { spec: res.importSpec })) as ManagedObjectReference;
+    const state = async () => (await c.retrieveOne(lease, ["state"])).state;
+    clock.advance(200_000);
+    const snap = sim.snapshot();
+    clock.advance(101_000);
+    expect(await state()).toBe("error");
+    sim.restore(snap);
+    expect(await state()).toBe("ready");
+    clock.advance(299_000);
+    expect(await state()).toBe("ready");
+    clock.advance(2_000);
+    expect(await state()).toBe("error");
+  });
 });

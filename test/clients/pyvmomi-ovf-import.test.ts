@@ -19,6 +19,8 @@ describe("pyvmomi: OVF import", () => {
       data: ["boot sector", "data written by the appliance's build"],
       vmx: ['virtualHW.version = "10"', 'scsi0:0.fileName = "tiny-imported.vmdk"', 'ethernet0.virtualDev = "vmxnet3"', 'guestinfo.ovf = "imported"'],
     });
+    // a 6.0 host runs up to vmx-11: vmx-13 alone is refused, and of "vmx-07 vmx-13" the newest it runs is taken
+    expect(out.families).toEqual([["OvfUnsupportedAttributeValue"], "vmx-07"]);
     expect(out.badDescriptor).toEqual(["OvfXmlFormat"]);
     expect(out.badUpload).toBe(400);
     expect(out.aborted).toEqual({ state: "error", error: "RequestCanceled", vms: ["tiny-imported"], vmx: 404, uploadAfter: 409 });

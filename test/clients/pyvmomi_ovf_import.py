@@ -134,6 +134,9 @@ out["vm"] = {
     "vmx": [l for l in session.vmx(vm, dc.name).splitlines() if l.startswith(("virtualHW.version", "scsi0:0.fileName", "ethernet0.virtualDev", "guestinfo.ovf"))],
 }
 
+newer = content.ovfManager.CreateImportSpec(ovf.replace(">vmx-10<", ">vmx-13<"), pool, ds, vim.OvfManager.CreateImportSpecParams(entityName="x"))
+several = content.ovfManager.CreateImportSpec(ovf.replace(">vmx-10<", ">vmx-07 vmx-13<"), pool, ds, vim.OvfManager.CreateImportSpecParams(entityName="x"))
+out["families"] = [[type(e).__name__.split(".")[-1] for e in newer.error], several.importSpec.configSpec.version]
 bad = content.ovfManager.CreateImportSpec("<notovf/>", pool, ds, vim.OvfManager.CreateImportSpecParams(entityName="x"))
 out["badDescriptor"] = [type(e).__name__.split(".")[-1] for e in bad.error]
 
