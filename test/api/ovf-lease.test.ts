@@ -25,12 +25,17 @@ describe("HttpNfcLease timeout", () => {
   });
   afterAll(() => sim.close());
 
-  it("fails an untouched lease after leaseTimeout and removes its VM; progress restarts the count", async () => {
+  /** An import of OVF as `name`, its lease ready for the disk. */
+  async function importLease(name: string): Promise<ManagedObjectReference> {
     const pool = sim.sim.inventory.ofType("ResourcePool")[0].ref;
     const ds = sim.sim.inventory.ofType("Datastore")[0].ref;
     const ovfManager = sim.sim.content.ovfManager as ManagedObjectReference;
-    const res = (await c.call("CreateImportSpec", ovfManager, { ovfDescriptor: OVF, resourcePool: pool, datastore: ds, cisp: { _type: "OvfCreateImportSpecParams", entityName: "slow", locale: "", deploymentOption: "" } })) as { importSpec: unknown };
-    const lease = (await c.call("ImportVApp", pool, { spec: res.importSpec })) as ManagedObjectReference;
+    const res = (await c.call("CreateImportSpec", ovfManager, { ovfDescriptor: OVF, resourcePool: pool, datastore: ds, cisp: { _type: "OvfCreateImportSpecParams", entityName: name, locale: "", deploymentOption: "" } })) as { importSpec: unknown };
+    return (await c.call("ImportVApp", pool, { spec: res.importSpec })) as ManagedObjectReference;
+  }
+
+  it("fails an untouched lease after leaseTimeout and removes its VM; progress restarts the count", async () => {
+    const lease = await importLease("slow");
     const state = async () => (await c.retrieveOne(lease, ["state"])).state;
     const vmExists = () => sim.sim.inventory.ofType("VirtualMachine").some((v) => v.get("name") === "slow");
     expect(await state()).toBe("ready");
@@ -47,11 +52,7 @@ describe("HttpNfcLease timeout", () => {
   });
 
   it("gives a lease a restore brings back ready its whole leaseTimeout again", async () => {
-    const pool = sim.sim.inventory.ofType("ResourcePool")[0].ref;
-    const ds = sim.sim.inventory.ofType("Datastore")[0].ref;
-    const ovfManager = sim.sim.content.ovfManager as ManagedObjectReference;
-    const res = (await c.call("CreateImportSpec", ovfManager, { ovfDescriptor: OVF, resourcePool: pool, datastore: ds, cisp: { _type: "OvfCreateImportSpecParams", entityName: "slow2", locale: "", deploymentOption: "" } })) as { importSpec: unknown };
-    const lease = (await c.call("ImportVApp", pool, { spec: res.importSpec })) as ManagedObjectReference;
+    const lease = await importLease("slow2");
     const state = async () => (await c.retrieveOne(lease, ["state"])).state;
     clock.advance(200_000);
     const snap = sim.snapshot();
