@@ -564,7 +564,8 @@ export function writeVmx(config: VmConfigInfo, ctx: VmxContext, existing?: VmxFi
   return vmx;
 }
 
-function hardwareVersionOf(version: string | undefined): number | undefined {
+/** 11 for "vmx-11" (or "vmx-011"); undefined for anything that is not such a key. */
+export function hardwareVersionOf(version: string | undefined): number | undefined {
   const m = version ? /^vmx-(\d+)$/.exec(version) : null;
   return m ? parseInt(m[1]!, 10) : undefined;
 }

@@ -10,7 +10,7 @@ import { VimFault, type DataObject, type ManagedObjectReference } from "../../vi
 import type { FieldDef, Schema } from "../../vim25/schema/index.ts";
 import { ManagedObject, type Args } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
-import { guestFullName } from "../formats/vmx-config.ts";
+import { guestFullName, hardwareVersionOf } from "../formats/vmx-config.ts";
 import { defaultDevices } from "./vm-devices.ts";
 import { vmCapability } from "./virtual-machine.ts";
 import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions } from "./hardware-versions.ts";
@@ -83,8 +83,8 @@ export class EnvironmentBrowser extends ManagedObject {
   /** The options of hardware version `key` (the newest when unset); none for a key the hosts do not run. */
   private configOption(key: string | undefined, guestIds: string[] | undefined): DataObject | undefined {
     const versions = supportedHardwareVersions(this.release());
-    const hw = key === undefined || key === "" ? newestHardwareVersion(this.release()) : parseInt(/^vmx-(\d+)$/.exec(key)?.[1] ?? "", 10);
-    if (!versions.includes(hw)) return undefined;
+    const hw = key === undefined || key === "" ? newestHardwareVersion(this.release()) : hardwareVersionOf(key);
+    if (hw === undefined || !versions.includes(hw)) return undefined;
     const schema = this.sim.schema;
     const ids = schema.enumValues("VirtualMachineGuestOsIdentifier") ?? [];
     const wanted = guestIds ? ids.filter((id) => guestIds.includes(id)) : ids;

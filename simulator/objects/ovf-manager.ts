@@ -8,6 +8,7 @@ import { VimFault, type DataObject, type ManagedObjectReference } from "../../vi
 import { ManagedObject, type Args } from "./managed-object.ts";
 import { OvfError, parseOvf, type OvfSystem } from "../formats/ovf.ts";
 import { hardwareVersionKey, supportedHardwareVersions } from "./hardware-versions.ts";
+import { hardwareVersionOf } from "../formats/vmx-config.ts";
 
 type Ref = ManagedObjectReference;
 
@@ -47,9 +48,9 @@ export class OvfManager extends ManagedObject {
     }
     const warnings: DataObject[] = [];
     // VirtualSystemType may list several families ("vmx-07 vmx-10"): the newest this host runs
-    const families = (system.hardwareVersion ?? "").split(/\s+/).filter((v) => /^vmx-\d+$/.test(v));
+    const families = (system.hardwareVersion ?? "").split(/\s+/).filter((v) => hardwareVersionOf(v) !== undefined);
     const runs = supportedHardwareVersions(this.sim.scenario.about.version);
-    const hw = families.map((v) => parseInt(v.slice(4), 10)).filter((v) => runs.includes(v)).sort((a, b) => b - a)[0];
+    const hw = families.map((v) => hardwareVersionOf(v)!).filter((v) => runs.includes(v)).sort((a, b) => b - a)[0];
     if (families.length && hw === undefined) {
       const message = `Unsupported hardware family '${families.join(" ")}': this host runs ${runs.map(hardwareVersionKey).join(", ")}.`;
       return { _type: "OvfCreateImportSpecResult", error: [localized("OvfUnsupportedAttributeValue", { elementName: "VirtualSystemType", attributeName: "", value: families.join(" "), lineNumber: 0 }, message)] };

@@ -6,7 +6,7 @@ import { ManagedEntity } from "./managed-entity.ts";
 import type { Args, CallContext, SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { applyDeviceChanges, kindOf, type Device } from "./vm-devices.ts";
-import { guestFullName } from "../formats/vmx-config.ts";
+import { guestFullName, hardwareVersionOf } from "../formats/vmx-config.ts";
 import { generatedMac, vpxMac } from "../formats/vmx-config.ts";
 import { VmSnapshots, type SavedTree } from "./vm-snapshots.ts";
 import { cloneVm } from "./vm-clone.ts";
@@ -305,13 +305,12 @@ export class VirtualMachine extends ManagedEntity {
       const release = this.sim.scenario.about.version;
       let target = newestHardwareVersion(release);
       if (args.version !== undefined && args.version !== "") {
-        const m = /^vmx-(\d+)$/.exec(String(args.version));
-        target = m ? parseInt(m[1]!, 10) : NaN;
+        target = hardwareVersionOf(String(args.version)) ?? NaN;
         if (!supportedHardwareVersions(release).includes(target)) {
           throw new VimFault("InvalidArgument", { invalidProperty: "version" }, `A specified parameter was not correct: version (${String(args.version)} is not a hardware version this host runs)`);
         }
       }
-      const current = parseInt(/^vmx-(\d+)$/.exec(this.config.version)?.[1] ?? "0", 10);
+      const current = hardwareVersionOf(this.config.version) ?? 0;
       if (target <= current) throw new VimFault("AlreadyUpgraded", {}, "The virtual machine's hardware is already at the requested version.");
       const version = hardwareVersionKey(target);
       const dc = this.datacenterArg()?.name ?? "";
