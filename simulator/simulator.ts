@@ -33,7 +33,6 @@ import { HostFirewallSystem } from "./objects/host-firewall-system.ts";
 import { HostNetworkSystem } from "./objects/host-network-system.ts";
 import { ResourcePool, allocation } from "./objects/resource-pool.ts";
 import { Datastore } from "./objects/datastore.ts";
-import { HostDatastoreBrowser } from "./objects/host-datastore-browser.ts";
 import { FileManager } from "./objects/file-manager.ts";
 import { VirtualDiskManager } from "./objects/virtual-disk-manager.ts";
 import { Network, unlinkNetwork } from "./objects/network.ts";
@@ -134,7 +133,6 @@ export class Simulator implements SimContext {
     this.guests.stopAll();
   }
 
-  /** Back to the state right after construction. */
   /** Back to the state right after construction; injected faults go too (a restore keeps them). */
   reset(): void {
     this.faults.clear();
@@ -375,7 +373,7 @@ class InventoryBuilder {
     root.attachChild(dc);
     const vmFolder = add(new Folder(sim, fv, "vm", dc.ref, ["Folder", "VirtualMachine", "VirtualApp"]));
     const hostFolder = add(new Folder(sim, fh, "host", dc.ref, vc ? ["Folder", "ComputeResource"] : ["ComputeResource"]));
-    const dsFolder = add(new Folder(sim, fd, "datastore", dc.ref, vc ? ["Folder", "Datastore", "StoragePod"] : ["Datastore"]));
+    add(new Folder(sim, fd, "datastore", dc.ref, vc ? ["Folder", "Datastore", "StoragePod"] : ["Datastore"]));
     const netFolder = add(new Folder(sim, fn, "network", dc.ref, vc ? ["Folder", "Network", "DistributedVirtualSwitch"] : ["Network"]));
 
     for (const path of spec.vmFolders) {
@@ -392,13 +390,7 @@ class InventoryBuilder {
     const datastores = new Map<string, Datastore>();
     for (const ds of spec.datastores) {
       const uuid = ds.uuid ?? (ds.type === "NFS" ? `${sim.ids.hex("ds", ds.name, 8)}-${sim.ids.hex("ds2", ds.name, 8)}` : `${sim.ids.hex("ds", ds.name, 8)}-${sim.ids.hex("ds2", ds.name, 8)}-${sim.ids.hex("ds3", ds.name, 4)}-${sim.ids.hex("ds4", ds.name, 12)}`);
-      const value = vc ? sim.newRef("datastore-") : uuid;
-      const browser = vc ? moref("HostDatastoreBrowser", `datastoreBrowser-${value}`) : moref("HostDatastoreBrowser", "ha-host-datastorebrowser");
-      const d = add(new Datastore(sim, value, ds, dsFolder.ref, uuid, browser));
-      HostDatastoreBrowser.ensure(sim, browser.value).addDatastore(d.ref);
-      dsFolder.attachChild(d);
-      dc.addDatastore(d.ref);
-      datastores.set(ds.name, d);
+      datastores.set(ds.name, Datastore.create(sim, dc, ds, uuid));
     }
 
     const hostsByName = new Map<string, HostSystem>();
@@ -514,8 +506,6 @@ class InventoryBuilder {
       const ds = datastores.get(name);
       if (!ds) continue;
       ds.mountOn(host.ref);
-      host.addDatastore(ds.ref);
-      if (!(cr.props.datastore as ManagedObjectReference[]).some((r) => r.value === ds.ref.value)) cr.update({ datastore: [...(cr.props.datastore as ManagedObjectReference[]), ds.ref] });
     }
     datastoreSystem.follow();
     for (const pg of spec.vswitches.flatMap((v) => v.portgroups)) {

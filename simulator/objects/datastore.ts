@@ -1,9 +1,9 @@
 // Datastore: capacity and free space, host mounts and the browser. Its
 // files live in `volume`, whose usage drives summary.freeSpace, so free
 // space follows real bytes (and thin files cost only what was written).
-import type { DataObject, ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { moref, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity } from "./managed-entity.ts";
-import type { Args, SavedState } from "./managed-object.ts";
+import type { Args, ManagedObject, SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { DatastoreSpec } from "../inventory/scenario.ts";
 import { DatastoreVolume } from "../datastore/datastore-volume.ts";
@@ -55,15 +55,54 @@ export class Datastore extends ManagedEntity {
     this.volume.name = this.name;
   }
 
+  /**
+   * A new datastore of `dc`, in its datastore folder and list: the
+   * scenario's, and NFS mounts made at run time. vpxd gives each datastore a
+   * browser of its own; hostd has one, the host's.
+   */
+  static create(sim: SimContext, dc: ManagedObject & { addDatastore(r: ManagedObjectReference): void }, spec: DatastoreSpec, uuid: string): Datastore {
+    const value = sim.isVCenter ? sim.newRef("datastore-") : uuid;
+    const browser = moref("HostDatastoreBrowser", sim.isVCenter ? `datastoreBrowser-${value}` : "ha-host-datastorebrowser");
+    const folder = sim.inventory.get((dc.props.datastoreFolder as ManagedObjectReference).value) as ManagedEntity & { attachChild(c: ManagedEntity): void };
+    const d = sim.inventory.add(new Datastore(sim, value, spec, folder.ref, uuid, browser));
+    HostDatastoreBrowser.ensure(sim, browser.value).addDatastore(d.ref);
+    folder.attachChild(d);
+    dc.addDatastore(d.ref);
+    return d;
+  }
+
+  /** Mounted on `host`: its browser sees it, and the host's and its compute resource's datastore lists name it. */
   mountOn(host: ManagedObjectReference): void {
+    const h = this.sim.inventory.get(host.value);
     // the host's own browser sees every datastore the host mounts
-    const hostBrowser = this.sim.inventory.get(host.value)?.props.datastoreBrowser as ManagedObjectReference | undefined;
+    const hostBrowser = h?.props.datastoreBrowser as ManagedObjectReference | undefined;
     if (hostBrowser) HostDatastoreBrowser.ensure(this.sim, hostBrowser.value).addDatastore(this.ref);
     const mounts = [...(this.props.host as DataObject[]), {
       _type: "DatastoreHostMount", key: host,
       mountInfo: { _type: "HostMountInfo", path: `/vmfs/volumes/${this.uuid}`, accessMode: "readWrite", mounted: true, accessible: true },
     }];
     this.update({ host: mounts, "summary.multipleHostAccess": mounts.length > 1 });
+    const cr = h ? this.sim.inventory.get((h.props.parent as ManagedObjectReference).value) : undefined;
+    for (const o of [h, cr]) {
+      if (o && !datastoresOf(o).some((r) => r.value === this.ref.value)) o.update({ datastore: [...datastoresOf(o), this.ref] });
+    }
+  }
+
+  /** No longer mounted on `host`; its compute resource keeps it while another of its hosts mounts it. */
+  unmountFrom(host: ManagedObjectReference): void {
+    const h = this.sim.inventory.get(host.value)!;
+    const mounts = (this.props.host as (DataObject & { key: ManagedObjectReference })[]).filter((m) => m.key.value !== host.value);
+    this.update({ host: mounts, "summary.multipleHostAccess": mounts.length > 1 });
+    const without = (o: ManagedObject) => datastoresOf(o).filter((r) => r.value !== this.ref.value);
+    h.update({ datastore: without(h) });
+    const cr = this.sim.inventory.get((h.props.parent as ManagedObjectReference).value)!;
+    const stillMounted = (cr.props.host as ManagedObjectReference[]).some((r) => datastoresOf(this.sim.inventory.get(r.value)!).some((d) => d.value === this.ref.value));
+    if (!stillMounted) cr.update({ datastore: without(cr) });
+  }
+
+  /** Hosts that mount it. */
+  get mounts(): number {
+    return (this.props.host as unknown[]).length;
   }
 
   /** Bytes the datastore holds; the file layer calls this as files come and go. */
@@ -87,4 +126,8 @@ export class Datastore extends ManagedEntity {
   }
 
   RefreshDatastoreStorageInfo(_args: Args): void {}
+}
+
+function datastoresOf(o: ManagedObject): ManagedObjectReference[] {
+  return (o.props.datastore as ManagedObjectReference[] | undefined) ?? [];
 }

@@ -6,11 +6,10 @@
 // NFS server's size is not the simulator's to know: a new export holds 1 TiB.
 // RemoveDatastore unmounts, refused while a VM of this host keeps files
 // there; the datastore leaves the inventory with its last host.
-import { VimFault, moref, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { VimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { Datastore } from "./datastore.ts";
-import { HostDatastoreBrowser } from "./host-datastore-browser.ts";
 import type { ManagedEntity } from "./managed-entity.ts";
 import type { Datacenter } from "./datacenter.ts";
 import { datacenterOf } from "../datastore/vm-storage.ts";
@@ -53,19 +52,11 @@ export class HostDatastoreSystem extends ManagedObject {
       if ((host.props.datastore as Ref[]).some((r) => r.value === same.ref.value)) throw new VimFault("AlreadyExists", { name }, `The specified key, name, or identifier '${name}' already exists.`);
       ds = same;
     } else {
-      const vc = this.sim.isVCenter;
-      const uuid = `${this.sim.ids.hex("nfs", `${remoteHost}:${remotePath}`, 8)}-${this.sim.ids.hex("nfs2", `${remoteHost}:${remotePath}`, 8)}`;
-      const value = vc ? this.sim.newRef("datastore-") : uuid;
-      const browser = vc ? moref("HostDatastoreBrowser", `datastoreBrowser-${value}`) : (host.props.datastoreBrowser as Ref);
-      ds = this.sim.inventory.add(new Datastore(this.sim, value, { name, type: "NFS", capacityBytes: NFS_CAPACITY, usedBytes: 0, remoteHost, remotePath }, dc.props.datastoreFolder as Ref, uuid, browser));
-      HostDatastoreBrowser.ensure(this.sim, browser.value).addDatastore(ds.ref);
-      (this.sim.inventory.get((dc.props.datastoreFolder as Ref).value) as ManagedEntity & { attachChild(c: ManagedEntity): void }).attachChild(ds);
-      dc.addDatastore(ds.ref);
+      const nfsExport = `${remoteHost}:${remotePath}`;
+      const uuid = `${this.sim.ids.hex("nfs", nfsExport, 8)}-${this.sim.ids.hex("nfs2", nfsExport, 8)}`;
+      ds = Datastore.create(this.sim, dc, { name, type: "NFS", capacityBytes: NFS_CAPACITY, usedBytes: 0, remoteHost, remotePath }, uuid);
     }
     ds.mountOn(host.ref);
-    (host as ManagedObject & { addDatastore(r: Ref): void }).addDatastore(ds.ref);
-    const cr = this.sim.inventory.get((host.props.parent as Ref).value)!;
-    if (!(cr.props.datastore as Ref[]).some((r) => r.value === ds.ref.value)) cr.update({ datastore: [...(cr.props.datastore as Ref[]), ds.ref] });
     this.follow();
     this.sim.events.post("NASDatastoreCreatedEvent", `Created NAS datastore ${name} on ${host.get("name")} in ${dc.name}`, ctx.session?.userName ?? "",
       { host: { name: String(host.get("name")), ref: host.ref }, datacenter: { name: dc.name, ref: dc.ref } },
@@ -81,18 +72,13 @@ export class HostDatastoreSystem extends ManagedObject {
     }
     const vms = ((ds.props.vm as Ref[]) ?? []).filter((v) => ((host.props.vm as Ref[]) ?? []).some((h) => h.value === v.value));
     if (vms.length) throw new VimFault("ResourceInUse", { type: "Datastore", name: ds.name }, `The datastore ${ds.name} holds files of ${vms.length} virtual machine(s) on ${host.get("name")}.`);
-    const mounts = (ds.props.host as (DataObject & { key: Ref })[]).filter((m) => m.key.value !== host.ref.value);
-    ds.update({ host: mounts, "summary.multipleHostAccess": mounts.length > 1 });
-    host.update({ datastore: (host.props.datastore as Ref[]).filter((r) => r.value !== ds.ref.value) });
-    const cr = this.sim.inventory.get((host.props.parent as Ref).value)!;
-    const crHosts = (cr.props.host as Ref[]).map((r) => this.sim.inventory.get(r.value)!);
-    if (!crHosts.some((h) => (h.props.datastore as Ref[]).some((r) => r.value === ds.ref.value))) cr.update({ datastore: (cr.props.datastore as Ref[]).filter((r) => r.value !== ds.ref.value) });
+    ds.unmountFrom(host.ref);
     this.follow();
     const dc = datacenterOf(host as ManagedEntity) as Datacenter;
     this.sim.events.post("DatastoreRemovedOnHostEvent", `Removed datastore ${ds.name} from ${host.get("name")} in ${dc.name}`, ctx.session?.userName ?? "",
       { host: { name: String(host.get("name")), ref: host.ref }, datacenter: { name: dc.name, ref: dc.ref } },
       { datastore: { _type: "DatastoreEventArgument", name: ds.name, datastore: ds.ref } });
-    if (!mounts.length) {
+    if (!ds.mounts) {
       // the last host let go: the datastore leaves the inventory
       for (const b of [ds.props.browser as Ref, host.props.datastoreBrowser as Ref]) {
         const browser = this.sim.inventory.get(b.value);

@@ -188,10 +188,6 @@ export class HostSystem extends ManagedEntity {
     });
   }
 
-  addDatastore(ds: ManagedObjectReference): void {
-    this.update({ datastore: [...(this.props.datastore as ManagedObjectReference[]), ds] });
-  }
-
   addNetwork(n: ManagedObjectReference): void {
     this.update({ network: [...(this.props.network as ManagedObjectReference[]), n] });
   }
