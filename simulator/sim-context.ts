@@ -44,7 +44,7 @@ export interface SimContext {
   /** CreateVM_Task's work for a VM whose pool (and parent) is `pool`: vApps use it for their children */
   createVmIn(pool: ManagedObject, config: Record<string, any>, host: ManagedObjectReference | undefined, userName: string): ManagedObjectReference;
   /** ResourcePool.ImportVApp's work: the VM of an OVF import spec and the HttpNfcLease its disks are uploaded through */
-  importVApp(pool: ManagedObject, spec: Record<string, any>, folder: ManagedObjectReference | undefined, host: ManagedObjectReference | undefined, userName: string): ManagedObjectReference;
+  importVApp(pool: ManagedObject, spec: Record<string, any>, folder: ManagedObject, host: ManagedObjectReference | undefined, userName: string): ManagedObjectReference;
   /** running guests: boot media, tools, serial ports, NIC addresses */
   guests: GuestRuntime;
   /** per-method task delays in ms (PowerOnVM_Task: 200) */

@@ -175,7 +175,7 @@ export class Simulator implements SimContext {
     return this.inventory.add(new VirtualApp(this, value, name, parent, owner, config, folder, configSpec));
   }
 
-  importVApp(pool: ManagedObject, spec: Record<string, any>, folder: ManagedObjectReference | undefined, host: ManagedObjectReference | undefined, userName: string): ManagedObjectReference {
+  importVApp(pool: ManagedObject, spec: Record<string, any>, folder: ManagedObject, host: ManagedObjectReference | undefined, userName: string): ManagedObjectReference {
     return importVApp(this, pool, spec, folder, host, userName);
   }
 

@@ -1,7 +1,8 @@
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity } from "./managed-entity.ts";
-import type { Args, CallContext, ManagedObject } from "./managed-object.ts";
+import type { Args, CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
+import { datacenterOf } from "../datastore/vm-storage.ts";
 
 export class Datacenter extends ManagedEntity {
   constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference, folders: { vm: ManagedObjectReference; host: ManagedObjectReference; datastore: ManagedObjectReference; network: ManagedObjectReference }) {
@@ -45,9 +46,7 @@ export class Datacenter extends ManagedEntity {
       const notAttempted: DataObject[] = [];
       for (const ref of (args.vm ?? []) as ManagedObjectReference[]) {
         const vm = this.sim.inventory.get(ref.value);
-        let dc: ManagedObject | undefined = vm;
-        while (dc && dc.type !== "Datacenter") dc = dc instanceof ManagedEntity ? dc.parentObject() : undefined;
-        if (!vm || vm.type !== "VirtualMachine" || dc !== this) {
+        if (!(vm instanceof ManagedEntity) || vm.type !== "VirtualMachine" || datacenterOf(vm) !== this) {
           notAttempted.push({ _type: "ClusterNotAttemptedVmInfo", vm: ref, fault: { _type: "LocalizedMethodFault", fault: { _type: "ManagedObjectNotFound", obj: ref, faultMessage: [] }, localizedMessage: `${ref.value} is not a virtual machine of ${this.name}.` } });
           continue;
         }

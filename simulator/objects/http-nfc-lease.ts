@@ -18,7 +18,6 @@ import { importKey } from "./ovf-manager.ts";
 import { capacityBytes } from "../formats/vmdk.ts";
 import { isSparseExtent, readSparseExtent, SparseVmdkError } from "../formats/sparse-vmdk.ts";
 import { extentFile, readDescriptor, volumeOf } from "../datastore/disk-files.ts";
-import { datacenterOf } from "../datastore/vm-storage.ts";
 
 type Ref = ManagedObjectReference;
 
@@ -180,22 +179,11 @@ export class HttpNfcLease extends ManagedObject {
  * ResourcePool.ImportVApp's work: the VM an import spec describes, with
  * empty disks, and the lease its disks are uploaded through.
  */
-export function importVApp(sim: SimContext, pool: ManagedObject, spec: Record<string, any>, folderRef: Ref | undefined, host: Ref | undefined, userName: string): Ref {
+export function importVApp(sim: SimContext, pool: ManagedObject, spec: Record<string, any>, folder: ManagedObject, host: Ref | undefined, userName: string): Ref {
   if (spec?._type !== "VirtualMachineImportSpec") throw new VimFault("NotSupported", {}, "Only a VirtualMachineImportSpec (one VM) can be imported by this simulator.");
   const configSpec = spec.configSpec as Record<string, any> | undefined;
   if (!configSpec) throw new VimFault("InvalidArgument", { invalidProperty: "spec.configSpec" });
-  let folder: ManagedEntity | undefined;
-  if (pool.type === "VirtualApp") folder = pool as ManagedEntity;
-  else if (folderRef) {
-    const f = sim.inventory.get(folderRef.value);
-    if (!f || f.type !== "Folder") throw new VimFault("ManagedObjectNotFound", { obj: folderRef });
-    if (!(f.props.childType as string[]).includes("VirtualMachine")) throw new VimFault("NotSupported", {}, `${f.get("name")} is not a folder of virtual machines.`);
-    folder = f as ManagedEntity;
-  } else {
-    const dc = datacenterOf(pool as ManagedEntity);
-    folder = dc ? (sim.inventory.get((dc.props.vmFolder as Ref).value) as ManagedEntity) : undefined;
-  }
-  if (!folder) throw new VimFault("InvalidArgument", { invalidProperty: "folder" });
+  if (folder.type === "Folder" && !(folder.props.childType as string[]).includes("VirtualMachine")) throw new VimFault("NotSupported", {}, `${folder.get("name")} is not a folder of virtual machines.`);
   const vm = createVm(sim, folder as ManagedEntity & { attachChild(c: ManagedEntity): void }, configSpec, pool.ref, host);
   vm.event("VmCreatedEvent", `Created virtual machine ${vm.name} on ${sim.inventory.get(vm.host.value)?.get("name") ?? ""}`, userName);
   const leaseId = sim.ids.nextUuid("nfc-lease");

@@ -204,7 +204,7 @@ export class ResourcePool extends ManagedEntity {
     return app.ref;
   }
 
-  /** The VM folder a new vApp is listed in: the one given, or the datacenter's. */
+  /** The VM folder a new vApp (or an imported VM) is listed in: the one given, or the datacenter's. */
   private vmFolderOf(ref: ManagedObjectReference | undefined): ManagedEntity {
     if (ref) {
       const f = this.sim.inventory.get(ref.value);
@@ -225,7 +225,9 @@ export class ResourcePool extends ManagedEntity {
   }
 
   ImportVApp(args: Args, ctx: CallContext): ManagedObjectReference {
-    return this.sim.importVApp(this, args.spec, args.folder, args.host, ctx.session?.userName ?? "");
+    // a vApp's VMs are its children; a pool's go in the folder given, or the datacenter's
+    const folder = this.type === "VirtualApp" ? this : this.vmFolderOf(args.folder);
+    return this.sim.importVApp(this, args.spec, folder, args.host, ctx.session?.userName ?? "");
   }
 
   DestroyChildren(_args: Args): void {
