@@ -1,18 +1,10 @@
 // pyVmomi against faults injected over /_sim/faults.
 import { describe, expect, it } from "vitest";
-import { startSimulator } from "../../simulator/index.ts";
-import { pyvmomiScript } from "./pyvmomi-run.ts";
-
+import { runPyvmomi } from "./pyvmomi-run.ts";
 
 describe("pyvmomi: injected faults", () => {
   it("sees a task end in the injected fault once, and a method answer it until the rule goes", async () => {
-    const sim = await startSimulator({ scenario: "homelab" });
-    let out: any;
-    try {
-      out = await pyvmomiScript("pyvmomi_faults.py", sim);
-    } finally {
-      await sim.close();
-    }
+    const out = await runPyvmomi("pyvmomi_faults.py", "homelab");
     expect(out.added).toEqual([200, "fault-1", 0]);
     expect(out.firstPowerOn).toEqual(["InsufficientResourcesFault", "Insufficient resources to power on.", "error", "VirtualMachine.powerOn", true]);
     expect(out.stateAfterFault).toBe("poweredOff");

@@ -1,18 +1,10 @@
 // pyVmomi: UpgradeVM_Task on the homelab host (ESXi 6.0: vmx-11 at most).
 import { describe, expect, it } from "vitest";
-import { startSimulator } from "../../simulator/index.ts";
-import { pyvmomiScript } from "./pyvmomi-run.ts";
-
+import { runPyvmomi } from "./pyvmomi-run.ts";
 
 describe("pyvmomi: virtual hardware upgrade", () => {
   it("upgrades to a named version and to the newest, refuses what hostd refuses, and writes virtualHW.version", async () => {
-    const sim = await startSimulator({ scenario: "homelab" });
-    let out: any;
-    try {
-      out = await pyvmomiScript("pyvmomi_vm_hardware.py", sim);
-    } finally {
-      await sim.close();
-    }
+    const out = await runPyvmomi("pyvmomi_vm_hardware.py", "homelab");
     expect(out.steps).toEqual([
       { step: "created", version: "vmx-09", vmx: ['virtualHW.version = "9"'] },
       { step: "vmx-10", version: "vmx-10", vmx: ['virtualHW.version = "10"'] },
