@@ -9,6 +9,7 @@ import type { Inventory } from "./inventory/store.ts";
 import type { Scenario } from "./inventory/scenario.ts";
 import type { Session, SessionRegistry } from "./dispatch/session.ts";
 import type { ManagedObject } from "./objects/managed-object.ts";
+import type { ManagedEntity } from "./objects/managed-entity.ts";
 import type { VmStorageService } from "./datastore/vm-storage.ts";
 import type { TaskRunner } from "./tasks/task-runner.ts";
 import type { EventLog } from "./tasks/event-log.ts";
@@ -33,6 +34,10 @@ export interface SimContext {
   newSessionCollector(session: Session): ManagedObject;
   /** CreateDatacenter's work: the datacenter and its four folders */
   createDatacenter(parent: ManagedObject & { attachChild(c: ManagedObject): void }, name: string): ManagedObjectReference;
+  /** CreateClusterEx's work: a cluster with no hosts in `folder` */
+  createCluster(folder: ManagedObject, name: string, cfg: { ha: boolean; drs: boolean; behavior: string }): ManagedEntity;
+  /** AddStandaloneHost_Task's and AddHost_Task's work: a host of default hardware with its local datastore, standalone in a host folder or in a cluster */
+  addHost(target: ManagedObject, name: string): ManagedEntity;
   /** a host gained a standard port group: its Network joins the inventory */
   portgroupAdded(host: ManagedObjectReference, name: string): void;
   portgroupRemoved(host: ManagedObjectReference, name: string): void;

@@ -28,15 +28,17 @@ import { ExtensionManager } from "./objects/extension-manager.ts";
 import { Folder } from "./objects/folder.ts";
 import { Datacenter } from "./objects/datacenter.ts";
 import { ComputeResource } from "./objects/compute-resource.ts";
-import { HostSystem, firewallInfo, networkInfo } from "./objects/host-system.ts";
+import { HostSystem, firewallInfo, managementIpOf, networkInfo } from "./objects/host-system.ts";
 import { HostFirewallSystem } from "./objects/host-firewall-system.ts";
 import { HostNetworkSystem } from "./objects/host-network-system.ts";
-import { ResourcePool, allocation } from "./objects/resource-pool.ts";
+import { ResourcePool, allocation, rootAllocations } from "./objects/resource-pool.ts";
 import { Datastore } from "./objects/datastore.ts";
 import { FileManager } from "./objects/file-manager.ts";
 import { VirtualDiskManager } from "./objects/virtual-disk-manager.ts";
 import { Network, unlinkNetwork } from "./objects/network.ts";
 import { createDistributedSwitch } from "./objects/distributed-virtual-switch.ts";
+import { datacenterOf } from "./objects/distributed-virtual-portgroup.ts";
+import { defaultHostSpec } from "./inventory/scenario-loader.ts";
 import { DistributedVirtualSwitchManager } from "./objects/distributed-virtual-switch-manager.ts";
 import { VmStorageService } from "./datastore/vm-storage.ts";
 import { createFixtureDisk } from "./datastore/fixture-disks.ts";
@@ -169,6 +171,35 @@ export class Simulator implements SimContext {
   createDatacenter(parent: ManagedObject & { attachChild(c: ManagedObject): void }, name: string): ManagedObjectReference {
     const dc = new InventoryBuilder(this).datacenter(parent as Folder, { name, vmFolders: [], datastores: [], hosts: [], clusters: [], dvSwitches: [], files: [], vms: [] });
     return dc.ref;
+  }
+
+  createCluster(folder: ManagedObject, name: string, cfg: { ha: boolean; drs: boolean; behavior: string }): ComputeResource {
+    return new InventoryBuilder(this).cluster(folder as Folder, name, cfg);
+  }
+
+  addHost(target: ManagedObject, name: string): HostSystem {
+    const dc = datacenterOf(target as ManagedEntity)!;
+    const ip = /^\d+\.\d+\.\d+\.\d+$/.test(name) ? name : this.nextManagementIp();
+    const spec = defaultHostSpec(name, ip);
+    // its own local VMFS volume, which vpxd renames when the datacenter already has a datastore1
+    const taken = new Set((dc.props.datastore as ManagedObjectReference[]).map((r) => this.inventory.get(r.value)?.get("name")));
+    let local = "datastore1";
+    for (let n = 1; taken.has(local); n++) local = `datastore1 (${n})`;
+    const uuid = `${this.ids.hex("ds", `${name}/local`, 8)}-${this.ids.hex("ds2", `${name}/local`, 8)}-${this.ids.hex("ds3", `${name}/local`, 4)}-${this.ids.hex("ds4", `${name}/local`, 12)}`;
+    const ds = Datastore.create(this, dc, { name: local, type: "VMFS", capacityBytes: 500 * 1024 ** 3, usedBytes: 1.5 * 1024 ** 3 }, uuid);
+    const builder = new InventoryBuilder(this);
+    const datastores = new Map([[local, ds]]);
+    if (target instanceof Folder) return builder.hostsOf(builder.standalone(target, spec, datastores))[0];
+    return builder.joinCluster(target as ComputeResource, spec, datastores);
+  }
+
+  /** The next management address no host has, after those a scenario assigns (10.0.0.x). */
+  private nextManagementIp(): string {
+    const used = new Set((this.inventory.ofType("HostSystem") as HostSystem[]).map((h) => managementIpOf(h)));
+    for (let n = 1; ; n++) {
+      const ip = `10.0.${Math.floor((n + 9) / 250)}.${((n + 9) % 250) + 1}`;
+      if (!used.has(ip)) return ip;
+    }
   }
 
   newVirtualApp(value: string, name: string, parent: ManagedObjectReference, owner: ManagedObjectReference, config: { cpu: DataObject; memory: DataObject }, folder: ManagedObjectReference, configSpec: DataObject & Record<string, any>): ManagedObject {
@@ -395,40 +426,13 @@ class InventoryBuilder {
 
     const hostsByName = new Map<string, HostSystem>();
     for (const hs of spec.hosts) {
-      const cr = add(new ComputeResource(sim, "ComputeResource", vc ? sim.newRef("domain-s") : "ha-compute-res", hs.name, hostFolder.ref));
-      hostFolder.attachChild(cr);
-      const pool = this.rootPool(cr, [hs]);
-      const host = this.host(cr, hs, datastores);
-      hostsByName.set(hs.name, host);
-      cr.update({ host: [host.ref], resourcePool: pool.ref });
-      cr.attachEnvironmentBrowser();
-      this.childPools(pool, hs.resourcePools);
-      cr.refreshSummary();
+      const cr = this.standalone(hostFolder, hs, datastores, vc ? sim.newRef("domain-s") : "ha-compute-res");
+      hostsByName.set(hs.name, this.hostsOf(cr)[0]);
     }
     for (const cs of spec.clusters) {
-      const cl = add(new ComputeResource(sim, "ClusterComputeResource", sim.newRef("domain-c"), cs.name, hostFolder.ref));
-      hostFolder.attachChild(cl);
-      cl.update({
-        configurationEx: {
-          _type: "ClusterConfigInfoEx",
-          vmSwapPlacement: "vmDirectory",
-          spbmEnabled: true,
-          dasConfig: { _type: "ClusterDasConfigInfo", enabled: cs.ha.enabled, vmMonitoring: "vmMonitoringDisabled", hostMonitoring: "enabled", failoverLevel: 1, admissionControlEnabled: true },
-          dasVmConfig: [],
-          drsConfig: { _type: "ClusterDrsConfigInfo", enabled: cs.drs.enabled, enableVmBehaviorOverrides: true, defaultVmBehavior: cs.drs.behavior, vmotionRate: 3 },
-          drsVmConfig: [],
-          rule: [],
-          group: [],
-          dpmConfigInfo: { _type: "ClusterDpmConfigInfo", enabled: false, defaultDpmBehavior: "automated", hostPowerActionRate: 3 },
-          dpmHostConfig: [],
-        },
-      });
-      const pool = this.rootPool(cl, cs.hosts);
-      const hosts = cs.hosts.map((hs) => this.host(cl, hs, datastores));
-      for (const h of hosts) hostsByName.set(h.name, h);
-      cl.update({ host: hosts.map((h) => h.ref), resourcePool: pool.ref });
-      cl.attachEnvironmentBrowser();
-      this.childPools(pool, cs.resourcePools);
+      const cl = this.cluster(hostFolder, cs.name, { ha: cs.ha.enabled, drs: cs.drs.enabled, behavior: cs.drs.behavior });
+      for (const hs of cs.hosts) hostsByName.set(hs.name, this.joinCluster(cl, hs, datastores));
+      this.childPools(this.rootPoolOf(cl), cs.resourcePools);
       cl.refreshSummary();
     }
 
@@ -439,17 +443,67 @@ class InventoryBuilder {
     return dc;
   }
 
+  /** A standalone host and its ComputeResource, named after it, in `folder`. */
+  standalone(folder: Folder, hs: HostSpec, datastores: Map<string, Datastore>, value = this.sim.newRef("domain-s")): ComputeResource {
+    const cr = this.sim.inventory.add(new ComputeResource(this.sim, "ComputeResource", value, hs.name, folder.ref));
+    folder.attachChild(cr);
+    const pool = this.rootPool(cr, [hs]);
+    const host = this.host(cr, hs, datastores);
+    cr.update({ host: [host.ref], resourcePool: pool.ref });
+    cr.attachEnvironmentBrowser();
+    this.childPools(pool, hs.resourcePools);
+    cr.refreshSummary();
+    return cr;
+  }
+
+  /** A cluster with no hosts yet: its configuration, an empty root pool and its EnvironmentBrowser. */
+  cluster(folder: Folder, name: string, cfg: { ha: boolean; drs: boolean; behavior: string }): ComputeResource {
+    const cl = this.sim.inventory.add(new ComputeResource(this.sim, "ClusterComputeResource", this.sim.newRef("domain-c"), name, folder.ref));
+    folder.attachChild(cl);
+    cl.update({
+      configurationEx: {
+        _type: "ClusterConfigInfoEx",
+        vmSwapPlacement: "vmDirectory",
+        spbmEnabled: true,
+        dasConfig: { _type: "ClusterDasConfigInfo", enabled: cfg.ha, vmMonitoring: "vmMonitoringDisabled", hostMonitoring: "enabled", failoverLevel: 1, admissionControlEnabled: true },
+        dasVmConfig: [],
+        drsConfig: { _type: "ClusterDrsConfigInfo", enabled: cfg.drs, enableVmBehaviorOverrides: true, defaultVmBehavior: cfg.behavior, vmotionRate: 3 },
+        drsVmConfig: [],
+        rule: [],
+        group: [],
+        dpmConfigInfo: { _type: "ClusterDpmConfigInfo", enabled: false, defaultDpmBehavior: "automated", hostPowerActionRate: 3 },
+        dpmHostConfig: [],
+      },
+    });
+    cl.update({ resourcePool: this.rootPool(cl, []).ref });
+    cl.attachEnvironmentBrowser();
+    cl.refreshSummary();
+    return cl;
+  }
+
+  /** A host of `hs` joins cluster `cl`: the root pool holds what the hosts now give. */
+  joinCluster(cl: ComputeResource, hs: HostSpec, datastores: Map<string, Datastore>): HostSystem {
+    const host = this.host(cl, hs, datastores);
+    cl.update({ host: [...this.hostsOf(cl).map((h) => h.ref), host.ref] });
+    this.rootPoolOf(cl).setRootCapacity(...rootAllocations(this.hostsOf(cl).map((h) => (h.props.summary as DataObject).hardware as { cpuMhz: number; numCpuCores: number; memorySize: number })));
+    // the cluster's browser reads datastores through its first host's
+    if (this.hostsOf(cl).length === 1) this.sim.inventory.get((cl.props.environmentBrowser as ManagedObjectReference).value)?.update({ datastoreBrowser: host.props.datastoreBrowser });
+    cl.refreshSummary();
+    return host;
+  }
+
+  hostsOf(cr: ComputeResource): HostSystem[] {
+    return (cr.props.host as ManagedObjectReference[]).map((r) => this.sim.inventory.get(r.value) as HostSystem);
+  }
+
+  private rootPoolOf(cr: ComputeResource): ResourcePool {
+    return this.sim.inventory.get((cr.props.resourcePool as ManagedObjectReference).value) as ResourcePool;
+  }
+
   private rootPool(cr: ComputeResource, hosts: HostSpec[]): ResourcePool {
     const sim = this.sim;
-    const cpu = hosts.reduce((n, h) => n + h.cpu.cores * h.cpu.mhz, 0);
-    const memMB = Math.floor(hosts.reduce((n, h) => n + h.memoryBytes, 0) / 1048576);
-    // the root pool holds what the hosts can give, minus hostd's own share
-    const fixed = (limit: number) => ({ reservation: limit, expandableReservation: false, limit, shares: "high" as const });
-    const pool = sim.inventory.add(new ResourcePool(sim, "ResourcePool", sim.isVCenter ? sim.newRef("resgroup-") : "ha-root-pool", "Resources", cr.ref, cr.ref, {
-      cpu: allocation("cpu", fixed(Math.floor(cpu * 0.9))),
-      memory: allocation("memory", fixed(Math.floor(memMB * 0.9))),
-    }));
-    return pool;
+    const [cpu, memory] = rootAllocations(hosts.map((h) => ({ cpuMhz: h.cpu.mhz, numCpuCores: h.cpu.cores, memorySize: h.memoryBytes })));
+    return sim.inventory.add(new ResourcePool(sim, "ResourcePool", sim.isVCenter ? sim.newRef("resgroup-") : "ha-root-pool", "Resources", cr.ref, cr.ref, { cpu, memory }));
   }
 
   private childPools(parent: ResourcePool, specs: ResourcePoolSpec[]): void {

@@ -165,6 +165,25 @@ function defaultVSwitches(): VSwitchSpec[] {
   }];
 }
 
+/**
+ * The host AddStandaloneHost_Task and AddHost_Task bring into a vCenter: what
+ * a scenario host given only its name gets (readHost's defaults), with no
+ * datastore of the datacenter mounted (the caller gives it its local one).
+ */
+export function defaultHostSpec(name: string, managementIp: string): HostSpec {
+  return {
+    name,
+    cpu: { packages: 1, cores: 4, threads: 8, mhz: 2600, model: DEFAULT_CPU_MODEL },
+    memoryBytes: DEFAULT_MEMORY,
+    datastores: [],
+    vswitches: defaultVSwitches(),
+    firewall: { enabled: true, rulesets: standardRulesets() },
+    license: defaultLicense(),
+    resourcePools: [],
+    managementIp,
+  };
+}
+
 function defaultAllocation(): AllocationSpec {
   return { reservation: 0, expandableReservation: true, limit: -1, shares: "normal" };
 }

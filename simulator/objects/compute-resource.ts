@@ -4,6 +4,8 @@ import { ManagedEntity } from "./managed-entity.ts";
 import type { Args, CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { EnvironmentBrowser } from "./environment-browser.ts";
+import { checkHostConnectSpec, hostJoined } from "./host-system.ts";
+import { rootAllocations } from "./resource-pool.ts";
 
 export class ComputeResource extends ManagedEntity {
   constructor(sim: SimContext, type: "ComputeResource" | "ClusterComputeResource", value: string, name: string, parent: ManagedObjectReference) {
@@ -74,12 +76,35 @@ export class ComputeResource extends ManagedEntity {
     });
   }
 
+  /** A host left (HostSystem.Destroy_Task): the lists, the root pool and the summary follow. */
+  override detachChild(child: ManagedEntity): void {
+    if (child.type !== "HostSystem") return;
+    const hosts = (this.props.host as ManagedObjectReference[]).filter((r) => r.value !== child.ref.value);
+    this.update({ host: hosts });
+    const pool = this.sim.inventory.get((this.props.resourcePool as ManagedObjectReference).value) as ManagedEntity & { setRootCapacity(cpu: DataObject, memory: DataObject): void };
+    pool.setRootCapacity(...rootAllocations(hosts.map((r) => (this.sim.inventory.get(r.value)!.props.summary as DataObject).hardware as { cpuMhz: number; numCpuCores: number; memorySize: number })));
+    this.refreshSummary();
+  }
+
+  AddHost_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "AddHost_Task", "ClusterComputeResource.addHost", user, () => {
+      if (this.type !== "ClusterComputeResource") throw new VimFault("NotSupported", {});
+      const name = checkHostConnectSpec(this.sim, args.spec);
+      const host = this.sim.addHost(this, name);
+      hostJoined(this.sim, host, args.asConnected !== false, user);
+      return host.ref;
+    }, { resultType: { type: "ManagedObjectReference" } });
+  }
+
   override destroy(): void {
     const vms = (this.props.host as ManagedObjectReference[]).flatMap((h) => (this.sim.inventory.get(h.value)?.props.vm as ManagedObjectReference[]) ?? []);
     if (vms.length) throw new VimFault("ResourceInUse", {}, "The resource is in use by virtual machines.");
     for (const h of this.props.host as ManagedObjectReference[]) {
-      const o = this.sim.inventory.get(h.value);
-      if (o) this.sim.inventory.remove(o);
+      const o = this.sim.inventory.get(h.value) as (ManagedEntity & { leaveInventory(): void }) | undefined;
+      if (!o) continue;
+      o.leaveInventory();
+      this.sim.inventory.remove(o);
     }
     const rp = this.sim.inventory.get((this.props.resourcePool as ManagedObjectReference).value);
     if (rp) this.sim.inventory.remove(rp);

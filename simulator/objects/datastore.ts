@@ -91,6 +91,12 @@ export class Datastore extends ManagedEntity {
   /** No longer mounted on `host`; its compute resource keeps it while another of its hosts mounts it. */
   unmountFrom(host: ManagedObjectReference): void {
     const h = this.sim.inventory.get(host.value)!;
+    // the host's own browser stops seeing it (on hostd that browser is the datastore's, which withdraw empties)
+    const hostBrowser = h.props.datastoreBrowser as ManagedObjectReference | undefined;
+    if (hostBrowser && hostBrowser.value !== (this.props.browser as ManagedObjectReference).value) {
+      const b = this.sim.inventory.get(hostBrowser.value);
+      b?.update({ datastore: ((b.props.datastore as ManagedObjectReference[]) ?? []).filter((r) => r.value !== this.ref.value) });
+    }
     const mounts = (this.props.host as (DataObject & { key: ManagedObjectReference })[]).filter((m) => m.key.value !== host.value);
     this.update({ host: mounts, "summary.multipleHostAccess": mounts.length > 1 });
     const without = (o: ManagedObject) => datastoresOf(o).filter((r) => r.value !== this.ref.value);
@@ -98,6 +104,19 @@ export class Datastore extends ManagedEntity {
     const cr = this.sim.inventory.get((h.props.parent as ManagedObjectReference).value)!;
     const stillMounted = (cr.props.host as ManagedObjectReference[]).some((r) => datastoresOf(this.sim.inventory.get(r.value)!).some((d) => d.value === this.ref.value));
     if (!stillMounted) cr.update({ datastore: without(cr) });
+  }
+
+  /**
+   * The last host let go (RemoveDatastore, or the host left the inventory):
+   * the datastore leaves the inventory, its browser's and datacenter's lists.
+   */
+  withdraw(): void {
+    const without = (o: ManagedObject | undefined) => o?.update({ datastore: ((o.props.datastore as ManagedObjectReference[]) ?? []).filter((r) => r.value !== this.ref.value) });
+    without(this.sim.inventory.get((this.props.browser as ManagedObjectReference).value));
+    let dc = this.parentObject();
+    while (dc instanceof ManagedEntity && dc.type !== "Datacenter") dc = dc.parentObject();
+    without(dc);
+    this.destroy();
   }
 
   /** Hosts that mount it. */

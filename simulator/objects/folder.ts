@@ -6,6 +6,8 @@ import type { Args, CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { createVm, registerVm } from "./vm-factory.ts";
 import { createSwitchFromSpec } from "./distributed-virtual-switch.ts";
+import { datacenterOf } from "./distributed-virtual-portgroup.ts";
+import { checkHostConnectSpec, hostJoined } from "./host-system.ts";
 
 export class Folder extends ManagedEntity {
   constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference | undefined, childType: string[]) {
@@ -56,6 +58,43 @@ export class Folder extends ManagedEntity {
     const name = String(args.name);
     this.checkName(name);
     return this.sim.createDatacenter(this, name);
+  }
+
+  CreateClusterEx(args: Args, ctx: CallContext): ManagedObjectReference {
+    if (!this.sim.isVCenter || !this.allows("ComputeResource")) throw new VimFault("NotSupported", {});
+    const name = String(args.name ?? "");
+    this.checkName(name);
+    const spec = (args.spec ?? {}) as Record<string, any>;
+    const cl = this.sim.createCluster(this, name, {
+      ha: !!spec.dasConfig?.enabled,
+      drs: !!spec.drsConfig?.enabled,
+      behavior: String(spec.drsConfig?.defaultVmBehavior ?? "fullyAutomated"),
+    });
+    const dc = datacenterOf(this);
+    this.sim.events.post("ClusterCreatedEvent", `Created cluster ${name} in ${dc?.name ?? ""}`, ctx.session?.userName ?? "",
+      { ...(dc ? { datacenter: { name: dc.name, ref: dc.ref } } : {}), computeResource: { name, ref: cl.ref } },
+      { parent: { _type: "FolderEventArgument", name: this.name, folder: this.ref } });
+    return cl.ref;
+  }
+
+  /** The API's older form, a ClusterConfigSpec instead of ClusterConfigSpecEx. */
+  CreateCluster(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.CreateClusterEx(args, ctx);
+  }
+
+  AddStandaloneHost_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "AddStandaloneHost_Task", "Folder.addStandaloneHost", user, () => {
+      if (!this.sim.isVCenter || !this.allows("ComputeResource")) throw new VimFault("NotSupported", {});
+      const name = checkHostConnectSpec(this.sim, args.spec);
+      this.checkName(name);
+      const host = this.sim.addHost(this, name);
+      const cr = host.parentObject()!;
+      const swap = (args.compResSpec as Record<string, any> | undefined)?.vmSwapPlacement;
+      if (swap) cr.update({ "configurationEx.vmSwapPlacement": swap });
+      hostJoined(this.sim, host, args.addConnected !== false, user);
+      return cr.ref;
+    }, { resultType: { type: "ManagedObjectReference" } });
   }
 
   CreateVM_Task(args: Args, ctx: CallContext): ManagedObjectReference {

@@ -78,14 +78,6 @@ export class HostDatastoreSystem extends ManagedObject {
     this.sim.events.post("DatastoreRemovedOnHostEvent", `Removed datastore ${ds.name} from ${host.get("name")} in ${dc.name}`, ctx.session?.userName ?? "",
       { host: { name: String(host.get("name")), ref: host.ref }, datacenter: { name: dc.name, ref: dc.ref } },
       { datastore: { _type: "DatastoreEventArgument", name: ds.name, datastore: ds.ref } });
-    if (!ds.mounts) {
-      // the last host let go: the datastore leaves the inventory
-      for (const b of [ds.props.browser as Ref, host.props.datastoreBrowser as Ref]) {
-        const browser = this.sim.inventory.get(b.value);
-        if (browser) browser.update({ datastore: ((browser.props.datastore as Ref[]) ?? []).filter((r) => r.value !== ds.ref.value) });
-      }
-      dc.update({ datastore: (dc.props.datastore as Ref[]).filter((r) => r.value !== ds.ref.value) });
-      ds.destroy();
-    }
+    if (!ds.mounts) ds.withdraw();
   }
 }

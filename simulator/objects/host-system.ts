@@ -2,10 +2,11 @@
 // summary, built from the scenario's host spec the way hostd reports them.
 import type { DataObject, ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity } from "./managed-entity.ts";
+import { Network, unlinkNetwork } from "./network.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { HostSpec } from "../inventory/scenario.ts";
 import { VimFault } from "../../vim25/soap/index.ts";
-import type { Args, CallContext } from "./managed-object.ts";
+import type { Args, CallContext, ManagedObject } from "./managed-object.ts";
 
 export function firewallInfo(spec: HostSpec["firewall"]): DataObject {
   return {
@@ -81,6 +82,63 @@ export function networkInfo(spec: HostSpec, mac: (n: string) => string): DataObj
     atBootIpV6Enabled: false,
     ipV6Enabled: false,
   };
+}
+
+/** The address of a host's vmk0, as its scenario gave it or the simulator assigned it. */
+export function managementIpOf(h: ManagedEntity): string {
+  const vnic = (((h.props.config as DataObject | undefined)?.network as DataObject | undefined)?.vnic as DataObject[] | undefined)?.[0];
+  return String(((vnic?.spec as DataObject | undefined)?.ip as DataObject | undefined)?.ipAddress ?? "");
+}
+
+/**
+ * The SHA-1 thumbprint of a simulated host's own certificate (the one its
+ * hostd would present on port 443): what vCenter lists in
+ * summary.config.sslThumbprint and what HostConnectSpec.sslThumbprint must
+ * name to add the host. Seeded, so a scenario's hosts keep theirs.
+ */
+export function hostThumbprint(sim: SimContext, name: string): string {
+  return sim.ids.hex("host-thumbprint", name, 40).toUpperCase().match(/../g)!.join(":");
+}
+
+/**
+ * What vpxd checks of a HostConnectSpec before a host joins
+ * (AddStandaloneHost_Task, AddHost_Task), in its order: the host must
+ * answer (NoHost), its certificate must be the one named (SSLVerifyFault
+ * carries the real thumbprint: pyVmomi scripts and govc's host.add -noverify
+ * read it from the fault and try again), the login must succeed, and the
+ * host must not be in this vCenter already (AlreadyConnected). The simulated
+ * host has no accounts of its own: any user name with a password logs in.
+ */
+export function checkHostConnectSpec(sim: SimContext, spec: DataObject & Record<string, any> | undefined): string {
+  const name = String(spec?.hostName ?? "").trim();
+  if (!name) throw new VimFault("NoHost", { name }, "Cannot contact the specified host.");
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(name) || name.length > 253) throw new VimFault("NoHost", { name }, `Cannot contact the specified host (${name}). The host may not be available on the network, a network configuration problem may exist, or the management services on this host may not be responding.`);
+  const thumbprint = hostThumbprint(sim, name);
+  if (String(spec?.sslThumbprint ?? "").toUpperCase() !== thumbprint) {
+    throw new VimFault("SSLVerifyFault", { selfSigned: true, thumbprint }, "Authenticity of the host's SSL certificate is not verified.");
+  }
+  if (!spec?.userName || spec.password === undefined || spec.password === null) throw new VimFault("InvalidLogin", {}, "Cannot complete login due to an incorrect user name or password.");
+  const existing = sim.inventory.ofType("HostSystem").find((h) => h.get("name") === name);
+  if (existing) throw new VimFault("AlreadyConnected", { name }, `The host ${name} is already managed by this vCenter Server.`);
+  return name;
+}
+
+/**
+ * A host that AddStandaloneHost_Task or AddHost_Task brought in: connected
+ * (HostAddedEvent, then HostConnectedEvent, as vpxd logs them) or, when the
+ * caller asked for it, disconnected.
+ */
+export function hostJoined(sim: SimContext, host: ManagedEntity, connected: boolean, userName: string): void {
+  const cr = host.parentObject() as ManagedEntity;
+  let dc: ManagedEntity | undefined = cr;
+  while (dc && dc.type !== "Datacenter") {
+    const p = dc.parentObject();
+    dc = p instanceof ManagedEntity ? p : undefined;
+  }
+  const refs = { ...(dc ? { datacenter: { name: dc.name, ref: dc.ref } } : {}), computeResource: { name: cr.name, ref: cr.ref }, host: { name: host.name, ref: host.ref } };
+  sim.events.post("HostAddedEvent", `Added host ${host.name} to datacenter ${dc?.name ?? ""}`, userName, refs);
+  if (connected) sim.events.post("HostConnectedEvent", `Connected to ${host.name} in ${dc?.name ?? ""}`, userName, refs);
+  else host.update({ "runtime.connectionState": "disconnected", "summary.runtime.connectionState": "disconnected" });
 }
 
 export class HostSystem extends ManagedEntity {
@@ -177,7 +235,7 @@ export class HostSystem extends ManagedEntity {
         host: this.ref,
         hardware: hardwareSummary,
         runtime,
-        config: { _type: "HostConfigSummary", name: spec.name, port: 443, sslThumbprint: undefined, product: about, vmotionEnabled: false, faultToleranceEnabled: false },
+        config: { _type: "HostConfigSummary", name: spec.name, port: 443, sslThumbprint: sim.isVCenter ? hostThumbprint(sim, spec.name) : undefined, product: about, vmotionEnabled: false, faultToleranceEnabled: false },
         quickStats: { _type: "HostListSummaryQuickStats", overallCpuUsage: 0, overallMemoryUsage: 0, distributedCpuFairness: 0, distributedMemoryFairness: 0, uptime: 0 },
         overallStatus: "green",
         rebootRequired: false,
@@ -208,9 +266,44 @@ export class HostSystem extends ManagedEntity {
     });
   }
 
+  /**
+   * Removing a host from vCenter: a clustered host must be in maintenance
+   * mode or disconnected (vpxd refuses otherwise), and hold no VMs; a
+   * standalone host goes with its ComputeResource.
+   */
   override destroy(): void {
     if (!this.sim.isVCenter) throw new VimFault("NotSupported", {});
+    const cr = this.parentObject();
+    if (cr instanceof ManagedEntity && cr.type === "ComputeResource") return cr.destroy();
     if (((this.props.vm as ManagedObjectReference[]) ?? []).length) throw new VimFault("ResourceInUse", {});
+    const runtime = this.props.runtime as { inMaintenanceMode: boolean; connectionState: string };
+    if (runtime.connectionState === "connected" && !runtime.inMaintenanceMode) throw new VimFault("InvalidState", {}, "The host must be in maintenance mode to be removed from the cluster.");
+    this.leaveInventory();
     super.destroy();
+  }
+
+  /**
+   * What goes with a host that leaves the inventory: its mounts (a datastore
+   * no other host mounts leaves too), its place on its networks (a standard
+   * network no other host has goes), its datastore browser and the objects
+   * of its configManager.
+   */
+  leaveInventory(): void {
+    for (const r of [...((this.props.datastore as ManagedObjectReference[]) ?? [])]) {
+      const ds = this.sim.inventory.get(r.value) as (ManagedObject & { unmountFrom(h: ManagedObjectReference): void; mounts: number; withdraw(): void }) | undefined;
+      if (!ds) continue;
+      ds.unmountFrom(this.ref);
+      if (!ds.mounts) ds.withdraw();
+    }
+    for (const r of [...((this.props.network as ManagedObjectReference[]) ?? [])]) {
+      const net = this.sim.inventory.get(r.value);
+      if (net?.type === "Network") this.sim.portgroupRemoved(this.ref, String(net.get("name")));
+      else if (net instanceof Network) unlinkNetwork(this.sim, net, this.ref);
+    }
+    const own = [this.props.datastoreBrowser, ...Object.entries(this.props.configManager as Record<string, unknown>).filter(([k]) => k !== "licenseManager" && k !== "_type").map(([, v]) => v)];
+    for (const ref of own as (ManagedObjectReference | undefined)[]) {
+      const o = ref ? this.sim.inventory.get(ref.value) : undefined;
+      if (o) this.sim.inventory.remove(o);
+    }
   }
 }

@@ -135,6 +135,11 @@ export class ResourcePool extends ManagedEntity {
     return rp.ref;
   }
 
+  /** A root pool's allocations when the hosts of its compute resource change (a host joins a cluster). */
+  setRootCapacity(cpu: DataObject, memory: DataObject): void {
+    this.setConfig(cpu, memory);
+  }
+
   /** Recompute runtime usage after children change. */
   refresh(): void {
     this.setConfig(this.cpu() as DataObject, this.memory() as DataObject);
@@ -237,4 +242,15 @@ export class ResourcePool extends ManagedEntity {
   override Destroy_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this, "Destroy_Task", "ResourcePool.destroy", ctx.session?.userName ?? "", () => this.destroy());
   }
+}
+
+/**
+ * A root pool's fixed allocations for hosts of this hardware: what they can
+ * give, minus hostd's own share.
+ */
+export function rootAllocations(hosts: { cpuMhz: number; numCpuCores: number; memorySize: number }[]): [DataObject, DataObject] {
+  const cpu = hosts.reduce((n, h) => n + h.numCpuCores * h.cpuMhz, 0);
+  const memMB = Math.floor(hosts.reduce((n, h) => n + h.memorySize, 0) / 1048576);
+  const fixed = (limit: number) => ({ reservation: limit, expandableReservation: false, limit, shares: "high" as const });
+  return [allocation("cpu", fixed(Math.floor(cpu * 0.9))), allocation("memory", fixed(Math.floor(memMB * 0.9)))];
 }
