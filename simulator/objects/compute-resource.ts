@@ -1,11 +1,12 @@
 // ComputeResource (a standalone host's parent) and ClusterComputeResource.
 import { VimFault, moref, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity } from "./managed-entity.ts";
-import type { Args, CallContext } from "./managed-object.ts";
+import type { Args, CallContext, ManagedObject } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { EnvironmentBrowser } from "./environment-browser.ts";
 import { checkHostConnectSpec, hostJoined } from "./host-system.ts";
 import { rootAllocations } from "./resource-pool.ts";
+import { datacenterOf } from "./distributed-virtual-portgroup.ts";
 
 export class ComputeResource extends ManagedEntity {
   constructor(sim: SimContext, type: "ComputeResource" | "ClusterComputeResource", value: string, name: string, parent: ManagedObjectReference) {
@@ -97,6 +98,66 @@ export class ComputeResource extends ManagedEntity {
     }, { resultType: { type: "ManagedObjectReference" } });
   }
 
+  /**
+   * Hosts of the same datacenter join this cluster with their VMs, which
+   * land in its root pool: a standalone host's ComputeResource and pools
+   * go; a host of another cluster must be in maintenance mode (vpxd's
+   * InvalidState otherwise). Every host is checked before any moves.
+   */
+  MoveInto_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "MoveInto_Task", "ClusterComputeResource.moveInto", ctx.session?.userName ?? "", () => {
+      if (this.type !== "ClusterComputeResource") throw new VimFault("NotSupported", {});
+      const dc = datacenterOf(this);
+      const hosts: ManagedEntity[] = [];
+      for (const r of (args.host as ManagedObjectReference[] | undefined) ?? []) {
+        const h = this.sim.inventory.get(r.value);
+        if (!(h instanceof ManagedEntity) || h.type !== "HostSystem") throw new VimFault("ManagedObjectNotFound", { obj: r });
+        if (datacenterOf(h) !== dc) throw new VimFault("InvalidArgument", { invalidProperty: "host" }, `${h.name} is not in the cluster's datacenter.`);
+        const from = h.parentObject();
+        if (from === this) continue;
+        if (from?.type === "ClusterComputeResource" && !(h.props.runtime as { inMaintenanceMode: boolean }).inMaintenanceMode) {
+          throw new VimFault("InvalidState", {}, `${h.name} must be in maintenance mode to leave its cluster.`);
+        }
+        hosts.push(h);
+      }
+      for (const h of hosts) this.adopt(h);
+    });
+  }
+
+  private adopt(h: ManagedEntity): void {
+    const from = h.parentObject() as ComputeResource;
+    const vms = ((h.props.vm as ManagedObjectReference[]) ?? []).map((r) => this.sim.inventory.get(r.value) as ManagedObject & { leave(): void; attach(): void });
+    for (const vm of vms) vm.leave();
+    if (from.type === "ClusterComputeResource") from.detachChild(h);
+    h.update({ parent: this.ref });
+    this.update({ host: [...(this.props.host as ManagedObjectReference[]), h.ref] });
+    for (const vm of vms) {
+      vm.update({ resourcePool: this.props.resourcePool });
+      vm.attach();
+    }
+    if (from.type === "ComputeResource") {
+      // what was the standalone host's own: its compute resource, pools and browser
+      from.update({ host: [] });
+      from.destroy();
+    } else from.relist();
+    this.relist();
+    const pool = this.sim.inventory.get((this.props.resourcePool as ManagedObjectReference).value) as ManagedEntity & { setRootCapacity(cpu: DataObject, memory: DataObject): void };
+    pool.setRootCapacity(...rootAllocations((this.props.host as ManagedObjectReference[]).map((r) => (this.sim.inventory.get(r.value)!.props.summary as DataObject).hardware as { cpuMhz: number; numCpuCores: number; memorySize: number })));
+    const env = this.sim.inventory.get((this.props.environmentBrowser as ManagedObjectReference).value);
+    if (env && !env.props.datastoreBrowser) env.update({ datastoreBrowser: h.props.datastoreBrowser });
+    this.refreshSummary();
+  }
+
+  /** Its datastore and network lists: what its hosts have. */
+  relist(): void {
+    const union = (prop: string) => {
+      const seen = new Map<string, ManagedObjectReference>();
+      for (const h of this.props.host as ManagedObjectReference[]) for (const r of (this.sim.inventory.get(h.value)?.props[prop] as ManagedObjectReference[]) ?? []) seen.set(r.value, r);
+      return [...seen.values()];
+    };
+    this.update({ datastore: union("datastore"), network: union("network") });
+  }
+
   override destroy(): void {
     const vms = (this.props.host as ManagedObjectReference[]).flatMap((h) => (this.sim.inventory.get(h.value)?.props.vm as ManagedObjectReference[]) ?? []);
     if (vms.length) throw new VimFault("ResourceInUse", {}, "The resource is in use by virtual machines.");
@@ -106,8 +167,14 @@ export class ComputeResource extends ManagedEntity {
       o.leaveInventory();
       this.sim.inventory.remove(o);
     }
-    const rp = this.sim.inventory.get((this.props.resourcePool as ManagedObjectReference).value);
-    if (rp) this.sim.inventory.remove(rp);
+    // the pool tree goes whole: child pools and vApps have no other parent
+    const pools = [this.props.resourcePool as ManagedObjectReference];
+    while (pools.length) {
+      const rp = this.sim.inventory.get(pools.pop()!.value);
+      if (!rp) continue;
+      pools.push(...((rp.props.resourcePool as ManagedObjectReference[]) ?? []));
+      this.sim.inventory.remove(rp);
+    }
     const env = this.props.environmentBrowser ? this.sim.inventory.get((this.props.environmentBrowser as ManagedObjectReference).value) : undefined;
     if (env) this.sim.inventory.remove(env);
     super.destroy();

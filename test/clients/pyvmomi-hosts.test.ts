@@ -1,5 +1,6 @@
 // pyVmomi: clusters and hosts joining and leaving a vCenter (CreateClusterEx,
-// AddStandaloneHost_Task, AddHost_Task, HostSystem/ComputeResource Destroy_Task);
+// AddStandaloneHost_Task, AddHost_Task, MoveInto_Task, HostSystem and
+// ComputeResource Destroy_Task);
 // NotSupported on a standalone host.
 import { describe, expect, it } from "vitest";
 import { startSimulator } from "../../simulator/index.ts";
@@ -35,7 +36,15 @@ describe("pyvmomi: clusters and hosts", () => {
         ["HostConnectedEvent", "Connected to esx10.example.com in dc1"],
         ["HostConnectedEvent", "Connected to esx9.example.com in dc1"],
       ]);
-      expect([out.busy, out.notInMaintenance]).toEqual(["vim.fault.ResourceInUse", "vim.fault.InvalidState"]);
+      expect(out.moveBusy).toBe("vim.fault.InvalidState");
+      expect(out.moved).toEqual({
+        hosts: ["esx10.example.com", "esx9.example.com"], cores: 8,
+        // the standalone host's compute resource is gone from the folder
+        folder: ["cluster1", "cluster2", "esx4.example.com"],
+        vm: [true, "esx9.example.com", true, true],
+        clusterDatastores: ["datastore1", "datastore1 (1)"],
+      });
+      expect([out.busy, out.notInMaintenance, out.disconnected]).toEqual(["vim.fault.ResourceInUse", "vim.fault.InvalidState", "disconnected"]);
       expect(out.after).toEqual({
         cluster: [0, 0, 0, []],
         folder: ["cluster1", "cluster2", "esx4.example.com"],

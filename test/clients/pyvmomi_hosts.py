@@ -2,7 +2,8 @@
 """pyVmomi grows a vCenter's inventory the way vSphere automation does:
 CreateClusterEx, AddStandaloneHost_Task (first without the host's thumbprint,
 which the SSLVerifyFault carries, then with it), AddHost_Task into the
-cluster, a VM on the new host, then the hosts leave again (maintenance mode,
+cluster, a VM on the new host, MoveInto_Task of the standalone host and its
+VM into the cluster, then the hosts leave again (maintenance mode,
 HostSystem.Destroy_Task; ComputeResource.Destroy_Task). On a standalone host
 every one of these answers NotSupported. Prints one JSON object.
 Usage: pyvmomi_hosts.py HOST PORT USER PASSWORD"""
@@ -80,14 +81,33 @@ out["clustered"] = {
 events = content.eventManager.QueryEvents(vim.event.EventFilterSpec(eventTypeId=["ClusterCreatedEvent", "HostAddedEvent", "HostConnectedEvent"]))
 out["events"] = sorted([short(e), e.fullFormattedMessage] for e in events)
 
+# a standalone host moves into the cluster, its VM into the cluster's root pool; a host of another cluster must be in maintenance mode first
+vm9 = wait(dc.vmFolder.CreateVM_Task(vim.vm.ConfigSpec(name="on-esx9", guestId="otherGuest64", memoryMB=128, files=vim.vm.FileInfo(vmPathName="[datastore1]")),
+                                     cr.resourcePool, host))
+esx1 = content.searchIndex.FindByDnsName(dc, "esx1.example.com", False)
+out["moveBusy"] = fault(cl.MoveInto_Task([esx1]))
+wait(cl.MoveInto_Task([host]))
+out["moved"] = {
+    "hosts": sorted(h.name for h in cl.host), "cores": cl.summary.numCpuCores, "folder": sorted(e.name for e in hf.childEntity),
+    "vm": [vm9.resourcePool == cl.resourcePool, vm9.runtime.host.name, vm9.environmentBrowser == cl.environmentBrowser, vm9 in cl.resourcePool.vm],
+    "clusterDatastores": sorted(d.name for d in cl.datastore),
+}
+wait(vm9.Destroy_Task())
+
 # leaving: a clustered host needs maintenance mode and no VMs; a standalone host goes with its compute resource
 out["busy"] = fault(h2.Destroy_Task())
 wait(vm.PowerOffVM_Task())
 wait(vm.Destroy_Task())
 out["notInMaintenance"] = fault(h2.Destroy_Task())
-wait(h2.EnterMaintenanceMode_Task(0))
-wait(h2.Destroy_Task())
-wait(cr.Destroy_Task())
+for h in (h2, host):
+    wait(h.EnterMaintenanceMode_Task(0))
+    wait(h.Destroy_Task())
+try:
+    wait(hf.AddStandaloneHost_Task(spec("esx11.example.com"), None, True))
+except vim.fault.SSLVerifyFault as e:
+    cr11 = wait(hf.AddStandaloneHost_Task(spec("esx11.example.com", e.thumbprint), None, False))
+out["disconnected"] = cr11.host[0].runtime.connectionState
+wait(cr11.Destroy_Task())
 out["after"] = {
     "cluster": [len(cl.host), cl.summary.numHosts, cl.resourcePool.config.cpuAllocation.reservation, [d.name for d in cl.datastore]],
     "folder": sorted(e.name for e in hf.childEntity),
