@@ -277,9 +277,14 @@ async function stream(res: Response, read: (from: number, to: number) => Buffer,
 
 async function put(req: Request, res: Response, ds: Datastore, rel: string): Promise<void> {
   const vol = ds.volume;
+  // The answer waits for the upload to be read (and dropped): node:http closes
+  // a connection whose request it did not read to the end, and a client still
+  // sending then sees the connection drop instead of the status (Python's
+  // urllib and requests raise SSLEOFError, never reading the 404).
   const fail = (status: number, message: string) => {
+    if (req.complete) return send(res, status, message);
+    req.once("end", () => send(res, status, message));
     req.resume();
-    send(res, status, message);
   };
   if (rel === "") return fail(409, `Conflict: [${ds.name}] is the datastore's root directory\n`);
   const st = vol.stat(rel);

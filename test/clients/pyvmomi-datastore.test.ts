@@ -25,6 +25,7 @@ describe("pyvmomi with datastore files on the homelab host", () => {
     expect(out.get).toEqual([200, 'config.version = "8"\nmemSize = "512"\n']);
     expect(out.anonymous).toBe(401);
     expect(out.missingDir).toBe(404);
+    expect(out.missingDirLarge).toEqual([404, `Not Found: the directory [mydatastore] nodir does not exist\n`]);
   });
 
   it("searches sub folders with typed results and details", () => {

@@ -31,6 +31,9 @@ status, body = folder("GET", "pyvm/pyvm.vmx")
 out["get"] = [status, body.decode()]
 out["anonymous"] = folder("GET", "pyvm/pyvm.vmx", cookie=False)[0]
 out["missingDir"] = folder("PUT", "nodir/x.iso", b"x")[0]
+# a body larger than the socket buffers: the answer must wait for it, or the client sees the connection drop mid-send
+status, body = folder("PUT", "nodir/big.iso", b"\0" * (4 << 20))
+out["missingDirLarge"] = [status, body.decode()]
 
 spec = vim.host.DatastoreBrowser.SearchSpec(
     matchPattern=["*.vmx"],
