@@ -184,7 +184,8 @@ export class GuestOs implements GuestHardware {
   }
 
   /** Run the program; its return starts the tools, its throw is a crash. */
-  start(program: GuestProgram): void {
+  /** Run the guest program; `onToolsRunning` hears when its tools are up (what vpxd waits for to run a customization). */
+  start(program: GuestProgram, onToolsRunning?: () => void): void {
     this.port.log(`vmx| I125: Guest: starting guest program "${this.programName}"${this.media ? ` from ${this.media.path}` : ""}`);
     void Promise.resolve()
       .then(() => program(this))
@@ -195,6 +196,7 @@ export class GuestOs implements GuestHardware {
           this.toolsRunning = true;
           this.port.log(`vmx| I125: Tools: running (guest program "${this.programName}")`);
           this.report();
+          onToolsRunning?.();
         },
         (e) => this.crash(e),
       );

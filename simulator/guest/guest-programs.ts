@@ -33,7 +33,7 @@ export class GuestProgramTable {
 /**
  * A Linux guest that boots, brings up its NICs and idles. Options (from the
  * scenario): `hostName`, and `ipAddress` for the first NIC (others take a
- * lease). ShutdownGuest and RebootGuest do what they do on any Linux. Its
+ * lease); a guest customization gives `ipAddresses`, one per NIC. ShutdownGuest and RebootGuest do what they do on any Linux. Its
  * root is an in-memory tree with busybox, so guest operations work:
  * programs run in the simulated userland and files move over /guestFile.
  * Every login is accepted (there is no /etc/shadow to check).
@@ -41,10 +41,19 @@ export class GuestProgramTable {
 const genericLinux: GuestProgram = (hw) => {
   const hostName = typeof hw.options.hostName === "string" && hw.options.hostName ? hw.options.hostName : hw.vm.name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "localhost";
   hw.setHostName(hostName);
+  const perNic = Array.isArray(hw.options.ipAddresses) ? (hw.options.ipAddresses as unknown[]) : [];
   hw.nics.forEach((nic, i) => {
-    const fixed = i === 0 && typeof hw.options.ipAddress === "string" ? hw.options.ipAddress : undefined;
-    if (fixed) nic.setAddress(fixed);
-    else nic.dhcp();
+    const given = typeof perNic[i] === "string" ? (perNic[i] as string) : i === 0 && typeof hw.options.ipAddress === "string" ? hw.options.ipAddress : undefined;
+    if (given) {
+      try {
+        nic.setAddress(given);
+        return;
+      } catch (e) {
+        // as a Linux guest whose static address fails to come up: it falls back to DHCP
+        hw.log(`guest| W110: ${nic.network}: cannot set ${given}: ${(e as Error).message}; using DHCP`);
+      }
+    }
+    nic.dhcp();
   });
   hw.log(`guest| I125: ${hostName} up`);
   const root = linuxRoot(() => hw.clock.now(), hostName);

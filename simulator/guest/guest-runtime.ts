@@ -9,6 +9,7 @@ import type { DataObject, ManagedObjectReference } from "../../vim25/soap/index.
 import type { SimContext } from "../sim-context.ts";
 import type { VirtualMachine } from "../objects/virtual-machine.ts";
 import { kindOf, type Device } from "../objects/vm-devices.ts";
+import { customizationEvents, customizationOptions } from "../objects/vm-customization.ts";
 import { IsoImage, readGuestManifest } from "../../formats/iso9660.ts";
 import { GuestProgramTable } from "./guest-programs.ts";
 import { GuestNetwork } from "./guest-network.ts";
@@ -196,7 +197,7 @@ export class VmxProcess {
 
   /** Find what to run: the scenario's guest, else the first connected CD-ROM's ISO and the program its manifest names. */
   private boot(): void {
-    const declared = this.runtime.declaredFor(this.vm.ref.value);
+    const declared = this.runtime.declaredFor(this.vm.ref.value) ?? this.vm.inheritedGuest;
     let programName: string | undefined;
     let media: GuestMedia | undefined;
     let options: Record<string, unknown> = {};
@@ -238,8 +239,18 @@ export class VmxProcess {
       this.log(`vmx| W115: Guest: guest program "${programName}" is not in this simulator's table (${this.runtime.programs.names().join(", ")}); the VM runs without a guest OS`);
       return;
     }
-    this.os = new GuestOs(this.port(), programName, media, options, this.links, this.nicDevices(), this.diskDevices());
-    this.os.start(program);
+    // a pending customization reaches the guest with its boot options, and vpxd hears how it went once tools are up
+    const cust = this.vm.pendingCustomization;
+    const wanted = cust ? customizationOptions(cust, this.vm.name) : undefined;
+    if (wanted) options = { ...options, ...(wanted.hostName ? { hostName: wanted.hostName } : {}), ipAddresses: wanted.ipAddresses };
+    const os = new GuestOs(this.port(), programName, media, options, this.links, this.nicDevices(), this.diskDevices());
+    this.os = os;
+    os.start(program, wanted && (() => {
+      if (this.vm.pendingCustomization !== cust) return;
+      this.vm.pendingCustomization = undefined;
+      // an address the guest could not take (outside 127.0.0.0/8, or another NIC's) is a failed network setup
+      customizationEvents(this.vm, wanted.ipAddresses.some((ip, i) => ip !== undefined && os.nics[i]?.ipAddress !== ip));
+    }));
   }
 
   private nicDevices(): NicDevice[] {

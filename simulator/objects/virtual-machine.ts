@@ -10,6 +10,7 @@ import { guestFullName, hardwareVersionOf } from "../formats/vmx-config.ts";
 import { generatedMac, vpxMac } from "../formats/vmx-config.ts";
 import { VmSnapshots, type SavedTree } from "./vm-snapshots.ts";
 import { cloneVm } from "./vm-clone.ts";
+import { checkCustomization } from "./vm-customization.ts";
 import { relocateVm } from "./vm-relocate.ts";
 import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions } from "./hardware-versions.ts";
 import type { Folder } from "./folder.ts";
@@ -47,6 +48,10 @@ export class VirtualMachine extends ManagedEntity {
   /** the on-disk .vmx document, kept so keys the API does not model survive rewrites */
   vmx?: unknown;
   readonly snapshots: VmSnapshots;
+  /** a CustomizationSpec awaiting the guest's next boot (vm-customization.ts) */
+  pendingCustomization: (DataObject & Record<string, any>) | undefined;
+  /** the guest a clone's disks carry: its source's (the scenario declares the others' in GuestRuntime) */
+  inheritedGuest: { program: string; options: Record<string, unknown> } | undefined;
 
   constructor(sim: SimContext, value: string, config: ConfigInfo, folder: ManagedObjectReference, pool: ManagedObjectReference, host: ManagedObjectReference, readonly storage: VmStorage) {
     super(sim, "VirtualMachine", value, config.name, folder);
@@ -111,14 +116,27 @@ export class VirtualMachine extends ManagedEntity {
   }
 
   // the .vmx document is replaced, never edited, so keeping the reference keeps it
-  override saveState(): SavedState & { vmx: unknown; snapshots: SavedTree } {
-    return { ...super.saveState(), vmx: this.vmx, snapshots: this.snapshots.save() };
+  override saveState(): SavedState & { vmx: unknown; snapshots: SavedTree; pendingCustomization: unknown; inheritedGuest: unknown } {
+    return { ...super.saveState(), vmx: this.vmx, snapshots: this.snapshots.save(), pendingCustomization: this.pendingCustomization, inheritedGuest: this.inheritedGuest };
   }
 
-  override loadState(s: SavedState & { vmx: unknown; snapshots: SavedTree }): void {
+  override loadState(s: SavedState & { vmx: unknown; snapshots: SavedTree; pendingCustomization: unknown; inheritedGuest?: unknown }): void {
     super.loadState(s);
     this.vmx = s.vmx;
     this.snapshots.load(s.snapshots);
+    this.pendingCustomization = s.pendingCustomization as VirtualMachine["pendingCustomization"];
+    this.inheritedGuest = s.inheritedGuest as VirtualMachine["inheritedGuest"];
+  }
+
+  /** Network adapters, which a CustomizationSpec's nicSettingMap must match one for one. */
+  nicCount(): number {
+    return this.config.hardware.device.filter((d) => kindOf(this.sim.schema, d._type) === "nic").length;
+  }
+
+  CustomizeVM_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "CustomizeVM_Task", "VirtualMachine.customize", this.userName(ctx), () => {
+      this.pendingCustomization = checkCustomization(this.sim, args.spec, this, this.nicCount());
+    });
   }
 
   /** Recompute what follows from config and runtime, in one update. */

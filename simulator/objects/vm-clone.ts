@@ -8,6 +8,7 @@ import type { ConfigInfo, VirtualMachine } from "./virtual-machine.ts";
 import { VirtualMachineSnapshot } from "./virtual-machine-snapshot.ts";
 import { kindOf, type Device } from "./vm-devices.ts";
 import { checkName, enterInventory, newVirtualMachine, placeVm, vmxPathFor } from "./vm-factory.ts";
+import { checkCustomization } from "./vm-customization.ts";
 import { datacenterOf } from "../datastore/vm-storage.ts";
 import { basename, formatDatastorePath, joinPath, resolveDatastorePath, type ResolvedPath } from "../datastore/datastore-path.ts";
 import { createDiskFiles, diskChain, extentFile, flattenChain, newDiskDescriptor, volumeOf } from "../datastore/disk-files.ts";
@@ -21,6 +22,8 @@ export function cloneVm(sim: SimContext, source: VirtualMachine, folder: Folder,
   if (!sim.isVCenter) throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
   if (!(folder.props.childType as string[]).includes("VirtualMachine")) throw new VimFault("NotSupported", {});
   checkName(sim, folder, name);
+  // the clone is powered off with nothing pending: the spec is checked against the source's adapters
+  const customization = spec.customization ? checkCustomization(sim, spec.customization, { powerState: "poweredOff" }, source.nicCount()) : undefined;
   let from: ConfigInfo = source.config;
   if (spec.snapshot) {
     const snap = sim.inventory.get(spec.snapshot.value);
@@ -95,6 +98,9 @@ export function cloneVm(sim: SimContext, source: VirtualMachine, folder: Folder,
   enterInventory(sim, vm, { folder, pool, host });
   vm.event("VmClonedEvent", `Clone of ${source.name} completed`, userName, { sourceVm: { _type: "VmEventArgument", name: source.name, vm: source.ref } });
   if (spec.config) vm.reconfigure(spec.config);
+  // the clone's disks carry the source's operating system
+  vm.inheritedGuest = sim.guests.declaredFor(source.ref.value) ?? source.inheritedGuest;
+  vm.pendingCustomization = customization;
   if (spec.powerOn && !config.template) vm.forcePower("poweredOn", userName);
   return vm.ref;
 }

@@ -85,4 +85,28 @@ describe("CloneVM_Task", () => {
       await esx.close();
     }
   });
+  it("boots the source's guest in the clone and runs its customization; a restore takes the pending spec back", async () => {
+    // the scenario's guest of the source (no ISO): the clone's disks carry it
+    sim.sim.guests.declare(src.value, { program: "generic-linux", options: {} });
+    const customization = {
+      _type: "CustomizationSpec",
+      identity: { _type: "CustomizationLinuxPrep", hostName: { _type: "CustomizationFixedName", name: "from-golden" }, domain: "example.com" },
+      globalIPSettings: { _type: "CustomizationGlobalIPSettings" },
+      nicSettingMap: [{ _type: "CustomizationAdapterMapping", adapter: { _type: "CustomizationIPSettings", ip: { _type: "CustomizationFixedIp", ipAddress: "127.88.0.7" } } }],
+    };
+    const clone = (await c.waitForTask((await c.call("CloneVM_Task", src, { folder, name: "customized", spec: { _type: "VirtualMachineCloneSpec", location: { _type: "VirtualMachineRelocateSpec" }, template: false, powerOn: false, customization } })) as ManagedObjectReference)) as ManagedObjectReference;
+    const snap = sim.snapshot();
+    await c.waitForTask((await c.call("PowerOnVM_Task", clone, {})) as ManagedObjectReference);
+    const guest = async () => c.retrieveOne(clone, ["guest.hostName", "guest.ipAddress"]);
+    for (let i = 0; i < 200 && (await guest())["guest.ipAddress"] !== "127.88.0.7"; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await guest()).toEqual({ "guest.hostName": "from-golden", "guest.ipAddress": "127.88.0.7" });
+    await c.waitForTask((await c.call("PowerOffVM_Task", clone, {})) as ManagedObjectReference);
+    // applied: nothing pending, so a new spec is taken
+    const again = await c.waitForTask((await c.call("CustomizeVM_Task", clone, { spec: customization })) as ManagedObjectReference).then(() => "ok", (e) => (e as VimFault).type);
+    expect(again).toBe("ok");
+    sim.restore(snap);
+    // back before the power on: the clone's spec pending again, and a second one refused
+    const pending = await c.waitForTask((await c.call("CustomizeVM_Task", clone, { spec: customization })) as ManagedObjectReference).then(() => "ok", (e) => (e as VimFault).type);
+    expect(pending).toBe("CustomizationPending");
+  });
 });
