@@ -9,9 +9,8 @@ CustomizeVM_Task answers NotSupported. Prints one JSON object.
 Usage: pyvmomi_customize.py HOST PORT USER PASSWORD ISO_FILE"""
 import json
 import sys
-import time
 
-from sim_session import Session, fault, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, fault, until, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim
 
@@ -23,16 +22,6 @@ pool = dc.hostFolder.childEntity[0].resourcePool
 ds = [d for d in dc.datastore if len(d.host) == max(len(x.host) for x in dc.datastore)][0]
 connected = vim.vm.device.VirtualDevice.ConnectInfo(startConnected=True, allowGuestControl=True)
 C = vim.vm.customization
-
-
-def until(fn, seconds=10):
-    end = time.time() + seconds
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.02)
-    return fn()
 
 
 def linux(host_name, ips):

@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 
-from sim_session import Session, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, until, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim, vmodl
 
@@ -33,16 +33,6 @@ def create(name, devices):
 
 def serial_connected(vm):
     return [d.connectable.connected for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualSerialPort)][0]
-
-
-def until(fn, seconds=10):
-    end = time.time() + seconds
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.02)
-    return fn()
 
 
 # 1. a serial port to a listener outside the simulator, no ISO at all

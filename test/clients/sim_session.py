@@ -47,6 +47,17 @@ def wait(task):
     return task.info.result
 
 
+def until(fn, seconds=10):
+    """fn()'s first truthy value within `seconds` (polled), else its last."""
+    end = time.time() + seconds
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.02)
+    return fn()
+
+
 def fault(task):
     """The name of the fault `task` ends in (vim.fault.InvalidPowerState), or None when it succeeds."""
     try:
