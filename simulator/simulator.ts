@@ -54,6 +54,7 @@ import { FaultInjector } from "./dispatch/fault-injection.ts";
 import { OvfManager } from "./objects/ovf-manager.ts";
 import { PerformanceManager } from "./objects/performance-manager.ts";
 import { CustomizationSpecManager } from "./objects/customization-spec-manager.ts";
+import { AlarmManager } from "./objects/alarm-manager.ts";
 import { HostDatastoreSystem } from "./objects/host-datastore-system.ts";
 import { importVApp } from "./objects/http-nfc-lease.ts";
 
@@ -345,6 +346,7 @@ class InventoryBuilder {
     add(new OvfManager(sim, "OvfManager", c.ovfManager!.value));
     add(new PerformanceManager(sim, c.perfManager!.value));
     if (c.customizationSpecManager) add(new CustomizationSpecManager(sim, c.customizationSpecManager.value));
+    const alarms = c.alarmManager ? add(new AlarmManager(sim, c.alarmManager.value)) : undefined;
     // the rest answer NotImplemented per method until they are built
     for (const [key, ref] of Object.entries(c)) {
       if (!ref || typeof ref !== "object" || ref._type !== "ManagedObjectReference") continue;
@@ -354,6 +356,7 @@ class InventoryBuilder {
 
     const root = add(new Folder(sim, c.rootFolder!.value, vc ? "Datacenters" : "ha-folder-root", undefined, vc ? ["Folder", "Datacenter"] : ["Datacenter"]));
     for (const dcSpec of s.datacenters) this.datacenter(root, dcSpec);
+    alarms?.addDefaults(root.ref);
     add(new AuthorizationManager(sim, c.authorizationManager!.value));
     this.licenses();
     // customer VMs come last: they need datastores, networks and pools to land on
