@@ -5,7 +5,8 @@ import type { SimContext } from "../sim-context.ts";
 import { ManagedEntity } from "./managed-entity.ts";
 import { VirtualMachine, mergeExtraConfig, type ConfigInfo, type VmStorage } from "./virtual-machine.ts";
 import { applyDeviceChanges, defaultDevices, kindOf, type Device } from "./vm-devices.ts";
-import { guestFullName } from "../formats/vmx-config.ts";
+import { guestFullName, hardwareVersionOf } from "../formats/vmx-config.ts";
+import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions } from "./hardware-versions.ts";
 
 export interface Placement {
   folder: ManagedEntity & { attachChild(c: ManagedEntity): void };
@@ -37,11 +38,30 @@ export function checkName(sim: SimContext, folder: ManagedEntity, name: string):
   }
 }
 
+/**
+ * The hardware version a new VM gets: the one asked for, which the hosts
+ * must run, or the newest they run (what hostd and vpxd use when the spec
+ * names none). A version no host runs is vpxd's NoCompatibleHost (Packer and
+ * Terraform report it as "No host is compatible with the virtual machine");
+ * hostd, with no placement to fail, refuses the argument.
+ */
+function hardwareVersionFor(sim: SimContext, asked: unknown): string {
+  const release = sim.scenario.about.version;
+  if (asked === undefined) return hardwareVersionKey(newestHardwareVersion(release));
+  const n = typeof asked === "string" ? hardwareVersionOf(asked) : undefined;
+  if (n === undefined) throw new VimFault("InvalidArgument", { invalidProperty: "version" });
+  if (!supportedHardwareVersions(release).includes(n)) {
+    if (sim.isVCenter) throw new VimFault("NoCompatibleHost", {}, "No host is compatible with the virtual machine.");
+    throw new VimFault("InvalidArgument", { invalidProperty: "version" }, `A specified parameter was not correct: version (${String(asked)} is not a hardware version this host runs)`);
+  }
+  return String(asked);
+}
+
 /** The config a CreateVM_Task spec describes, before any file exists. */
 export function configFromSpec(sim: SimContext, spec: Record<string, any>, value: string, vmPathName: string, dir: string): { config: ConfigInfo; devices: ReturnType<typeof applyDeviceChanges> } {
   if (spec.guestId !== undefined && !sim.schema.enumValues("VirtualMachineGuestOsIdentifier")?.includes(spec.guestId)) throw new VimFault("InvalidArgument", { invalidProperty: "guestId" });
   const guestId = spec.guestId ?? "otherGuest";
-  if (spec.version !== undefined && !/^vmx-\d+$/.test(spec.version)) throw new VimFault("InvalidArgument", { invalidProperty: "version" });
+  const version = hardwareVersionFor(sim, spec.version);
   const memoryMB = spec.memoryMB ?? 32;
   if (memoryMB < 4 || memoryMB % 4 !== 0) throw new VimFault("InvalidArgument", { invalidProperty: "memoryMB" }, "Memory size must be a multiple of 4 MB.");
   const numCPU = spec.numCPUs ?? 1;
@@ -54,7 +74,7 @@ export function configFromSpec(sim: SimContext, spec: Record<string, any>, value
     modified: now,
     name: spec.name,
     guestFullName: guestFullName(guestId),
-    version: spec.version ?? "vmx-11",
+    version,
     uuid: spec.uuid ?? sim.ids.uuid("vm.bios", value),
     createDate: now,
     instanceUuid: spec.instanceUuid ?? sim.ids.uuid("vm.instance", value),

@@ -53,5 +53,17 @@ vm.UnregisterVM()
 vm = wait(dc.vmFolder.RegisterVM_Task(path=path, asTemplate=False, pool=pool))
 state("registered")
 
+# CreateVM_Task: no version is the newest the host runs; one it does not run is refused (vCenter: no host for it)
+def created(name, version):
+    try:
+        return wait(dc.vmFolder.CreateVM_Task(vim.vm.ConfigSpec(name=name, guestId="otherGuest64", memoryMB=128, version=version,
+                                                                 files=vim.vm.FileInfo(vmPathName="[%s]" % ds.name)), pool)).config.version
+    except Exception as e:  # the fault is the answer
+        return type(e).__name__
+
+
+out["createDefault"] = created("defaulthw", None)
+out["createTooNew"] = created("newhw", "vmx-13")
+
 Disconnect(si)
 print(json.dumps(out, default=str))
