@@ -23,6 +23,9 @@ export function userSession(s: Session): DataObject {
 }
 
 export class SessionManager extends ManagedObject {
+  /** clone tickets not used yet, each naming the session it clones (live state, like the sessions) */
+  private readonly cloneTickets = new Map<string, string>();
+
   constructor(sim: SimContext, value: string) {
     super(sim, "SessionManager", value);
     Object.assign(this.props, {
@@ -51,6 +54,30 @@ export class SessionManager extends ManagedObject {
     const s = this.sim.sessions.create(username, username === "root" ? "root" : username, locale, ctx.remoteAddress, ctx.userAgent);
     ctx.newSession = s;
     this.sim.events.post("UserLoginSessionEvent", `User ${username}@${s.ipAddress} logged in as ${s.userAgent}`, username, {}, { ipAddress: s.ipAddress, locale, sessionId: s.key, userAgent: s.userAgent });
+    return userSession(s);
+  }
+
+  /**
+   * A one-time ticket for CloneSession, valid while this session lives (what
+   * pyVmomi scripts hand to worker processes, and consoles use to open a
+   * session of the user's without the password).
+   */
+  AcquireCloneTicket(_args: Args, ctx: CallContext): string {
+    const id = this.sim.ids.uuid("clone-ticket", String(this.sim.ids.next("clone-ticket")));
+    const ticket = this.sim.isVCenter ? `cst-VCT-${id}` : `cst-${id}`;
+    this.cloneTickets.set(ticket, ctx.session!.key);
+    return ticket;
+  }
+
+  /** The ticket's session, cloned onto this connection: its user, a key of its own. */
+  CloneSession(args: Args, ctx: CallContext): DataObject {
+    const sourceKey = this.cloneTickets.get(String(args.cloneTicket));
+    this.cloneTickets.delete(String(args.cloneTicket));
+    const source = sourceKey ? this.sim.sessions.get(sourceKey) : undefined;
+    if (ctx.session || !source) throw new VimFault("InvalidLogin", {});
+    const s = this.sim.sessions.create(source.userName, source.fullName, source.locale, ctx.remoteAddress, ctx.userAgent);
+    ctx.newSession = s;
+    this.sim.events.post("UserLoginSessionEvent", `User ${s.userName}@${s.ipAddress} logged in as ${s.userAgent}`, s.userName, {}, { ipAddress: s.ipAddress, locale: s.locale, sessionId: s.key, userAgent: s.userAgent });
     return userSession(s);
   }
 
