@@ -4,7 +4,7 @@ import { ManagedEntity } from "./managed-entity.ts";
 import type { Args, CallContext, ManagedObject } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { EnvironmentBrowser } from "./environment-browser.ts";
-import { checkHostConnectSpec, hostJoined } from "./host-system.ts";
+import { checkHostConnectSpec, type HostSystem } from "./host-system.ts";
 import { rootAllocations } from "./resource-pool.ts";
 import { datacenterOf } from "./distributed-virtual-portgroup.ts";
 
@@ -93,7 +93,7 @@ export class ComputeResource extends ManagedEntity {
       if (this.type !== "ClusterComputeResource") throw new VimFault("NotSupported", {});
       const name = checkHostConnectSpec(this.sim, args.spec);
       const host = this.sim.addHost(this, name);
-      hostJoined(this.sim, host, args.asConnected !== false, user);
+      (host as HostSystem).joined(args.asConnected !== false, user);
       return host.ref;
     }, { resultType: { type: "ManagedObjectReference" } });
   }

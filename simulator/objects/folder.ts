@@ -7,7 +7,7 @@ import type { SimContext } from "../sim-context.ts";
 import { createVm, registerVm } from "./vm-factory.ts";
 import { createSwitchFromSpec } from "./distributed-virtual-switch.ts";
 import { datacenterOf } from "./distributed-virtual-portgroup.ts";
-import { checkHostConnectSpec, hostJoined } from "./host-system.ts";
+import { checkHostConnectSpec, type HostSystem } from "./host-system.ts";
 
 export class Folder extends ManagedEntity {
   constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference | undefined, childType: string[]) {
@@ -92,7 +92,7 @@ export class Folder extends ManagedEntity {
       const cr = host.parentObject()!;
       const swap = (args.compResSpec as Record<string, any> | undefined)?.vmSwapPlacement;
       if (swap) cr.update({ "configurationEx.vmSwapPlacement": swap });
-      hostJoined(this.sim, host, args.addConnected !== false, user);
+      (host as HostSystem).joined(args.addConnected !== false, user);
       return cr.ref;
     }, { resultType: { type: "ManagedObjectReference" } });
   }

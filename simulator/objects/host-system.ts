@@ -123,24 +123,6 @@ export function checkHostConnectSpec(sim: SimContext, spec: DataObject & Record<
   return name;
 }
 
-/**
- * A host that AddStandaloneHost_Task or AddHost_Task brought in: connected
- * (HostAddedEvent, then HostConnectedEvent, as vpxd logs them) or, when the
- * caller asked for it, disconnected.
- */
-export function hostJoined(sim: SimContext, host: ManagedEntity, connected: boolean, userName: string): void {
-  const cr = host.parentObject() as ManagedEntity;
-  let dc: ManagedEntity | undefined = cr;
-  while (dc && dc.type !== "Datacenter") {
-    const p = dc.parentObject();
-    dc = p instanceof ManagedEntity ? p : undefined;
-  }
-  const refs = { ...(dc ? { datacenter: { name: dc.name, ref: dc.ref } } : {}), computeResource: { name: cr.name, ref: cr.ref }, host: { name: host.name, ref: host.ref } };
-  sim.events.post("HostAddedEvent", `Added host ${host.name} to datacenter ${dc?.name ?? ""}`, userName, refs);
-  if (connected) sim.events.post("HostConnectedEvent", `Connected to ${host.name} in ${dc?.name ?? ""}`, userName, refs);
-  else host.update({ "runtime.connectionState": "disconnected", "summary.runtime.connectionState": "disconnected" });
-}
-
 export class HostSystem extends ManagedEntity {
   constructor(sim: SimContext, value: string, spec: HostSpec, parent: ManagedObjectReference, about: DataObject, configManager: Record<string, ManagedObjectReference | undefined>) {
     super(sim, "HostSystem", value, spec.name, parent);
@@ -248,6 +230,58 @@ export class HostSystem extends ManagedEntity {
 
   addNetwork(n: ManagedObjectReference): void {
     this.update({ network: [...(this.props.network as ManagedObjectReference[]), n] });
+  }
+
+  private connection(state: "connected" | "disconnected"): void {
+    this.update({ "runtime.connectionState": state, "summary.runtime.connectionState": state });
+    for (const r of (this.props.vm as ManagedObjectReference[]) ?? []) {
+      (this.sim.inventory.get(r.value) as (ManagedObject & { setConnectionState(s: string): void }) | undefined)?.setConnectionState(state);
+    }
+  }
+
+  private postConnection(type: string, message: string, userName: string, extra: Record<string, unknown> = {}): void {
+    const cr = this.parentObject() as ManagedEntity;
+    let dc: ManagedEntity | undefined = cr;
+    while (dc && dc.type !== "Datacenter") {
+      const p = dc.parentObject();
+      dc = p instanceof ManagedEntity ? p : undefined;
+    }
+    this.sim.events.post(type, message.replace("%dc", dc?.name ?? ""), userName, { ...(dc ? { datacenter: { name: dc.name, ref: dc.ref } } : {}), computeResource: { name: cr.name, ref: cr.ref }, host: { name: this.name, ref: this.ref } }, extra);
+  }
+
+  /**
+   * A host that AddStandaloneHost_Task or AddHost_Task brought in: connected
+   * (HostAddedEvent, then HostConnectedEvent, as vpxd logs them) or, when the
+   * caller asked for it, disconnected.
+   */
+  joined(connected: boolean, userName: string): void {
+    this.postConnection("HostAddedEvent", `Added host ${this.name} to datacenter %dc`, userName);
+    if (connected) this.postConnection("HostConnectedEvent", `Connected to ${this.name} in %dc`, userName);
+    else this.connection("disconnected");
+  }
+
+  /**
+   * vCenter lets go of the host: it and its VMs read disconnected (the VMs
+   * keep running on it, out of vCenter's reach: their tasks answer
+   * HostNotConnected) until ReconnectHost_Task. hostd has no such method.
+   */
+  DisconnectHost_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "DisconnectHost_Task", "HostSystem.disconnect", user, () => {
+      if (!this.sim.isVCenter) throw new VimFault("NotSupported", {});
+      if ((this.props.runtime as { connectionState: string }).connectionState === "disconnected") throw new VimFault("InvalidState", {}, "The host is already disconnected.");
+      this.connection("disconnected");
+      this.postConnection("HostDisconnectedEvent", `Disconnected from ${this.name} in %dc. Reason: The host was disconnected by user request.`, user, { reason: "userRequest" });
+    });
+  }
+
+  ReconnectHost_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "ReconnectHost_Task", "HostSystem.reconnect", user, () => {
+      if (!this.sim.isVCenter) throw new VimFault("NotSupported", {});
+      this.connection("connected");
+      this.postConnection("HostConnectedEvent", `Connected to ${this.name} in %dc`, user);
+    });
   }
 
   EnterMaintenanceMode_Task(args: Args, ctx: CallContext): ManagedObjectReference {

@@ -54,6 +54,9 @@ export class ManagedObject {
   /** Release listeners and timers when the object leaves (session end, DestroyView). */
   dispose(): void {}
 
+  /** Refuse a task of this object before its body runs (a VM whose host vCenter cannot reach); the TaskRunner asks. */
+  checkTask(_method: string): void {}
+
   // ---- simulator snapshots (Simulator.snapshot / restore) ----
 
   /** Session-scoped objects are no part of a snapshot: a client's filters and views must outlive a restore. */

@@ -128,6 +128,18 @@ export class VirtualMachine extends ManagedEntity {
     this.inheritedGuest = s.inheritedGuest as VirtualMachine["inheritedGuest"];
   }
 
+  /** vpxd reaches a VM through its host: with the host disconnected, no task of the VM can run. */
+  override checkTask(_method: string): void {
+    if ((this.props.runtime as { connectionState: string }).connectionState === "disconnected") {
+      throw new VimFault("HostNotConnected", {}, "Unable to communicate with the remote host, since it is disconnected.");
+    }
+  }
+
+  /** The VM as vCenter sees it when its host connects or disconnects. */
+  setConnectionState(state: "connected" | "disconnected"): void {
+    this.refresh({ runtime: { ...(this.props.runtime as DataObject), connectionState: state } });
+  }
+
   /** Network adapters, which a CustomizationSpec's nicSettingMap must match one for one. */
   nicCount(): number {
     return this.config.hardware.device.filter((d) => kindOf(this.sim.schema, d._type) === "nic").length;

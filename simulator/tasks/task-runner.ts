@@ -78,6 +78,7 @@ export class TaskRunner {
         try {
           if (task.cancelRequested) throw new VimFault("RequestCanceled", {});
           if (injected) throw injected;
+          entity.checkTask(method);
           const result = await body(task);
           const typed = result === undefined || result === null ? undefined : opts.resultType ? new Typed(opts.resultType, result) : result;
           this.bodyDone.add(task);

@@ -1,6 +1,6 @@
 // pyVmomi: clusters and hosts joining and leaving a vCenter (CreateClusterEx,
-// AddStandaloneHost_Task, AddHost_Task, MoveInto_Task, HostSystem and
-// ComputeResource Destroy_Task);
+// AddStandaloneHost_Task, AddHost_Task, MoveInto_Task, Disconnect/ReconnectHost_Task,
+// HostSystem and ComputeResource Destroy_Task);
 // NotSupported on a standalone host.
 import { describe, expect, it } from "vitest";
 import { startSimulator } from "../../simulator/index.ts";
@@ -36,6 +36,9 @@ describe("pyvmomi: clusters and hosts", () => {
         ["HostConnectedEvent", "Connected to esx10.example.com in dc1"],
         ["HostConnectedEvent", "Connected to esx9.example.com in dc1"],
       ]);
+      expect(out.disconnect).toEqual(["disconnected", "disconnected", "disconnected", "poweredOn", "vmodl.fault.HostNotConnected", "vim.fault.InvalidState"]);
+      expect(out.reconnect).toEqual(["connected", "connected", "poweredOn"]);
+      expect(out.connectionEvents).toEqual(["HostConnectedEvent", "HostDisconnectedEvent", "HostConnectedEvent"]);
       expect(out.moveBusy).toBe("vim.fault.InvalidState");
       expect(out.moved).toEqual({
         hosts: ["esx10.example.com", "esx9.example.com"], cores: 8,
@@ -65,6 +68,6 @@ describe("pyvmomi: clusters and hosts", () => {
   });
 
   it("answers NotSupported on a standalone host, whose inventory is fixed", async () => {
-    expect(await runPyvmomi("pyvmomi_hosts.py", "homelab")).toEqual({ cluster: "NotSupported", standalone: "vmodl.fault.NotSupported" });
+    expect(await runPyvmomi("pyvmomi_hosts.py", "homelab")).toEqual({ disconnect: "vmodl.fault.NotSupported", cluster: "NotSupported", standalone: "vmodl.fault.NotSupported" });
   });
 });

@@ -30,6 +30,7 @@ def spec(name, thumbprint=None, user="root"):
 
 
 if content.about.apiType != "VirtualCenter":
+    out["disconnect"] = fault(hf.childEntity[0].host[0].DisconnectHost_Task())
     out["cluster"] = attempt(lambda: hf.CreateClusterEx("c2", vim.cluster.ConfigSpecEx()))
     out["standalone"] = fault(hf.AddStandaloneHost_Task(spec("esx9.example.com"), None, True))
     print(json.dumps(out))
@@ -80,6 +81,15 @@ out["clustered"] = {
 
 events = content.eventManager.QueryEvents(vim.event.EventFilterSpec(eventTypeId=["ClusterCreatedEvent", "HostAddedEvent", "HostConnectedEvent"]))
 out["events"] = sorted([short(e), e.fullFormattedMessage] for e in events)
+
+# vCenter lets go of a host: it and its VMs read disconnected, the VMs' tasks cannot reach it, until it reconnects
+wait(h2.DisconnectHost_Task())
+out["disconnect"] = [h2.runtime.connectionState, vm.runtime.connectionState, vm.summary.runtime.connectionState, vm.runtime.powerState,
+                     fault(vm.PowerOffVM_Task()), fault(h2.DisconnectHost_Task())]
+wait(h2.ReconnectHost_Task())
+out["reconnect"] = [h2.runtime.connectionState, vm.runtime.connectionState, vm.runtime.powerState]
+out["connectionEvents"] = [short(e) for e in sorted(content.eventManager.QueryEvents(vim.event.EventFilterSpec(
+    entity=vim.event.EventFilterSpec.ByEntity(entity=h2, recursion="self"), eventTypeId=["HostDisconnectedEvent", "HostConnectedEvent"])), key=lambda e: e.key)]
 
 # a standalone host moves into the cluster, its VM into the cluster's root pool; a host of another cluster must be in maintenance mode first
 vm9 = wait(dc.vmFolder.CreateVM_Task(vim.vm.ConfigSpec(name="on-esx9", guestId="otherGuest64", memoryMB=128, files=vim.vm.FileInfo(vmPathName="[datastore1]")),
