@@ -262,6 +262,8 @@ export interface GuestInstance {
   files?: {
     read(path: string): Buffer;
     write(path: string, data: Buffer, overwrite: boolean): void;
+    /** the whole tree, for GuestFileManager's directory operations (ListFilesInGuest, MakeDirectoryInGuest, ...); without it they are unavailable */
+    fs?: GuestFs;
   };
 }
 

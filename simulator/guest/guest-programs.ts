@@ -78,6 +78,7 @@ const genericLinux: GuestProgram = (hw) => {
       return root.readFile(path);
     },
     write: (path, data, overwrite) => root.writeFile(path, data, { exclusive: !overwrite }),
+    fs: root,
   };
   return { processes, files };
 };

@@ -65,4 +65,16 @@ describe("pyvmomi: guests on the homelab host", () => {
     // a transfer URL is good for one use
     expect(out.reuse).toBe(404);
   });
+  it("makes, lists, moves and deletes files and directories in the guest, with VMware Tools' faults", () => {
+    expect([out.mkdirExists, out.mkdirNoParent]).toEqual(["FileAlreadyExists", "FileNotFound"]);
+    expect(out.temporary).toEqual([true, true]);
+    expect(out.list).toEqual([["app.conf", "file", 0, "0o640"], 0]);
+    expect(out.listFile).toEqual(["/tmp/copy.txt"]);
+    // index 0, at most one, names matching the pattern: two left over
+    expect(out.page).toEqual([["copy.txt"], 2]);
+    expect([out.moveOver, out.moveDirAsFile]).toEqual(["FileAlreadyExists", "NotAFile"]);
+    expect([out.deleteNotEmpty, out.deleteFileAsDir, out.deleteDirAsFile]).toEqual(["DirectoryNotEmpty", "NotADirectory", "NotAFile"]);
+    expect(out.afterDelete).toEqual([]);
+    expect(out.listMissing).toBe("FileNotFound");
+  });
 });

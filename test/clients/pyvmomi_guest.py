@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 
-from sim_session import Session, until, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, attempt, until, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim, vmodl
 
@@ -134,6 +134,32 @@ try:
     urllib.request.urlopen(info.url.replace("*", session.host), context=session.ctx)
 except urllib.error.HTTPError as e:
     out["reuse"] = e.code
+
+# the directory operations of govc's guest.* commands and Ansible's vmware_guest_file_operation
+fm = gom.fileManager
+fm.MakeDirectoryInGuest(vm, auth, "/srv/app/conf", True)
+out["mkdirExists"] = attempt(lambda: fm.MakeDirectoryInGuest(vm, auth, "/srv/app", False))
+out["mkdirNoParent"] = attempt(lambda: fm.MakeDirectoryInGuest(vm, auth, "/nope/sub", False))
+tmp_file = fm.CreateTemporaryFileInGuest(vm, auth, "upload-", ".part", "/srv/app")
+tmp_dir = fm.CreateTemporaryDirectoryInGuest(vm, auth, "work-", "")
+out["temporary"] = [tmp_file.startswith("/srv/app/upload-") and tmp_file.endswith(".part"), tmp_dir.startswith("/tmp/work-")]
+fm.MoveFileInGuest(vm, auth, tmp_file, "/srv/app/conf/app.conf", False)
+fm.ChangeFileAttributesInGuest(vm, auth, "/srv/app/conf/app.conf", vim.vm.guest.FileManager.PosixFileAttributes(permissions=0o640))
+listing = fm.ListFilesInGuest(vm, auth, "/srv/app/conf")
+out["list"] = [[f.path, f.type, f.size, oct(f.attributes.permissions)] for f in listing.files] + [listing.remaining]
+out["listFile"] = [f.path for f in fm.ListFilesInGuest(vm, auth, "/tmp/copy.txt").files]
+page = fm.ListFilesInGuest(vm, auth, "/tmp", 0, 1, "^(copy|count|hello)")
+out["page"] = [[f.path for f in page.files], page.remaining]
+out["moveOver"] = attempt(lambda: fm.MoveFileInGuest(vm, auth, "/tmp/count", "/tmp/copy.txt", False))
+out["moveDirAsFile"] = attempt(lambda: fm.MoveFileInGuest(vm, auth, "/srv/app/conf", "/srv/x", False))
+fm.MoveDirectoryInGuest(vm, auth, "/srv/app", "/srv/app2")
+out["deleteNotEmpty"] = attempt(lambda: fm.DeleteDirectoryInGuest(vm, auth, "/srv/app2", False))
+out["deleteFileAsDir"] = attempt(lambda: fm.DeleteDirectoryInGuest(vm, auth, "/tmp/count", False))
+out["deleteDirAsFile"] = attempt(lambda: fm.DeleteFileInGuest(vm, auth, "/srv/app2"))
+fm.DeleteFileInGuest(vm, auth, "/tmp/count")
+fm.DeleteDirectoryInGuest(vm, auth, "/srv/app2", True)
+out["afterDelete"] = [f.path for f in fm.ListFilesInGuest(vm, auth, "/srv").files] + [f.path for f in fm.ListFilesInGuest(vm, auth, "/tmp", matchPattern="^count$").files]
+out["listMissing"] = attempt(lambda: fm.ListFilesInGuest(vm, auth, "/srv/app2"))
 
 vm.ShutdownGuest()
 out["afterShutdown"] = until(lambda: vm.runtime.powerState == "poweredOff" and vm.runtime.powerState)
