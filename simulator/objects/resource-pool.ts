@@ -2,7 +2,7 @@
 // the parent's unreserved capacity, as hostd and DRS do.
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity } from "./managed-entity.ts";
-import type { Args, CallContext } from "./managed-object.ts";
+import type { Args, CallContext, ManagedObject } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { AllocationSpec } from "../inventory/scenario.ts";
 
@@ -233,6 +233,66 @@ export class ResourcePool extends ManagedEntity {
     // a vApp's VMs are its children; a pool's go in the folder given, or the datacenter's
     const folder = this.type === "VirtualApp" ? this : this.vmFolderOf(args.folder);
     return this.sim.importVApp(this, args.spec, folder, args.host, ctx.session?.userName ?? "");
+  }
+
+  /**
+   * Pools, vApps and VMs of the same compute resource move under this pool,
+   * all checked before any moves: not the root pool, not this pool or one
+   * above it (InvalidArgument), no child pool of the same name
+   * (DuplicateName), reservations this pool can give
+   * (InsufficientResourcesFault). ResourcePoolMovedEvent and
+   * VmResourcePoolMovedEvent follow each move.
+   */
+  MoveIntoResourcePool(args: Args, ctx: CallContext): void {
+    const owner = (this.props.owner as ManagedObjectReference).value;
+    const items = ((args.list as ManagedObjectReference[] | undefined) ?? []).map((r) => {
+      const o = this.sim.inventory.get(r.value);
+      if (!(o instanceof ManagedEntity) || !(o instanceof ResourcePool || o.type === "VirtualMachine")) throw new VimFault("ManagedObjectNotFound", { obj: r });
+      const from = o instanceof ResourcePool ? o.parentObject() : this.sim.inventory.get((o.props.resourcePool as ManagedObjectReference | undefined)?.value ?? "");
+      const ownerOf = o instanceof ResourcePool ? o.props.owner : from?.props.owner;
+      if ((ownerOf as ManagedObjectReference | undefined)?.value !== owner) throw new VimFault("InvalidArgument", { invalidProperty: "list" }, `${o.name} is not in this pool's compute resource.`);
+      if (o instanceof ResourcePool) {
+        if (!(from instanceof ResourcePool)) throw new VimFault("InvalidArgument", { invalidProperty: "list" }, "The root resource pool cannot be moved.");
+        for (let p: ManagedObject | undefined = this; p instanceof ResourcePool; p = p.parentObject()) {
+          if (p === o) throw new VimFault("InvalidArgument", { invalidProperty: "list" }, `${o.name} cannot move into itself or a pool below it.`);
+        }
+        if (from !== this) {
+          const clash = this.childPools().find((c) => c.name === o.name);
+          if (clash) throw new VimFault("DuplicateName", { name: o.name, object: clash.ref });
+          this.checkFits("cpu", o.cpu());
+          this.checkFits("memory", o.memory());
+        }
+      }
+      return { o, from: from as ResourcePool | undefined };
+    });
+    const user = ctx.session?.userName ?? "";
+    for (const { o, from } of items) {
+      if (!from || from === this) continue;
+      if (o instanceof ResourcePool) {
+        from.detachChild(o);
+        o.update({ parent: this.ref });
+        this.update({ resourcePool: [...(this.props.resourcePool as ManagedObjectReference[]), o.ref] });
+        this.postMoved("ResourcePoolMovedEvent", `Moved resource pool ${o.name} from ${from.name} to ${this.name}`, user, { resourcePool: o }, from);
+      } else {
+        const vm = o as ManagedEntity & { leave(): void; attach(): void };
+        vm.leave();
+        vm.update({ resourcePool: this.ref });
+        vm.attach();
+        from.refresh();
+        this.postMoved("VmResourcePoolMovedEvent", `Moved ${vm.name} from resource pool ${from.name} to ${this.name}`, user, { vm }, from);
+      }
+    }
+    this.refresh();
+  }
+
+  private postMoved(type: string, message: string, userName: string, what: { resourcePool?: ManagedEntity; vm?: ManagedEntity }, from: ResourcePool): void {
+    const cr = this.sim.inventory.get((this.props.owner as ManagedObjectReference).value) as ManagedEntity;
+    let dc: ManagedObject | undefined = cr;
+    while (dc instanceof ManagedEntity && dc.type !== "Datacenter") dc = dc.parentObject();
+    const arg = (p: ManagedEntity) => ({ _type: "ResourcePoolEventArgument", name: p.name, resourcePool: p.ref });
+    this.sim.events.post(type, `${message} on ${cr.name}${dc instanceof ManagedEntity ? ` in ${dc.name}` : ""}`, userName,
+      { computeResource: { name: cr.name, ref: cr.ref }, ...(dc instanceof ManagedEntity ? { datacenter: { name: dc.name, ref: dc.ref } } : {}), ...(what.vm ? { vm: { name: what.vm.name, ref: what.vm.ref } } : {}) },
+      { oldParent: arg(from), newParent: arg(this), ...(what.resourcePool ? { resourcePool: arg(what.resourcePool) } : {}) });
   }
 
   DestroyChildren(_args: Args): void {
