@@ -8,6 +8,7 @@ import type { SimContext } from "../sim-context.ts";
 import type { DatastoreSpec } from "../inventory/scenario.ts";
 import { DatastoreVolume } from "../datastore/datastore-volume.ts";
 import { HostDatastoreBrowser } from "./host-datastore-browser.ts";
+import { datacenterOf } from "./distributed-virtual-portgroup.ts";
 
 export class Datastore extends ManagedEntity {
   readonly uuid: string;
@@ -113,9 +114,7 @@ export class Datastore extends ManagedEntity {
   withdraw(): void {
     const without = (o: ManagedObject | undefined) => o?.update({ datastore: ((o.props.datastore as ManagedObjectReference[]) ?? []).filter((r) => r.value !== this.ref.value) });
     without(this.sim.inventory.get((this.props.browser as ManagedObjectReference).value));
-    let dc = this.parentObject();
-    while (dc instanceof ManagedEntity && dc.type !== "Datacenter") dc = dc.parentObject();
-    without(dc);
+    without(datacenterOf(this));
     this.destroy();
   }
 

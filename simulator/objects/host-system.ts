@@ -3,6 +3,7 @@
 import type { DataObject, ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity } from "./managed-entity.ts";
 import { Network, unlinkNetwork } from "./network.ts";
+import { datacenterOf } from "./distributed-virtual-portgroup.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { HostSpec } from "../inventory/scenario.ts";
 import { VimFault } from "../../vim25/soap/index.ts";
@@ -241,11 +242,7 @@ export class HostSystem extends ManagedEntity {
 
   private postConnection(type: string, message: string, userName: string, extra: Record<string, unknown> = {}): void {
     const cr = this.parentObject() as ManagedEntity;
-    let dc: ManagedEntity | undefined = cr;
-    while (dc && dc.type !== "Datacenter") {
-      const p = dc.parentObject();
-      dc = p instanceof ManagedEntity ? p : undefined;
-    }
+    const dc = datacenterOf(this);
     this.sim.events.post(type, message.replace("%dc", dc?.name ?? ""), userName, { ...(dc ? { datacenter: { name: dc.name, ref: dc.ref } } : {}), computeResource: { name: cr.name, ref: cr.ref }, host: { name: this.name, ref: this.ref } }, extra);
   }
 

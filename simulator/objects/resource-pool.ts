@@ -2,6 +2,7 @@
 // the parent's unreserved capacity, as hostd and DRS do.
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity } from "./managed-entity.ts";
+import { datacenterOf } from "./distributed-virtual-portgroup.ts";
 import type { Args, CallContext, ManagedObject } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { AllocationSpec } from "../inventory/scenario.ts";
@@ -287,11 +288,10 @@ export class ResourcePool extends ManagedEntity {
 
   private postMoved(type: string, message: string, userName: string, what: { resourcePool?: ManagedEntity; vm?: ManagedEntity }, from: ResourcePool): void {
     const cr = this.sim.inventory.get((this.props.owner as ManagedObjectReference).value) as ManagedEntity;
-    let dc: ManagedObject | undefined = cr;
-    while (dc instanceof ManagedEntity && dc.type !== "Datacenter") dc = dc.parentObject();
+    const dc = datacenterOf(cr);
     const arg = (p: ManagedEntity) => ({ _type: "ResourcePoolEventArgument", name: p.name, resourcePool: p.ref });
-    this.sim.events.post(type, `${message} on ${cr.name}${dc instanceof ManagedEntity ? ` in ${dc.name}` : ""}`, userName,
-      { computeResource: { name: cr.name, ref: cr.ref }, ...(dc instanceof ManagedEntity ? { datacenter: { name: dc.name, ref: dc.ref } } : {}), ...(what.vm ? { vm: { name: what.vm.name, ref: what.vm.ref } } : {}) },
+    this.sim.events.post(type, `${message} on ${cr.name}${dc ? ` in ${dc.name}` : ""}`, userName,
+      { computeResource: { name: cr.name, ref: cr.ref }, ...(dc ? { datacenter: { name: dc.name, ref: dc.ref } } : {}), ...(what.vm ? { vm: { name: what.vm.name, ref: what.vm.ref } } : {}) },
       { oldParent: arg(from), newParent: arg(this), ...(what.resourcePool ? { resourcePool: arg(what.resourcePool) } : {}) });
   }
 
