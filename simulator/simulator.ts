@@ -186,12 +186,16 @@ export class Simulator implements SimContext {
     const taken = new Set((dc.props.datastore as ManagedObjectReference[]).map((r) => this.inventory.get(r.value)?.get("name")));
     let local = "datastore1";
     for (let n = 1; taken.has(local); n++) local = `datastore1 (${n})`;
-    const uuid = `${this.ids.hex("ds", `${name}/local`, 8)}-${this.ids.hex("ds2", `${name}/local`, 8)}-${this.ids.hex("ds3", `${name}/local`, 4)}-${this.ids.hex("ds4", `${name}/local`, 12)}`;
-    const ds = Datastore.create(this, dc, { name: local, type: "VMFS", capacityBytes: 500 * 1024 ** 3, usedBytes: 1.5 * 1024 ** 3 }, uuid);
+    const ds = Datastore.create(this, dc, { name: local, type: "VMFS", capacityBytes: 500 * 1024 ** 3, usedBytes: 1.5 * 1024 ** 3 }, this.vmfsUuid(`${name}/local`));
     const builder = new InventoryBuilder(this);
     const datastores = new Map([[local, ds]]);
     if (target instanceof Folder) return builder.hostsOf(builder.standalone(target, spec, datastores))[0];
     return builder.joinCluster(target as ComputeResource, spec, datastores);
+  }
+
+  /** A VMFS volume's UUID (/vmfs/volumes/5a1b...-...), seeded by what names it. */
+  vmfsUuid(key: string): string {
+    return `${this.ids.hex("ds", key, 8)}-${this.ids.hex("ds2", key, 8)}-${this.ids.hex("ds3", key, 4)}-${this.ids.hex("ds4", key, 12)}`;
   }
 
   /** The next management address no host has, after those a scenario assigns (10.0.0.x). */
@@ -423,7 +427,7 @@ class InventoryBuilder {
 
     const datastores = new Map<string, Datastore>();
     for (const ds of spec.datastores) {
-      const uuid = ds.uuid ?? (ds.type === "NFS" ? `${sim.ids.hex("ds", ds.name, 8)}-${sim.ids.hex("ds2", ds.name, 8)}` : `${sim.ids.hex("ds", ds.name, 8)}-${sim.ids.hex("ds2", ds.name, 8)}-${sim.ids.hex("ds3", ds.name, 4)}-${sim.ids.hex("ds4", ds.name, 12)}`);
+      const uuid = ds.uuid ?? (ds.type === "NFS" ? `${sim.ids.hex("ds", ds.name, 8)}-${sim.ids.hex("ds2", ds.name, 8)}` : sim.vmfsUuid(ds.name));
       datastores.set(ds.name, Datastore.create(sim, dc, ds, uuid));
     }
 
@@ -488,7 +492,7 @@ class InventoryBuilder {
   joinCluster(cl: ComputeResource, hs: HostSpec, datastores: Map<string, Datastore>): HostSystem {
     const host = this.host(cl, hs, datastores);
     cl.update({ host: [...this.hostsOf(cl).map((h) => h.ref), host.ref] });
-    this.rootPoolOf(cl).setRootCapacity(...rootAllocations(this.hostsOf(cl).map((h) => (h.props.summary as DataObject).hardware as { cpuMhz: number; numCpuCores: number; memorySize: number })));
+    cl.resizeRootPool();
     // the cluster's browser reads datastores through its first host's
     if (this.hostsOf(cl).length === 1) this.sim.inventory.get((cl.props.environmentBrowser as ManagedObjectReference).value)?.update({ datastoreBrowser: host.props.datastoreBrowser });
     cl.refreshSummary();

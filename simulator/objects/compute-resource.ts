@@ -77,13 +77,19 @@ export class ComputeResource extends ManagedEntity {
     });
   }
 
+  /** The root pool holds what the hosts give now (a host joined or left). */
+  resizeRootPool(): void {
+    const pool = this.sim.inventory.get((this.props.resourcePool as ManagedObjectReference).value) as ManagedEntity & { setRootCapacity(cpu: DataObject, memory: DataObject): void };
+    const hardware = (this.props.host as ManagedObjectReference[]).map((r) => (this.sim.inventory.get(r.value)!.props.summary as DataObject).hardware as { cpuMhz: number; numCpuCores: number; memorySize: number });
+    pool.setRootCapacity(...rootAllocations(hardware));
+  }
+
   /** A host left (HostSystem.Destroy_Task): the lists, the root pool and the summary follow. */
   override detachChild(child: ManagedEntity): void {
     if (child.type !== "HostSystem") return;
     const hosts = (this.props.host as ManagedObjectReference[]).filter((r) => r.value !== child.ref.value);
     this.update({ host: hosts });
-    const pool = this.sim.inventory.get((this.props.resourcePool as ManagedObjectReference).value) as ManagedEntity & { setRootCapacity(cpu: DataObject, memory: DataObject): void };
-    pool.setRootCapacity(...rootAllocations(hosts.map((r) => (this.sim.inventory.get(r.value)!.props.summary as DataObject).hardware as { cpuMhz: number; numCpuCores: number; memorySize: number })));
+    this.resizeRootPool();
     this.refreshSummary();
   }
 
@@ -141,8 +147,7 @@ export class ComputeResource extends ManagedEntity {
       from.destroy();
     } else from.relist();
     this.relist();
-    const pool = this.sim.inventory.get((this.props.resourcePool as ManagedObjectReference).value) as ManagedEntity & { setRootCapacity(cpu: DataObject, memory: DataObject): void };
-    pool.setRootCapacity(...rootAllocations((this.props.host as ManagedObjectReference[]).map((r) => (this.sim.inventory.get(r.value)!.props.summary as DataObject).hardware as { cpuMhz: number; numCpuCores: number; memorySize: number })));
+    this.resizeRootPool();
     const env = this.sim.inventory.get((this.props.environmentBrowser as ManagedObjectReference).value);
     if (env && !env.props.datastoreBrowser) env.update({ datastoreBrowser: h.props.datastoreBrowser });
     this.refreshSummary();
