@@ -37,7 +37,7 @@ import { FileManager } from "./objects/file-manager.ts";
 import { VirtualDiskManager } from "./objects/virtual-disk-manager.ts";
 import { Network, unlinkNetwork } from "./objects/network.ts";
 import { createDistributedSwitch } from "./objects/distributed-virtual-switch.ts";
-import { datacenterOf } from "./objects/distributed-virtual-portgroup.ts";
+import { datacenterOf } from "./objects/managed-entity.ts";
 import { defaultHostSpec } from "./inventory/scenario-loader.ts";
 import { DistributedVirtualSwitchManager } from "./objects/distributed-virtual-switch-manager.ts";
 import { VmStorageService } from "./datastore/vm-storage.ts";

@@ -3,8 +3,8 @@
 // with sparse extents, delta disks chained to their parents.
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
-import type { ManagedEntity } from "../objects/managed-entity.ts";
-import { Datacenter } from "../objects/datacenter.ts";
+import { datacenterOf, type ManagedEntity } from "../objects/managed-entity.ts";
+import type { Datacenter } from "../objects/datacenter.ts";
 import type { Datastore } from "../objects/datastore.ts";
 import type { ConfigInfo, VirtualMachine, VmStorage } from "../objects/virtual-machine.ts";
 import { kindOf, type Device } from "../objects/vm-devices.ts";
@@ -17,13 +17,6 @@ import type { DatastoreVolumeApi } from "./volume-api.ts";
 import { VmxFile, readVmx, rewriteExtraConfig, writeVmx, type VmxContext } from "../formats/vmx-config.ts";
 
 type DiskChanges = Parameters<VmStorage["applyDiskFiles"]>[2];
-
-export function datacenterOf(entity: ManagedEntity | undefined): Datacenter | undefined {
-  for (let o: ManagedEntity | undefined = entity; o; o = o.parentObject() as ManagedEntity | undefined) {
-    if (o instanceof Datacenter) return o;
-  }
-  return undefined;
-}
 
 // hostd sizes a fresh .nvram at 8 KiB
 const NVRAM_BYTES = 8684;

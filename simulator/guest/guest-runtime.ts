@@ -15,7 +15,7 @@ import { GuestProgramTable } from "./guest-programs.ts";
 import { GuestNetwork } from "./guest-network.ts";
 import { GuestOs, type DiskDevice, type GuestVmPort, type NicDevice, type ToolsReport } from "./guest-os.ts";
 import { mountChain, saveChain } from "../datastore/disk-layers.ts";
-import { datacenterOf } from "../datastore/vm-storage.ts";
+import { datacenterOf } from "../objects/managed-entity.ts";
 import { RefusedEndpoints, SerialPortLink } from "./serial-port.ts";
 import type { GuestMedia, GuestProgram } from "../../hardware/guest-hardware.ts";
 

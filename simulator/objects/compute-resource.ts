@@ -1,12 +1,11 @@
 // ComputeResource (a standalone host's parent) and ClusterComputeResource.
 import { VimFault, moref, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
-import { ManagedEntity } from "./managed-entity.ts";
+import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import type { Args, CallContext, ManagedObject } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { EnvironmentBrowser } from "./environment-browser.ts";
 import { checkHostConnectSpec, type HostSystem } from "./host-system.ts";
 import { rootAllocations } from "./resource-pool.ts";
-import { datacenterOf } from "./distributed-virtual-portgroup.ts";
 
 export class ComputeResource extends ManagedEntity {
   constructor(sim: SimContext, type: "ComputeResource" | "ClusterComputeResource", value: string, name: string, parent: ManagedObjectReference) {

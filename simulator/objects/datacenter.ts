@@ -1,8 +1,7 @@
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
-import { ManagedEntity } from "./managed-entity.ts";
+import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import type { Args, CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
-import { datacenterOf } from "../datastore/vm-storage.ts";
 
 export class Datacenter extends ManagedEntity {
   constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference, folders: { vm: ManagedObjectReference; host: ManagedObjectReference; datastore: ManagedObjectReference; network: ManagedObjectReference }) {

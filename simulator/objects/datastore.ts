@@ -2,13 +2,12 @@
 // files live in `volume`, whose usage drives summary.freeSpace, so free
 // space follows real bytes (and thin files cost only what was written).
 import { moref, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
-import { ManagedEntity } from "./managed-entity.ts";
+import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import type { Args, ManagedObject, SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { DatastoreSpec } from "../inventory/scenario.ts";
 import { DatastoreVolume } from "../datastore/datastore-volume.ts";
 import { HostDatastoreBrowser } from "./host-datastore-browser.ts";
-import { datacenterOf } from "./distributed-virtual-portgroup.ts";
 
 export class Datastore extends ManagedEntity {
   readonly uuid: string;

@@ -1,7 +1,7 @@
 // A distributed port group: a Network that belongs to a distributed switch
 // and reaches every host of that switch (vCenter only).
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
-import { ManagedEntity } from "./managed-entity.ts";
+import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import type { Args, CallContext } from "./managed-object.ts";
 import { Network, linkNetwork, unlinkNetwork } from "./network.ts";
 import type { Datacenter } from "./datacenter.ts";
@@ -16,10 +16,6 @@ export function vlanSetting(vlanId: number): DataObject {
   };
 }
 
-export function datacenterOf(e: ManagedEntity): Datacenter | undefined {
-  for (let o: unknown = e; o instanceof ManagedEntity; o = o.parentObject()) if (o.type === "Datacenter") return o as Datacenter;
-  return undefined;
-}
 
 /** VMs with a NIC on `net`, read from their `network` lists (which follow NIC backings). */
 export function vmsOn(sim: SimContext, net: ManagedObjectReference, host?: ManagedObjectReference): ManagedObjectReference[] {

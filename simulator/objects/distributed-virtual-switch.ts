@@ -2,11 +2,11 @@
 // port group first, and the hosts that join it. The scenario builder and
 // Folder.CreateDVS_Task make switches through the same createDistributedSwitch.
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
-import { ManagedEntity } from "./managed-entity.ts";
+import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import type { Args, CallContext } from "./managed-object.ts";
 import type { Datacenter } from "./datacenter.ts";
 import {
-  DistributedVirtualPortgroup, checkPortgroupSpec, datacenterOf, mergeSetting, nextVersion, postNetworkEvent, vlanSetting, vmsOn,
+  DistributedVirtualPortgroup, checkPortgroupSpec, mergeSetting, nextVersion, postNetworkEvent, vlanSetting, vmsOn,
   type PortgroupConfigSpec,
 } from "./distributed-virtual-portgroup.ts";
 import type { SimContext } from "../sim-context.ts";

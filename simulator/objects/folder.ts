@@ -1,12 +1,11 @@
 // Folder: the containment tree. childType says what a folder may hold
 // (hostd's ha-folder-vm holds VirtualMachine and VirtualApp, and so on).
 import { VimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
-import { ManagedEntity } from "./managed-entity.ts";
+import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import type { Args, CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { createVm, registerVm } from "./vm-factory.ts";
 import { createSwitchFromSpec } from "./distributed-virtual-switch.ts";
-import { datacenterOf } from "./distributed-virtual-portgroup.ts";
 import { checkHostConnectSpec, type HostSystem } from "./host-system.ts";
 
 export class Folder extends ManagedEntity {

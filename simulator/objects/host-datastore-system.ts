@@ -10,9 +10,8 @@ import { VimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts
 import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { Datastore } from "./datastore.ts";
-import type { ManagedEntity } from "./managed-entity.ts";
+import { datacenterOf, type ManagedEntity } from "./managed-entity.ts";
 import type { Datacenter } from "./datacenter.ts";
-import { datacenterOf } from "../datastore/vm-storage.ts";
 
 type Ref = ManagedObjectReference;
 const NFS_CAPACITY = 1024 ** 4;

@@ -1,9 +1,8 @@
 // HostSystem: hardware, config (network, firewall, product), runtime and
 // summary, built from the scenario's host spec the way hostd reports them.
 import type { DataObject, ManagedObjectReference } from "../../vim25/soap/index.ts";
-import { ManagedEntity } from "./managed-entity.ts";
+import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import { Network, unlinkNetwork } from "./network.ts";
-import { datacenterOf } from "./distributed-virtual-portgroup.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { HostSpec } from "../inventory/scenario.ts";
 import { VimFault } from "../../vim25/soap/index.ts";

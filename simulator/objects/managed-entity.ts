@@ -3,6 +3,7 @@
 import { VimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
+import type { Datacenter } from "./datacenter.ts";
 
 export class ManagedEntity extends ManagedObject {
   constructor(sim: SimContext, type: string, value: string, name: string, parent?: ManagedObjectReference) {
@@ -102,4 +103,10 @@ export class ManagedEntity extends ManagedObject {
 
   /** Called on a parent when a child leaves it. */
   detachChild(_child: ManagedEntity): void {}
+}
+
+/** The datacenter an entity lies in (itself, for a datacenter), found by walking up its parents. */
+export function datacenterOf(e: ManagedEntity | undefined): Datacenter | undefined {
+  for (let o: unknown = e; o instanceof ManagedEntity; o = o.parentObject()) if (o.type === "Datacenter") return o as Datacenter;
+  return undefined;
 }

@@ -1,8 +1,7 @@
 // ResourcePool: CPU and memory allocation with reservations checked against
 // the parent's unreserved capacity, as hostd and DRS do.
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
-import { ManagedEntity } from "./managed-entity.ts";
-import { datacenterOf } from "./distributed-virtual-portgroup.ts";
+import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import type { Args, CallContext, ManagedObject } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { AllocationSpec } from "../inventory/scenario.ts";

@@ -9,7 +9,7 @@ import { VirtualMachineSnapshot } from "./virtual-machine-snapshot.ts";
 import { kindOf, type Device } from "./vm-devices.ts";
 import { checkName, enterInventory, newVirtualMachine, placeVm, vmxPathFor } from "./vm-factory.ts";
 import { checkCustomization } from "./vm-customization.ts";
-import { datacenterOf } from "../datastore/vm-storage.ts";
+import { datacenterOf } from "./managed-entity.ts";
 import { basename, formatDatastorePath, joinPath, resolveDatastorePath, type ResolvedPath } from "../datastore/datastore-path.ts";
 import { createDiskFiles, diskChain, extentFile, flattenChain, newDiskDescriptor, volumeOf } from "../datastore/disk-files.ts";
 import { capacityBytes } from "../formats/vmdk.ts";
