@@ -22,6 +22,9 @@ export function allocation(kind: "cpu" | "memory", a: AllocationSpec): DataObjec
 
 type Alloc = { reservation?: number; expandableReservation?: boolean; limit?: number; shares?: { level?: string; shares?: number } };
 
+/** A VM as a pool moves it (VirtualMachine: leave its lists, join new ones). */
+type MovableVm = ManagedEntity & { leave(): void; attach(): void };
+
 export class ResourcePool extends ManagedEntity {
   constructor(sim: SimContext, type: "ResourcePool" | "VirtualApp", value: string, name: string, parent: ManagedObjectReference, owner: ManagedObjectReference, config: { cpu: DataObject; memory: DataObject }) {
     super(sim, type, value, name, parent);
@@ -183,16 +186,8 @@ export class ResourcePool extends ManagedEntity {
     const parent = this.parentObject();
     if (!(parent instanceof ResourcePool)) throw new VimFault("NotSupported", {}, "The root resource pool cannot be destroyed.");
     // hostd moves what a destroyed pool held up to its parent
-    for (const c of this.childPools()) {
-      c.update({ parent: parent.ref });
-      parent.update({ resourcePool: [...(parent.props.resourcePool as ManagedObjectReference[]), c.ref] });
-    }
-    for (const vm of (this.props.vm as ManagedObjectReference[]) ?? []) {
-      const o = this.sim.inventory.get(vm.value);
-      o?.update({ resourcePool: parent.ref });
-      parent.update({ vm: [...(parent.props.vm as ManagedObjectReference[]), vm] });
-    }
-    this.update({ resourcePool: [], vm: [] });
+    for (const c of this.childPools()) parent.adoptPool(c, this);
+    for (const vm of this.vmsHere()) parent.adoptVm(vm, this);
     super.destroy();
   }
 
@@ -269,20 +264,33 @@ export class ResourcePool extends ManagedEntity {
     for (const { o, from } of items) {
       if (!from || from === this) continue;
       if (o instanceof ResourcePool) {
-        from.detachChild(o);
-        o.update({ parent: this.ref });
-        this.update({ resourcePool: [...(this.props.resourcePool as ManagedObjectReference[]), o.ref] });
+        this.adoptPool(o, from);
         this.postMoved("ResourcePoolMovedEvent", `Moved resource pool ${o.name} from ${from.name} to ${this.name}`, user, { resourcePool: o }, from);
       } else {
-        const vm = o as ManagedEntity & { leave(): void; attach(): void };
-        vm.leave();
-        vm.update({ resourcePool: this.ref });
-        vm.attach();
-        from.refresh();
-        this.postMoved("VmResourcePoolMovedEvent", `Moved ${vm.name} from resource pool ${from.name} to ${this.name}`, user, { vm }, from);
+        this.adoptVm(o as MovableVm, from);
+        this.postMoved("VmResourcePoolMovedEvent", `Moved ${o.name} from resource pool ${from.name} to ${this.name}`, user, { vm: o }, from);
       }
     }
     this.refresh();
+  }
+
+  /** A child pool (or vApp) of `from` now lives under this pool. */
+  private adoptPool(o: ResourcePool, from: ResourcePool): void {
+    from.detachChild(o);
+    o.update({ parent: this.ref });
+    this.update({ resourcePool: [...(this.props.resourcePool as ManagedObjectReference[]), o.ref] });
+  }
+
+  /** A VM of `from` now in this pool: out of the old lists, into the new ones. */
+  private adoptVm(vm: MovableVm, from: ResourcePool): void {
+    vm.leave();
+    vm.update({ resourcePool: this.ref });
+    vm.attach();
+    from.refresh();
+  }
+
+  private vmsHere(): MovableVm[] {
+    return ((this.props.vm as ManagedObjectReference[]) ?? []).map((r) => this.sim.inventory.get(r.value)).filter((o): o is MovableVm => !!o);
   }
 
   private postMoved(type: string, message: string, userName: string, what: { resourcePool?: ManagedEntity; vm?: ManagedEntity }, from: ResourcePool): void {
