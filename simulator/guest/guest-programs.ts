@@ -30,6 +30,11 @@ export class GuestProgramTable {
   }
 }
 
+/** A VM name as a host name ("Web 3" -> "web-3"): the guest's default, and guest customization's CustomizationVirtualMachineName. */
+export function hostNameOf(vmName: string): string {
+  return vmName.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
+}
+
 /**
  * A Linux guest that boots, brings up its NICs and idles. Options (from the
  * scenario): `hostName`, and `ipAddress` for the first NIC (others take a
@@ -39,7 +44,7 @@ export class GuestProgramTable {
  * Every login is accepted (there is no /etc/shadow to check).
  */
 const genericLinux: GuestProgram = (hw) => {
-  const hostName = typeof hw.options.hostName === "string" && hw.options.hostName ? hw.options.hostName : hw.vm.name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "localhost";
+  const hostName = typeof hw.options.hostName === "string" && hw.options.hostName ? hw.options.hostName : hostNameOf(hw.vm.name) || "localhost";
   hw.setHostName(hostName);
   const perNic = Array.isArray(hw.options.ipAddresses) ? (hw.options.ipAddresses as unknown[]) : [];
   hw.nics.forEach((nic, i) => {

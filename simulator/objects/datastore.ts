@@ -93,17 +93,18 @@ export class Datastore extends ManagedEntity {
     const h = this.sim.inventory.get(host.value)!;
     // the host's own browser stops seeing it (on hostd that browser is the datastore's, which withdraw empties)
     const hostBrowser = h.props.datastoreBrowser as ManagedObjectReference | undefined;
-    if (hostBrowser && hostBrowser.value !== (this.props.browser as ManagedObjectReference).value) {
-      const b = this.sim.inventory.get(hostBrowser.value);
-      b?.update({ datastore: ((b.props.datastore as ManagedObjectReference[]) ?? []).filter((r) => r.value !== this.ref.value) });
-    }
+    if (hostBrowser && hostBrowser.value !== (this.props.browser as ManagedObjectReference).value) this.dropFrom(this.sim.inventory.get(hostBrowser.value));
     const mounts = (this.props.host as (DataObject & { key: ManagedObjectReference })[]).filter((m) => m.key.value !== host.value);
     this.update({ host: mounts, "summary.multipleHostAccess": mounts.length > 1 });
-    const without = (o: ManagedObject) => datastoresOf(o).filter((r) => r.value !== this.ref.value);
-    h.update({ datastore: without(h) });
+    this.dropFrom(h);
     const cr = this.sim.inventory.get((h.props.parent as ManagedObjectReference).value)!;
     const stillMounted = (cr.props.host as ManagedObjectReference[]).some((r) => datastoresOf(this.sim.inventory.get(r.value)!).some((d) => d.value === this.ref.value));
-    if (!stillMounted) cr.update({ datastore: without(cr) });
+    if (!stillMounted) this.dropFrom(cr);
+  }
+
+  /** Out of `o`'s datastore list (a host's, compute resource's, browser's or datacenter's). */
+  private dropFrom(o: ManagedObject | undefined): void {
+    o?.update({ datastore: datastoresOf(o).filter((r) => r.value !== this.ref.value) });
   }
 
   /**
@@ -111,9 +112,8 @@ export class Datastore extends ManagedEntity {
    * the datastore leaves the inventory, its browser's and datacenter's lists.
    */
   withdraw(): void {
-    const without = (o: ManagedObject | undefined) => o?.update({ datastore: ((o.props.datastore as ManagedObjectReference[]) ?? []).filter((r) => r.value !== this.ref.value) });
-    without(this.sim.inventory.get((this.props.browser as ManagedObjectReference).value));
-    without(datacenterOf(this));
+    this.dropFrom(this.sim.inventory.get((this.props.browser as ManagedObjectReference).value));
+    this.dropFrom(datacenterOf(this));
     this.destroy();
   }
 

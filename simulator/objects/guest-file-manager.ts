@@ -20,8 +20,7 @@ export class GuestFileManager extends ManagedObject {
 
   InitiateFileTransferToGuest(args: Args): string {
     const g = guestFor(this.sim, args, (i) => i.files);
-    const path = String(args.guestFilePath ?? "");
-    if (!path.startsWith("/")) throw new VimFault("InvalidArgument", { invalidProperty: "guestFilePath" });
+    const path = absolute(args, "guestFilePath");
     const size = Number(args.fileSize);
     if (!Number.isSafeInteger(size) || size < 0) throw new VimFault("InvalidArgument", { invalidProperty: "fileSize" });
     const overwrite = !!args.overwrite;
@@ -50,12 +49,10 @@ export class GuestFileManager extends ManagedObject {
     };
   }
 
-  /** The guest's tree, its user, and the path it was asked about (absolute, as VMware Tools requires). */
+  /** The guest's tree (its login checked) and the path it was asked about. */
   private tree(args: Args, pathArg: string): { fs: GuestFs; path: string; os: Parameters<typeof askGuest>[0] } {
     const g = guestFor(this.sim, args, (i) => i.files?.fs);
-    const path = String(args[pathArg] ?? "");
-    if (!path.startsWith("/")) throw new VimFault("InvalidArgument", { invalidProperty: pathArg });
-    return { fs: g.handler, path, os: g.os };
+    return { fs: g.handler, path: absolute(args, pathArg), os: g.os };
   }
 
   private attributes(st: FsStat, target?: string): DataObject {
@@ -101,10 +98,8 @@ export class GuestFileManager extends ManagedObject {
 
   DeleteFileInGuest(args: Args): void {
     const { fs, path, os } = this.tree(args, "filePath");
-    askGuest(os, () => {
-      if (fs.lstat(path).type === "dir") throw Object.assign(new Error(`${path} is a directory`), { code: "EISDIR" });
-      fs.unlink(path);
-    }, { file: path });
+    this.isFile(fs, path, os);
+    askGuest(os, () => fs.unlink(path), { file: path });
   }
 
   DeleteDirectoryInGuest(args: Args): void {
@@ -118,19 +113,21 @@ export class GuestFileManager extends ManagedObject {
     if (askGuest(os, () => fs.lstat(path), { file: path }).type !== "dir") throw new VimFault("NotADirectory", { file: path }, `${path} is not a directory.`);
   }
 
+  private isFile(fs: GuestFs, path: string, os: Parameters<typeof askGuest>[0]): void {
+    if (askGuest(os, () => fs.lstat(path), { file: path }).type === "dir") throw new VimFault("NotAFile", { file: path }, `${path} is a directory`);
+  }
+
   MoveFileInGuest(args: Args): void {
     const { fs, path: from, os } = this.tree(args, "srcFilePath");
-    const to = this.tree(args, "dstFilePath").path;
-    askGuest(os, () => {
-      if (fs.lstat(from).type === "dir") throw Object.assign(new Error(`${from} is a directory`), { code: "EISDIR" });
-    }, { file: from });
+    const to = absolute(args, "dstFilePath");
+    this.isFile(fs, from, os);
     if (fs.exists(to) && !args.overwrite) throw new VimFault("FileAlreadyExists", { file: to }, `File ${to} already exists`);
     askGuest(os, () => fs.rename(from, to), { file: from });
   }
 
   MoveDirectoryInGuest(args: Args): void {
     const { fs, path: from, os } = this.tree(args, "srcDirectoryPath");
-    const to = this.tree(args, "dstDirectoryPath").path;
+    const to = absolute(args, "dstDirectoryPath");
     this.isDirectory(fs, from, os);
     if (fs.exists(to)) throw new VimFault("FileAlreadyExists", { file: to }, `File ${to} already exists`);
     askGuest(os, () => fs.rename(from, to), { file: from });
@@ -167,4 +164,11 @@ export class GuestFileManager extends ManagedObject {
       if (attrs.permissions !== undefined) fs.chmod(path, Number(attrs.permissions) & 0o7777);
     }, { file: path });
   }
+}
+
+/** A guest path argument, which VMware Tools takes only absolute. */
+function absolute(args: Args, name: string): string {
+  const path = String(args[name] ?? "");
+  if (!path.startsWith("/")) throw new VimFault("InvalidArgument", { invalidProperty: name });
+  return path;
 }

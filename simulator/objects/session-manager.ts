@@ -52,9 +52,7 @@ export class SessionManager extends ManagedObject {
     }
     const locale = args.locale || "en";
     const s = this.sim.sessions.create(username, username === "root" ? "root" : username, locale, ctx.remoteAddress, ctx.userAgent);
-    ctx.newSession = s;
-    this.sim.events.post("UserLoginSessionEvent", `User ${username}@${s.ipAddress} logged in as ${s.userAgent}`, username, {}, { ipAddress: s.ipAddress, locale, sessionId: s.key, userAgent: s.userAgent });
-    return userSession(s);
+    return this.loggedIn(s, ctx);
   }
 
   /**
@@ -76,6 +74,11 @@ export class SessionManager extends ManagedObject {
     const source = sourceKey ? this.sim.sessions.get(sourceKey) : undefined;
     if (ctx.session || !source) throw new VimFault("InvalidLogin", {});
     const s = this.sim.sessions.create(source.userName, source.fullName, source.locale, ctx.remoteAddress, ctx.userAgent);
+    return this.loggedIn(s, ctx);
+  }
+
+  /** A new session on this connection (Login, CloneSession), logged as vpxd and hostd log it. */
+  private loggedIn(s: Session, ctx: CallContext): DataObject {
     ctx.newSession = s;
     this.sim.events.post("UserLoginSessionEvent", `User ${s.userName}@${s.ipAddress} logged in as ${s.userAgent}`, s.userName, {}, { ipAddress: s.ipAddress, locale: s.locale, sessionId: s.key, userAgent: s.userAgent });
     return userSession(s);

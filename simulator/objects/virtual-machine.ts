@@ -12,7 +12,7 @@ import { VmSnapshots, type SavedTree } from "./vm-snapshots.ts";
 import { cloneVm } from "./vm-clone.ts";
 import { checkCustomization } from "./vm-customization.ts";
 import { relocateVm } from "./vm-relocate.ts";
-import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions } from "./hardware-versions.ts";
+import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions, versionNotRun } from "./hardware-versions.ts";
 import type { Folder } from "./folder.ts";
 
 export type ConfigInfo = DataObject & {
@@ -337,7 +337,7 @@ export class VirtualMachine extends ManagedEntity {
       if (args.version !== undefined && args.version !== "") {
         target = hardwareVersionOf(String(args.version)) ?? NaN;
         if (!supportedHardwareVersions(release).includes(target)) {
-          throw new VimFault("InvalidArgument", { invalidProperty: "version" }, `A specified parameter was not correct: version (${String(args.version)} is not a hardware version this host runs)`);
+          throw versionNotRun(String(args.version));
         }
       }
       const current = hardwareVersionOf(this.config.version) ?? 0;

@@ -9,6 +9,7 @@
 import { isIPv4 } from "node:net";
 import { VimFault, type DataObject } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
+import { hostNameOf } from "../guest/guest-programs.ts";
 
 type Spec = DataObject & Record<string, any>;
 
@@ -43,7 +44,7 @@ export function customizationOptions(spec: Spec, vmName: string): { hostName?: s
   const name = (identity._type === "CustomizationSysprep" ? identity.userData?.computerName : identity.hostName) as Spec | undefined;
   let hostName: string | undefined;
   if (name?._type === "CustomizationFixedName") hostName = String(name.name);
-  else if (name?._type === "CustomizationVirtualMachineName") hostName = vmName.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || undefined;
+  else if (name?._type === "CustomizationVirtualMachineName") hostName = hostNameOf(vmName) || undefined;
   const ipAddresses = ((spec.nicSettingMap as Spec[] | undefined) ?? []).map((m) => (m.adapter?.ip?._type === "CustomizationFixedIp" ? String(m.adapter.ip.ipAddress) : undefined));
   return { hostName, ipAddresses };
 }

@@ -6,7 +6,7 @@ import { ManagedEntity } from "./managed-entity.ts";
 import { VirtualMachine, mergeExtraConfig, type ConfigInfo, type VmStorage } from "./virtual-machine.ts";
 import { applyDeviceChanges, defaultDevices, kindOf, type Device } from "./vm-devices.ts";
 import { guestFullName, hardwareVersionOf } from "../formats/vmx-config.ts";
-import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions } from "./hardware-versions.ts";
+import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions, versionNotRun } from "./hardware-versions.ts";
 
 export interface Placement {
   folder: ManagedEntity & { attachChild(c: ManagedEntity): void };
@@ -52,7 +52,7 @@ function hardwareVersionFor(sim: SimContext, asked: unknown): string {
   if (n === undefined) throw new VimFault("InvalidArgument", { invalidProperty: "version" });
   if (!supportedHardwareVersions(release).includes(n)) {
     if (sim.isVCenter) throw new VimFault("NoCompatibleHost", {}, "No host is compatible with the virtual machine.");
-    throw new VimFault("InvalidArgument", { invalidProperty: "version" }, `A specified parameter was not correct: version (${String(asked)} is not a hardware version this host runs)`);
+    throw versionNotRun(String(asked));
   }
   return String(asked);
 }
