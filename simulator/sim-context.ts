@@ -15,6 +15,8 @@ import type { TaskRunner } from "./tasks/task-runner.ts";
 import type { EventLog } from "./tasks/event-log.ts";
 import type { GuestRuntime } from "./guest/guest-runtime.ts";
 import type { FaultInjector } from "./dispatch/fault-injection.ts";
+import type { AuthorizationManager } from "./objects/authorization-manager.ts";
+import type { HostLocalAccountManager } from "./objects/host-local-account-manager.ts";
 
 export interface SimContext {
   schema: Schema;
@@ -56,4 +58,12 @@ export interface SimContext {
   taskDelays: Record<string, number>;
   /** faults a test asked for (/_sim/faults): consulted by the dispatcher and the task runner */
   faults: FaultInjector;
+  /** the permissions the dispatcher enforces */
+  readonly authorization: AuthorizationManager;
+  /** an ESXi host's own accounts, which Login checks (none on vCenter) */
+  readonly localAccounts: HostLocalAccountManager | undefined;
+  /** whether a permission may name this user or group */
+  knowsPrincipal(principal: string, group: boolean): boolean;
+  /** an account is gone: its permissions go too */
+  userRemoved(id: string): void;
 }

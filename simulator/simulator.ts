@@ -55,6 +55,8 @@ import { OvfManager } from "./objects/ovf-manager.ts";
 import { PerformanceManager } from "./objects/performance-manager.ts";
 import { CustomizationSpecManager } from "./objects/customization-spec-manager.ts";
 import { AlarmManager } from "./objects/alarm-manager.ts";
+import { HostLocalAccountManager } from "./objects/host-local-account-manager.ts";
+import { UserDirectory } from "./objects/user-directory.ts";
 import { HostDatastoreSystem } from "./objects/host-datastore-system.ts";
 import { importVApp } from "./objects/http-nfc-lease.ts";
 
@@ -163,6 +165,30 @@ export class Simulator implements SimContext {
     const n = this.refCounters.get(prefix) ?? (prefix === "" ? 1 : 0);
     this.refCounters.set(prefix, n + 1);
     return `${prefix}${n}`;
+  }
+
+  get authorization(): AuthorizationManager {
+    return this.inventory.get((this.content.authorizationManager as ManagedObjectReference).value) as AuthorizationManager;
+  }
+
+  get localAccounts(): HostLocalAccountManager | undefined {
+    const ref = this.content.accountManager as ManagedObjectReference | undefined;
+    return ref ? (this.inventory.get(ref.value) as HostLocalAccountManager) : undefined;
+  }
+
+  /**
+   * Whether a permission may name `principal`: on ESXi, one of the host's
+   * accounts (local groups are gone since API 5.1); on vCenter any name, as
+   * the simulator keeps no SSO directory to look it up in.
+   */
+  knowsPrincipal(principal: string, group: boolean): boolean {
+    const accounts = this.localAccounts;
+    if (!accounts) return true;
+    return !group && accounts.has(principal);
+  }
+
+  userRemoved(id: string): void {
+    this.authorization.dropUser(id);
   }
 
   newSessionCollector(_session: Session): ManagedObject {
@@ -351,6 +377,8 @@ class InventoryBuilder {
     add(new PerformanceManager(sim, c.perfManager!.value));
     if (c.customizationSpecManager) add(new CustomizationSpecManager(sim, c.customizationSpecManager.value));
     const alarms = c.alarmManager ? add(new AlarmManager(sim, c.alarmManager.value)) : undefined;
+    const accounts = c.accountManager ? add(new HostLocalAccountManager(sim, c.accountManager.value)) : undefined;
+    add(new UserDirectory(sim, c.userDirectory!.value, accounts));
     // the rest answer NotImplemented per method until they are built
     for (const [key, ref] of Object.entries(c)) {
       if (!ref || typeof ref !== "object" || ref._type !== "ManagedObjectReference") continue;
@@ -552,6 +580,9 @@ class InventoryBuilder {
       vmotionSystem: sub("HostVMotionSystem", "ha-vmotion-system", "vmotionSystem"),
       datastoreBrowser: vc ? moref("HostDatastoreBrowser", `datastoreBrowser-${value}`) : moref("HostDatastoreBrowser", "ha-host-datastorebrowser"),
       licenseManager: vc ? undefined : moref("LicenseManager", "ha-license-manager"),
+      // an ESXi host's own accounts; under vCenter they are the host's business, not the API's
+      accountManager: vc ? undefined : moref("HostLocalAccountManager", "ha-localacctmgr"),
+      userDirectory: vc ? undefined : moref("UserDirectory", "ha-user-directory"),
     };
     const host = sim.inventory.add(new HostSystem(sim, value, spec, cr.ref, this.hostAbout(), configManager));
     sim.inventory.add(new HostFirewallSystem(sim, firewallRef.value, host.ref, firewallInfo(spec.firewall)));
@@ -559,7 +590,7 @@ class InventoryBuilder {
     sim.inventory.add(new OptionManager(sim, advRef.value, { "Net.GuestIPHack": 0, "Misc.HostName": spec.name, "UserVars.SuppressShellWarning": 0 }));
     const datastoreSystem = sim.inventory.add(new HostDatastoreSystem(sim, configManager.datastoreSystem!.value, host.ref));
     for (const [k, ref] of Object.entries(configManager)) {
-      if (!ref || ["firewallSystem", "networkSystem", "advancedOption", "licenseManager", "datastoreSystem"].includes(k)) continue;
+      if (!ref || ["firewallSystem", "networkSystem", "advancedOption", "licenseManager", "datastoreSystem", "accountManager", "userDirectory"].includes(k)) continue;
       this.plain(ref.type, ref.value);
     }
     const mounted = spec.datastores.length ? spec.datastores : [...datastores.keys()];

@@ -66,6 +66,10 @@ export class Dispatcher {
         obj = this.sessionCollector(session) ?? obj;
       }
       const args = decodeCall(schema, call, def.params);
+      if (session) {
+        const need = this.sim.authorization.required(obj, method, def.privilege, args);
+        this.sim.authorization.check(session.userName, need.entity, need.privId);
+      }
       const impl = (obj as unknown as Record<string, unknown>)[method];
       if (typeof impl !== "function") throw new VimFault("NotImplemented", {}, `${thisRef.type}.${method} is not implemented by this simulator.`);
       // a test's fault for this call; a method returning a task gets its fault in the task (the task runner's turn)

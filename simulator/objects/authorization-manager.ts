@@ -1,12 +1,53 @@
-// AuthorizationManager: the system roles and the privilege list. The
-// privileges are the ones the vim25 schema names on its methods, so every
-// privilege a client asks about exists. The scenario's user is an
-// administrator: every privilege is granted to it.
+// AuthorizationManager: the system roles, the privilege list and the
+// permissions, which the dispatcher enforces (vcsim grants everything). The
+// privileges are the ones the vim25 schema names on its methods, plus those
+// the reference names for methods whose privilege depends on the object, so
+// every privilege a client asks about exists. The scenario's user holds the
+// Administrator role on the root folder; other users (an ESXi host's local
+// accounts) hold what permissions give them, as on a real host: the nearest
+// permission on the entity or propagated from an ancestor decides.
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext, type SavedState } from "./managed-object.ts";
+import { ManagedEntity } from "./managed-entity.ts";
 import type { SimContext } from "../sim-context.ts";
 
 const SYSTEM_PRIVILEGES = ["System.Anonymous", "System.View", "System.Read"];
+const ADMIN_ROLE = -1;
+const NO_ACCESS_ROLE = -5;
+
+/**
+ * Methods whose privilege the schema leaves open ("dynamic" in the API
+ * reference): what the reference asks for on the object's type. One
+ * privilege each: ReconfigVM_Task asks for the VirtualMachine.Config.*
+ * privilege of each change, and a user with Settings alone passes here.
+ */
+const DYNAMIC_PRIVILEGES: Record<string, Record<string, string>> = {
+  Destroy_Task: {
+    VirtualMachine: "VirtualMachine.Inventory.Delete", VirtualApp: "VApp.Delete", Folder: "Folder.Delete", Datacenter: "Datacenter.Delete",
+    ResourcePool: "Resource.DeletePool", ClusterComputeResource: "Host.Inventory.DeleteCluster", ComputeResource: "Host.Inventory.RemoveHostFromCluster",
+    HostSystem: "Host.Inventory.RemoveHostFromCluster", Datastore: "Datastore.Delete", Network: "Network.Delete",
+    DistributedVirtualSwitch: "DVSwitch.Delete", DistributedVirtualPortgroup: "DVPortgroup.Delete",
+  },
+  Rename_Task: {
+    VirtualMachine: "VirtualMachine.Config.Rename", VirtualApp: "VApp.Rename", Folder: "Folder.Rename", Datacenter: "Datacenter.Rename",
+    ResourcePool: "Resource.RenamePool", ClusterComputeResource: "Host.Inventory.RenameCluster", Datastore: "Datastore.Rename",
+    DistributedVirtualSwitch: "DVSwitch.Modify", DistributedVirtualPortgroup: "DVPortgroup.Modify",
+  },
+  ReconfigVM_Task: { VirtualMachine: "VirtualMachine.Config.Settings" },
+  CloneVM_Task: { VirtualMachine: "VirtualMachine.Provisioning.Clone" },
+  MigrateVM_Task: { VirtualMachine: "Resource.HotMigrate" },
+  AcquireTicket: { VirtualMachine: "VirtualMachine.Interact.ConsoleInteract" },
+  setCustomValue: { ManagedEntity: "Global.SetCustomField" },
+  MoveIntoFolder_Task: { Folder: "Folder.Create" },
+  UpdateConfig: { ResourcePool: "Resource.EditPool" },
+  MoveIntoResourcePool: { ResourcePool: "Resource.AssignVMToPool" },
+  DestroyChildren: { ResourcePool: "Resource.DeletePool" },
+  SetEntityPermissions: { AuthorizationManager: "Authorization.ModifyPermissions" },
+  ResetEntityPermissions: { AuthorizationManager: "Authorization.ModifyPermissions" },
+  RemoveEntityPermission: { AuthorizationManager: "Authorization.ModifyPermissions" },
+};
+// The permission methods check their privilege on the entity they change.
+const ON_ENTITY_ARG = new Set(["SetEntityPermissions", "ResetEntityPermissions", "RemoveEntityPermission"]);
 
 export class AuthorizationManager extends ManagedObject {
   private nextRoleId = 10;
@@ -18,6 +59,7 @@ export class AuthorizationManager extends ManagedObject {
     for (const t of sim.schema.managedTypeNames()) {
       for (const m of Object.values(sim.schema.managedType(t)!.methods)) if (m.privilege) privs.add(m.privilege);
     }
+    for (const byType of Object.values(DYNAMIC_PRIVILEGES)) for (const p of Object.values(byType)) privs.add(p);
     const privIds = [...privs].sort();
     const privilegeList = privIds.map((id) => ({
       _type: "AuthorizationPrivilege", privId: id, onParent: false, name: id.split(".").pop(), privGroupName: id.split(".").slice(0, -1).join(".") || id,
@@ -41,7 +83,62 @@ export class AuthorizationManager extends ManagedObject {
       },
     });
     const root = sim.content.rootFolder as ManagedObjectReference;
-    this.permissions.push({ _type: "Permission", entity: root, principal: sim.scenario.credentials.username, group: false, roleId: -1, propagate: true });
+    this.permissions.push({ _type: "Permission", entity: root, principal: sim.scenario.credentials.username, group: false, roleId: ADMIN_ROLE, propagate: true });
+  }
+
+  /** The privilege a call needs and the object it is checked on (the dispatcher asks before each call of a logged-in user). */
+  required(obj: ManagedObject, method: string, privilege: string | undefined, args: Args): { privId: string; entity: ManagedObjectReference } {
+    let privId = privilege;
+    if (!privId) {
+      const byType = DYNAMIC_PRIVILEGES[method];
+      const type = byType && Object.keys(byType).find((t) => obj.isA(t));
+      privId = type ? byType[type] : "System.View";
+    }
+    const entity = ON_ENTITY_ARG.has(method) && args.entity ? (args.entity as ManagedObjectReference) : obj instanceof ManagedEntity ? obj.ref : (this.sim.content.rootFolder as ManagedObjectReference);
+    return { privId, entity };
+  }
+
+  /** NoPermission unless `user` holds `privId` on `entity`. */
+  check(user: string, entity: ManagedObjectReference, privId: string): void {
+    if (!this.holds(user, entity, privId)) {
+      throw new VimFault("NoPermission", { object: entity, privilegeId: privId }, `Permission to perform this operation was denied. Required privilege '${privId}' on managed object with id '${entity.value}'.`);
+    }
+  }
+
+  holds(user: string, entity: ManagedObjectReference, privId: string): boolean {
+    const role = this.effectiveRole(user, entity);
+    if (role === undefined || role === NO_ACCESS_ROLE) return false;
+    if (role === ADMIN_ROLE) return true;
+    return !!(this.roles().find((r) => r.roleId === role)?.privilege as string[] | undefined)?.includes(privId);
+  }
+
+  /**
+   * What a login needs besides the password (a choice, the reference does not
+   * say): some permission other than No access somewhere. A fresh local
+   * account holds none, and hostd refuses it.
+   */
+  mayLogIn(user: string): boolean {
+    return this.permissions.some((p) => p.principal === user && !p.group && p.roleId !== NO_ACCESS_ROLE);
+  }
+
+  /** A removed account's permissions go with it. */
+  dropUser(user: string): void {
+    this.permissions = this.permissions.filter((p) => p.group || p.principal !== user);
+  }
+
+  /** The role of the permission nearest to `entity`: its own, or one propagated from an ancestor. */
+  private effectiveRole(user: string, entity: ManagedObjectReference): number | undefined {
+    const mine = this.permissions.filter((p) => p.principal === user && !p.group);
+    if (mine.length === 0) return undefined;
+    let o: ManagedObject | undefined = this.sim.inventory.get(entity.value);
+    for (let own = true; o; own = false) {
+      const p = mine.find((x) => (x.entity as ManagedObjectReference).value === o!.ref.value && (own || x.propagate));
+      if (p) return p.roleId as number;
+      // a vApp's VMs have the vApp as parent
+      const up = (o.props.parent ?? o.props.parentVApp) as ManagedObjectReference | undefined;
+      o = up ? this.sim.inventory.get(up.value) : undefined;
+    }
+    return undefined;
   }
 
   override saveState(): SavedState & { nextRoleId: number; permissions: DataObject[] } {
@@ -58,30 +155,31 @@ export class AuthorizationManager extends ManagedObject {
     return this.props.roleList as DataObject[];
   }
 
-  private granted(session: CallContext["session"], privIds: string[]): boolean[] {
-    // only the scenario's administrator can log in; every privilege is theirs
-    return privIds.map(() => !!session);
+  private availability(user: string | undefined, entities: ManagedObjectReference[], privIds: string[]): DataObject[] {
+    return entities.map((e) => ({
+      _type: "EntityPrivilege", entity: e,
+      privAvailability: privIds.map((p) => ({ _type: "PrivilegeAvailability", privId: p, isGranted: user !== undefined && this.holds(user, e, p) })),
+    }));
   }
 
   HasPrivilegeOnEntity(args: Args, ctx: CallContext): boolean[] {
     if (!this.sim.inventory.get(args.entity.value)) throw new VimFault("ManagedObjectNotFound", { obj: args.entity });
-    return this.granted(ctx.session, args.privId ?? []);
+    return (args.privId ?? []).map((p: string) => !!ctx.session && this.holds(ctx.session.userName, args.entity, p));
   }
 
   HasPrivilegeOnEntities(args: Args, ctx: CallContext): DataObject[] {
-    return (args.entity as ManagedObjectReference[]).map((e) => ({
-      _type: "EntityPrivilege", entity: e,
-      privAvailability: (args.privId ?? []).map((p: string, i: number) => ({ _type: "PrivilegeAvailability", privId: p, isGranted: this.granted(ctx.session, args.privId)[i] })),
-    }));
+    return this.availability(ctx.session?.userName, args.entity ?? [], args.privId ?? []);
   }
 
-  HasUserPrivilegeOnEntities(args: Args, ctx: CallContext): DataObject[] {
-    return this.HasPrivilegeOnEntities({ entity: args.entities, privId: args.privId }, ctx);
+  HasUserPrivilegeOnEntities(args: Args): DataObject[] {
+    return this.availability(String(args.userName), args.entities ?? [], args.privId ?? []);
   }
 
   FetchUserPrivilegeOnEntities(args: Args): DataObject[] {
-    const admin = this.roles().find((r) => r.roleId === -1)!.privilege as string[];
-    return (args.entities as ManagedObjectReference[]).map((e) => ({ _type: "UserPrivilegeResult", entity: e, privileges: admin }));
+    const all = (this.props.privilegeList as DataObject[]).map((p) => p.privId as string);
+    return (args.entities as ManagedObjectReference[]).map((e) => ({
+      _type: "UserPrivilegeResult", entity: e, privileges: all.filter((p) => this.holds(String(args.userName), e, p)),
+    }));
   }
 
   RetrieveAllPermissions(_args: Args): DataObject[] {
@@ -121,11 +219,27 @@ export class AuthorizationManager extends ManagedObject {
   }
 
   SetEntityPermissions(args: Args): void {
-    for (const p of args.permission as DataObject[]) {
+    const given = this.validPermissions(args);
+    const replaced = new Set(given.map((p) => `${p.group}:${p.principal}`));
+    this.permissions = this.permissions.filter((x) => (x.entity as ManagedObjectReference).value !== args.entity.value || !replaced.has(`${x.group}:${x.principal}`));
+    this.permissions.push(...given);
+  }
+
+  /** The entity's permissions become the given ones (none: it inherits only). */
+  ResetEntityPermissions(args: Args): void {
+    const given = this.validPermissions(args);
+    this.permissions = this.permissions.filter((x) => (x.entity as ManagedObjectReference).value !== args.entity.value);
+    this.permissions.push(...given);
+  }
+
+  /** Every permission checked before any is applied: a refused call changes nothing. */
+  private validPermissions(args: Args): DataObject[] {
+    if (!this.sim.inventory.get(args.entity.value)) throw new VimFault("ManagedObjectNotFound", { obj: args.entity });
+    return ((args.permission ?? []) as DataObject[]).map((p) => {
       if (!this.roles().some((r) => r.roleId === p.roleId)) throw new VimFault("NotFound", {});
-      this.permissions = this.permissions.filter((x) => !((x.entity as ManagedObjectReference).value === args.entity.value && x.principal === p.principal));
-      this.permissions.push({ ...p, _type: "Permission", entity: args.entity });
-    }
+      if (!this.sim.knowsPrincipal(String(p.principal), !!p.group)) throw new VimFault("UserNotFound", { principal: p.principal, unresolved: false }, `User or group ${p.principal} not found.`);
+      return { _type: "Permission", entity: args.entity, principal: p.principal, group: !!p.group, roleId: p.roleId, propagate: p.propagate !== false };
+    });
   }
 
   RemoveEntityPermission(args: Args): void {

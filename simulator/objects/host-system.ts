@@ -239,7 +239,7 @@ export class HostSystem extends ManagedEntity {
     }
   }
 
-  private postConnection(type: string, message: string, userName: string, extra: Record<string, unknown> = {}): void {
+  postHostEvent(type: string, message: string, userName: string, extra: Record<string, unknown> = {}): void {
     const cr = this.parentObject() as ManagedEntity;
     const dc = datacenterOf(this);
     this.sim.events.post(type, message.replace("%dc", dc?.name ?? ""), userName, { ...(dc ? { datacenter: { name: dc.name, ref: dc.ref } } : {}), computeResource: { name: cr.name, ref: cr.ref }, host: { name: this.name, ref: this.ref } }, extra);
@@ -251,8 +251,8 @@ export class HostSystem extends ManagedEntity {
    * caller asked for it, disconnected.
    */
   joined(connected: boolean, userName: string): void {
-    this.postConnection("HostAddedEvent", `Added host ${this.name} to datacenter %dc`, userName);
-    if (connected) this.postConnection("HostConnectedEvent", `Connected to ${this.name} in %dc`, userName);
+    this.postHostEvent("HostAddedEvent", `Added host ${this.name} to datacenter %dc`, userName);
+    if (connected) this.postHostEvent("HostConnectedEvent", `Connected to ${this.name} in %dc`, userName);
     else this.connection("disconnected");
   }
 
@@ -267,7 +267,7 @@ export class HostSystem extends ManagedEntity {
       if (!this.sim.isVCenter) throw new VimFault("NotSupported", {});
       if ((this.props.runtime as { connectionState: string }).connectionState === "disconnected") throw new VimFault("InvalidState", {}, "The host is already disconnected.");
       this.connection("disconnected");
-      this.postConnection("HostDisconnectedEvent", `Disconnected from ${this.name} in %dc. Reason: The host was disconnected by user request.`, user, { reason: "userRequest" });
+      this.postHostEvent("HostDisconnectedEvent", `Disconnected from ${this.name} in %dc. Reason: The host was disconnected by user request.`, user, { reason: "userRequest" });
     });
   }
 
@@ -276,7 +276,7 @@ export class HostSystem extends ManagedEntity {
     return this.sim.tasks.run(this, "ReconnectHost_Task", "HostSystem.reconnect", user, () => {
       if (!this.sim.isVCenter) throw new VimFault("NotSupported", {});
       this.connection("connected");
-      this.postConnection("HostConnectedEvent", `Connected to ${this.name} in %dc`, user);
+      this.postHostEvent("HostConnectedEvent", `Connected to ${this.name} in %dc`, user);
     });
   }
 

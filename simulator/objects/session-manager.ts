@@ -44,15 +44,26 @@ export class SessionManager extends ManagedObject {
   }
 
   Login(args: Args, ctx: CallContext): DataObject {
-    const { username, password } = this.sim.scenario.credentials;
     if (ctx.session) throw new VimFault("InvalidLogin", {});
-    if (args.userName !== username || args.password !== password) {
-      this.sim.events.post("BadUsernameSessionEvent", `Cannot login ${args.userName}@${ctx.remoteAddress}`, String(args.userName), {}, { ipAddress: ctx.remoteAddress });
+    const username = String(args.userName);
+    if (!this.passwordMatches(username, String(args.password))) {
+      this.sim.events.post("BadUsernameSessionEvent", `Cannot login ${username}@${ctx.remoteAddress}`, username, {}, { ipAddress: ctx.remoteAddress });
       throw new VimFault("InvalidLogin", {});
+    }
+    if (!this.sim.authorization.mayLogIn(username)) {
+      throw new VimFault("NoPermission", { object: this.sim.content.rootFolder, privilegeId: "System.View" }, `Permission to perform this operation was denied. Required privilege 'System.View' on managed object with id '${(this.sim.content.rootFolder as { value: string }).value}'.`);
     }
     const locale = args.locale || "en";
     const s = this.sim.sessions.create(username, username === "root" ? "root" : username, locale, ctx.remoteAddress, ctx.userAgent);
     return this.loggedIn(s, ctx);
+  }
+
+  /** ESXi checks its own accounts (the scenario's user is one, whose password UpdateUser may change); vCenter its one SSO user. */
+  private passwordMatches(userName: string, password: string): boolean {
+    const accounts = this.sim.localAccounts;
+    if (accounts) return accounts.verify(userName, password);
+    const c = this.sim.scenario.credentials;
+    return userName === c.username && password === c.password;
   }
 
   /**
