@@ -16,6 +16,21 @@ export interface DatastorePath {
 
 export const VMFS_VOLUMES = "/vmfs/volumes/";
 
+/**
+ * A file of the host itself rather than of a datastore: hostd shows the tools
+ * images it mounts as "[] /usr/lib/vmware/isoimages/linux.iso", and the .vmx
+ * holds the bare path. The absolute path, or undefined for a datastore path.
+ */
+export function hostFileOf(dsPath: string): string | undefined {
+  const m = /^\[\]\s*(\/.*)$/.exec(dsPath);
+  return m ? m[1] : undefined;
+}
+
+/** The API's form of a host file a .vmx names (the inverse of hostFileOf), for the host's image folders. */
+export function hostFileDatastorePath(vmxPath: string): string | undefined {
+  return /^\/(usr\/lib\/vmware\/isoimages|vmimages)\//.test(vmxPath) ? `[] ${vmxPath}` : undefined;
+}
+
 function invalidPath(datastorePath: string): VimFault {
   return new VimFault("InvalidDatastorePath", { datastorePath }, `Invalid datastore path '${datastorePath}'.`);
 }

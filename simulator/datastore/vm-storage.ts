@@ -9,7 +9,7 @@ import type { Datastore } from "../objects/datastore.ts";
 import type { ConfigInfo, VirtualMachine, VmStorage } from "../objects/virtual-machine.ts";
 import { kindOf, type Device } from "../objects/vm-devices.ts";
 import {
-  basename, dirname, formatDatastorePath, joinPath, parseDatastorePath, resolveDatastorePath, type ResolvedPath,
+  basename, dirname, formatDatastorePath, hostFileDatastorePath, hostFileOf, joinPath, parseDatastorePath, resolveDatastorePath, type ResolvedPath,
 } from "./datastore-path.ts";
 import { capacityBytes, type VmdkDescriptor } from "../formats/vmdk.ts";
 import { createDiskFiles, diskChain, growExtent, newDiskDescriptor, readDescriptor, removeDisk, writeDescriptor } from "./disk-files.ts";
@@ -78,6 +78,8 @@ export class VmStorageService implements VmStorage {
       vmDirectory: dir.datastorePath,
       isVCenter: this.sim.isVCenter,
       toVmxPath: (dsPath: string) => {
+        const hostFile = hostFileOf(dsPath);
+        if (hostFile) return hostFile;
         const f = resolveDatastorePath(this.sim, dsPath, dc);
         if (f.datastore === dir.datastore && dir.path && f.path.startsWith(dir.path + "/")) return f.path.slice(dir.path.length + 1);
         if (f.datastore === dir.datastore && !dir.path) return f.path;
@@ -92,6 +94,8 @@ export class VmStorageService implements VmStorage {
           return ds ? formatDatastorePath(ds.name, rest.slice(vol.length + 1)) : vmxPath;
         }
         if (vmxPath.startsWith("[")) return vmxPath;
+        const hostFile = hostFileDatastorePath(vmxPath);
+        if (hostFile) return hostFile;
         return formatDatastorePath(dir.datastore.name, joinPath(dir.path, vmxPath));
       },
       networkByName: (name: string) => {

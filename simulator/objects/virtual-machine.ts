@@ -5,6 +5,7 @@ import { VimFault, type DataObject, type ManagedObjectReference } from "../../vi
 import { ManagedEntity } from "./managed-entity.ts";
 import type { Args, CallContext, SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
+import { promoteDisks } from "./vm-promote.ts";
 import { applyDeviceChanges, kindOf, type Device } from "./vm-devices.ts";
 import { guestFullName, hardwareVersionOf } from "../formats/vmx-config.ts";
 import { generatedMac, vpxMac } from "../formats/vmx-config.ts";
@@ -52,6 +53,8 @@ export class VirtualMachine extends ManagedEntity {
   pendingCustomization: (DataObject & Record<string, any>) | undefined;
   /** the guest a clone's disks carry: its source's (the scenario declares the others' in GuestRuntime) */
   inheritedGuest: { program: string; options: Record<string, unknown> } | undefined;
+  /** the CD-ROM's backing that MountToolsInstaller put aside, back at unmount */
+  private toolsInstallerPrior: { key: number; backing: unknown } | undefined;
 
   constructor(sim: SimContext, value: string, config: ConfigInfo, folder: ManagedObjectReference, pool: ManagedObjectReference, host: ManagedObjectReference, readonly storage: VmStorage) {
     super(sim, "VirtualMachine", value, config.name, folder);
@@ -116,12 +119,13 @@ export class VirtualMachine extends ManagedEntity {
   }
 
   // the .vmx document is replaced, never edited, so keeping the reference keeps it
-  override saveState(): SavedState & { vmx: unknown; snapshots: SavedTree; pendingCustomization: unknown; inheritedGuest: unknown } {
-    return { ...super.saveState(), vmx: this.vmx, snapshots: this.snapshots.save(), pendingCustomization: this.pendingCustomization, inheritedGuest: this.inheritedGuest };
+  override saveState(): SavedState & { vmx: unknown; snapshots: SavedTree; pendingCustomization: unknown; inheritedGuest: unknown; toolsInstallerPrior: unknown } {
+    return { ...super.saveState(), vmx: this.vmx, snapshots: this.snapshots.save(), pendingCustomization: this.pendingCustomization, inheritedGuest: this.inheritedGuest, toolsInstallerPrior: this.toolsInstallerPrior };
   }
 
-  override loadState(s: SavedState & { vmx: unknown; snapshots: SavedTree; pendingCustomization: unknown; inheritedGuest?: unknown }): void {
+  override loadState(s: SavedState & { vmx: unknown; snapshots: SavedTree; pendingCustomization: unknown; inheritedGuest?: unknown; toolsInstallerPrior?: unknown }): void {
     super.loadState(s);
+    this.toolsInstallerPrior = s.toolsInstallerPrior as VirtualMachine["toolsInstallerPrior"];
     this.vmx = s.vmx;
     this.snapshots.load(s.snapshots);
     this.pendingCustomization = s.pendingCustomization as VirtualMachine["pendingCustomization"];
@@ -387,6 +391,8 @@ export class VirtualMachine extends ManagedEntity {
   }
 
   private setPower(state: "poweredOn" | "poweredOff" | "suspended", userName: string): void {
+    // the installer image is the running VMX's: it goes when the VM stops
+    if (state === "poweredOff" && this.toolsInstallerPrior) this.unmountToolsInstaller();
     const now = this.sim.clock.now();
     const runtime = { ...(this.props.runtime as DataObject), powerState: state, bootTime: state === "poweredOn" ? now : state === "poweredOff" ? undefined : (this.props.runtime as DataObject).bootTime, suspendTime: state === "suspended" ? now : undefined };
     // a serial port is connected once its VMX side is (a TCP peer, a listener, a file): the guest runtime says when
@@ -468,6 +474,40 @@ export class VirtualMachine extends ManagedEntity {
     });
   }
 
+  // ---- the VMware Tools installer ----
+
+  /**
+   * The host's tools image for the guest's family on the first CD-ROM, as
+   * hostd mounts it for an interactive install (Ansible's and PowerCLI's
+   * tools-install steps). The drive's own medium comes back at unmount.
+   */
+  MountToolsInstaller(_args: Args): void {
+    if (this.powerState !== "poweredOn") throw new VimFault("InvalidPowerState", { requestedState: "poweredOn", existingState: this.powerState });
+    if (this.toolsInstallerPrior) throw new VimFault("InvalidState", {}, "The VMware Tools installer is already mounted.");
+    const cdrom = this.config.hardware.device.find((d) => kindOf(this.sim.schema, d._type) === "cdrom");
+    if (!cdrom) throw new VimFault("VmConfigFault", {}, "The virtual machine has no CD-ROM drive to mount the VMware Tools installer on.");
+    this.toolsInstallerPrior = { key: cdrom.key, backing: cdrom.backing };
+    const iso: DataObject = { _type: "VirtualCdromIsoBackingInfo", fileName: `[] /usr/lib/vmware/isoimages/${toolsImageOf(String(this.config.guestId ?? ""))}.iso` };
+    this.setCdrom(cdrom.key, iso, true);
+  }
+
+  UnmountToolsInstaller(_args: Args): void {
+    if (!this.toolsInstallerPrior) throw new VimFault("InvalidState", {}, "The VMware Tools installer is not mounted.");
+    this.unmountToolsInstaller();
+  }
+
+  private unmountToolsInstaller(): void {
+    const prior = this.toolsInstallerPrior!;
+    this.toolsInstallerPrior = undefined;
+    this.setCdrom(prior.key, prior.backing as DataObject, false);
+  }
+
+  private setCdrom(key: number, backing: DataObject, mounted: boolean): void {
+    const device = this.config.hardware.device.map((d) => (d.key === key ? { ...d, backing, connectable: d.connectable ? { ...d.connectable, connected: mounted || d.connectable.connected } : undefined } : d));
+    this.applyConfig({ ...this.config, hardware: { ...this.config.hardware, device } });
+    this.refresh({ runtime: { ...(this.props.runtime as DataObject), toolsInstallerMounted: mounted } });
+  }
+
   private needTools(): never {
     throw new VimFault("ToolsUnavailable", {}, "Cannot complete operation because VMware Tools is not running in this virtual machine.");
   }
@@ -510,6 +550,10 @@ export class VirtualMachine extends ManagedEntity {
 
   RemoveAllSnapshots_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this, "RemoveAllSnapshots_Task", "VirtualMachine.removeAllSnapshots", this.userName(ctx), () => this.withGuestDisks(() => this.snapshots.removeAll()));
+  }
+
+  PromoteDisks_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "PromoteDisks_Task", "VirtualMachine.promoteDisks", this.userName(ctx), () => promoteDisks(this.sim, this, !!args.unlink, args.disks));
   }
 
   ConsolidateVMDisks_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
@@ -648,4 +692,15 @@ export function vmCapability(): DataObject {
   const out: DataObject = { _type: "VirtualMachineCapability", disableSnapshotsSupported: false, lockSnapshotsSupported: false };
   for (const k of yes) out[k] = true;
   return out;
+}
+
+/** The host's tools image for a guest OS identifier (windows9_64Guest, rhel7_64Guest, darwin15_64Guest, ...). */
+function toolsImageOf(guestId: string): string {
+  const id = guestId.toLowerCase();
+  if (id.startsWith("win")) return "windows";
+  if (id.startsWith("darwin")) return "darwin";
+  if (id.startsWith("solaris")) return "solaris";
+  if (id.startsWith("freebsd")) return "freebsd";
+  if (id.startsWith("netware")) return "netware";
+  return "linux";
 }
