@@ -6,6 +6,7 @@ import type { SimContext } from "../sim-context.ts";
 import { EnvironmentBrowser } from "./environment-browser.ts";
 import { checkHostConnectSpec, type HostSystem } from "./host-system.ts";
 import { rootAllocations } from "./resource-pool.ts";
+import { placeVmInCluster } from "./vm-placement.ts";
 
 export class ComputeResource extends ManagedEntity {
   constructor(sim: SimContext, type: "ComputeResource" | "ClusterComputeResource", value: string, name: string, parent: ManagedObjectReference) {
@@ -90,6 +91,11 @@ export class ComputeResource extends ManagedEntity {
     this.update({ host: hosts });
     this.resizeRootPool();
     this.refreshSummary();
+  }
+
+  /** DRS's recommendation for where a VM should go (ClusterComputeResource only: the schema gives a standalone host's none). */
+  PlaceVm(args: Args): DataObject {
+    return placeVmInCluster(this.sim, this, args.placementSpec ?? {});
   }
 
   AddHost_Task(args: Args, ctx: CallContext): ManagedObjectReference {

@@ -7,6 +7,7 @@ import { VirtualMachine, mergeExtraConfig, type ConfigInfo, type VmStorage } fro
 import { applyDeviceChanges, defaultDevices, kindOf, type Device } from "./vm-devices.ts";
 import { guestFullName, hardwareVersionOf } from "../formats/vmx-config.ts";
 import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions, versionNotRun } from "./hardware-versions.ts";
+import { hostTakesVms, mounts } from "./vm-placement.ts";
 
 export interface Placement {
   folder: ManagedEntity & { attachChild(c: ManagedEntity): void };
@@ -24,8 +25,10 @@ export function placeVm(sim: SimContext, pool: ManagedObjectReference, host: Man
     if (!hosts.some((h) => h.value === host.value)) throw new VimFault("InvalidArgument", { invalidProperty: "host" }, "The host is not part of the resource pool's compute resource.");
     return host;
   }
-  const candidates = hosts.filter((h) => !datastore || ((sim.inventory.get(h.value)?.props.datastore as ManagedObjectReference[]) ?? []).some((d) => d.value === datastore.value));
-  const chosen = candidates[0] ?? hosts[0];
+  // a host that takes VMs and mounts the datastore first; a VM may still be registered on one that does not (it cannot power on there)
+  const withDs = (h: ManagedObjectReference) => !datastore || mounts(sim.inventory.get(h.value), datastore);
+  const takes = (h: ManagedObjectReference) => hostTakesVms(sim.inventory.get(h.value));
+  const chosen = hosts.find((h) => takes(h) && withDs(h)) ?? hosts.find(takes) ?? hosts.find(withDs) ?? hosts[0];
   if (!chosen) throw new VimFault("NoHost", {}, "No host is available in the resource pool's compute resource.");
   return chosen;
 }

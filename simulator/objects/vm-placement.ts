@@ -1,0 +1,99 @@
+// Where a VM may run: hosts that are connected, out of maintenance mode and
+// mount its datastore. CreateVM_Task and its kin take the first such host of
+// the compute resource (as before, so inventories stay predictable);
+// ClusterComputeResource.PlaceVm recommends as DRS does, the eligible host
+// with the most memory not yet given to running VMs, and the eligible
+// datastore with the most free space.
+import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import type { SimContext } from "../sim-context.ts";
+import type { ManagedObject } from "./managed-object.ts";
+import { parseDatastorePath } from "../datastore/datastore-path.ts";
+
+type HostRuntime = { connectionState?: string; inMaintenanceMode?: boolean };
+
+/** A host new VMs may land on: vCenter can reach it and it is not being serviced. */
+export function hostTakesVms(host: ManagedObject | undefined): boolean {
+  const rt = host?.props.runtime as HostRuntime | undefined;
+  return !!rt && rt.connectionState === "connected" && !rt.inMaintenanceMode;
+}
+
+export function mounts(host: ManagedObject | undefined, datastore: ManagedObjectReference): boolean {
+  return ((host?.props.datastore as ManagedObjectReference[] | undefined) ?? []).some((d) => d.value === datastore.value);
+}
+
+/** Memory of the host that running VMs have not taken, in MB. */
+function freeMemoryMB(sim: SimContext, host: ManagedObject): number {
+  const total = Number((host.props.hardware as { memorySize?: number } | undefined)?.memorySize ?? 0) / (1024 * 1024);
+  let used = 0;
+  for (const vm of sim.inventory.ofType("VirtualMachine")) {
+    const rt = vm.props.runtime as { host?: ManagedObjectReference; powerState?: string };
+    if (rt.host?.value === host.ref.value && rt.powerState === "poweredOn") used += Number((vm.props.config as { hardware?: { memoryMB?: number } }).hardware?.memoryMB ?? 0);
+  }
+  return total - used;
+}
+
+function freeSpace(sim: SimContext, ds: ManagedObjectReference): number {
+  return Number((sim.inventory.get(ds.value)?.props.summary as { freeSpace?: number } | undefined)?.freeSpace ?? 0);
+}
+
+/**
+ * ClusterComputeResource.PlaceVm: one recommendation (a PlacementAction with
+ * its relocate spec) for creating, cloning, relocating or reconfiguring a VM,
+ * or a drsFault saying why no host will do.
+ */
+export function placeVmInCluster(sim: SimContext, cluster: ManagedObject, spec: DataObject & Record<string, any>): DataObject {
+  const clusterHosts = (cluster.props.host as ManagedObjectReference[] | undefined) ?? [];
+  if (clusterHosts.length === 0) throw new VimFault("InvalidState", {}, "The cluster has no hosts to place a virtual machine on.");
+  const type = String(spec.placementType ?? "");
+  if (!["create", "clone", "relocate", "reconfigure"].includes(type)) throw new VimFault("InvalidArgument", { invalidProperty: "placementSpec.placementType" });
+  const vm = spec.vm ? sim.inventory.get((spec.vm as ManagedObjectReference).value) : undefined;
+  if (spec.vm && (!vm || vm.type !== "VirtualMachine")) throw new VimFault("ManagedObjectNotFound", { obj: spec.vm });
+  if (type !== "create" && !vm) throw new VimFault("InvalidArgument", { invalidProperty: "placementSpec.vm" });
+  if ((type === "create" || type === "reconfigure") && !spec.configSpec) throw new VimFault("InvalidArgument", { invalidProperty: "placementSpec.configSpec" });
+  for (const h of (spec.hosts ?? []) as ManagedObjectReference[]) {
+    if (!clusterHosts.some((c) => c.value === h.value)) throw new VimFault("InvalidArgument", { invalidProperty: "placementSpec.hosts" });
+  }
+
+  // the datastores the VM may use: those named, else the one its files name, else the cluster's
+  const named = (spec.datastores ?? []) as ManagedObjectReference[];
+  const fromFiles = datastoreNamed(sim, cluster, spec.relocateSpec?.datastore ?? spec.configSpec?.files?.vmPathName);
+  const stay = type === "reconfigure" && vm ? ((vm.props.datastore as ManagedObjectReference[] | undefined) ?? []).slice(0, 1) : [];
+  const datastores = named.length ? named : fromFiles ? [fromFiles] : stay.length ? stay : ((cluster.props.datastore as ManagedObjectReference[] | undefined) ?? []);
+
+  const candidates = ((spec.hosts as ManagedObjectReference[] | undefined)?.length ? spec.hosts : clusterHosts) as ManagedObjectReference[];
+  const current = (vm?.props.runtime as { host?: ManagedObjectReference } | undefined)?.host;
+  const hosts = (type === "reconfigure" && current ? candidates.filter((h) => h.value === current.value) : candidates)
+    .map((h) => sim.inventory.get(h.value))
+    .filter((h): h is ManagedObject => hostTakesVms(h) && datastores.some((d) => mounts(h, d)));
+  if (hosts.length === 0) {
+    const fault = { _type: "LocalizedMethodFault", fault: { _type: "NoCompatibleHost", host: candidates }, localizedMessage: "No host is compatible with the virtual machine." };
+    return { _type: "PlacementResult", drsFault: { _type: "ClusterDrsFaults", reason: "xvmotionPlacement", faultsByVm: [{ _type: "ClusterDrsFaultsFaultsByVm", vm: spec.vm, fault: [fault] }] } };
+  }
+  const host = hosts.reduce((best, h) => (freeMemoryMB(sim, h) > freeMemoryMB(sim, best) ? h : best));
+  const datastore = datastores.filter((d) => mounts(host, d)).reduce((best, d) => (freeSpace(sim, d) > freeSpace(sim, best) ? d : best));
+  const relocateSpec = { _type: "VirtualMachineRelocateSpec", datastore, host: host.ref, pool: spec.relocateSpec?.pool ?? cluster.props.resourcePool };
+  // the codes vpxd gives placements (vcsim answers xvmotionPlacement too); a reconfigure stays where it is
+  const reason = type === "reconfigure" ? "checkResource" : "xvmotionPlacement";
+  return {
+    _type: "PlacementResult",
+    recommendations: [{
+      _type: "ClusterRecommendation", key: String(sim.ids.next("placement")), type: "V1", time: sim.clock.now(), rating: 5,
+      reason, reasonText: `Placement of ${vm ? String(vm.props.name) : String(spec.configSpec?.name ?? spec.cloneName ?? "a new virtual machine")} on ${String(host.props.name)}`,
+      target: cluster.ref,
+      action: [{ _type: "PlacementAction", type: "PlacementV1", target: cluster.ref, vm: spec.vm, targetHost: host.ref, relocateSpec }],
+    }],
+  };
+}
+
+/** The cluster's datastore a "[ds] path" (or a datastore reference) names, if any. */
+function datastoreNamed(sim: SimContext, cluster: ManagedObject, where: unknown): ManagedObjectReference | undefined {
+  if (!where) return undefined;
+  if (typeof where === "object") return where as ManagedObjectReference;
+  let name: string;
+  try {
+    name = parseDatastorePath(String(where)).datastore;
+  } catch {
+    return undefined;
+  }
+  return ((cluster.props.datastore as ManagedObjectReference[] | undefined) ?? []).find((d) => sim.inventory.get(d.value)?.props.name === name);
+}
