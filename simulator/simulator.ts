@@ -56,6 +56,8 @@ import { PerformanceManager } from "./objects/performance-manager.ts";
 import { CustomizationSpecManager } from "./objects/customization-spec-manager.ts";
 import { AlarmManager } from "./objects/alarm-manager.ts";
 import { HostLocalAccountManager } from "./objects/host-local-account-manager.ts";
+import { TaggingService } from "./tagging/tagging-service.ts";
+import { VapiSessionRegistry } from "./dispatch/vapi-sessions.ts";
 import { UserDirectory } from "./objects/user-directory.ts";
 import { HostDatastoreSystem } from "./objects/host-datastore-system.ts";
 import { importVApp } from "./objects/http-nfc-lease.ts";
@@ -77,7 +79,7 @@ export interface SimulatorOptions {
 // Id namespaces of session-scoped things (session keys, filters, views,
 // collectors, page tokens): sessions outlive a restore, so these counters
 // never go back, or a new id could be one still in use.
-const SESSION_ID_NAMESPACES = new Set(["session", "filter", "view", "collector", "eventcollector"]);
+const SESSION_ID_NAMESPACES = new Set(["session", "filter", "view", "collector", "eventcollector", "vapi-session"]);
 const keepsCounting = (ns: string) => SESSION_ID_NAMESPACES.has(ns) || ns.startsWith("token:");
 
 export class Simulator implements SimContext {
@@ -93,6 +95,10 @@ export class Simulator implements SimContext {
   readonly faults: FaultInjector;
   readonly vmStorage: VmStorageService = new VmStorageService(this);
   readonly guests: GuestRuntime;
+  /** vCenter's tagging service (vAPI, /rest/com/vmware/cis/tagging); kept on ESXi too but never served there */
+  readonly tagging: TaggingService;
+  /** sessions of the vAPI /rest endpoint, apart from the SOAP ones as on vCenter */
+  readonly vapiSessions: VapiSessionRegistry;
   content!: DataObject & Record<string, ManagedObjectReference | unknown>;
   private refCounter = 0;
   private refCounters = new Map<string, number>();
@@ -105,6 +111,11 @@ export class Simulator implements SimContext {
     this.isVCenter = scenario.model === "vcenter";
     this.sessions = new SessionRegistry(this.clock, this.ids, this.inventory);
     this.tasks = new TaskRunner(this);
+    this.tagging = new TaggingService(this.ids, (o) => {
+      const obj = this.inventory.get(o.id);
+      return obj instanceof ManagedEntity && obj.type === o.type;
+    });
+    this.vapiSessions = new VapiSessionRegistry(this.clock, this.ids, () => this.sessions.timeoutMs);
     this.events = new EventLog(this.clock);
     this.taskDelays = { ...(opts.taskDelays ?? {}) };
     this.faults = new FaultInjector(this.schema);
@@ -148,6 +159,7 @@ export class Simulator implements SimContext {
     return {
       ids: { save: () => this.ids.save(), load: (s) => this.ids.load(s as ReadonlyMap<string, number>, keepsCounting) },
       events: { save: () => this.events.save(), load: (s) => this.events.load(s as ReturnType<EventLog["save"]>) },
+      tagging: { save: () => this.tagging.save(), load: (s) => this.tagging.load(s) },
       refs: {
         save: () => ({ counter: this.refCounter, counters: new Map(this.refCounters) }),
         load: (s) => {

@@ -9,6 +9,7 @@ import { folderHandler } from "./folder.ts";
 import { simControlHandler } from "./sim-control.ts";
 import { guestFileHandler } from "./guest-file.ts";
 import { nfcHandler } from "./nfc.ts";
+import { vapiRestHandler } from "./vapi-rest.ts";
 
 export interface AppOptions {
   /** called with every SOAP request and response (the --trace flag) */
@@ -131,7 +132,7 @@ export function createHandler(sim: Simulator, opts: AppOptions = {}, call: SdkCa
   };
 }
 
-/** Everything but POST /sdk: the version document, datastore files (/folder), the /_sim control API, and a 405 for other verbs on /sdk. */
+/** Everything but POST /sdk: the version document, datastore files (/folder), the /_sim control API, vCenter's vAPI (/rest), and a 405 for other verbs on /sdk. */
 export function createApp(sim: Simulator): express.Express {
   const app = express();
   app.disable("x-powered-by");
@@ -149,6 +150,7 @@ export function createApp(sim: Simulator): express.Express {
   app.use("/_sim", simControlHandler(sim));
   app.use("/guestFile", guestFileHandler(sim));
   app.use("/nfc", nfcHandler(sim));
+  app.use("/rest", vapiRestHandler(sim));
 
   // a body over the limit or an unreadable stream: answer like a server, never crash
   app.use((err: unknown, _req: Request, res: Response, _next: unknown) => {
