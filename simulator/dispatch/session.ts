@@ -7,6 +7,23 @@ import type { Inventory } from "../inventory/store.ts";
 import type { ManagedObject } from "../objects/managed-object.ts";
 
 export const SESSION_COOKIE = "vmware_soap_session";
+/** The cookie an HTTP request carries a generic service ticket in (SessionManager.AcquireGenericServiceTicket). */
+export const CGI_TICKET_COOKIE = "vmware_cgi_ticket";
+/**
+ * How long a generic service ticket waits for its one request. The
+ * reference says only that tickets are short-lived and single-use; a
+ * client asks for one right before the request it is for (a choice).
+ */
+const CGI_TICKET_MS = 60_000;
+
+/** One HTTP request a session handed out: its method (any, when the spec named none) and URL. */
+export interface CgiTicket {
+  userName: string;
+  method?: string;
+  path: string;
+  query: string;
+  expires: number;
+}
 
 export interface Session {
   key: string;
@@ -27,6 +44,7 @@ export interface Session {
 
 export class SessionRegistry {
   private readonly byKey = new Map<string, Session>();
+  private readonly cgiTickets = new Map<string, CgiTicket>();
   /** idle timeout; hostd's default (config.vmacore.soap.sessionTimeout) is 30 minutes */
   timeoutMs = 30 * 60 * 1000;
 
@@ -64,6 +82,28 @@ export class SessionRegistry {
     return this.byKey.get(key);
   }
 
+  /** A single-use ticket for one HTTP request of `userName`'s. */
+  issueCgiTicket(ticket: Omit<CgiTicket, "expires">): string {
+    const id = this.ids.nextUuid("cgi-ticket").replace(/-/g, "");
+    this.cgiTickets.set(id, { ...ticket, expires: this.clock.now().getTime() + CGI_TICKET_MS });
+    return id;
+  }
+
+  /** The user a ticket cookie lets this request in as, using the ticket up; undefined for none, a stale one, or another request's. */
+  redeemCgiTicket(cookieHeader: string | undefined, method: string, path: string, query: string): string | undefined {
+    const m = new RegExp(`(?:^|[;,]\\s*)${CGI_TICKET_COOKIE}="?([^";,\\s]+)"?`).exec(cookieHeader ?? "");
+    if (!m) return undefined;
+    const t = this.cgiTickets.get(m[1]);
+    if (!t) return undefined;
+    if (t.expires < this.clock.now().getTime()) {
+      this.cgiTickets.delete(m[1]);
+      return undefined;
+    }
+    if ((t.method && t.method !== method) || t.path !== path || t.query !== query) return undefined;
+    this.cgiTickets.delete(m[1]);
+    return t.userName;
+  }
+
   list(): Session[] {
     return [...this.byKey.values()];
   }
@@ -91,6 +131,28 @@ export function cookieValue(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const m = /(?:^|[;,]\s*)vmware_soap_session="?([^";,\s]+)"?/.exec(header);
   return m?.[1];
+}
+
+/**
+ * A request target as tickets compare it: the decoded path and the query's
+ * parameters in order, so "%20" and " ", or dsName before dcPath, name the
+ * same request.
+ */
+export function cgiTarget(url: string): { path: string; query: string } {
+  let u: URL;
+  try {
+    u = new URL(url, "https://localhost");
+  } catch {
+    return { path: url, query: "" };
+  }
+  let path = u.pathname;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // a malformed escape is compared as sent
+  }
+  const query = [...u.searchParams].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join("&");
+  return { path, query };
 }
 
 export function setCookieHeader(key: string): string {

@@ -42,10 +42,15 @@ const DYNAMIC_PRIVILEGES: Record<string, Record<string, string>> = {
   UpdateConfig: { ResourcePool: "Resource.EditPool" },
   MoveIntoResourcePool: { ResourcePool: "Resource.AssignVMToPool" },
   DestroyChildren: { ResourcePool: "Resource.DeletePool" },
+  SearchDatastore_Task: { HostDatastoreBrowser: "Datastore.Browse" },
+  SearchDatastoreSubFolders_Task: { HostDatastoreBrowser: "Datastore.Browse" },
   SetEntityPermissions: { AuthorizationManager: "Authorization.ModifyPermissions" },
   ResetEntityPermissions: { AuthorizationManager: "Authorization.ModifyPermissions" },
   RemoveEntityPermission: { AuthorizationManager: "Authorization.ModifyPermissions" },
 };
+/** What datastore file transfers over HTTP (/folder) need on the datastore: no method names them. */
+export const DATASTORE_FILE_PRIVILEGES = { read: "Datastore.Browse", write: "Datastore.FileManagement" } as const;
+
 // The permission methods check their privilege on the entity they change.
 const ON_ENTITY_ARG = new Set(["SetEntityPermissions", "ResetEntityPermissions", "RemoveEntityPermission"]);
 
@@ -60,6 +65,7 @@ export class AuthorizationManager extends ManagedObject {
       for (const m of Object.values(sim.schema.managedType(t)!.methods)) if (m.privilege) privs.add(m.privilege);
     }
     for (const byType of Object.values(DYNAMIC_PRIVILEGES)) for (const p of Object.values(byType)) privs.add(p);
+    for (const p of Object.values(DATASTORE_FILE_PRIVILEGES)) privs.add(p);
     const privIds = [...privs].sort();
     const privilegeList = privIds.map((id) => ({
       _type: "AuthorizationPrivilege", privId: id, onParent: false, name: id.split(".").pop(), privGroupName: id.split(".").slice(0, -1).join(".") || id,

@@ -1,6 +1,7 @@
 // HostLocalAccountManager: the ESXi host's own user accounts (its
 // /etc/passwd), which Login checks and UserDirectory lists. Local groups
 // went with vSphere API 5.1: their methods answer NotSupported, as hostd's do.
+import { createHash, timingSafeEqual } from "node:crypto";
 import { VimFault, type DataObject } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext, type SavedState } from "./managed-object.ts";
 import type { HostSystem } from "./host-system.ts";
@@ -72,7 +73,10 @@ export class HostLocalAccountManager extends ManagedObject {
   /** Login's check: an account with this password (an account without one never matches). */
   verify(id: string, password: string): boolean {
     const a = this.accounts.get(id);
-    return a?.password !== undefined && a.password === password;
+    if (a?.password === undefined) return false;
+    // hashed first, so the comparison's time says nothing about how much of the password was right
+    const h = (s: string) => createHash("sha256").update(s).digest();
+    return timingSafeEqual(h(a.password), h(password));
   }
 
   CreateUser(args: Args, ctx: CallContext): void {

@@ -3,7 +3,7 @@
 import { VimFault, type DataObject } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
-import type { Session } from "../dispatch/session.ts";
+import { cgiTarget, type Session } from "../dispatch/session.ts";
 
 export function userSession(s: Session): DataObject {
   return {
@@ -21,6 +21,11 @@ export function userSession(s: Session): DataObject {
     callCount: s.callCount,
   };
 }
+
+// SessionManagerHttpServiceRequestSpecMethod, as the verbs a request carries
+const HTTP_METHODS: Record<string, string> = {
+  httpOptions: "OPTIONS", httpGet: "GET", httpHead: "HEAD", httpPost: "POST", httpPut: "PUT", httpDelete: "DELETE", httpTrace: "TRACE", httpConnect: "CONNECT",
+};
 
 export class SessionManager extends ManagedObject {
   /** clone tickets not used yet, each naming the session it clones (live state, like the sessions) */
@@ -118,6 +123,44 @@ export class SessionManager extends ManagedObject {
 
   UpdateServiceMessage(args: Args): void {
     this.update({ message: args.message || undefined });
+  }
+
+  /**
+   * The session takes on another user's identity, and with it that user's
+   * permissions (vpxd extensions act for their users so). The user must be
+   * one a permission may name: on ESXi, a local account.
+   */
+  ImpersonateUser(args: Args, ctx: CallContext): DataObject {
+    const user = String(args.userName);
+    if (!user || !this.sim.knowsPrincipal(user, false)) throw new VimFault("InvalidLogin", {}, "Cannot complete login due to an incorrect user name or password.");
+    const s = ctx.session!;
+    s.userName = user;
+    s.fullName = user;
+    if (args.locale) s.locale = s.messageLocale = String(args.locale);
+    return userSession(s);
+  }
+
+  /**
+   * A ticket for one HTTP request (SessionManagerHttpServiceRequestSpec: a
+   * method and a URL of this server), which the request presents in the
+   * vmware_cgi_ticket cookie instead of a session: how clients hand a
+   * datastore transfer to a process that has no session. Single use.
+   */
+  AcquireGenericServiceTicket(args: Args, ctx: CallContext): DataObject {
+    const spec = (args.spec ?? {}) as DataObject & { url?: string; method?: string };
+    if (spec._type !== "SessionManagerHttpServiceRequestSpec") throw new VimFault("NotSupported", {}, `Service tickets of ${String(spec._type)} are not supported by this simulator.`);
+    let url: URL;
+    try {
+      url = new URL(String(spec.url));
+    } catch {
+      throw new VimFault("InvalidArgument", { invalidProperty: "spec.url" });
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw new VimFault("InvalidArgument", { invalidProperty: "spec.url" });
+    const method = spec.method === undefined ? undefined : HTTP_METHODS[spec.method];
+    if (spec.method !== undefined && !method) throw new VimFault("InvalidArgument", { invalidProperty: "spec.method" });
+    const target = cgiTarget(url.pathname + url.search);
+    const id = this.sim.sessions.issueCgiTicket({ userName: ctx.session!.userName, method, ...target });
+    return { _type: "SessionManagerGenericServiceTicket", id };
   }
 
   SetLocale(args: Args, ctx: CallContext): void {

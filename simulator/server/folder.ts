@@ -18,6 +18,8 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { Request, Response } from "express";
 import { VimFault, escapeXml } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
+import { cgiTarget } from "../dispatch/session.ts";
+import { DATASTORE_FILE_PRIVILEGES } from "../objects/authorization-manager.ts";
 import type { Datacenter } from "../objects/datacenter.ts";
 import type { Datastore } from "../objects/datastore.ts";
 import { datacenterPath, datacenters, datastoresOf, dirname, findDatacenter, joinPath } from "../datastore/datastore-path.ts";
@@ -40,18 +42,42 @@ function sameSecret(a: string, b: string): boolean {
 
 /** A live session by cookie, or the scenario's user by Basic auth. */
 export function folderAuthenticated(sim: SimContext, req: Request): boolean {
-  if (sim.sessions.fromCookie(req.headers.cookie)) return true;
+  return folderUser(sim, req, false) !== undefined;
+}
+
+/**
+ * Who a request is: a live session's user by cookie, the scenario's user by
+ * Basic auth, or, for /folder itself, the user a generic service ticket
+ * (vmware_cgi_ticket cookie) was acquired by, for the one request it names.
+ */
+function folderUser(sim: SimContext, req: Request, ticketed: boolean): string | undefined {
+  const session = sim.sessions.fromCookie(req.headers.cookie);
+  if (session) return session.userName;
+  if (ticketed) {
+    const target = cgiTarget(req.originalUrl);
+    const user = sim.sessions.redeemCgiTicket(req.headers.cookie, req.method, target.path, target.query);
+    if (user !== undefined) return user;
+  }
   const m = /^Basic\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
-  if (!m) return false;
+  if (!m) return undefined;
   const decoded = Buffer.from(m[1], "base64").toString("utf8");
   const i = decoded.indexOf(":");
-  if (i < 0) return false;
+  if (i < 0) return undefined;
+  // an ESXi host checks its own accounts (whose passwords UpdateUser changes), vCenter its one SSO user
+  const accounts = sim.localAccounts;
+  if (accounts) return accounts.verify(decoded.slice(0, i), decoded.slice(i + 1)) ? decoded.slice(0, i) : undefined;
   const { username, password } = sim.scenario.credentials;
   // both compared, always: the answer's timing says nothing about which was wrong
   const userOk = sameSecret(decoded.slice(0, i), username);
   const passOk = sameSecret(decoded.slice(i + 1), password);
-  return userOk && passOk;
+  return userOk && passOk ? username : undefined;
 }
+
+// What a datastore file request needs of its user on the datastore, as hostd
+// asks it (the scenario's administrator holds everything).
+const FILE_PRIVILEGE: Record<string, string> = {
+  GET: DATASTORE_FILE_PRIVILEGES.read, HEAD: DATASTORE_FILE_PRIVILEGES.read, PUT: DATASTORE_FILE_PRIVILEGES.write, DELETE: DATASTORE_FILE_PRIVILEGES.write,
+};
 
 function statusOfFault(f: VimFault): number {
   switch (f.type) {
@@ -181,7 +207,8 @@ export function folderHandler(sim: SimContext): (req: Request, res: Response) =>
 }
 
 async function handle(sim: SimContext, req: Request, res: Response): Promise<void> {
-  if (!folderAuthenticated(sim, req)) {
+  const user = folderUser(sim, req, true);
+  if (user === undefined) {
     req.resume();
     return send(res, 401, "Unauthorized\n", "text/plain; charset=utf-8", { "WWW-Authenticate": FOLDER_REALM });
   }
@@ -215,6 +242,11 @@ async function handle(sim: SimContext, req: Request, res: Response): Promise<voi
   if (!dc) throw new HttpFailure(404, dcPath === null ? "Not Found: dcPath is required\n" : `Not Found: no datacenter ${dcPath}\n`);
   const ds = datastoresOf(sim, dc).find((d) => d.name === dsName);
   if (!ds) throw new HttpFailure(404, `Not Found: no datastore ${dsName} in ${datacenterPath(dc)}\n`);
+  // a user whose permissions do not reach the datastore is refused (403: a choice, hostd's status is not documented)
+  if (!sim.authorization.holds(user, ds.ref, FILE_PRIVILEGE[method])) {
+    req.resume();
+    throw new HttpFailure(403, `Forbidden: ${user} lacks ${FILE_PRIVILEGE[method]} on [${ds.name}]\n`);
+  }
 
   switch (method) {
     case "GET":
