@@ -64,8 +64,9 @@ export function readSparseExtent(buf: Buffer): SparseExtent {
       if (pos + 12 + size > buf.length) throw new SparseVmdkError(`the grain at byte ${pos} runs past the end of the file`);
       const data = inflate(buf.subarray(pos + 12, pos + 12 + size), pos);
       const offset = lba * SECTOR;
-      if (offset + data.length > capacity) throw new SparseVmdkError(`the grain at byte ${pos} lies beyond the disk's capacity`);
-      grains.push({ offset, data });
+      if (offset >= capacity && data.length) throw new SparseVmdkError(`the grain at byte ${pos} lies beyond the disk's capacity`);
+      // the last grain of a disk that is not a whole number of grains is written whole (VMware, qemu-img): what lies past the end is not the disk's
+      grains.push({ offset, data: offset + data.length > capacity ? data.subarray(0, capacity - offset) : data });
       pos = Math.ceil((pos + 12 + size) / SECTOR) * SECTOR;
     }
     return { capacity, grains };

@@ -6,6 +6,10 @@
 // HttpNfcLeaseComplete keeps the VM; HttpNfcLeaseAbort removes it, as vSphere
 // does with an import that did not finish, and so does a lease nobody has
 // touched (progress or upload) for its leaseTimeout: it fails with Timedout.
+// An export lease (VirtualMachine.ExportVm, VirtualApp.ExportVApp) is the
+// other way round: its device URLs answer GET with each disk as a
+// streamOptimized VMDK, made when the lease was taken (ovf-export.ts), and
+// ending it, however it ends, leaves the VMs as they were.
 import { createHash } from "node:crypto";
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type SavedState } from "./managed-object.ts";
@@ -33,6 +37,14 @@ export class NfcUploadError extends Error {
   }
 }
 
+/** A disk an export lease serves: the URL's last segment, the stream, and what the manifest says of it. */
+export interface ExportedDisk {
+  file: string;
+  data: Buffer;
+  capacity: number;
+  populated: number;
+}
+
 interface Upload {
   sha1: string;
   size: number;
@@ -43,15 +55,23 @@ export class HttpNfcLease extends ManagedObject {
   private readonly uploads = new Map<string, Upload>();
   private cancelTimeout: () => void = () => {};
 
-  constructor(sim: SimContext, value: string, private readonly vm: VirtualMachine, deviceUrl: DataObject[], totalKB: number) {
+  /** the VM an import makes (removed if the import does not finish); none for an export */
+  private readonly vm: VirtualMachine | undefined;
+  /** the disks of an export, by device key; none for an import */
+  private readonly exported: Map<string, ExportedDisk> | undefined;
+
+  constructor(sim: SimContext, value: string, entity: Ref, deviceUrl: DataObject[], totalKB: number, lease: { importing: VirtualMachine } | { exported: Map<string, ExportedDisk> }) {
     super(sim, "HttpNfcLease", value);
+    this.vm = "importing" in lease ? lease.importing : undefined;
+    this.exported = "exported" in lease ? lease.exported : undefined;
     Object.assign(this.props, {
       state: "ready",
       initializeProgress: 100,
       transferProgress: 0,
-      mode: "push",
+      // HttpNfcLeaseMode: the client pushes or gets each file itself ("pull" is HttpNfcLeasePullFromUrls_Task's)
+      mode: "pushOrGet",
       capabilities: { _type: "HttpNfcLeaseCapabilities", pullModeSupported: false, corsSupported: false },
-      info: { _type: "HttpNfcLeaseInfo", lease: this.ref, entity: vm.ref, deviceUrl, totalDiskCapacityInKB: totalKB, leaseTimeout: LEASE_TIMEOUT_S },
+      info: { _type: "HttpNfcLeaseInfo", lease: this.ref, entity, deviceUrl, totalDiskCapacityInKB: totalKB, leaseTimeout: LEASE_TIMEOUT_S },
     });
     this.touch();
   }
@@ -121,6 +141,8 @@ export class HttpNfcLease extends ManagedObject {
   HttpNfcLeaseGetManifest(_args: Args): DataObject[] {
     this.requireReady();
     return this.deviceUrls().flatMap((d) => {
+      const out = this.exported?.get(d.key);
+      if (out) return [{ _type: "HttpNfcLeaseManifestEntry", key: d.key, sha1: createHash("sha1").update(out.data).digest("hex"), size: out.data.length, disk: true, capacity: out.capacity, populatedSize: out.populated }];
       const up = this.uploads.get(d.key);
       if (!up) return [];
       return [{ _type: "HttpNfcLeaseManifestEntry", key: d.key, sha1: up.sha1, size: up.size, disk: true, capacity: this.diskCapacity(d.targetId), populatedSize: up.populated }];
@@ -133,7 +155,7 @@ export class HttpNfcLease extends ManagedObject {
 
   /** An import that did not finish leaves nothing behind. */
   private dropVm(): void {
-    if (!this.sim.inventory.get(this.vm.ref.value)) return;
+    if (!this.vm || !this.sim.inventory.get(this.vm.ref.value)) return;
     this.vm.storage.deleteFiles(this.vm);
     this.vm.detach();
   }
@@ -141,9 +163,10 @@ export class HttpNfcLease extends ManagedObject {
   /** A disk the client uploads to one of the lease's URLs (`file`: the URL's last segment). */
   receive(file: string, body: Buffer): void {
     if (this.state !== "ready") throw new NfcUploadError(409, `the lease is ${this.state}`);
-    this.touch();
     const device = this.deviceUrls().find((d) => d.url.endsWith(`/${file}`));
     if (!device) throw new NfcUploadError(404, `the lease has no device URL for ${file}`);
+    if (!this.vm) throw new NfcUploadError(405, "an export lease's disks are downloaded (GET), not uploaded");
+    this.touch();
     const target = this.sim.vmStorage.resolve(device.targetId, this.vm);
     const desc = readDescriptor(target);
     const extent = extentFile(target, desc.extents[0]);
@@ -172,6 +195,18 @@ export class HttpNfcLease extends ManagedObject {
       write(0, body);
     }
     this.uploads.set(device.key, { sha1: createHash("sha1").update(body).digest("hex"), size: body.length, populated });
+  }
+
+  /** The disk an export lease serves at one of its URLs (`file`: the URL's last segment). */
+  send(file: string): Buffer {
+    if (this.state !== "ready") throw new NfcUploadError(409, `the lease is ${this.state}`);
+    const device = this.deviceUrls().find((d) => d.url.endsWith(`/${file}`));
+    if (!device) throw new NfcUploadError(404, `the lease has no device URL for ${file}`);
+    const disk = this.exported?.get(device.key);
+    if (!disk) throw new NfcUploadError(405, "an import lease's disks are uploaded (PUT or POST), not downloaded");
+    // a download in progress keeps the lease alive, as an upload does
+    this.touch();
+    return disk.data;
   }
 }
 
@@ -202,5 +237,5 @@ export function importVApp(sim: SimContext, pool: ManagedObject, spec: Record<st
       targetId: d.backing!.fileName as string,
     };
   });
-  return sim.inventory.add(new HttpNfcLease(sim, leaseId, vm, deviceUrl, totalKB)).ref;
+  return sim.inventory.add(new HttpNfcLease(sim, leaseId, vm.ref, deviceUrl, totalKB, { importing: vm })).ref;
 }

@@ -4,11 +4,13 @@
 // the lease (govc import.ova, pyVmomi's deploy_ova, ovftool). A descriptor
 // that does not parse, or names what cannot be imported, comes back in the
 // result's `error` list as vSphere reports it, not as a fault.
+// CreateDescriptor is the other way: the OVF for a VM or vApp (ovf-export.ts).
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args } from "./managed-object.ts";
 import { OvfError, parseOvf, type OvfSystem } from "../formats/ovf.ts";
 import { hardwareVersionKey, supportedHardwareVersions } from "./hardware-versions.ts";
 import { hardwareVersionOf } from "../formats/vmx-config.ts";
+import { createDescriptor } from "./ovf-export.ts";
 
 type Ref = ManagedObjectReference;
 
@@ -128,6 +130,13 @@ export class OvfManager extends ManagedObject {
       fileItem: fileItems,
       warning: warnings,
     };
+  }
+
+  /** The OVF descriptor for a VM or vApp and the disk files a client downloaded from its export lease (ovf-export.ts). */
+  CreateDescriptor(args: Args): DataObject {
+    const obj = this.sim.inventory.get((args.obj as Ref | undefined)?.value ?? "");
+    if (!obj) throw new VimFault("ManagedObjectNotFound", { obj: args.obj });
+    return createDescriptor(this.sim, obj, (args.cdp ?? {}) as Record<string, any>);
   }
 
   /** The networks the pool's hosts see: where an unmapped NIC can go. */

@@ -7,6 +7,7 @@ import type { Args, CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { ResourcePool } from "./resource-pool.ts";
 import type { VirtualMachine } from "./virtual-machine.ts";
+import { exportLease } from "./ovf-export.ts";
 
 export class VirtualApp extends ResourcePool {
   constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference, owner: ManagedObjectReference, config: { cpu: DataObject; memory: DataObject }, folder: ManagedObjectReference, configSpec: DataObject & Record<string, any>) {
@@ -66,6 +67,11 @@ export class VirtualApp extends ResourcePool {
       for (const vm of this.vms()) if (vm.powerState === "poweredOn") vm.forcePower("suspended", ctx.session?.userName ?? "");
       this.update({ "summary.suspended": true });
     });
+  }
+
+  /** An OVF export of all the vApp's VMs, which must be off (ovf-export.ts). */
+  ExportVApp(_args: Args): ManagedObjectReference {
+    return exportLease(this.sim, this, this.vms());
   }
 
   UpdateVAppConfig(args: Args): void {

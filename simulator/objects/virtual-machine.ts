@@ -13,6 +13,7 @@ import { VmSnapshots, type SavedTree } from "./vm-snapshots.ts";
 import { cloneVm } from "./vm-clone.ts";
 import { checkCustomization } from "./vm-customization.ts";
 import { relocateVm } from "./vm-relocate.ts";
+import { exportLease } from "./ovf-export.ts";
 import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions, versionNotRun } from "./hardware-versions.ts";
 import type { Folder } from "./folder.ts";
 
@@ -575,6 +576,11 @@ export class VirtualMachine extends ManagedEntity {
     return this.sim.tasks.run(this, "RelocateVM_Task", "VirtualMachine.relocate", this.userName(ctx), () => {
       relocateVm(this.sim, this, args.spec ?? {}, this.userName(ctx));
     });
+  }
+
+  /** An OVF export: a lease whose device URLs serve this VM's disks (ovf-export.ts). */
+  ExportVm(_args: Args): ManagedObjectReference {
+    return exportLease(this.sim, this, [this]);
   }
 
   MarkAsTemplate(_args: Args): void {
