@@ -60,6 +60,10 @@ import { TaggingService } from "./tagging/tagging-service.ts";
 import { VapiSessionRegistry } from "./dispatch/vapi-sessions.ts";
 import { UserDirectory } from "./objects/user-directory.ts";
 import { HostDatastoreSystem } from "./objects/host-datastore-system.ts";
+import { HostServiceSystem, defaultServices } from "./objects/host-service-system.ts";
+import { HostDateTimeSystem } from "./objects/host-date-time-system.ts";
+import { HostStorageSystem } from "./objects/host-storage-system.ts";
+import { HostVirtualNicManager } from "./objects/host-virtual-nic-manager.ts";
 import { importVApp } from "./objects/http-nfc-lease.ts";
 
 export interface SimulatorOptions {
@@ -601,8 +605,13 @@ class InventoryBuilder {
     sim.inventory.add(new HostNetworkSystem(sim, networkRef.value, host.ref, networkInfo(spec, (n) => sim.ids.mac(n))));
     sim.inventory.add(new OptionManager(sim, advRef.value, { "Net.GuestIPHack": 0, "Misc.HostName": spec.name, "UserVars.SuppressShellWarning": 0 }));
     const datastoreSystem = sim.inventory.add(new HostDatastoreSystem(sim, configManager.datastoreSystem!.value, host.ref));
+    sim.inventory.add(new HostServiceSystem(sim, configManager.serviceSystem!.value, host.ref, defaultServices(vc)));
+    sim.inventory.add(new HostDateTimeSystem(sim, configManager.dateTimeSystem!.value, host.ref));
+    sim.inventory.add(new HostStorageSystem(sim, configManager.storageSystem!.value, host.ref));
+    sim.inventory.add(new HostVirtualNicManager(sim, configManager.virtualNicManager!.value, host.ref));
+    const built = ["firewallSystem", "networkSystem", "advancedOption", "licenseManager", "datastoreSystem", "accountManager", "userDirectory", "serviceSystem", "dateTimeSystem", "storageSystem", "virtualNicManager"];
     for (const [k, ref] of Object.entries(configManager)) {
-      if (!ref || ["firewallSystem", "networkSystem", "advancedOption", "licenseManager", "datastoreSystem", "accountManager", "userDirectory"].includes(k)) continue;
+      if (!ref || built.includes(k)) continue;
       this.plain(ref.type, ref.value);
     }
     const mounted = spec.datastores.length ? spec.datastores : [...datastores.keys()];

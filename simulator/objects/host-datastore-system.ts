@@ -32,6 +32,9 @@ export class HostDatastoreSystem extends ManagedObject {
   /** The host mounted or unmounted a datastore: this object's list follows the host's. */
   follow(): void {
     this.update({ datastore: [...((this.hostObj().props.datastore as Ref[] | undefined) ?? [])] });
+    // the host's HostStorageSystem lists the same mounts as file system volumes
+    const storage = (this.hostObj().props.configManager as { storageSystem?: Ref } | undefined)?.storageSystem;
+    (storage && (this.sim.inventory.get(storage.value) as (ManagedObject & { follow?(): void }) | undefined))?.follow?.();
   }
 
   CreateNasDatastore(args: Args, ctx: CallContext): Ref {

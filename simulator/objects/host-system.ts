@@ -200,16 +200,9 @@ export class HostSystem extends ManagedEntity {
         firewall: firewallInfo(spec.firewall),
         adminDisabled: false,
         datastorePrincipal: "root",
-        service: {
-          _type: "HostServiceInfo",
-          service: [
-            { _type: "HostService", key: "TSM-SSH", label: "SSH", required: false, uninstallable: false, running: false, ruleset: ["sshServer"], policy: "off" },
-            { _type: "HostService", key: "ntpd", label: "NTP Daemon", required: false, uninstallable: false, running: false, ruleset: ["ntpClient"], policy: "off" },
-            { _type: "HostService", key: "vpxa", label: "vpxa", required: false, uninstallable: false, running: sim.isVCenter, ruleset: [], policy: "on" },
-          ],
-        },
+        // service, dateTimeInfo, storageDevice, multipathState, fileSystemVolume and
+        // virtualNicManagerInfo: the configManager objects built with the host set them
         option: [],
-        dateTimeInfo: { _type: "HostDateTimeInfo", timeZone: { _type: "HostDateTimeSystemTimeZone", key: "UTC", name: "UTC", description: "UTC", gmtOffset: 0 } },
         certificate: undefined,
       },
       summary: {
