@@ -57,6 +57,7 @@ import { CustomizationSpecManager } from "./objects/customization-spec-manager.t
 import { AlarmManager } from "./objects/alarm-manager.ts";
 import { HostLocalAccountManager } from "./objects/host-local-account-manager.ts";
 import { TaggingService } from "./tagging/tagging-service.ts";
+import { ContentLibraryService } from "./content-library/content-library-service.ts";
 import { VapiSessionRegistry } from "./dispatch/vapi-sessions.ts";
 import { UserDirectory } from "./objects/user-directory.ts";
 import { HostDatastoreSystem } from "./objects/host-datastore-system.ts";
@@ -101,6 +102,8 @@ export class Simulator implements SimContext {
   readonly guests: GuestRuntime;
   /** vCenter's tagging service (vAPI, /rest/com/vmware/cis/tagging); kept on ESXi too but never served there */
   readonly tagging: TaggingService;
+  /** vCenter's content library (vAPI, /rest/com/vmware/content); kept on ESXi too but never served there */
+  readonly contentLibrary: ContentLibraryService;
   /** sessions of the vAPI /rest endpoint, apart from the SOAP ones as on vCenter */
   readonly vapiSessions: VapiSessionRegistry;
   content!: DataObject & Record<string, ManagedObjectReference | unknown>;
@@ -120,6 +123,10 @@ export class Simulator implements SimContext {
       return obj instanceof ManagedEntity && obj.type === o.type;
     });
     this.vapiSessions = new VapiSessionRegistry(this.clock, this.ids, () => this.sessions.timeoutMs);
+    this.contentLibrary = new ContentLibraryService(this.ids, this.clock, (id) => {
+      const ds = this.inventory.get(id);
+      return ds instanceof Datastore ? ds.volume : undefined;
+    }, this.ids.uuid("vcenter", "instance"));
     this.events = new EventLog(this.clock);
     this.taskDelays = { ...(opts.taskDelays ?? {}) };
     this.faults = new FaultInjector(this.schema);
@@ -164,6 +171,7 @@ export class Simulator implements SimContext {
       ids: { save: () => this.ids.save(), load: (s) => this.ids.load(s as ReadonlyMap<string, number>, keepsCounting) },
       events: { save: () => this.events.save(), load: (s) => this.events.load(s as ReturnType<EventLog["save"]>) },
       tagging: { save: () => this.tagging.save(), load: (s) => this.tagging.load(s) },
+      contentLibrary: { save: () => this.contentLibrary.save(), load: (s) => this.contentLibrary.load(s) },
       refs: {
         save: () => ({ counter: this.refCounter, counters: new Map(this.refCounters) }),
         load: (s) => {

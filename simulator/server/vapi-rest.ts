@@ -1,105 +1,20 @@
 // vCenter's vAPI endpoint in its /rest form (vSphere 6.5 to 7.0), as far as
-// the tagging service goes: com.vmware.cis.session and
-// com.vmware.cis.tagging.{category,tag,tag-association}. Results come
+// the tagging service and the content library go: com.vmware.cis.session,
+// com.vmware.cis.tagging.{category,tag,tag-association}, and
+// com.vmware.content's local libraries (vapi-content-library.ts, with the
+// transfer endpoint of their files). Results come
 // wrapped as {"value": ...}; errors as the vAPI error structure
 // {"type": "com.vmware.vapi.std.errors.<name>", "value": {"messages": [...]}}
 // with the status vCenter maps each type to. An operation is the path, the
 // verb and the ~action query parameter together. ESXi has no vAPI endpoint.
 import express, { type Request, type Response } from "express";
 import type { Simulator } from "../simulator.ts";
-import { VAPI_SESSION_HEADER, type VapiSession } from "../dispatch/vapi-sessions.ts";
+import { VAPI_SESSION_HEADER } from "../dispatch/vapi-sessions.ts";
 import {
-  CARDINALITIES, VapiError, type Cardinality, type CategoryUpdateSpec, type DynamicId, type TagUpdateSpec, type VapiErrorType,
+  CARDINALITIES, VapiError, type Cardinality, type CategoryUpdateSpec, type DynamicId, type TagUpdateSpec,
 } from "../tagging/tagging-service.ts";
-
-/** Tagging bodies are a few specs and id lists; anything bigger is not one. */
-const MAX_BODY = 1024 * 1024;
-
-const STATUS: Record<VapiErrorType, number> = {
-  not_found: 404,
-  already_exists: 400,
-  invalid_argument: 400,
-  unauthenticated: 401,
-  unauthorized: 403,
-};
-
-class BodyTooLarge extends Error {}
-
-function send(res: Response, status: number, body?: unknown): void {
-  if (res.headersSent) return;
-  res.status(status);
-  if (body === undefined) res.end();
-  else res.type("application/json").send(JSON.stringify(body));
-}
-
-function sendError(res: Response, e: VapiError): void {
-  send(res, STATUS[e.type], { type: `com.vmware.vapi.std.errors.${e.type}`, value: { messages: [e.localizable] } });
-}
-
-const invalid = (message: string, args: string[] = []) => new VapiError("invalid_argument", "vapi.invalid.argument", message, args);
-
-/** What vCenter's /rest answers for a path, verb or action it does not serve (an older error shape than the vAPI one). */
-function notFoundRoute(res: Response): void {
-  send(res, 404, { name: "com.vmware.vapi.rest.httpNotFound", localizableMessages: [{ defaultMessage: "Not found.", id: "com.vmware.vapi.rest.httpNotFound" }], majorErrorCode: 404 });
-}
-
-function readBody(req: Request): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
-    });
-    req.on("end", () => (size > MAX_BODY ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks).toString("utf8"))));
-    req.on("error", reject);
-  });
-}
-
-/** The request's input structure; an empty body (or govmomi's `null`) is one with no fields. */
-async function inputOf(req: Request): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readBody(req);
-  } catch (e) {
-    throw invalid(e instanceof BodyTooLarge ? "The request body is too large." : "The request body could not be read.");
-  }
-  if (!text.trim()) return {};
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw invalid("The request body is not valid JSON.");
-  }
-  if (body === null) return {};
-  if (typeof body !== "object" || Array.isArray(body)) throw invalid("The request body must be a JSON object.");
-  return body as Record<string, unknown>;
-}
-
-// ---- field readers: a missing required field or a value of the wrong type is invalid_argument ----
-
-function structure(input: Record<string, unknown>, name: string): Record<string, unknown> {
-  const v = input[name];
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw invalid(`Structure field ${name} is missing or not a structure.`, [name]);
-  return v as Record<string, unknown>;
-}
-
-function string(input: Record<string, unknown>, name: string): string {
-  const v = input[name];
-  if (typeof v !== "string") throw invalid(`Field ${name} is missing or not a string.`, [name]);
-  return v;
-}
-
-/** An optional field: absent and null both mean unset, as vAPI's optional does. */
-function optionalString(input: Record<string, unknown>, name: string): string | undefined {
-  return input[name] === undefined || input[name] === null ? undefined : string(input, name);
-}
-
-function strings(input: Record<string, unknown>, name: string): string[] {
-  const v = input[name];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw invalid(`Field ${name} is missing or not a list of strings.`, [name]);
-  return v as string[];
-}
+import { inputOf, invalid, notFoundRoute, optionalString, send, sendError, string, strings, structure } from "./vapi-common.ts";
+import { DATA_PATH, contentLibraryOperations, dataTransfer, op, type OperationContext } from "./vapi-content-library.ts";
 
 function cardinality(input: Record<string, unknown>, name: string): Cardinality {
   const v = string(input, name);
@@ -144,17 +59,18 @@ const unauthenticated = () => new VapiError("unauthenticated", "com.vmware.vapi.
 
 interface Call {
   verb: string;
-  /** the resource path below /rest/com/vmware/cis, without the id segment */
+  /** the resource path below /rest/com/vmware, without the id segment */
   resource: string;
   /** from the `id:` segment */
   id?: string;
   action?: string;
+  query: URLSearchParams;
 }
 
 /** `/com/vmware/cis/tagging/tag/id:urn:...?~action=x` -> its parts; undefined for paths that are no resource. */
 function callOf(req: Request): Call | undefined {
   const url = new URL(req.originalUrl ?? req.url, "http://vapi");
-  const prefix = "/rest/com/vmware/cis/";
+  const prefix = "/rest/com/vmware/";
   if (!url.pathname.startsWith(prefix)) return undefined;
   const segments = url.pathname.slice(prefix.length).split("/").filter((s) => s !== "");
   let id: string | undefined;
@@ -167,49 +83,47 @@ function callOf(req: Request): Call | undefined {
     }
     segments.pop();
   }
-  return { verb: req.method, resource: segments.join("/"), id, action: url.searchParams.get("~action") ?? undefined };
+  return { verb: req.method, resource: segments.join("/"), id, action: url.searchParams.get("~action") ?? undefined, query: url.searchParams };
 }
 
 export function vapiRestHandler(sim: Simulator): express.Router {
   const router = express.Router();
   const tagging = sim.tagging;
 
-  /** Each operation: what it answers (undefined: an empty 200, as vCenter's void operations). */
-  type Operation = (input: Record<string, unknown>, id: string, session: VapiSession) => unknown;
-  const op = (verb: string, resource: string, withId: boolean, action: string | undefined, run: Operation) => ({ verb, resource, withId, action, run });
-
+  // Each operation answers its result (undefined: an empty 200, as vCenter's void operations).
   const operations = [
     // categories
-    op("GET", "tagging/category", false, undefined, () => tagging.listCategories()),
-    op("POST", "tagging/category", false, undefined, (input) => createCategory(input)),
-    op("POST", "tagging/category", false, "create", (input) => createCategory(input)),
-    op("GET", "tagging/category", true, undefined, (_i, id) => tagging.getCategory(id)),
-    op("PATCH", "tagging/category", true, undefined, (input, id) => tagging.updateCategory(id, categoryUpdate(structure(input, "update_spec")))),
-    op("DELETE", "tagging/category", true, undefined, (_i, id) => tagging.deleteCategory(id)),
-    op("POST", "tagging/category", true, "add-to-used-by", (input, id) => tagging.addCategoryUsedBy(id, string(input, "used_by_entity"))),
-    op("POST", "tagging/category", true, "remove-from-used-by", (input, id) => tagging.removeCategoryUsedBy(id, string(input, "used_by_entity"))),
+    op("GET", "cis/tagging/category", false, undefined, () => tagging.listCategories()),
+    op("POST", "cis/tagging/category", false, undefined, (input) => createCategory(input)),
+    op("POST", "cis/tagging/category", false, "create", (input) => createCategory(input)),
+    op("GET", "cis/tagging/category", true, undefined, (_i, id) => tagging.getCategory(id)),
+    op("PATCH", "cis/tagging/category", true, undefined, (input, id) => tagging.updateCategory(id, categoryUpdate(structure(input, "update_spec")))),
+    op("DELETE", "cis/tagging/category", true, undefined, (_i, id) => tagging.deleteCategory(id)),
+    op("POST", "cis/tagging/category", true, "add-to-used-by", (input, id) => tagging.addCategoryUsedBy(id, string(input, "used_by_entity"))),
+    op("POST", "cis/tagging/category", true, "remove-from-used-by", (input, id) => tagging.removeCategoryUsedBy(id, string(input, "used_by_entity"))),
     // tags
-    op("GET", "tagging/tag", false, undefined, () => tagging.listTags()),
-    op("POST", "tagging/tag", false, undefined, (input) => createTag(input)),
-    op("POST", "tagging/tag", false, "create", (input) => createTag(input)),
-    op("GET", "tagging/tag", true, undefined, (_i, id) => tagging.getTag(id)),
-    op("PATCH", "tagging/tag", true, undefined, (input, id) => tagging.updateTag(id, tagUpdate(structure(input, "update_spec")))),
-    op("DELETE", "tagging/tag", true, undefined, (_i, id) => tagging.deleteTag(id)),
+    op("GET", "cis/tagging/tag", false, undefined, () => tagging.listTags()),
+    op("POST", "cis/tagging/tag", false, undefined, (input) => createTag(input)),
+    op("POST", "cis/tagging/tag", false, "create", (input) => createTag(input)),
+    op("GET", "cis/tagging/tag", true, undefined, (_i, id) => tagging.getTag(id)),
+    op("PATCH", "cis/tagging/tag", true, undefined, (input, id) => tagging.updateTag(id, tagUpdate(structure(input, "update_spec")))),
+    op("DELETE", "cis/tagging/tag", true, undefined, (_i, id) => tagging.deleteTag(id)),
     // the path's id is the category's here, as vCenter's /rest has it
-    op("POST", "tagging/tag", true, "list-tags-for-category", (_i, id) => tagging.listTagsForCategory(id)),
-    op("POST", "tagging/tag", true, "add-to-used-by", (input, id) => tagging.addTagUsedBy(id, string(input, "used_by_entity"))),
-    op("POST", "tagging/tag", true, "remove-from-used-by", (input, id) => tagging.removeTagUsedBy(id, string(input, "used_by_entity"))),
+    op("POST", "cis/tagging/tag", true, "list-tags-for-category", (_i, id) => tagging.listTagsForCategory(id)),
+    op("POST", "cis/tagging/tag", true, "add-to-used-by", (input, id) => tagging.addTagUsedBy(id, string(input, "used_by_entity"))),
+    op("POST", "cis/tagging/tag", true, "remove-from-used-by", (input, id) => tagging.removeTagUsedBy(id, string(input, "used_by_entity"))),
     // associations: the path's id is the tag's
-    op("POST", "tagging/tag-association", true, "attach", (input, id) => tagging.attach(id, dynamicIdOf(input.object_id, "object_id"))),
-    op("POST", "tagging/tag-association", true, "detach", (input, id) => tagging.detach(id, dynamicIdOf(input.object_id, "object_id"))),
-    op("POST", "tagging/tag-association", true, "list-attached-objects", (_i, id) => tagging.listAttachedObjects(id)),
-    op("POST", "tagging/tag-association", true, "attach-tag-to-multiple-objects", (input, id) => tagging.attachTagToMultipleObjects(id, dynamicIds(input, "object_ids"))),
-    op("POST", "tagging/tag-association", true, "detach-tag-from-multiple-objects", (input, id) => tagging.detachTagFromMultipleObjects(id, dynamicIds(input, "object_ids"))),
-    op("POST", "tagging/tag-association", false, "list-attached-tags", (input) => tagging.listAttachedTags(dynamicIdOf(input.object_id, "object_id"))),
-    op("POST", "tagging/tag-association", false, "attach-multiple-tags-to-object", (input) => tagging.attachMultipleTagsToObject(dynamicIdOf(input.object_id, "object_id"), strings(input, "tag_ids"))),
-    op("POST", "tagging/tag-association", false, "detach-multiple-tags-from-object", (input) => tagging.detachMultipleTagsFromObject(dynamicIdOf(input.object_id, "object_id"), strings(input, "tag_ids"))),
-    op("POST", "tagging/tag-association", false, "list-attached-objects-on-tags", (input) => tagging.listAttachedObjectsOnTags(strings(input, "tag_ids"))),
-    op("POST", "tagging/tag-association", false, "list-attached-tags-on-objects", (input) => tagging.listAttachedTagsOnObjects(dynamicIds(input, "object_ids"))),
+    op("POST", "cis/tagging/tag-association", true, "attach", (input, id) => tagging.attach(id, dynamicIdOf(input.object_id, "object_id"))),
+    op("POST", "cis/tagging/tag-association", true, "detach", (input, id) => tagging.detach(id, dynamicIdOf(input.object_id, "object_id"))),
+    op("POST", "cis/tagging/tag-association", true, "list-attached-objects", (_i, id) => tagging.listAttachedObjects(id)),
+    op("POST", "cis/tagging/tag-association", true, "attach-tag-to-multiple-objects", (input, id) => tagging.attachTagToMultipleObjects(id, dynamicIds(input, "object_ids"))),
+    op("POST", "cis/tagging/tag-association", true, "detach-tag-from-multiple-objects", (input, id) => tagging.detachTagFromMultipleObjects(id, dynamicIds(input, "object_ids"))),
+    op("POST", "cis/tagging/tag-association", false, "list-attached-tags", (input) => tagging.listAttachedTags(dynamicIdOf(input.object_id, "object_id"))),
+    op("POST", "cis/tagging/tag-association", false, "attach-multiple-tags-to-object", (input) => tagging.attachMultipleTagsToObject(dynamicIdOf(input.object_id, "object_id"), strings(input, "tag_ids"))),
+    op("POST", "cis/tagging/tag-association", false, "detach-multiple-tags-from-object", (input) => tagging.detachMultipleTagsFromObject(dynamicIdOf(input.object_id, "object_id"), strings(input, "tag_ids"))),
+    op("POST", "cis/tagging/tag-association", false, "list-attached-objects-on-tags", (input) => tagging.listAttachedObjectsOnTags(strings(input, "tag_ids"))),
+    op("POST", "cis/tagging/tag-association", false, "list-attached-tags-on-objects", (input) => tagging.listAttachedTagsOnObjects(dynamicIds(input, "object_ids"))),
+    ...contentLibraryOperations(sim),
   ];
 
   function createCategory(input: Record<string, unknown>): string {
@@ -268,15 +182,18 @@ export function vapiRestHandler(sim: Simulator): express.Router {
     try {
       // ESXi has no vAPI endpoint: a bare 404, not vCenter's error document
       if (!sim.isVCenter) return send(res, 404);
+      const pathname = new URL(req.originalUrl ?? req.url, "http://vapi").pathname;
+      if (pathname.startsWith(DATA_PATH)) return dataTransfer(sim, req, res, pathname);
       const call = callOf(req);
       if (!call) return notFoundRoute(res);
-      if (call.resource === "session") return await session(req, res, call);
+      if (call.resource === "cis/session") return await session(req, res, call);
       const o = operations.find((x) => x.verb === call.verb && x.resource === call.resource && x.withId === (call.id !== undefined) && x.action === call.action);
       if (!o) return notFoundRoute(res);
       const s = sim.vapiSessions.use(sessionIdOf(req));
       if (!s) throw unauthenticated();
       const input = await inputOf(req);
-      const result = o.run(input, call.id ?? "", s);
+      const ctx: OperationContext = { query: call.query, origin: `https://${req.headers.host ?? "127.0.0.1"}` };
+      const result = o.run(input, call.id ?? "", ctx);
       send(res, 200, result === undefined ? undefined : { value: result });
     } catch (e) {
       if (e instanceof VapiError) return sendError(res, e);

@@ -5,8 +5,8 @@
 // snapshots, so a restore (or /_sim/reset) takes tags back too.
 import type { IdSource } from "../inventory/ids.ts";
 
-/** The com.vmware.vapi.std.errors types the tagging service answers with. */
-export type VapiErrorType = "not_found" | "already_exists" | "invalid_argument" | "unauthenticated" | "unauthorized";
+/** The com.vmware.vapi.std.errors types the vAPI services (tagging, content library) answer with. */
+export type VapiErrorType = "not_found" | "already_exists" | "invalid_argument" | "unauthenticated" | "unauthorized" | "not_allowed_in_current_state" | "resource_busy";
 
 export interface LocalizableMessage {
   id: string;

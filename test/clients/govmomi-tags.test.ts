@@ -2,42 +2,25 @@
 // golang-github-vmware-govmomi-dev) against vcenter-cluster: sessions,
 // categories, tags and associations on a VM, a host and a datastore, and
 // the errors vCenter answers. The Go program is built once, GOPATH-style.
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator } from "../../simulator/index.ts";
 import { Simulator } from "../../simulator/simulator.ts";
 import { loadScenario } from "../../simulator/inventory/scenario-loader.ts";
-
-const run = promisify(execFile);
-const source = fileURLToPath(new URL("./govmomi-tags/", import.meta.url));
+import { buildGoProgram, run, type GoProgram } from "./go-build.ts";
 
 describe("govmomi: vAPI tagging (vapi/tags)", () => {
-  let dir: string;
-  let binary: string;
+  let program: GoProgram | undefined;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "govmomi-tags-"));
-    binary = join(dir, "govmomi-tags");
-    // the first build of govmomi takes about a minute on two cores; the cache makes later ones quick
-    await run("go", ["build", "-o", binary, "main.go"], {
-      cwd: source, timeout: 280_000,
-      env: { ...process.env, GO111MODULE: "off", GOPATH: "/usr/share/gocode", GOCACHE: "/tmp/vsphere-bench-gocache" },
-    });
+    program = await buildGoProgram("govmomi-tags");
   }, 300_000);
-  afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => program?.remove());
 
   it("manages categories, tags and associations as vCenter does", async () => {
     const sim = await startSimulator({ scenario: "vcenter-cluster", registryImages: false });
     let out: any;
     try {
-      const { stdout } = await run(binary, ["127.0.0.1", String(sim.port), sim.username, sim.password], { timeout: 60_000 });
+      const { stdout } = await run(program!.binary, ["127.0.0.1", String(sim.port), sim.username, sim.password], { timeout: 60_000 });
       out = JSON.parse(stdout);
     } finally {
       await sim.close();
