@@ -89,6 +89,14 @@ export function readRequestBody(req: IncomingMessage, max: number, done: (body: 
   req.on("end", () => done(size > max ? null : Buffer.concat(chunks)));
 }
 
+/** readRequestBody as a promise of UTF-8 text (null when over `max`); a broken stream rejects. */
+export function readRequestText(req: IncomingMessage, max: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    req.on("error", reject);
+    readRequestBody(req, max, (body) => resolve(body === null ? null : body.toString("utf8")));
+  });
+}
+
 /**
  * The SOAP endpoint as a plain node handler, off express's router and body
  * parser: used when TLS is inline and by tests that talk HTTP directly.

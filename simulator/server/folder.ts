@@ -287,8 +287,8 @@ async function get(req: Request, res: Response, dc: Datacenter, ds: Datastore, r
   await stream(res, (from, to) => vol.readRange(rel, from, to), start, end);
 }
 
-/** Read-as-you-go, so a 40 GiB thin extent never sits in memory whole. */
-async function stream(res: Response, read: (from: number, to: number) => Buffer, start: number, end: number): Promise<void> {
+/** Read-as-you-go, so a 40 GiB thin extent never sits in memory whole (content library downloads too). */
+export async function stream(res: Response, read: (from: number, to: number) => Buffer, start: number, end: number): Promise<void> {
   for (let off = start; off < end; off += STREAM_CHUNK) {
     if (res.destroyed) return;
     const buf = read(off, Math.min(end, off + STREAM_CHUNK));

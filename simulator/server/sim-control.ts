@@ -16,6 +16,7 @@ import type { Simulator } from "../simulator.ts";
 import type { SimSnapshot } from "../inventory/snapshot.ts";
 import { FOLDER_REALM, folderAuthenticated } from "./folder.ts";
 import { BadFaultRule } from "../dispatch/fault-injection.ts";
+import { readRequestText } from "./app.ts";
 
 /** A restore body is one short id; anything bigger is not one. */
 const MAX_BODY = 16 * 1024;
@@ -26,23 +27,12 @@ function reply(res: Response, status: number, body: Record<string, unknown>): vo
   res.status(status).type("application/json").send(JSON.stringify(body) + "\n");
 }
 
-function readBody(req: Request): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
-    });
-    req.on("end", () => (size > MAX_BODY ? reject(new BadRequest("body too large")) : resolve(Buffer.concat(chunks).toString("utf8"))));
-    req.on("error", reject);
-  });
-}
-
 async function idOf(req: Request): Promise<string> {
   let body: unknown;
   try {
-    body = JSON.parse(await readBody(req));
+    const text = await readRequestText(req, MAX_BODY);
+    if (text === null) throw new BadRequest("body too large");
+    body = JSON.parse(text);
   } catch (e) {
     throw e instanceof BadRequest ? e : new BadRequest("the body must be JSON: {\"id\": \"...\"}");
   }
@@ -102,8 +92,9 @@ export function simControlHandler(sim: Simulator): express.Router {
 
   // faults a test injects into the calls that follow (dispatch/fault-injection.ts says how they match)
   router.post("/faults", (req, res) => {
-    readBody(req)
+    readRequestText(req, MAX_BODY)
       .then((text) => {
+        if (text === null) throw new BadRequest("body too large");
         let rule: unknown;
         try {
           rule = JSON.parse(text);

@@ -4,6 +4,7 @@
 // field or a value of the wrong type is invalid_argument).
 import type { Request, Response } from "express";
 import { VapiError, type VapiErrorType } from "../tagging/tagging-service.ts";
+import { readRequestText } from "./app.ts";
 
 /** vAPI bodies are a few specs and id lists; anything bigger is not one (file bytes go to /rest/com/vmware/cis/data, not here). */
 const MAX_BODY = 1024 * 1024;
@@ -18,7 +19,6 @@ export const STATUS: Record<VapiErrorType, number> = {
   resource_busy: 400,
 };
 
-class BodyTooLarge extends Error {}
 
 export function send(res: Response, status: number, body?: unknown): void {
   if (res.headersSent) return;
@@ -38,27 +38,15 @@ export function notFoundRoute(res: Response): void {
   send(res, 404, { name: "com.vmware.vapi.rest.httpNotFound", localizableMessages: [{ defaultMessage: "Not found.", id: "com.vmware.vapi.rest.httpNotFound" }], majorErrorCode: 404 });
 }
 
-function readBody(req: Request): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
-    });
-    req.on("end", () => (size > MAX_BODY ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks).toString("utf8"))));
-    req.on("error", reject);
-  });
-}
-
 /** The request's input structure; an empty body (or govmomi's `null`) is one with no fields. */
 export async function inputOf(req: Request): Promise<Record<string, unknown>> {
-  let text: string;
+  let text: string | null;
   try {
-    text = await readBody(req);
-  } catch (e) {
-    throw invalid(e instanceof BodyTooLarge ? "The request body is too large." : "The request body could not be read.");
+    text = await readRequestText(req, MAX_BODY);
+  } catch {
+    throw invalid("The request body could not be read.");
   }
+  if (text === null) throw invalid("The request body is too large.");
   if (!text.trim()) return {};
   let body: unknown;
   try {

@@ -11,7 +11,7 @@ import type { Simulator } from "../simulator.ts";
 import type { FileAddSpec, ItemFind, ItemUpdateSpec, LibraryCreateSpec, LibraryFind, LibraryUpdateSpec, StorageBacking } from "../content-library/content-library-service.ts";
 import { TransferRefused } from "../content-library/content-library-service.ts";
 import { invalid, optionalString, string, structure } from "./vapi-common.ts";
-import { parseRange } from "./folder.ts";
+import { parseRange, stream } from "./folder.ts";
 
 export const DATA_PATH = "/rest/com/vmware/cis/data/";
 
@@ -205,9 +205,6 @@ export function contentLibraryOperations(sim: Simulator): OperationDef[] {
   ];
 }
 
-/** Bytes read from the volume per write to the socket. */
-const STREAM_CHUNK = 1 << 20;
-
 function plain(res: Response, status: number, message: string, extra: Record<string, string> = {}): void {
   if (res.headersSent) return void res.end();
   res.status(status).set({ "Content-Type": "text/plain; charset=utf-8", ...extra }).end(res.req.method === "HEAD" ? undefined : `${message}\n`);
@@ -293,20 +290,5 @@ async function download(sim: Simulator, req: Request, res: Response, session: st
   if (range) headers["Content-Range"] = `bytes ${start}-${end - 1}/${size}`;
   res.status(range ? 206 : 200).set(headers);
   if (req.method === "HEAD") return void res.end();
-  for (let off = start; off < end; off += STREAM_CHUNK) {
-    if (res.destroyed) return;
-    const buf = volume.readRange(path, off, Math.min(end, off + STREAM_CHUNK));
-    if (!res.write(buf)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off("drain", done);
-          res.off("close", done);
-          resolve();
-        };
-        res.on("drain", done);
-        res.on("close", done);
-      });
-    }
-  }
-  res.end();
+  await stream(res, (from, to) => volume.readRange(path, from, to), start, end);
 }
