@@ -35,6 +35,7 @@ import { ResourcePool, allocation, rootAllocations } from "./objects/resource-po
 import { Datastore } from "./objects/datastore.ts";
 import { FileManager } from "./objects/file-manager.ts";
 import { VirtualDiskManager } from "./objects/virtual-disk-manager.ts";
+import { VcenterVStorageObjectManager, apiAtLeast } from "./objects/vcenter-vstorage-object-manager.ts";
 import { Network, unlinkNetwork } from "./objects/network.ts";
 import { createDistributedSwitch } from "./objects/distributed-virtual-switch.ts";
 import { datacenterOf } from "./objects/managed-entity.ts";
@@ -314,6 +315,13 @@ export class Simulator implements SimContext {
   }
 }
 
+/** The ESXi GA release a vCenter of each API version manages in a scenario (the scenario names no host versions). */
+const ESX_RELEASE_UNDER_VCENTER: Record<string, { version: string; build: string; api: string }> = {
+  "6.0": { version: "6.0.0", build: "3620759", api: "6.0" },
+  "6.5": { version: "6.5.0", build: "4564106", api: "6.5" },
+  "6.7": { version: "6.7.0", build: "8169922", api: "6.7" },
+};
+
 /** Builds a scenario's inventory with the morefs hostd or vpxd would use. */
 class InventoryBuilder {
   constructor(private readonly sim: Simulator) {}
@@ -372,6 +380,8 @@ class InventoryBuilder {
       guestOperationsManager: r("GuestOperationsManager", "ha-guest-operations-manager", "guestOperationsManager"),
       overheadMemoryManager: r("OverheadMemoryManager", undefined, "OverheadMemoryManager"),
       certificateManager: r("CertificateManager", undefined, "certificateManager"),
+      // first-class disks: a vCenter since API 6.5 (the property is `since` 6.5; a 6.0 vCenter leaves it unset)
+      vStorageObjectManager: vc && apiAtLeast(s.about.apiVersion, "6.5") ? moref("VcenterVStorageObjectManager", "VStorageObjectManager") : undefined,
     };
     const c = sim.content as Record<string, ManagedObjectReference | undefined>;
     const add = <T extends ManagedObject>(o: T): T => sim.inventory.add(o);
@@ -397,6 +407,7 @@ class InventoryBuilder {
     add(new FileManager(sim, "FileManager", c.fileManager!.value));
     add(new DistributedVirtualSwitchManager(sim, c.dvSwitchManager!.value));
     add(new VirtualDiskManager(sim, "VirtualDiskManager", c.virtualDiskManager!.value));
+    if (c.vStorageObjectManager) add(new VcenterVStorageObjectManager(sim, c.vStorageObjectManager.value));
     add(new OvfManager(sim, "OvfManager", c.ovfManager!.value));
     add(new PerformanceManager(sim, c.perfManager!.value));
     if (c.customizationSpecManager) add(new CustomizationSpecManager(sim, c.customizationSpecManager.value));
@@ -434,10 +445,11 @@ class InventoryBuilder {
 
   private hostAbout(): DataObject {
     const s = this.sim.scenario;
-    // hosts under a vCenter report the ESXi release the vCenter's API matches
-    const version = this.sim.isVCenter ? "6.0.0" : s.about.version;
-    const build = this.sim.isVCenter ? "3620759" : s.about.build;
-    const api = this.sim.isVCenter ? "6.0" : s.about.apiVersion;
+    // hosts under a vCenter report the ESXi release the vCenter's API matches (6.0 for releases without a known ESXi GA build)
+    const managed = ESX_RELEASE_UNDER_VCENTER[s.about.apiVersion] ?? ESX_RELEASE_UNDER_VCENTER["6.0"];
+    const version = this.sim.isVCenter ? managed.version : s.about.version;
+    const build = this.sim.isVCenter ? managed.build : s.about.build;
+    const api = this.sim.isVCenter ? managed.api : s.about.apiVersion;
     return {
       _type: "AboutInfo", name: "VMware ESXi", fullName: `VMware ESXi ${version} build-${build}`, vendor: "VMware, Inc.",
       version, build, localeVersion: "INTL", localeBuild: "000", osType: "vmnix-x86", productLineId: "embeddedEsx",

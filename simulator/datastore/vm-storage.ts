@@ -186,13 +186,14 @@ export class VmStorageService implements VmStorage {
     return `${this.sim.clock.now().toISOString()}| ${message}\n`;
   }
 
-  deleteFiles(vm: VirtualMachine): void {
+  /** The VM's folder and its disks elsewhere, but for the disks named in `keep` (first-class disks that outlive the VM). */
+  deleteFiles(vm: VirtualMachine, keep?: Set<string>): void {
     const config = vm.config;
     const dir = this.vmDir(vm, config);
     const vol = this.volume(dir.datastore);
     // disks elsewhere that belong to the VM go too; shared parents (image layers) stay
     for (const d of config.hardware.device) {
-      if (kindOf(this.sim.schema, d._type) !== "disk" || !d.backing?.fileName) continue;
+      if (kindOf(this.sim.schema, d._type) !== "disk" || !d.backing?.fileName || keep?.has(d.backing.fileName)) continue;
       const f = this.resolve(d.backing.fileName, vm);
       if (f.datastore === dir.datastore && (f.path.startsWith(dir.path + "/") || !dir.path)) continue;
       this.deleteDisk(f);

@@ -14,6 +14,7 @@ import { cloneVm } from "./vm-clone.ts";
 import { checkCustomization } from "./vm-customization.ts";
 import { relocateVm } from "./vm-relocate.ts";
 import { exportLease } from "./ovf-export.ts";
+import { attachDisk, detachDisk, firstClassDisksOnDestroy } from "./vm-first-class-disks.ts";
 import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions, versionNotRun } from "./hardware-versions.ts";
 import type { Folder } from "./folder.ts";
 
@@ -37,7 +38,7 @@ export interface VmStorage {
   /** create the files of new disks (setting their backings), delete those of removed ones */
   applyDiskFiles(vm: VirtualMachine, config: ConfigInfo, changes: { added: Device[]; removed: Device[]; edited: Device[]; specs: Map<Device, DataObject & Record<string, any>> }): void;
   /** remove the VM's folder and everything in it */
-  deleteFiles(vm: VirtualMachine): void;
+  deleteFiles(vm: VirtualMachine, keep?: Set<string>): void;
   /** bytes the VM's files take: committed and not yet committed (thin) */
   usage(vm: VirtualMachine, config: ConfigInfo): { datastore: ManagedObjectReference; committed: number; uncommitted: number; files: { name: string; type: string; size: number }[] }[];
   /** the datastores and networks the config refers to */
@@ -620,10 +621,20 @@ export class VirtualMachine extends ManagedEntity {
     this.detach();
   }
 
+  AttachDisk_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return attachDisk(this, args, this.userName(ctx));
+  }
+
+  DetachDisk_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return detachDisk(this, args, this.userName(ctx));
+  }
+
   override Destroy_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this, "Destroy_Task", "VirtualMachine.destroy", this.userName(ctx), () => {
       if (this.powerState !== "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: this.powerState });
-      this.storage.deleteFiles(this);
+      const fcds = firstClassDisksOnDestroy(this);
+      this.storage.deleteFiles(this, fcds.keep);
+      fcds.forget();
       for (const snap of this.snapshots.all()) this.sim.inventory.remove(snap);
       this.event("VmRemovedEvent", `Removed ${this.name} on ${this.hostName()} from ${this.datacenterArg()?.name ?? ""}`, this.userName(ctx));
       this.detach();

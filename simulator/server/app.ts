@@ -17,7 +17,8 @@ export interface AppOptions {
 }
 
 // Prior versions as hostd 6.0 lists them; pyVmomi picks its version from here.
-const PRIOR_VERSIONS = ["5.5", "5.1", "5.0", "4.1", "4.0", "2.5u2", "2.5"];
+// a 6.x server lists the 6.x releases before its own too (only those older than its API are sent)
+const PRIOR_VERSIONS = ["6.5", "6.0", "5.5", "5.1", "5.0", "4.1", "4.0", "2.5u2", "2.5"];
 
 export function versionsDocument(apiVersion: string): string {
   const prior = PRIOR_VERSIONS.filter((v) => v !== apiVersion && parseFloat(v) < parseFloat(apiVersion));

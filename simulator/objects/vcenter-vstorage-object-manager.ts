@@ -1,0 +1,437 @@
+// VcenterVStorageObjectManager: first-class disks (FCDs, "improved virtual
+// disks") on a vCenter whose API is 6.5 or newer, as the vSphere CSI driver
+// and govc disk.* use them. An FCD is an ordinary VMDK (descriptor plus
+// sparse extent, disk-files.ts) with an identity of its own (a UUID), a name
+// and a creation time, kept in a catalog per datastore. Like vCenter, new
+// disks go to `fcd/<32 hex digits>.vmdk` on the datastore (the hex is not the
+// FCD's id: vCenter names the file by a backing object id of its own).
+//
+// What this simulator chose where it could not confirm vCenter's behaviour:
+// - The catalog lives in this object (saved and restored with simulator
+//   snapshots), not in the datastore's hidden `catalog/` folder that VMFS
+//   keeps; the disks' files are on the datastore as usual.
+// - A VslmCreateSpec.backingSpec.path is taken as the new disk's path (a
+//   `[ds] dir/name.vmdk`, or relative to the datastore; ending in `/` names
+//   a folder for `<hex>.vmdk`). Real vCenters have been reported to refuse
+//   some spellings (pyvmomi issue 1081).
+// - A snapshot adds a delta `<stem>-00000N.vmdk` on top of the chain, which
+//   becomes the FCD's backing file; DeleteSnapshot_Task merges the layer
+//   above the snapshot's into it. Snapshots, their deletion and ExtendDisk
+//   are refused (InvalidState) while a VM has the disk attached (6.7 had no
+//   online extension; VM-side snapshot handling is not modelled).
+// - A disk attached to a VM cannot be attached again (InvalidState), and
+//   DeleteVStorageObject_Task refuses an attached disk with InvalidState.
+// - RegisterDisk with no name names the disk after its file's stem.
+// - consumerId stays empty; InflateDisk_Task, Clone/Relocate, policies,
+//   control flags, tags and CreateDiskFromSnapshot/Revert answer
+//   NotImplemented.
+import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { ManagedObject, type Args, type CallContext, type SavedState } from "./managed-object.ts";
+import type { SimContext } from "../sim-context.ts";
+import { Datastore } from "./datastore.ts";
+import { newestHardwareVersion } from "./hardware-versions.ts";
+import { basename, dirname, formatDatastorePath, joinPath, resolveDatastorePath, type ResolvedPath } from "../datastore/datastore-path.ts";
+import { createDiskFiles, diskChain, extentFile, growExtent, newDiskDescriptor, parentFileNameHint, readDescriptor, removeDisk, volumeOf, writeDescriptor } from "../datastore/disk-files.ts";
+import { SECTOR, capacityBytes, ddbGet, ddbSet } from "../formats/vmdk.ts";
+
+const MB = 1024 * 1024;
+const FCD_FOLDER = "fcd";
+const PROVISIONING = ["thin", "eagerZeroedThick", "lazyZeroedThick"];
+
+/** Whether API version `have` ("6.7") is at least `want` ("6.5"). */
+export function apiAtLeast(have: string, want: string): boolean {
+  const a = have.split(".").map(Number), b = want.split(".").map(Number);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? 0, y = b[i] ?? 0;
+    if (x !== y) return x > y;
+  }
+  return true;
+}
+
+interface FcdSnapshot {
+  id: string;
+  description: string;
+  createTime: string;
+  /** the layer this snapshot froze */
+  file: string;
+}
+
+export interface FcdRecord {
+  id: string;
+  name: string;
+  createTime: string;
+  keepAfterDeleteVm: boolean;
+  provisioningType: string;
+  /** the chain's top: the file a VM attaches */
+  path: string;
+  backingObjectId: string;
+  snapshots: FcdSnapshot[];
+}
+
+/** vmodl names of the task methods (TaskInfo.descriptionId is vslm.vcenter.VStorageObjectManager.<name>) */
+const TASK_NAMES: Record<string, string> = {
+  CreateDisk_Task: "createDisk", DeleteVStorageObject_Task: "deleteVStorageObject", ExtendDisk_Task: "extendDisk",
+  VStorageObjectCreateSnapshot_Task: "createSnapshot", DeleteSnapshot_Task: "deleteSnapshot", ReconcileDatastoreInventory_Task: "reconcileDatastoreInventory",
+};
+
+export function notFound(what: string): VimFault {
+  return new VimFault("NotFound", {}, `The object or item referred to could not be found. (${what})`);
+}
+
+export class VcenterVStorageObjectManager extends ManagedObject {
+  /** datastore moref value -> FCD id -> record */
+  private catalog = new Map<string, Map<string, FcdRecord>>();
+
+  constructor(sim: SimContext, value: string) {
+    super(sim, "VcenterVStorageObjectManager", value);
+  }
+
+  // ---- simulator snapshots ----
+
+  override saveState(): SavedState & { catalog: [string, FcdRecord[]][] } {
+    return { ...super.saveState(), catalog: [...this.catalog].map(([ds, m]) => [ds, [...m.values()].map((r) => structuredClone(r))]) };
+  }
+
+  override loadState(s: SavedState & { catalog?: [string, FcdRecord[]][] }): void {
+    super.loadState(s);
+    this.catalog = new Map((s.catalog ?? []).map(([ds, rs]) => [ds, new Map(rs.map((r) => [r.id, structuredClone(r)]))]));
+  }
+
+  // ---- lookups ----
+
+  datastore(ref: ManagedObjectReference | undefined): Datastore {
+    const ds = ref ? this.sim.inventory.get(ref.value) : undefined;
+    if (!(ds instanceof Datastore)) throw new VimFault("InvalidDatastore", { datastore: ref }, `Invalid datastore ${ref?.value ?? ""}.`);
+    return ds;
+  }
+
+  private records(ds: Datastore): Map<string, FcdRecord> {
+    let m = this.catalog.get(ds.ref.value);
+    if (!m) this.catalog.set(ds.ref.value, (m = new Map()));
+    return m;
+  }
+
+  /** The FCD `id` (an ID data object) on `datastore`: NotFound when the catalog has none. */
+  record(id: unknown, datastore: ManagedObjectReference | undefined): { ds: Datastore; rec: FcdRecord } {
+    const ds = this.datastore(datastore);
+    const key = idOf(id);
+    const rec = this.records(ds).get(key);
+    if (!rec) throw notFound(`first-class disk ${key} on datastore ${ds.name}`);
+    return { ds, rec };
+  }
+
+  /** The record whose backing is `dsPath`, on any datastore. */
+  byPath(dsPath: string): { ds: Datastore; rec: FcdRecord } | undefined {
+    for (const [dsValue, m] of this.catalog) {
+      for (const rec of m.values()) {
+        if (rec.path === dsPath) return { ds: this.sim.inventory.get(dsValue) as Datastore, rec };
+      }
+    }
+    return undefined;
+  }
+
+  forget(ds: Datastore, id: string): void {
+    this.records(ds).delete(id);
+  }
+
+  /** VMs with a disk backed by the FCD's file. */
+  attachedTo(rec: FcdRecord): ManagedObject[] {
+    return this.sim.inventory.ofType("VirtualMachine").filter((vm) => {
+      const devices = ((vm.props.config as { hardware?: { device?: Record<string, any>[] } } | undefined)?.hardware?.device) ?? [];
+      return devices.some((d) => d.backing?.fileName === rec.path);
+    });
+  }
+
+  private file(ds: Datastore, path: string): ResolvedPath {
+    return { datastore: ds, path, datastorePath: formatDatastorePath(ds.name, path) };
+  }
+
+  private resolve(dsPath: string): ResolvedPath {
+    return resolveDatastorePath(this.sim, dsPath);
+  }
+
+  /** The VStorageObject a client sees: size from the descriptor, the chain's parents as backing.parent. */
+  vStorageObject(ds: Datastore, rec: FcdRecord): DataObject {
+    const chain = diskChain(this.sim, this.resolve(rec.path));
+    let parent: DataObject | undefined;
+    for (let i = chain.length - 1; i >= 1; i--) {
+      parent = { _type: "BaseConfigInfoFileBackingInfo", datastore: chain[i].file.datastore.ref, filePath: chain[i].file.datastorePath, parent };
+    }
+    return {
+      _type: "VStorageObject",
+      config: {
+        _type: "VStorageObjectConfigInfo",
+        id: { _type: "ID", id: rec.id },
+        name: rec.name,
+        createTime: new Date(rec.createTime),
+        keepAfterDeleteVm: rec.keepAfterDeleteVm,
+        relocationDisabled: false,
+        nativeSnapshotSupported: false,
+        changedBlockTrackingEnabled: false,
+        backing: {
+          _type: "BaseConfigInfoDiskFileBackingInfo", datastore: ds.ref, filePath: rec.path, backingObjectId: rec.backingObjectId, parent,
+          provisioningType: rec.provisioningType,
+        },
+        iofilter: [],
+        capacityInMB: Math.floor(capacityBytes(chain[0].descriptor) / MB),
+        consumptionType: ["disk"],
+        consumerId: [],
+      },
+    };
+  }
+
+  /** vCenter runs FCD tasks on a host that mounts the datastore. */
+  private taskEntity(ds: Datastore | undefined): ManagedObject {
+    const mount = ((ds?.props.host as { key: ManagedObjectReference }[] | undefined) ?? [])[0];
+    return (mount && this.sim.inventory.get(mount.key.value)) || ds || this;
+  }
+
+  private task(method: string, ds: ManagedObjectReference | undefined, ctx: CallContext, body: () => unknown, resultType?: string): ManagedObjectReference {
+    let entity: Datastore | undefined;
+    try {
+      entity = this.datastore(ds);
+    } catch {
+      entity = undefined;
+    }
+    return this.sim.tasks.run(this.taskEntity(entity), method, `vslm.vcenter.VStorageObjectManager.${TASK_NAMES[method]}`, ctx.session?.userName ?? "", body,
+      resultType ? { resultType: { type: resultType } } : {});
+  }
+
+  private now(): string {
+    return this.sim.clock.now().toISOString();
+  }
+
+  // ---- create, register ----
+
+  CreateDisk_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const spec = (args.spec ?? {}) as Record<string, any>;
+    return this.task("CreateDisk_Task", spec.backingSpec?.datastore, ctx, () => {
+      const name = String(spec.name ?? "");
+      if (!name) throw invalidArgument("spec.name");
+      const mb = Number(spec.capacityInMB);
+      if (!Number.isSafeInteger(mb) || mb <= 0 || mb * MB > Number.MAX_SAFE_INTEGER) throw invalidArgument("spec.capacityInMB");
+      const backing = spec.backingSpec as Record<string, any> | undefined;
+      if (!backing || !this.sim.schema.isA(backing._type, "VslmCreateSpecDiskFileBackingSpec")) throw invalidArgument("spec.backingSpec");
+      const ds = this.datastore(backing.datastore);
+      // the reference leaves the default open; vCenter 6.7 creates thin disks when none is named (govc disk.create does not name one)
+      const provisioningType = String(backing.provisioningType ?? "thin");
+      if (!PROVISIONING.includes(provisioningType)) throw invalidArgument("spec.backingSpec.provisioningType");
+      const id = this.sim.ids.uuid("fcd", `${ds.ref.value}/${name}#${this.sim.ids.next("fcd.n")}`);
+      const backingObjectId = this.sim.ids.hex("fcd.backing", id, 32);
+      const target = this.newPath(ds, backing.path, backingObjectId);
+      const vol = volumeOf(target);
+      if (vol.exists(target.path)) throw new VimFault("FileAlreadyExists", { file: target.datastorePath }, `Cannot complete the operation because the file or folder ${target.datastorePath} already exists`);
+      const bytes = mb * MB;
+      const thin = provisioningType === "thin";
+      if (!thin && bytes > vol.freeBytes()) {
+        throw new VimFault("NoDiskSpace", { file: target.datastorePath, datastore: ds.name }, `Insufficient disk space on datastore '${ds.name}'.`);
+      }
+      const folder = dirname(target.path);
+      if (folder && !vol.exists(folder)) vol.mkdir(folder, { parents: true });
+      createDiskFiles(target, newDiskDescriptor(this.sim, target, { bytes, thin, hwVersion: newestHardwareVersion(this.sim.scenario.about.version) }));
+      const rec: FcdRecord = {
+        id, name, createTime: this.now(), keepAfterDeleteVm: spec.keepAfterDeleteVm !== false, provisioningType, path: target.datastorePath, backingObjectId, snapshots: [],
+      };
+      this.records(ds).set(id, rec);
+      return this.vStorageObject(ds, rec);
+    }, "VStorageObject");
+  }
+
+  /** `fcd/<hex>.vmdk`, or where backingSpec.path says. */
+  private newPath(ds: Datastore, path: unknown, hex: string): ResolvedPath {
+    if (path === undefined || path === null || path === "") return this.file(ds, joinPath(FCD_FOLDER, `${hex}.vmdk`));
+    let rel = String(path);
+    if (rel.startsWith("[")) {
+      const f = this.resolve(rel);
+      if (f.datastore !== ds) throw invalidArgument("spec.backingSpec.path");
+      rel = f.path;
+    }
+    rel = rel.replace(/^\/+/, "");
+    if (rel === "" || rel.endsWith("/")) rel = joinPath(rel.replace(/\/+$/, ""), `${hex}.vmdk`);
+    if (!/\.vmdk$/i.test(rel) || rel.split("/").includes("..")) throw invalidArgument("spec.backingSpec.path");
+    return this.file(ds, rel);
+  }
+
+  RegisterDisk(args: Args): DataObject {
+    const f = this.resolve(String(args.path ?? ""));
+    if (!/\.vmdk$/i.test(f.path)) throw invalidArgument("path");
+    const desc = readDescriptor(f);
+    if (this.byPath(f.datastorePath)) throw new VimFault("AlreadyExists", { name: f.datastorePath }, `The specified key, name, or identifier '${f.datastorePath}' already exists.`);
+    const ds = f.datastore;
+    const id = this.sim.ids.uuid("fcd", `${f.datastorePath}#${this.sim.ids.next("fcd.n")}`);
+    const rec: FcdRecord = {
+      id, name: args.name ? String(args.name) : basename(f.path).replace(/\.vmdk$/i, ""), createTime: this.now(), keepAfterDeleteVm: true,
+      provisioningType: ddbGet(desc, "thinProvisioned") === "1" ? "thin" : "lazyZeroedThick", path: f.datastorePath,
+      backingObjectId: this.sim.ids.hex("fcd.backing", id, 32), snapshots: [],
+    };
+    this.records(ds).set(id, rec);
+    return this.vStorageObject(ds, rec);
+  }
+
+  // ---- read ----
+
+  RetrieveVStorageObject(args: Args): DataObject {
+    const { ds, rec } = this.record(args.id, args.datastore);
+    return this.vStorageObject(ds, rec);
+  }
+
+  RetrieveVStorageObjectState(args: Args): DataObject {
+    this.record(args.id, args.datastore);
+    return { _type: "VStorageObjectStateInfo", tentative: false };
+  }
+
+  ListVStorageObject(args: Args): DataObject[] {
+    const ds = this.datastore(args.datastore);
+    return [...this.records(ds).keys()].map((id) => ({ _type: "ID", id }));
+  }
+
+  // ---- change ----
+
+  RenameVStorageObject(args: Args): void {
+    const { rec } = this.record(args.id, args.datastore);
+    const name = String(args.name ?? "");
+    if (!name) throw invalidArgument("name");
+    rec.name = name;
+  }
+
+  ExtendDisk_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.task("ExtendDisk_Task", args.datastore, ctx, () => {
+      const { rec } = this.record(args.id, args.datastore);
+      const mb = Number(args.newCapacityInMB);
+      if (!Number.isSafeInteger(mb) || mb <= 0 || mb * MB > Number.MAX_SAFE_INTEGER) throw invalidArgument("newCapacityInMB");
+      this.refuseAttached(rec, "extended");
+      if (rec.snapshots.length) throw new VimFault("InvalidState", {}, `The disk ${rec.id} has snapshots and cannot be extended.`);
+      const f = this.resolve(rec.path);
+      const desc = readDescriptor(f);
+      const bytes = mb * MB;
+      const current = capacityBytes(desc);
+      if (bytes < current) throw new VimFault("InvalidArgument", { invalidProperty: "newCapacityInMB" }, `A specified parameter was not correct: newCapacityInMB (disks cannot shrink from ${current / MB} MB)`);
+      if (bytes === current) return;
+      if (ddbGet(desc, "thinProvisioned") !== "1" && bytes - current > volumeOf(f).freeBytes()) {
+        throw new VimFault("NoDiskSpace", { file: f.datastorePath, datastore: f.datastore.name }, `Insufficient disk space on datastore '${f.datastore.name}'.`);
+      }
+      growExtent(f, desc, bytes);
+      const heads = Number(ddbGet(desc, "geometry.heads")) || 255;
+      const sectors = Number(ddbGet(desc, "geometry.sectors")) || 63;
+      ddbSet(desc, "geometry.cylinders", String(Math.max(1, Math.floor(bytes / SECTOR / (heads * sectors)))));
+      writeDescriptor(f, desc);
+    });
+  }
+
+  DeleteVStorageObject_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.task("DeleteVStorageObject_Task", args.datastore, ctx, () => {
+      const { ds, rec } = this.record(args.id, args.datastore);
+      this.refuseAttached(rec, "deleted");
+      this.deleteFiles(rec);
+      this.forget(ds, rec.id);
+    });
+  }
+
+  /** The whole chain's files, top first. */
+  deleteFiles(rec: FcdRecord): void {
+    for (const link of diskChain(this.sim, this.resolve(rec.path))) removeDisk(link.file, link.descriptor);
+  }
+
+  private refuseAttached(rec: FcdRecord, what: string): void {
+    const vms = this.attachedTo(rec);
+    if (vms.length) throw new VimFault("InvalidState", {}, `The disk ${rec.id} is attached to virtual machine ${String(vms[0].get("name"))} and cannot be ${what}.`);
+  }
+
+  ReconcileDatastoreInventory_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.task("ReconcileDatastoreInventory_Task", args.datastore, ctx, () => this.reconcile(args.datastore));
+  }
+
+  ScheduleReconcileDatastoreInventory(args: Args): void {
+    this.reconcile(args.datastore);
+  }
+
+  /** Records whose disk is gone from the datastore leave the catalog. */
+  private reconcile(ref: ManagedObjectReference | undefined): void {
+    const ds = this.datastore(ref);
+    const m = this.records(ds);
+    for (const rec of [...m.values()]) {
+      const f = this.resolve(rec.path);
+      if (!volumeOf(f).exists(f.path)) m.delete(rec.id);
+    }
+  }
+
+  // ---- snapshots ----
+
+  VStorageObjectCreateSnapshot_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.task("VStorageObjectCreateSnapshot_Task", args.datastore, ctx, () => {
+      const { rec } = this.record(args.id, args.datastore);
+      this.refuseAttached(rec, "snapshotted by the disk manager");
+      const top = this.resolve(rec.path);
+      const topDesc = readDescriptor(top);
+      const stem = basename(top.path).replace(/\.vmdk$/i, "").replace(/-\d{6}$/, "");
+      const vol = volumeOf(top);
+      let n = 1;
+      let path = "";
+      for (; ; n++) {
+        path = joinPath(dirname(top.path), `${stem}-${String(n).padStart(6, "0")}.vmdk`);
+        if (!vol.exists(path)) break;
+      }
+      const delta = this.file(top.datastore, path);
+      createDiskFiles(delta, newDiskDescriptor(this.sim, delta, { parent: { file: top, descriptor: topDesc } }));
+      const id = this.sim.ids.uuid("fcd.snapshot", `${rec.id}#${this.sim.ids.next("fcd.snapshot.n")}`);
+      rec.snapshots.push({ id, description: String(args.description ?? ""), createTime: this.now(), file: top.datastorePath });
+      rec.path = delta.datastorePath;
+      return { _type: "ID", id };
+    }, "ID");
+  }
+
+  RetrieveSnapshotInfo(args: Args): DataObject {
+    const { rec } = this.record(args.id, args.datastore);
+    return {
+      _type: "VStorageObjectSnapshotInfo",
+      snapshots: rec.snapshots.map((s) => ({
+        _type: "VStorageObjectSnapshotInfoVStorageObjectSnapshot", id: { _type: "ID", id: s.id }, backingObjectId: this.sim.ids.hex("fcd.snapshot.backing", s.id, 32),
+        createTime: new Date(s.createTime), description: s.description,
+      })),
+    };
+  }
+
+  DeleteSnapshot_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.task("DeleteSnapshot_Task", args.datastore, ctx, () => {
+      const { rec } = this.record(args.id, args.datastore);
+      const sid = idOf(args.snapshotId);
+      const i = rec.snapshots.findIndex((s) => s.id === sid);
+      if (i < 0) throw notFound(`snapshot ${sid} of first-class disk ${rec.id}`);
+      this.refuseAttached(rec, "changed by the disk manager");
+      // layers base..top; snapshot i froze layer i; the layer above it merges down into it
+      const layers = diskChain(this.sim, this.resolve(rec.path)).reverse();
+      const keep = layers[i], above = layers[i + 1], next = layers[i + 2];
+      const into = extentFile(keep.file, keep.descriptor.extents[0]);
+      const from = extentFile(above.file, above.descriptor.extents[0]);
+      const src = volumeOf(from), dst = volumeOf(into);
+      for (const r of src.extents(from.path)) {
+        for (let at = r.offset; at < r.offset + r.length; at += MB) dst.writeAt(into.path, at, src.readRange(from.path, at, Math.min(r.offset + r.length, at + MB)));
+      }
+      if (next) {
+        next.descriptor.parentCid = keep.descriptor.cid;
+        next.descriptor.parentFileNameHint = parentFileNameHint(keep.file, next.file);
+        writeDescriptor(next.file, next.descriptor);
+      } else {
+        rec.path = keep.file.datastorePath;
+      }
+      removeDisk(above.file, above.descriptor);
+      if (rec.snapshots[i + 1]) rec.snapshots[i + 1].file = keep.file.datastorePath;
+      rec.snapshots.splice(i, 1);
+    });
+  }
+}
+
+function idOf(id: unknown): string {
+  return typeof id === "object" && id !== null ? String((id as { id?: unknown }).id ?? "") : String(id ?? "");
+}
+
+function invalidArgument(property: string): VimFault {
+  return new VimFault("InvalidArgument", { invalidProperty: property }, `A specified parameter was not correct: ${property}`);
+}
+
+/** The simulator's VStorageObjectManager, when its API has one. */
+export function vStorageObjectManager(sim: SimContext): VcenterVStorageObjectManager | undefined {
+  const ref = sim.content.vStorageObjectManager as ManagedObjectReference | undefined;
+  const o = ref ? sim.inventory.get(ref.value) : undefined;
+  return o instanceof VcenterVStorageObjectManager ? o : undefined;
+}
