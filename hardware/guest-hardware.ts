@@ -199,9 +199,10 @@ export interface GuestHardware {
   /**
    * A process namespace over a file tree (a container's root): the
    * simulated userland's shell, applets and processes. Its processes are
-   * killed when the guest halts.
+   * killed when the guest halts. `nics` are the interfaces its network
+   * applets (nc) listen and connect on: the guest's own, that it brought up.
    */
-  userland(root: GuestFs, hostname: string): Userland;
+  userland(root: GuestFs, hostname: string, opts?: { nics?: readonly GuestNic[] }): Userland;
   /** the name the tools report in guest.hostName */
   setHostName(name: string): void;
   /** a line in the VM's vmware.log */

@@ -271,9 +271,9 @@ export class GuestOs implements GuestHardware {
     };
   }
 
-  userland(root: GuestFs, hostname: string): Userland {
+  userland(root: GuestFs, hostname: string, opts: { nics?: readonly GuestNic[] } = {}): Userland {
     if (this.halted) throw new Error("the guest is not running");
-    const ul = new Userland({ root, hostname, clock: this.clock });
+    const ul = new Userland({ root, hostname, clock: this.clock, nics: opts.nics });
     // power off takes every process with it
     this.hold(() => {
       for (const p of ul.processes()) if (p.running) p.kill("SIGKILL", this.clock.now());

@@ -62,7 +62,7 @@ const genericLinux: GuestProgram = (hw) => {
   });
   hw.log(`guest| I125: ${hostName} up`);
   const root = linuxRoot(() => hw.clock.now(), hostName);
-  const ul = hw.userland(root, hostName);
+  const ul = hw.userland(root, hostName, { nics: hw.nics });
   const processes: GuestInstance["processes"] = {
     start: (spec, user) => {
       if (!root.exists(spec.programPath)) throw Object.assign(new Error(`${spec.programPath}: not found`), { code: "ENOENT" });

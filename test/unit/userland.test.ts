@@ -1,6 +1,7 @@
 // The simulated userland: a shell with pipes, redirections, variables and
 // control flow, busybox applets over a file tree, processes with exit codes
 // and signals, a terminal in cooked mode, and the refusals of execve.
+import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { FileTree } from "../../simulator/guest/file-tree.ts";
 import { Userland, BUSYBOX_BINARY } from "../../simulator/guest/userland/userland.ts";
@@ -172,5 +173,81 @@ describe("sh traps", () => {
     expect((await p.wait()).exitCode).toBe(9);
     expect(out.join("")).toMatch(/got INT\n$/);
     expect(out.join("")).not.toContain("never");
+  });
+});
+
+describe("busybox nc over the namespace's NICs", () => {
+  // a NIC as GuestHardware gives one, on 127.0.0.1 (ports from the OS)
+  const nic = (): import("../../hardware/guest-hardware.ts").GuestNic => ({
+    deviceKey: 4000, macAddress: "00:50:56:00:00:01", network: "VM Network", pciSlotNumber: 192, ipAddress: "127.0.0.1", prefixLength: 24,
+    dhcp: () => "127.0.0.1", setAddress: () => {}, lookup: (n) => (n === "localhost" ? "127.0.0.1" : undefined),
+    listen: (port, onConnection) => new Promise((resolve, reject) => {
+      const s = net.createServer({ allowHalfOpen: true }, onConnection);
+      s.once("error", reject);
+      s.listen(port, "127.0.0.1", () => resolve(s));
+    }),
+    connect: (host, port) => net.connect({ host, port }),
+  });
+  const freePort = () => new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+  const talk = (port: number, line: string) => new Promise<string>((resolve, reject) => {
+    const s = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true }, () => s.end(line));
+    let got = "";
+    s.on("data", (d) => (got += d));
+    s.on("end", () => resolve(got));
+    s.on("error", reject);
+  });
+  const listening = async (port: number) => {
+    for (let i = 0; i < 100; i++) {
+      const ok = await new Promise<boolean>((r) => net.connect({ host: "127.0.0.1", port }).on("connect", function (this: net.Socket) { this.destroy(); r(true); }).on("error", () => r(false)));
+      if (ok) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`nothing listens on ${port}`);
+  };
+
+  it("serves connections with -l -p PORT -k -e PROG, one program per connection", async () => {
+    const ul = new Userland({ root: image(), hostname: "c0ffee", clock: systemClock, nics: [nic()] });
+    const port = await freePort();
+    const p = ul.spawn({ argv: ["nc", "-lk", "-p", String(port), "-e", "sh", "-c", 'read l; echo "got $l on $HOSTNAME"'] });
+    // probing connects once: -k keeps listening after it
+    await listening(port);
+    expect(await talk(port, "one\n")).toBe("got one on c0ffee\n");
+    expect(await talk(port, "two\n")).toBe("got two on c0ffee\n");
+    expect(p.running).toBe(true);
+    ul.kill(p.pid, "TERM");
+    expect((await p.wait()).exitCode).toBe(143);
+    await expect(talk(port, "x\n")).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it("without -k serves one connection with its own stdin and stdout, and ends with it", async () => {
+    const ul = new Userland({ root: image(), hostname: "h", clock: systemClock, nics: [nic()] });
+    const port = await freePort();
+    const p = ul.spawn({ argv: ["nc", "-l", "-p", String(port)] });
+    const out = collect(p);
+    p.stdin.write("from nc\n");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await talk(port, "from peer\n")).toBe("from nc\n");
+    expect(await out).toMatchObject({ out: "from peer\n", code: 0 });
+  });
+
+  it("connects as a client from the NIC, and says so when it cannot; no NIC, no network", async () => {
+    const port = await freePort();
+    const server = net.createServer((s) => s.on("data", (d) => s.end(`echo:${d}`))).listen(port, "127.0.0.1");
+    await new Promise((r) => server.once("listening", r));
+    try {
+      const ul = new Userland({ root: image(), hostname: "h", clock: systemClock, nics: [nic()] });
+      expect(await sh(`echo hi | nc 127.0.0.1 ${port}`, ul)).toMatchObject({ out: "echo:hi\n", code: 0 });
+      const closed = await freePort();
+      expect(await sh(`nc 127.0.0.1 ${closed}`, ul)).toMatchObject({ err: "nc: can't connect to remote host (127.0.0.1): Connection refused\n", code: 1 });
+      expect(await sh(`nc -l -p ${port}`, ul)).toMatchObject({ err: "nc: bind: Address in use\n", code: 1 });
+      expect(await sh(`nc -l -p ${port}`)).toMatchObject({ err: "nc: bind: Network is unreachable\n", code: 1 });
+    } finally {
+      server.close();
+    }
   });
 });

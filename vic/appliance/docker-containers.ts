@@ -15,6 +15,7 @@ import { familiarName, parseReference } from "./registry-client.ts";
 import { vchPool } from "../lib/vch-config.ts";
 import { apiError, boolParam, json, noContent } from "./docker-http.ts";
 import type { ComponentLog, VchContext } from "./vch-context.ts";
+import { PortMapError, splitPort, validateBindings, type PortMap, type PortMapper } from "./port-map.ts";
 
 type Res = http.ServerResponse;
 type Req = http.IncomingMessage;
@@ -80,6 +81,7 @@ export class ContainerRoutes {
     private readonly attach: AttachConnector,
     private readonly volumes: Volumes,
     private readonly log: ComponentLog,
+    private readonly ports: PortMapper,
   ) {}
 
   /**
@@ -211,6 +213,9 @@ export class ContainerRoutes {
     } catch {
       return apiError(res, 400, "invalid JSON in the request body");
     }
+    // 0.5's validateCreateConfig: no host IPs, no host port ranges
+    const badPorts = validateBindings((body.HostConfig as { PortBindings?: PortMap } | undefined)?.PortBindings);
+    if (badPorts) return apiError(res, 500, badPorts);
     const given = url.searchParams.get("name");
     if (given && !NAME_RE.test(given)) return apiError(res, 400, `Invalid container name (${given}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     const all = await this.containers.list();
@@ -229,7 +234,7 @@ export class ContainerRoutes {
       const shown = /[:@]/.test(imageName.split("/").pop() ?? "") ? imageName : `${imageName}:latest`;
       return apiError(res, 404, `No such image: ${shown}`);
     }
-    const ic = (image.config.config ?? {}) as { Cmd?: string[] | null; Entrypoint?: string[] | null; Env?: string[] | null; WorkingDir?: string; StopSignal?: string };
+    const ic = (image.config.config ?? {}) as { Cmd?: string[] | null; Entrypoint?: string[] | null; Env?: string[] | null; WorkingDir?: string; StopSignal?: string; ExposedPorts?: Record<string, unknown> | null };
     const entrypoint: string[] = Array.isArray(body.Entrypoint) ? body.Entrypoint : typeof body.Entrypoint === "string" && body.Entrypoint ? [body.Entrypoint] : ic.Entrypoint ?? [];
     const cmd: string[] = Array.isArray(body.Cmd) && body.Cmd.length ? body.Cmd : body.Entrypoint ? [] : ic.Cmd ?? [];
     const argv = [...entrypoint, ...cmd];
@@ -241,6 +246,10 @@ export class ContainerRoutes {
     }
     const id = this.containers.newId();
     const hostConfig = (body.HostConfig ?? {}) as Record<string, unknown>;
+    // ports: the image's and --expose's, and those -p names (which the CLI exposes too)
+    const portKey = (k: string) => (k.includes("/") ? k : `${k}/tcp`);
+    const portBindings: PortMap = Object.fromEntries(Object.entries((hostConfig.PortBindings as PortMap | null) ?? {}).map(([k, v]) => [portKey(k), v]));
+    const exposedPorts = [...new Set([...Object.keys(ic.ExposedPorts ?? {}), ...Object.keys((body.ExposedPorts as Record<string, unknown> | null) ?? {}), ...Object.keys(portBindings)].map(portKey))];
     // named volumes (-v name:/path[:ro], --mount type=volume): made in the default store if missing, as docker does
     const wanted: { name: string; path: string; mode: "rw" | "ro" }[] = [];
     for (const b of (hostConfig.Binds as string[] | null) ?? []) {
@@ -274,6 +283,7 @@ export class ContainerRoutes {
           attachStdin: !!body.AttachStdin, attachStdout: !!body.AttachStdout, attachStderr: !!body.AttachStderr,
           env: [...env.values()], workingDir: body.WorkingDir || ic.WorkingDir || "", labels: body.Labels ?? {},
           binds: wanted.map((w) => `${w.name}:${w.path}${w.mode === "ro" ? ":ro" : ""}`),
+          portBindings, exposedPorts, publishAll: !!hostConfig.PublishAllPorts,
           autoRemove: !!hostConfig.AutoRemove, consoleSize: hostConfig.ConsoleSize ?? null, networkMode: hostConfig.NetworkMode ?? "default", hostname: body.Hostname || id.slice(0, 12),
         },
       });
@@ -330,9 +340,18 @@ export class ContainerRoutes {
 
   private start = async (_req: Req, res: Res, c: ContainerInfo): Promise<void> => {
     if (c.state === "running") return noContent(res, 304);
+    let token: number | undefined;
+    try {
+      token = await this.publish(c);
+    } catch (e) {
+      if (e instanceof PortMapError) return apiError(res, e.status, e.message);
+      throw e;
+    }
     try {
       await this.containers.start(c, this.pendingAttach.has(c.id));
+      this.unmapWhenStopped(c, token);
     } catch (e) {
+      if (token !== undefined) this.ports.unmap(c.id, token);
       const msg = (e as Error).message;
       this.log.error(`start ${c.id.slice(0, 12)}: ${msg}`);
       return apiError(res, /not found/.test(msg) ? 400 : 500, `failed to create task for container: failed to create shim task: OCI runtime create failed: ${msg}: unknown`);
@@ -342,6 +361,28 @@ export class ContainerRoutes {
     if (c.personality.autoRemove) this.removeWhenStopped(c);
     noContent(res);
   };
+
+  /** the container's ports on the VCH's client address (-p, -P): mapped before the power goes on, as docker allocates them at start */
+  private async publish(c: ContainerInfo): Promise<number | undefined> {
+    const p = c.personality as { portBindings?: PortMap; exposedPorts?: string[]; publishAll?: boolean };
+    const wanted: { key: string; hostPort: number | undefined }[] = [];
+    for (const [key, list] of Object.entries(p.portBindings ?? {})) {
+      for (const b of list?.length ? list : [{ HostIp: "", HostPort: "" }]) wanted.push({ key, hostPort: b.HostPort ? Number(b.HostPort.split("-")[0]) : undefined });
+    }
+    // -P: every exposed TCP port (the forwarder carries TCP only)
+    if (p.publishAll) for (const key of p.exposedPorts ?? []) if (splitPort(key)[1] === "tcp" && !wanted.some((w) => w.key === key)) wanted.push({ key, hostPort: undefined });
+    if (!wanted.length) return undefined;
+    let ip: string | undefined;
+    // the bridge address tether published, read once the first connection needs it
+    const target = async () => (ip ??= bridgeAddress(await this.containers.refresh(c)));
+    return this.ports.map(c, wanted, target);
+  }
+
+  /** the ports go with the container's process: whether it exits, is stopped or killed */
+  private unmapWhenStopped(c: ContainerInfo, token: number | undefined): void {
+    if (token === undefined) return;
+    void this.containers.waitStopped(c).then(() => this.ports.unmap(c.id, token)).catch((e: Error) => this.log.warn(`ports of ${c.id.slice(0, 12)}: ${e.message}`));
+  }
 
   /** --rm: the daemon removes the container when it exits (API >= 1.25) */
   private removeWhenStopped(c: ContainerInfo): void {
@@ -409,6 +450,7 @@ export class ContainerRoutes {
     if (c.state !== "running") return noContent(res, 304);
     const t = Number(new URL(req.url ?? "/", "http://docker").searchParams.get("t") ?? 10);
     await this.containers.stop(c, Number.isFinite(t) && t >= 0 ? t : 10);
+    this.ports.unmap(c.id);
     noContent(res);
   };
 
@@ -422,8 +464,22 @@ export class ContainerRoutes {
   private restart = async (req: Req, res: Res, c: ContainerInfo): Promise<void> => {
     const t = Number(new URL(req.url ?? "/", "http://docker").searchParams.get("t") ?? 10);
     if (c.state === "running") await this.containers.stop(c, Number.isFinite(t) && t >= 0 ? t : 10);
+    this.ports.unmap(c.id);
     const now = (await this.containers.refresh(c)) ?? c;
-    await this.containers.start(now, this.pendingAttach.has(c.id));
+    let token: number | undefined;
+    try {
+      token = await this.publish(now);
+    } catch (e) {
+      if (e instanceof PortMapError) return apiError(res, e.status, e.message);
+      throw e;
+    }
+    try {
+      await this.containers.start(now, this.pendingAttach.has(c.id));
+    } catch (e) {
+      if (token !== undefined) this.ports.unmap(c.id, token);
+      throw e;
+    }
+    this.unmapWhenStopped(now, token);
     await this.containers.annotate(now, { startedAt: this.vch.hw.clock.now().toISOString() });
     noContent(res);
   };
@@ -434,6 +490,7 @@ export class ContainerRoutes {
       if (!force) return apiError(res, 409, `cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`);
       await this.containers.stop(c, 0);
     }
+    this.ports.unmap(c.id);
     await this.containers.remove(c);
     noContent(res);
   };
@@ -466,7 +523,7 @@ export class ContainerRoutes {
       ImageID: String(c.personality.imageId ?? ""),
       Command: this.command(c),
       Created: Math.floor(c.created.getTime() / 1000),
-      Ports: [],
+      Ports: this.portList(c),
       Labels: c.personality.labels ?? {},
       State: c.state,
       Status: this.status(c),
@@ -475,6 +532,26 @@ export class ContainerRoutes {
       Mounts: [],
     })));
   };
+
+  /** /containers/json Ports: the mapped ones, and those only exposed, while it runs */
+  private portList(c: ContainerInfo): { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] {
+    if (c.state !== "running") return [];
+    const mapped = this.ports.of(c.id);
+    const out: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] = mapped.map((m) => ({ IP: "0.0.0.0", PrivatePort: m.privatePort, PublicPort: m.hostPort, Type: splitPort(m.key)[1] }));
+    for (const key of (c.personality.exposedPorts as string[] | undefined) ?? []) {
+      if (!mapped.some((m) => m.key === key)) out.push({ PrivatePort: splitPort(key)[0], Type: splitPort(key)[1] });
+    }
+    return out;
+  }
+
+  /** NetworkSettings.Ports: every exposed port, with its host bindings (null when none), while it runs */
+  private portMap(c: ContainerInfo): PortMap {
+    if (c.state !== "running") return {};
+    const out: PortMap = {};
+    for (const key of (c.personality.exposedPorts as string[] | undefined) ?? []) out[key] = null;
+    for (const m of this.ports.of(c.id)) (out[m.key] ??= []).push({ HostIp: "0.0.0.0", HostPort: String(m.hostPort) });
+    return out;
+  }
 
   private inspect = async (_req: Req, res: Res, c: ContainerInfo): Promise<void> => {
     const s = c.config.sessions[c.id];
@@ -493,15 +570,16 @@ export class ContainerRoutes {
       Image: String(p.imageId ?? ""),
       ResolvConfPath: "", HostnamePath: "", HostsPath: "", LogPath: `${c.vmPathName.replace(/[^/]+$/, "")}${c.id}.log`,
       Name: `/${c.name}`, RestartCount: 0, Driver: "vsphere", Platform: "linux", MountLabel: "", ProcessLabel: "", AppArmorProfile: "", ExecIDs: null,
-      HostConfig: { Binds: null, ContainerIDFile: "", LogConfig: { Type: "json-file", Config: {} }, NetworkMode: String(p.networkMode ?? "default"), PortBindings: {}, RestartPolicy: { Name: "no", MaximumRetryCount: 0 }, AutoRemove: !!p.autoRemove, VolumeDriver: "", VolumesFrom: null, ConsoleSize: [0, 0] },
+      HostConfig: { Binds: null, ContainerIDFile: "", LogConfig: { Type: "json-file", Config: {} }, NetworkMode: String(p.networkMode ?? "default"), PortBindings: p.portBindings ?? {}, PublishAllPorts: !!p.publishAll, RestartPolicy: { Name: "no", MaximumRetryCount: 0 }, AutoRemove: !!p.autoRemove, VolumeDriver: "", VolumesFrom: null, ConsoleSize: [0, 0] },
       GraphDriver: { Name: "vsphere", Data: null },
       Mounts: Object.entries(c.config.mounts ?? {}).map(([name, m]) => ({ Type: "volume", Name: name, Source: "", Destination: m.path, Driver: "vsphere", Mode: m.mode ?? "rw", RW: m.mode !== "ro", Propagation: "" })),
       Config: {
         Hostname: String(p.hostname ?? c.id.slice(0, 12)), Domainname: "", User: "", AttachStdin: !!p.attachStdin, AttachStdout: !!p.attachStdout, AttachStderr: !!p.attachStderr,
         Tty: !!s.tty, OpenStdin: !!p.openStdin, StdinOnce: !!p.stdinOnce, Env: s.cmd.env ?? [], Cmd: p.cmd ?? args, Image: String(p.image ?? c.config.repoName ?? ""),
         Volumes: null, WorkingDir: String(p.workingDir ?? ""), Entrypoint: p.entrypoint?.length ? p.entrypoint : null, OnBuild: null, Labels: p.labels ?? {}, StopSignal: c.config.stopSignal || undefined,
+        ExposedPorts: (p.exposedPorts as string[] | undefined)?.length ? Object.fromEntries((p.exposedPorts as string[]).map((k) => [k, {}])) : undefined,
       },
-      NetworkSettings: { Bridge: "", SandboxID: "", SandboxKey: "", Ports: {}, HairpinMode: false, LinkLocalIPv6Address: "", LinkLocalIPv6PrefixLen: 0, SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: "", Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", MacAddress: "", Networks: { bridge: { IPAMConfig: null, Links: null, Aliases: null, NetworkID: "", EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, MacAddress: "" } } },
+      NetworkSettings: { Bridge: "", SandboxID: "", SandboxKey: "", Ports: this.portMap(c), HairpinMode: false, LinkLocalIPv6Address: "", LinkLocalIPv6PrefixLen: 0, SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: "", Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", MacAddress: "", Networks: { bridge: { IPAMConfig: null, Links: null, Aliases: null, NetworkID: "", EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, MacAddress: "" } } },
     });
   };
 
@@ -579,4 +657,10 @@ function matches(c: ContainerInfo, f: Filters): boolean {
     if (!ok) return false;
   }
   return true;
+}
+
+/** the container's address on the bridge network, as tether published it */
+function bridgeAddress(c: ContainerInfo | undefined): string | undefined {
+  const ip = c?.config.networks?.bridge?.assigned?.ip;
+  return ip?.length ? [...ip.subarray(-4)].join(".") : undefined;
 }

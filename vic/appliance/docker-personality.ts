@@ -8,6 +8,7 @@ import http from "node:http";
 import https from "node:https";
 import type { Server, Socket } from "node:net";
 import { ContainerRoutes } from "./docker-containers.ts";
+import { PortMapper } from "./port-map.ts";
 import { apiError, json } from "./docker-http.ts";
 import { chainId, findImage, type ImageRecord } from "./image-store.ts";
 import type { Component, PortLayer } from "./port-layer.ts";
@@ -23,9 +24,22 @@ type Route = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<vo
 
 export class DockerPersonality {
   private readonly containerRoutes: ContainerRoutes;
+  /** -p: host ports on the client address forwarded to containers on the bridge (memory-only, as 0.5's iptables maps) */
+  private readonly ports: PortMapper;
 
   constructor(private readonly vch: VchContext, private readonly portLayer: PortLayer, private readonly log: ComponentLog) {
-    this.containerRoutes = new ContainerRoutes(vch, portLayer.containers, portLayer.images, portLayer.attach, portLayer.volumes, log);
+    this.ports = new PortMapper(() => this.nic("client", "external"), () => this.nic("bridge"), log);
+    this.containerRoutes = new ContainerRoutes(vch, portLayer.containers, portLayer.images, portLayer.attach, portLayer.volumes, log, this.ports);
+  }
+
+  /** the appliance's NIC for a network role (the first role that has an address) */
+  private nic(...roles: string[]) {
+    for (const role of roles) {
+      const addr = this.vch.addresses.get(role);
+      const nic = addr ? this.vch.hw.nics.find((n) => n.ipAddress === addr) : undefined;
+      if (nic) return nic;
+    }
+    throw new Error(`no ${roles[0]} network interface is configured`);
   }
 
   get tls(): boolean {
@@ -336,6 +350,7 @@ export class DockerPersonality {
       exited,
       stop: () => {
         for (const l of listeners) l.close();
+        this.ports.close();
         server.closeAllConnections?.();
         exit(new Error("stopped"));
       },

@@ -139,7 +139,8 @@ export const tether: GuestProgram = (hw): GuestInstance => {
   }
   argv[0] = session.cmd.args?.length ? argv[0] : resolved;
 
-  const ul = hw.userland(table, short);
+  // the container's network applets (nc) use the NICs brought up above, and only those
+  const ul = hw.userland(table, short, { nics: hw.nics.filter((n) => n.ipAddress) });
   const attached = new Set<AttachStream>();
   let proc: GuestProcess | undefined;
   let exitCode: number | undefined;

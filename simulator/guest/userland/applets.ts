@@ -1,9 +1,10 @@
 // busybox-style applets over a container's file tree. Output formats and
 // messages follow busybox's (the userland an Alpine or busybox image has),
 // so what a container prints reads as it would on a real one.
+import type { Socket } from "node:net";
+import type { GuestNic } from "../../../hardware/guest-hardware.ts";
 import type { GuestFs } from "../file-tree.ts";
-import type { Pipe } from "./pipe.ts";
-import { LineReader } from "./pipe.ts";
+import { LineReader, Pipe } from "./pipe.ts";
 import { SIGNALS, signalName, type SimProcess, type Writer } from "./process.ts";
 
 export interface ProcCtx {
@@ -29,6 +30,10 @@ export interface ProcCtx {
   kill(pid: number, signal: string): boolean;
   /** run a command (as `env` and `sh` do) and wait for it */
   run(argv: string[], env: Map<string, string>): Promise<number>;
+  /** run a command with other streams (nc -e: a connection's), stderr the caller's unless given, and wait for it */
+  runWith(argv: string[], env: Map<string, string>, io: { input: Pipe; out: Writer; err?: Writer }): Promise<number>;
+  /** the namespace's network interfaces that have an address */
+  nics(): readonly GuestNic[];
   /** the shell applet, given by the userland */
   shell(args: string[]): Promise<number>;
 }
@@ -692,7 +697,131 @@ export const APPLETS: Record<string, Applet> = {
   },
 
   sh: (ctx) => ctx.shell(ctx.argv.slice(1)),
+
+  nc: (ctx) => netcat(ctx),
 };
+
+/**
+ * busybox nc: `nc [-l] [-k|-ll] [-p PORT] [-s ADDR] [HOST PORT] [-e PROG ARGS...]`.
+ * -l listens on PORT at every address the namespace has (or -s ADDR) and
+ * serves one connection, -k (or -ll) one after another, each at once; -e
+ * runs PROG with the connection as its stdin and stdout (stderr stays
+ * nc's), otherwise the connection is nc's stdin and stdout. Without -l, a
+ * client to HOST PORT. End of stdin stops reading it (as netcat 1.10: no
+ * half-close); nc ends when the connection does. Real TCP on the guest's
+ * own NICs.
+ */
+async function netcat(ctx: ProcCtx): Promise<number> {
+  const ei = ctx.argv.indexOf("-e");
+  const prog = ei >= 0 ? ctx.argv.slice(ei + 1) : undefined;
+  const argv = ei >= 0 ? ctx.argv.slice(0, ei) : ctx.argv;
+  if (prog && !prog.length) {
+    ctx.stderr.write("nc: option requires an argument -- e\n");
+    return 1;
+  }
+  const { f, v, args } = opts(argv, "pswiq");
+  const listen = f.has("l");
+  const keep = f.has("k") || argv.filter((a) => /^-[a-z]*l/.test(a)).length > 1 || argv.some((a) => /^-[a-z]*l[a-z]*l/.test(a));
+  const fail = (m: string) => {
+    ctx.stderr.write(`nc: ${m}\n`);
+    return 1;
+  };
+  const nics = ctx.nics();
+  const sockets = new Set<Socket>();
+  const track = (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+    s.on("error", () => {});
+    return s;
+  };
+  let stdinTaken = false;
+  /** one connection, served to its end: by PROG, or by nc's own stdin and stdout */
+  const serve = (sock: Socket): Promise<number> =>
+    new Promise((resolve) => {
+      if (prog) {
+        const input = new Pipe();
+        sock.on("data", (d: Buffer) => input.write(d));
+        sock.on("end", () => input.end());
+        sock.on("close", () => input.end());
+        const out: Writer = { write: (d) => (sock.writable ? sock.write(d) : false), end: () => sock.end() };
+        void ctx.runWith(prog, ctx.env, { input, out }).then(
+          (code) => (sock.end(), resolve(code)),
+          (e: Error) => (ctx.stderr.write(`nc: ${e.message}\n`), sock.destroy(), resolve(1)),
+        );
+        return;
+      }
+      sock.on("data", (d: Buffer) => ctx.stdout.write(d));
+      // the far side's end is nc's (netcat 1.10 quits on EOF from the network)
+      sock.on("end", () => sock.end());
+      sock.on("close", () => resolve(0));
+      if (stdinTaken) return;
+      stdinTaken = true;
+      void (async () => {
+        for (let c = await ctx.stdin.read(ctx.signal); c; c = await ctx.stdin.read(ctx.signal)) if (sock.writable) sock.write(c);
+      })();
+    });
+  const aborted = new Promise<number>((resolve) => {
+    if (ctx.signal.aborted) resolve(1);
+    ctx.signal.addEventListener("abort", () => resolve(1), { once: true });
+  });
+
+  if (listen) {
+    const port = Number(v.get("p") ?? (args.length === 1 ? args[0] : ""));
+    if (!Number.isInteger(port) || port < 1 || port > 65535) return fail(v.has("p") || args.length ? `invalid port '${v.get("p") ?? args[0]}'` : "-l needs -p PORT");
+    const on = v.has("s") ? nics.filter((n) => n.ipAddress === v.get("s")) : nics;
+    if (!on.length) return fail(v.has("s") ? `bind: Cannot assign requested address` : "bind: Network is unreachable");
+    const servers: import("node:net").Server[] = [];
+    let done!: (code: number) => void;
+    const finished = new Promise<number>((r) => (done = r));
+    let taken = false;
+    const accept = (sock: Socket) => {
+      track(sock);
+      if (!keep) {
+        // one connection: the listeners go as it arrives, as busybox closes its listening socket
+        if (taken) return void sock.destroy();
+        taken = true;
+        for (const l of servers) l.close();
+      }
+      void serve(sock).then((code) => {
+        if (!keep) done(code);
+      });
+    };
+    try {
+      for (const n of on) servers.push(await n.listen(port, accept));
+    } catch (e) {
+      for (const l of servers) l.close();
+      return fail((e as { code?: string }).code === "EADDRINUSE" ? "bind: Address in use" : `bind: ${(e as Error).message}`);
+    }
+    const code = await Promise.race([finished, aborted]);
+    for (const l of servers) l.close();
+    for (const s of sockets) s.destroy();
+    return code;
+  }
+
+  const [host, portArg] = args;
+  const port = Number(portArg);
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) {
+    ctx.stderr.write("BusyBox v1.25.1 (simulated) multi-call binary.\n\nUsage: nc [-iN] [-wN] [-l] [-p PORT] [-f FILE|IPADDR PORT] [-e PROG]\n");
+    return 1;
+  }
+  // the NIC on the destination's subnet, else the first (the default route)
+  const prefix = (ip: string | undefined) => ip?.split(".").slice(0, 3).join(".");
+  const nic = nics.find((n) => prefix(n.ipAddress) === prefix(host)) ?? nics[0];
+  if (!nic) return fail(`can't connect to remote host (${host}): Network is unreachable`);
+  const sock = track(nic.connect(host, port));
+  const connected = await new Promise<Error | undefined>((resolve) => {
+    sock.once("connect", () => resolve(undefined));
+    sock.once("error", (e) => resolve(e));
+  });
+  if (connected) {
+    const code = (connected as { code?: string }).code;
+    const why = code === "ECONNREFUSED" ? "Connection refused" : code === "ENOTFOUND" ? "bad address" : connected.message;
+    return fail(code === "ENOTFOUND" ? `bad address '${host}'` : `can't connect to remote host (${host}): ${why}`);
+  }
+  const code = await Promise.race([serve(sock), aborted]);
+  sock.destroy();
+  return code;
+}
 
 APPLETS.ash = APPLETS.sh;
 

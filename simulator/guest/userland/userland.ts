@@ -19,7 +19,7 @@ import { Shell } from "./shell.ts";
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 // What a simulated busybox binary holds: an image puts it in /bin/busybox and links applets to it.
 export { BUSYBOX_BINARY } from "../../../hardware/guest-hardware.ts";
-import type { SpawnOptions } from "../../../hardware/guest-hardware.ts";
+import type { GuestNic, SpawnOptions } from "../../../hardware/guest-hardware.ts";
 const MAX_INTERPRETERS = 4;
 /** what busybox ash does without exec (its builtins that are applets too) */
 const ASH_BUILTIN_APPLETS = new Set(["echo", "printf", "test", "[", "true", "false", "pwd", "kill"]);
@@ -30,6 +30,8 @@ export interface UserlandOptions {
   root: GuestFs;
   hostname: string;
   clock: Clock;
+  /** the interfaces network applets (nc) listen and connect on; none: the namespace has no network */
+  nics?: readonly GuestNic[];
 }
 
 export type { SpawnOptions };
@@ -38,6 +40,7 @@ export class Userland {
   readonly fs: GuestFs;
   hostname: string;
   private readonly clock: Clock;
+  private readonly nics: readonly GuestNic[];
   private nextPid = 1;
   private readonly table = new Map<number, SimProcess>();
 
@@ -45,6 +48,7 @@ export class Userland {
     this.fs = opts.root;
     this.hostname = opts.hostname;
     this.clock = opts.clock;
+    this.nics = opts.nics ?? [];
   }
 
   /** The applets this userland runs, by name. */
@@ -150,6 +154,8 @@ export class Userland {
       processes: () => this.processes(),
       kill: (pid, sig) => this.kill(pid, sig),
       run: (a, env) => this.run(a, env, proc.cwd, { input: proc.input, out: proc.out, err: proc.err }, proc.tty),
+      runWith: (a, env, io) => this.run(a, env, proc.cwd, { input: io.input, out: io.out, err: io.err ?? proc.err }, undefined),
+      nics: () => this.nics.filter((n) => n.ipAddress),
       shell: (args) => this.shell(proc, args),
     };
   }
