@@ -79,7 +79,8 @@ export class DistributedVirtualPortgroup extends Network {
     super(sim, "DistributedVirtualPortgroup", value, name, parent);
     Object.assign(this.props, {
       key: value,
-      portKeys: Array.from({ length: numPorts }, (_, i) => String(i)),
+      // the switch hands out the keys (DistributedVirtualSwitch.sizePortgroup, dv-ports.ts)
+      portKeys: [],
       config: {
         _type: "DVPortgroupConfigInfo", key: value, name, numPorts, distributedVirtualSwitch: dvs, type: "earlyBinding",
         defaultPortConfig: vlanSetting(vlanId), autoExpand: true, configVersion: "1", uplink,
@@ -101,9 +102,11 @@ export class DistributedVirtualPortgroup extends Network {
     return this.sim.inventory.get(this.config.distributedVirtualSwitch.value) as DistributedVirtualSwitch | undefined;
   }
 
-  /** Port keys run 0..n-1, as the scenario builder numbers them. */
+  /** numPorts ports (static groups), keys from the switch. */
   setPorts(numPorts: number): void {
-    this.update({ "config.numPorts": numPorts, portKeys: Array.from({ length: numPorts }, (_, i) => String(i)) });
+    const sw = this.switch();
+    if (sw) sw.sizePortgroup(this, numPorts);
+    else this.update({ "config.numPorts": numPorts });
   }
 
   /** Another port group of the same datacenter already called `name`, if any: vpxd keeps them unique there. */
@@ -151,8 +154,9 @@ export class DistributedVirtualPortgroup extends Network {
       if (spec.policy) changes["config.policy"] = mergeSetting(cfg.policy as DataObject, spec.policy);
       if (spec.defaultPortConfig) changes["config.defaultPortConfig"] = mergeSetting(cfg.defaultPortConfig, spec.defaultPortConfig);
       this.update(changes);
-      if (spec.numPorts !== undefined && spec.numPorts !== cfg.numPorts) {
-        this.setPorts(spec.numPorts);
+      if ((spec.numPorts !== undefined && spec.numPorts !== cfg.numPorts) || (spec.type !== undefined && spec.type !== cfg.type)) {
+        this.setPorts(spec.numPorts ?? cfg.numPorts);
+        if (spec.numPorts !== undefined) this.update({ "config.numPorts": spec.numPorts });
         this.switch()?.recount();
       }
       const dcName = datacenterOf(this)?.name ?? "";

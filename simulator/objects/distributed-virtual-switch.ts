@@ -3,7 +3,8 @@
 // Folder.CreateDVS_Task make switches through the same createDistributedSwitch.
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
-import type { Args, CallContext } from "./managed-object.ts";
+import type { Args, CallContext, SavedState } from "./managed-object.ts";
+import { PortStore, fetchDvPorts, type DvPort } from "./dv-ports.ts";
 import type { Datacenter } from "./datacenter.ts";
 import {
   DistributedVirtualPortgroup, checkPortgroupSpec, mergeSetting, nextVersion, postNetworkEvent, vlanSetting, vmsOn,
@@ -26,8 +27,12 @@ export interface SwitchOptions {
 }
 
 export class DistributedVirtualSwitch extends ManagedEntity {
+  /** the switch's ports (dv-ports.ts) */
+  readonly store: PortStore;
+
   constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference, uuid: string, version: string, opts: SwitchOptions = {}) {
     super(sim, "VmwareDistributedVirtualSwitch", value, name, parent);
+    this.store = new PortStore(sim);
     const productInfo = { _type: "DistributedVirtualSwitchProductSpec", name: "DVS", vendor: "VMware, Inc.", version, build: "3634794" };
     Object.assign(this.props, {
       uuid,
@@ -45,6 +50,38 @@ export class DistributedVirtualSwitch extends ManagedEntity {
       networkResourcePool: [],
       runtime: { _type: "DVSRuntimeInfo", hostMemberRuntime: [] },
     });
+  }
+
+  override saveState(): SavedState & { ports: ReturnType<PortStore["save"]> } {
+    return { ...super.saveState(), ports: this.store.save() };
+  }
+
+  override loadState(s: SavedState & { ports?: ReturnType<PortStore["save"]> }): void {
+    super.loadState(s);
+    this.store.load(s.ports);
+  }
+
+  /** A port group's ports changed: its portKeys, its numPorts (static groups) and the switch's count follow. */
+  portsChanged(pg: DistributedVirtualPortgroup): void {
+    const keys = this.store.of(pg.ref.value).map((p) => p.key);
+    const changes: Record<string, unknown> = { portKeys: keys };
+    if (pg.config.type !== "ephemeral" && pg.config.numPorts !== keys.length) changes["config.numPorts"] = keys.length;
+    pg.update(changes);
+    this.recount();
+  }
+
+  /** ReconfigureDVPortgroup's numPorts and type: static groups hold numPorts ports; an ephemeral one only those VMs use. */
+  sizePortgroup(pg: DistributedVirtualPortgroup, numPorts: number): void {
+    if (pg.config.type === "ephemeral") {
+      for (const p of this.store.of(pg.ref.value)) if (this.store.isFree(p, this.uuid)) this.store.ports.delete(p.key);
+    } else {
+      this.store.resize({ key: pg.ref.value, name: pg.name }, numPorts, this.uuid);
+    }
+    this.portsChanged(pg);
+  }
+
+  FetchDVPorts(args: Args): DataObject[] {
+    return fetchDvPorts(this.sim, this, args.criteria);
   }
 
   get config(): SwitchConfig {
@@ -86,6 +123,7 @@ export class DistributedVirtualSwitch extends ManagedEntity {
       "config.uplinkPortgroup": this.config.uplinkPortgroup.filter((r) => r.value !== pg.ref.value),
       "summary.portgroupName": i < 0 ? names : [...names.slice(0, i), ...names.slice(i + 1)],
     });
+    this.store.dropGroup(pg.ref.value);
     this.recount();
   }
 
@@ -102,8 +140,17 @@ export class DistributedVirtualSwitch extends ManagedEntity {
 
   /** The uplink port group has a port for each uplink name on each member host. */
   private resizeUplinks(): void {
-    const want = this.hosts().length * this.config.uplinkPortPolicy.uplinkPortName.length;
-    for (const pg of this.portgroups()) if (pg.isUplink && pg.config.numPorts !== want) pg.setPorts(want);
+    // one port per (member host, uplink name): ports of hosts that left or names that went are deleted, missing ones created
+    const names = this.config.uplinkPortPolicy.uplinkPortName;
+    for (const pg of this.portgroups()) {
+      if (!pg.isUplink) continue;
+      const want = this.hosts().flatMap((h) => names.map((name) => ({ host: h.value, name })));
+      const have = this.store.of(pg.ref.value);
+      const wanted = (p: DvPort) => want.some((w) => w.host === p.host && w.name === p.name);
+      for (const p of have) if (!wanted(p)) this.store.ports.delete(p.key);
+      for (const w of want) if (!have.some((p) => p.host === w.host && p.name === w.name)) this.store.create(pg.ref.value, w);
+      this.portsChanged(pg);
+    }
     this.recount();
   }
 
@@ -146,6 +193,7 @@ export class DistributedVirtualSwitch extends ManagedEntity {
     if (Object.keys(extra).length) pg.update(extra);
     folder.attachChild(pg);
     this.addPortgroup(pg.ref, pg.name, numPorts, uplink);
+    if (!uplink) this.sizePortgroup(pg, numPorts);
     datacenterOf(this)?.addNetwork(pg.ref);
     for (const h of this.hosts()) pg.link(h);
     return pg;

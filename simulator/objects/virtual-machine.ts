@@ -15,6 +15,7 @@ import { checkCustomization } from "./vm-customization.ts";
 import { relocateVm } from "./vm-relocate.ts";
 import { exportLease } from "./ovf-export.ts";
 import { attachDisk, detachDisk, firstClassDisksOnDestroy } from "./vm-first-class-disks.ts";
+import { bindDvPorts } from "./dv-ports.ts";
 import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions, versionNotRun } from "./hardware-versions.ts";
 import type { Folder } from "./folder.ts";
 
@@ -320,6 +321,8 @@ export class VirtualMachine extends ManagedEntity {
       config.hardware.device = r.devices;
       diskWork = { added: r.added, removed: r.removed, edited: r.edited, specs };
     }
+    // distributed ports: a NIC on a static port group gets (or keeps) a port, a removed or moved one frees it
+    config.hardware = { ...config.hardware, device: bindDvPorts(this.sim, this.ref, config.hardware.device, poweredOn) };
     config.changeVersion = this.sim.clock.now().toISOString();
     config.modified = this.sim.clock.now();
     if (diskWork) this.storage.applyDiskFiles(this, config, diskWork);
@@ -383,6 +386,8 @@ export class VirtualMachine extends ManagedEntity {
 
   /** Make `config` the VM's configuration: its .vmx first, then the properties. */
   applyConfig(config: ConfigInfo): void {
+    const device = bindDvPorts(this.sim, this.ref, config.hardware.device, this.powerState !== "poweredOff");
+    if (device !== config.hardware.device) config = { ...config, hardware: { ...config.hardware, device } };
     this.storage.persist(this, config);
     this.refresh({ config });
   }
@@ -404,7 +409,10 @@ export class VirtualMachine extends ManagedEntity {
       const on = state === "poweredOn" && !!d.connectable.startConnected && !connectsLater(d);
       return { ...d, connectable: { ...d.connectable, connected: on, status: on ? "ok" : "untried" } };
     });
-    const config = { ...this.config, hardware: { ...this.config.hardware, device: devices } };
+    // ephemeral ports come at power on and go at power off; lateBinding ones come at the first power on
+    const bound = bindDvPorts(this.sim, this.ref, devices, state !== "poweredOff");
+    const config = { ...this.config, hardware: { ...this.config.hardware, device: bound } };
+    if (bound !== devices) this.storage.persist(this, config);
     this.refresh({ runtime, config });
     this.event(POWER_EVENTS[state], `${this.name} on ${this.hostName()} in ${this.datacenterArg()?.name ?? ""} is ${state === "poweredOn" ? "powered on" : state === "poweredOff" ? "powered off" : "suspended"}`, userName);
     this.sim.guests.powerChanged(this, state);

@@ -14,6 +14,7 @@ import { basename, formatDatastorePath, joinPath, resolveDatastorePath, type Res
 import { createDiskFiles, diskChain, extentFile, flattenChain, newDiskDescriptor, volumeOf } from "../datastore/disk-files.ts";
 import { capacityBytes } from "../formats/vmdk.ts";
 import { SnapshotFiles } from "../datastore/snapshot-files.ts";
+import { bindDvPorts } from "./dv-ports.ts";
 
 const LINKED = "createNewChildDiskBacking";
 
@@ -86,7 +87,8 @@ export function cloneVm(sim: SimContext, source: VirtualMachine, folder: Folder,
       flattenChain(chain, extentFile(target, descriptor.extents[0]));
       return { ...d, backing: { ...d.backing, fileName: target.datastorePath, datastore: dir.datastore.ref, parent: undefined, contentId: descriptor.cid } as DataObject & Record<string, any> };
     });
-    const finalConfig: ConfigInfo = { ...config, hardware: { ...config.hardware, device: newDevices } };
+    // the clone's NICs on static distributed port groups get ports of their own
+    const finalConfig: ConfigInfo = { ...config, hardware: { ...config.hardware, device: bindDvPorts(sim, vm.ref, newDevices, false) } };
     storage.persist(vm, finalConfig);
     vol.writeFile(joinPath(dir.path, `${stem}.nvram`), Buffer.alloc(8684));
     vol.writeFile(joinPath(dir.path, "vmware.log"), Buffer.from(`${now.toISOString()}| vmx| I120: VM cloned from ${source.config.files.vmPathName}\n`));

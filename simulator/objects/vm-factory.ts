@@ -8,6 +8,7 @@ import { applyDeviceChanges, defaultDevices, kindOf, type Device } from "./vm-de
 import { guestFullName, hardwareVersionOf } from "../formats/vmx-config.ts";
 import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions, versionNotRun } from "./hardware-versions.ts";
 import { hostTakesVms, mounts } from "./vm-placement.ts";
+import { bindDvPorts } from "./dv-ports.ts";
 
 export interface Placement {
   folder: ManagedEntity & { attachChild(c: ManagedEntity): void };
@@ -165,6 +166,12 @@ export function registerVm(sim: SimContext, folder: Placement["folder"], path: s
   const place = { folder, pool, host };
   const vm = newVirtualMachine(sim, storage, value, config, place);
   vm.vmx = vmx;
+  // the .vmx's dvs.portId is kept when that port is free, else the NIC gets another (and the .vmx says so)
+  const bound = bindDvPorts(sim, vm.ref, config.hardware.device, false);
+  if (bound !== config.hardware.device) {
+    config.hardware = { ...config.hardware, device: bound };
+    storage.persist(vm, config);
+  }
   enterInventory(sim, vm, place);
   vm.snapshots.loadFromVmsd();
   return vm;
@@ -183,6 +190,8 @@ export function createVm(sim: SimContext, folder: Placement["folder"], spec: Rec
   const where = vmxPathFor(spec.files.vmPathName, spec.name, (p) => storage.exists(p, folder));
   const { config, devices } = configFromSpec(sim, spec, value, where.vmPathName, where.dir);
   const vm = newVirtualMachine(sim, storage, value, config, place);
+  // NICs on static distributed port groups get their ports (the MACs are in by now)
+  config.hardware = { ...config.hardware, device: bindDvPorts(sim, vm.ref, config.hardware.device, false) };
   const pooled = sim.inventory.get(pool.value);
   if (pooled?.type === "VirtualApp") vm.props.parentVApp = pooled.ref;
   const specs = new Map<Device, DataObject & Record<string, any>>();
