@@ -38,6 +38,8 @@ export interface SimContext {
   createDatacenter(parent: ManagedObject & { attachChild(c: ManagedObject): void }, name: string): ManagedObjectReference;
   /** CreateClusterEx's work: a cluster with no hosts in `folder` */
   createCluster(folder: ManagedObject, name: string, cfg: { ha: boolean; drs: boolean; behavior: string }): ManagedEntity;
+  /** CreateStoragePod's work: an empty datastore cluster in `folder` (storage-pod.ts) */
+  createStoragePod(folder: ManagedObject, name: string): ManagedObjectReference;
   /** AddStandaloneHost_Task's and AddHost_Task's work: a host of default hardware with its local datastore, standalone in a host folder or in a cluster */
   addHost(target: ManagedObject, name: string): ManagedEntity;
   /** a host gained a standard port group: its Network joins the inventory */

@@ -61,12 +61,16 @@ import { TaggingService } from "./tagging/tagging-service.ts";
 import { ContentLibraryService } from "./content-library/content-library-service.ts";
 import { VapiSessionRegistry } from "./dispatch/vapi-sessions.ts";
 import { UserDirectory } from "./objects/user-directory.ts";
+import { VirtualMachineCompatibilityChecker } from "./objects/virtual-machine-compatibility-checker.ts";
+import { VirtualMachineProvisioningChecker } from "./objects/virtual-machine-provisioning-checker.ts";
 import { HostDatastoreSystem } from "./objects/host-datastore-system.ts";
 import { HostServiceSystem, defaultServices } from "./objects/host-service-system.ts";
 import { HostDateTimeSystem } from "./objects/host-date-time-system.ts";
 import { HostStorageSystem } from "./objects/host-storage-system.ts";
 import { HostVirtualNicManager } from "./objects/host-virtual-nic-manager.ts";
 import { importVApp } from "./objects/http-nfc-lease.ts";
+import { StoragePod } from "./objects/storage-pod.ts";
+import { StorageResourceManager } from "./objects/storage-resource-manager.ts";
 
 export interface SimulatorOptions {
   clock?: Clock;
@@ -223,6 +227,12 @@ export class Simulator implements SimContext {
   createDatacenter(parent: ManagedObject & { attachChild(c: ManagedObject): void }, name: string): ManagedObjectReference {
     const dc = new InventoryBuilder(this).datacenter(parent as Folder, { name, vmFolders: [], datastores: [], hosts: [], clusters: [], dvSwitches: [], files: [], vms: [] });
     return dc.ref;
+  }
+
+  createStoragePod(folder: ManagedObject, name: string): ManagedObjectReference {
+    const pod = this.inventory.add(new StoragePod(this, this.newRef("group-p"), name, folder.ref));
+    (folder as Folder).attachChild(pod);
+    return pod.ref;
   }
 
   createCluster(folder: ManagedObject, name: string, cfg: { ha: boolean; drs: boolean; behavior: string }): ComputeResource {
@@ -408,12 +418,17 @@ class InventoryBuilder {
     add(new DistributedVirtualSwitchManager(sim, c.dvSwitchManager!.value));
     add(new VirtualDiskManager(sim, "VirtualDiskManager", c.virtualDiskManager!.value));
     if (c.vStorageObjectManager) add(new VcenterVStorageObjectManager(sim, c.vStorageObjectManager.value));
+    // Storage DRS is vCenter's; hostd's StorageResourceManager answers NotImplemented per method as before
+    if (vc) add(new StorageResourceManager(sim, c.storageResourceManager!.value));
     add(new OvfManager(sim, "OvfManager", c.ovfManager!.value));
     add(new PerformanceManager(sim, c.perfManager!.value));
     if (c.customizationSpecManager) add(new CustomizationSpecManager(sim, c.customizationSpecManager.value));
     const alarms = c.alarmManager ? add(new AlarmManager(sim, c.alarmManager.value)) : undefined;
     const accounts = c.accountManager ? add(new HostLocalAccountManager(sim, c.accountManager.value)) : undefined;
     add(new UserDirectory(sim, c.userDirectory!.value, accounts));
+    // vCenter only: the properties are unset on ESXi
+    if (c.vmCompatibilityChecker) add(new VirtualMachineCompatibilityChecker(sim, c.vmCompatibilityChecker.value));
+    if (c.vmProvisioningChecker) add(new VirtualMachineProvisioningChecker(sim, c.vmProvisioningChecker.value));
     // the rest answer NotImplemented per method until they are built
     for (const [key, ref] of Object.entries(c)) {
       if (!ref || typeof ref !== "object" || ref._type !== "ManagedObjectReference") continue;

@@ -136,6 +136,9 @@ export class Datastore extends ManagedEntity {
       this.volume.name = changes.name;
       super.update({ "summary.name": changes.name, "info.name": changes.name });
     }
+    // a datastore cluster's summary sums its datastores' space
+    const pod = this.parentObject() as (ManagedObject & { refreshSummary?(): void }) | undefined;
+    if (pod?.type === "StoragePod" && Object.keys(changes).some((k) => k.startsWith("summary"))) pod.refreshSummary?.();
   }
 
   RefreshDatastore(_args: Args): void {

@@ -9,8 +9,8 @@ import { createSwitchFromSpec } from "./distributed-virtual-switch.ts";
 import { checkHostConnectSpec, type HostSystem } from "./host-system.ts";
 
 export class Folder extends ManagedEntity {
-  constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference | undefined, childType: string[]) {
-    super(sim, "Folder", value, name, parent);
+  constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference | undefined, childType: string[], type = "Folder") {
+    super(sim, type, value, name, parent);
     this.props.childType = childType;
     this.props.childEntity = [];
   }
@@ -28,7 +28,7 @@ export class Folder extends ManagedEntity {
     this.update({ childEntity: this.children().filter((r) => r.value !== child.ref.value) });
   }
 
-  private checkName(name: string): void {
+  protected checkName(name: string): void {
     if (!name || name.length > 80 || /[%/\\]/.test(name)) throw new VimFault("InvalidName", { name, entity: this.ref });
     for (const r of this.children()) {
       const c = this.sim.inventory.get(r.value);
@@ -37,6 +37,8 @@ export class Folder extends ManagedEntity {
   }
 
   private allows(type: string): boolean {
+    // a StoragePod is a Folder to the schema, but only folders that name it may hold one (datastore folders on vCenter)
+    if (type === "StoragePod") return (this.props.childType as string[]).includes("StoragePod");
     return (this.props.childType as string[]).some((t) => this.sim.schema.isA(type, t));
   }
 
@@ -50,6 +52,14 @@ export class Folder extends ManagedEntity {
     this.sim.inventory.add(f);
     this.attachChild(f);
     return f.ref;
+  }
+
+  /** A datastore cluster (storage-pod.ts), in a vCenter datacenter's datastore folder or one below it. */
+  CreateStoragePod(args: Args): ManagedObjectReference {
+    if (!this.sim.isVCenter || !this.allows("StoragePod")) throw new VimFault("NotSupported", {});
+    const name = String(args.name ?? "");
+    this.checkName(name);
+    return this.sim.createStoragePod(this, name);
   }
 
   CreateDatacenter(args: Args): ManagedObjectReference {
@@ -135,16 +145,19 @@ export class Folder extends ManagedEntity {
 
   MoveIntoFolder_Task(args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this, "MoveIntoFolder_Task", "Folder.moveInto", ctx.session?.userName ?? "", () => {
-      for (const r of args.list as ManagedObjectReference[]) {
-        const o = this.sim.inventory.get(r.value);
-        if (!(o instanceof ManagedEntity)) throw new VimFault("ManagedObjectNotFound", { obj: r });
-        if (!this.allows(o.type)) throw new VimFault("NotSupported", {});
-        if (o === this || this.isDescendantOf(o)) throw new VimFault("InvalidFolder", { target: this.ref });
-        this.checkName(o.name);
-        o.destroyLinkOnly();
-        this.attachChild(o);
-      }
+      for (const r of args.list as ManagedObjectReference[]) this.moveIn(r);
     });
+  }
+
+  /** One entity of MoveIntoFolder_Task's list into this folder (a StoragePod checks more first). */
+  protected moveIn(r: ManagedObjectReference): void {
+    const o = this.sim.inventory.get(r.value);
+    if (!(o instanceof ManagedEntity)) throw new VimFault("ManagedObjectNotFound", { obj: r });
+    if (!this.allows(o.type)) throw new VimFault("NotSupported", {});
+    if (o === this || this.isDescendantOf(o)) throw new VimFault("InvalidFolder", { target: this.ref });
+    this.checkName(o.name);
+    o.destroyLinkOnly();
+    this.attachChild(o);
   }
 
   private isDescendantOf(o: ManagedEntity): boolean {
