@@ -699,39 +699,27 @@ export class ContentLibraryService {
   }
 
   private library(id: string): LibraryRecord {
-    const l = this.libraries.get(id);
-    if (!l) throw notFound("library", id);
-    return l;
+    return found(this.libraries, id, "library");
   }
 
   private item(id: string): ItemRecord {
-    const i = this.items.get(id);
-    if (!i) throw notFound("library item", id);
-    return i;
+    return found(this.items, id, "library item");
   }
 
   private update(id: string): UpdateSession {
-    const u = this.updates.get(id);
-    if (!u) throw notFound("update session", id);
-    return u;
+    return found(this.updates, id, "update session");
   }
 
   private activeUpdate(id: string): UpdateSession {
-    const u = this.update(id);
-    if (u.state !== "ACTIVE") throw notAllowed(`The update session ${u.id} is ${u.state}, not ACTIVE.`, [u.id, u.state]);
-    return u;
+    return active(this.update(id), "update");
   }
 
   private download(id: string): DownloadSession {
-    const d = this.downloads.get(id);
-    if (!d) throw notFound("download session", id);
-    return d;
+    return found(this.downloads, id, "download session");
   }
 
   private activeDownload(id: string): DownloadSession {
-    const d = this.download(id);
-    if (d.state !== "ACTIVE") throw notAllowed(`The download session ${d.id} is ${d.state}, not ACTIVE.`, [d.id, d.state]);
-    return d;
+    return active(this.download(id), "download");
   }
 
   private downloadable(d: DownloadSession, name: string): ItemFileRecord {
@@ -833,4 +821,15 @@ function sessionInfo(s: UpdateSession | DownloadSession): Record<string, unknown
   };
   if (s.error) out.error_message = { ...s.error };
   return out;
+}
+
+function found<T>(records: Map<string, T>, id: string, what: string): T {
+  const r = records.get(id);
+  if (!r) throw notFound(what, id);
+  return r;
+}
+
+function active<T extends { id: string; state: string }>(session: T, kind: string): T {
+  if (session.state !== "ACTIVE") throw notAllowed(`The ${kind} session ${session.id} is ${session.state}, not ACTIVE.`, [session.id, session.state]);
+  return session;
 }
