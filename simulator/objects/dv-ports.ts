@@ -111,7 +111,15 @@ interface SwitchLike {
  * autoExpand) come before anything changes. Returns `devices` itself when no
  * backing changes.
  */
+/** Whether the VM's configuration as it stands has a NIC on a distributed port (its ports may need releasing). */
+function holdsPorts(sim: SimContext, vm: ManagedObjectReference): boolean {
+  const current = (sim.inventory.get(vm.value)?.props.config as { hardware?: { device?: Device[] } } | undefined)?.hardware?.device ?? [];
+  return current.some((d) => d.backing?._type === DVPORT_BACKING);
+}
+
 export function bindDvPorts(sim: SimContext, vm: ManagedObjectReference, devices: Device[], poweredOn: boolean): Device[] {
+  // most VMs have no NIC on a distributed switch, and finding the switches walks the whole inventory: every power change and reconfigure comes here
+  if (!devices.some((d) => d.backing?._type === DVPORT_BACKING) && !holdsPorts(sim, vm)) return devices;
   const switches = sim.inventory.ofType("DistributedVirtualSwitch") as unknown as SwitchLike[];
   if (!switches.length) return devices;
   const mine = (p: DvPort) => p.connectee?.vm === vm.value;
