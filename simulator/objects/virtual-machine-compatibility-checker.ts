@@ -8,13 +8,13 @@
 // The faults are the ones the real operations of this simulator raise
 // wherever they refuse the same thing (DatastoreNotWritableOnHost, DuplicateName,
 // NoDiskSpace, InvalidArgument for a host outside the pool's compute resource,
-// HostNotConnected for a VM whose host is disconnected, InvalidPowerState,
+// HostNotConnected for a VM whose host is disconnected or a target host that
+// is, InvalidHostState for a target host in maintenance mode (the fault of
+// "the operation is not allowed in the current state of the host"; chosen from
+// the vim25 fault types, not confirmed against a real vpxd), InvalidPowerState,
 // NotSupported for vApps and other datacenters). Where this simulator's
 // RelocateVM_Task does not refuse yet, the check still reports what vCenter
-// would (chosen from the vim25 fault types; not confirmed against a real vpxd):
-// - a target host in maintenance mode: InvalidHostState (the fault of "the
-//   operation is not allowed in the current state of the host");
-// - a target host that is not connected: HostNotConnected;
+// would (chosen likewise):
 // - a VM whose hardware version the host's release does not run:
 //   VirtualHardwareVersionNotSupported;
 // - a network adapter whose network the host does not have (a standard port

@@ -95,6 +95,13 @@ export function relocateVm(sim: SimContext, vm: VirtualMachine, spec: Record<str
   const vmx = storage.resolve(vm.config.files.vmPathName, vm);
   const home = at(vmx.datastore, dirname(vmx.path));
   const host = placeVm(sim, pool.ref, hostArg, (homeTarget ?? home.datastore).ref);
+  // vpxd moves no VM onto a host it cannot reach or that is being serviced (its checkers report the same: virtual-machine-compatibility-checker.ts)
+  if (host.value !== vm.host.value) {
+    const target = inv.get(host.value)!;
+    const rt = target.props.runtime as { connectionState?: string; inMaintenanceMode?: boolean };
+    if (rt.connectionState !== "connected") throw new VimFault("HostNotConnected", {}, `Unable to communicate with the remote host ${String(target.props.name)}, since it is disconnected.`);
+    if (rt.inMaintenanceMode) throw new VimFault("InvalidHostState", { host }, `The operation is not allowed in the current state of the host ${String(target.props.name)} (maintenance mode).`);
+  }
 
   // ---- the files ----
   const homeTo = homeTarget && homeTarget !== home.datastore ? homeTarget : undefined;

@@ -44,8 +44,10 @@ describe("pyvmomi: VirtualMachineCompatibilityChecker and VirtualMachineProvisio
     expect(out.stateMatch).toEqual(ok("esx3.example.com"));
     expect(out.maintenance).toEqual(err("esx3.example.com", "vim.fault.InvalidHostState"));
     expect(out.maintenanceCompat).toEqual(err("esx3.example.com", "vim.fault.InvalidHostState"));
+    expect(out.maintenanceReal).toBe("vim.fault.InvalidHostState");
     expect(out.clusterHosts).toEqual(["esx1.example.com", "esx2.example.com"]);
     expect(out.disconnected).toEqual(err("esx3.example.com", "vmodl.fault.HostNotConnected"));
+    expect(out.disconnectedReal).toBe("vmodl.fault.HostNotConnected");
     expect(out.hwVersion).toEqual(err("esx2.example.com", "vim.fault.VirtualHardwareVersionNotSupported"));
     expect(out.network).toEqual(err("esx2.example.com", "vim.fault.CannotAccessNetwork"));
     // testType filtering

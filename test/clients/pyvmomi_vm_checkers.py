@@ -94,11 +94,13 @@ out["stateMatch"] = errors(wait(prov.CheckMigrate_Task(vm, esx3, None, "poweredO
 wait(esx3.EnterMaintenanceMode_Task(0))
 out["maintenance"] = errors(wait(prov.CheckMigrate_Task(vm, esx3)))
 out["maintenanceCompat"] = errors(wait(compat.CheckCompatibility_Task(vm, esx3, None, ["hostTests"])))
+out["maintenanceReal"] = fault(vm.RelocateVM_Task(vim.vm.RelocateSpec(host=esx3)))
 # a DRS cluster's pool with no host: every connected host out of maintenance mode is tested
 out["clusterHosts"] = sorted(r[0] for r in errors(wait(prov.CheckMigrate_Task(vm, None, cluster.resourcePool))))
 wait(esx3.ExitMaintenanceMode_Task(0))
 wait(esx3.DisconnectHost_Task())
 out["disconnected"] = errors(wait(prov.CheckMigrate_Task(vm, esx3)))
+out["disconnectedReal"] = fault(vm.RelocateVM_Task(vim.vm.RelocateSpec(host=esx3)))
 wait(esx3.ReconnectHost_Task())
 
 # the VM's own host disconnected: vCenter cannot reach it, and RelocateVM_Task answers the same
