@@ -1,6 +1,7 @@
 // Sessions as hostd keeps them: a key carried in the vmware_soap_session
 // cookie, an idle timeout, and the session-scoped objects (filters, views,
 // collectors) that go away with the session.
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { Clock } from "../clock.ts";
 import type { IdSource } from "../inventory/ids.ts";
 import type { Inventory } from "../inventory/store.ts";
@@ -153,6 +154,21 @@ export function cgiTarget(url: string): { path: string; query: string } {
   }
   const query = [...u.searchParams].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join("&");
   return { path, query };
+}
+
+/** An HTTP Basic Authorization header's user and password (hostd's /folder and vCenter's /rest take them). */
+export function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {
+  const m = /^Basic\s+(\S+)\s*$/i.exec(header ?? "");
+  if (!m) return undefined;
+  const text = Buffer.from(m[1], "base64").toString("utf8");
+  const colon = text.indexOf(":");
+  return colon < 0 ? undefined : { user: text.slice(0, colon), password: text.slice(colon + 1) };
+}
+
+/** Two secrets compared in a time that says nothing about how much of them agreed (both hashed first). */
+export function sameSecret(a: string, b: string): boolean {
+  const h = (s: string) => createHash("sha256").update(s).digest();
+  return timingSafeEqual(h(a), h(b));
 }
 
 export function setCookieHeader(key: string): string {

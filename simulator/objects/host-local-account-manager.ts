@@ -1,10 +1,10 @@
 // HostLocalAccountManager: the ESXi host's own user accounts (its
 // /etc/passwd), which Login checks and UserDirectory lists. Local groups
 // went with vSphere API 5.1: their methods answer NotSupported, as hostd's do.
-import { createHash, timingSafeEqual } from "node:crypto";
 import { VimFault, type DataObject } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext, type SavedState } from "./managed-object.ts";
 import type { HostSystem } from "./host-system.ts";
+import { sameSecret } from "../dispatch/session.ts";
 import type { SimContext } from "../sim-context.ts";
 
 export interface LocalAccount {
@@ -74,9 +74,7 @@ export class HostLocalAccountManager extends ManagedObject {
   verify(id: string, password: string): boolean {
     const a = this.accounts.get(id);
     if (a?.password === undefined) return false;
-    // hashed first, so the comparison's time says nothing about how much of the password was right
-    const h = (s: string) => createHash("sha256").update(s).digest();
-    return timingSafeEqual(h(a.password), h(password));
+    return sameSecret(a.password, password);
   }
 
   CreateUser(args: Args, ctx: CallContext): void {

@@ -6,7 +6,7 @@
 // that CreateImportSpec and ImportVApp (ovf-manager.ts, http-nfc-lease.ts)
 // make the same VM from it again. This is what govc export.ovf, Packer's
 // export step and pyVmomi's export samples do.
-import { escapeXml, VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { escapeXml, VimFault, localizedFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { ManagedObject } from "./managed-object.ts";
 import { datacenterOf, type ManagedEntity } from "./managed-entity.ts";
@@ -291,7 +291,7 @@ export function createDescriptor(sim: SimContext, obj: ManagedObject, cdp: Recor
   const warning: DataObject[] = [];
   for (const id of fileFor.keys()) {
     if (st.used.has(id)) continue;
-    warning.push({ _type: "LocalizedMethodFault", fault: { _type: "InvalidArgument", invalidProperty: "cdp.ovfFiles", faultMessage: [] }, localizedMessage: `No disk of ${name} has the device id ${id}: the file is not in the descriptor.` });
+    warning.push(localizedFault(new VimFault("InvalidArgument", { invalidProperty: "cdp.ovfFiles" }, `No disk of ${name} has the device id ${id}: the file is not in the descriptor.`)));
   }
   const envelope = [
     '<?xml version="1.0" encoding="UTF-8"?>',

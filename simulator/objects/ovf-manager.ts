@@ -5,7 +5,7 @@
 // that does not parse, or names what cannot be imported, comes back in the
 // result's `error` list as vSphere reports it, not as a fault.
 // CreateDescriptor is the other way: the OVF for a VM or vApp (ovf-export.ts).
-import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { VimFault, localizedFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args } from "./managed-object.ts";
 import { OvfError, parseOvf, type OvfSystem } from "../formats/ovf.ts";
 import { hardwareVersionKey, supportedHardwareVersions } from "./hardware-versions.ts";
@@ -31,7 +31,7 @@ export function importKey(vmName: string, controllerType: string, bus: number, u
 }
 
 function localized(type: string, fields: Record<string, unknown>, message: string): DataObject {
-  return { _type: "LocalizedMethodFault", fault: { _type: type, ...fields, faultMessage: [] }, localizedMessage: message };
+  return localizedFault(new VimFault(type, fields, message));
 }
 
 export class OvfManager extends ManagedObject {

@@ -3,7 +3,7 @@
 import { VimFault, type DataObject } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
-import { cgiTarget, type Session } from "../dispatch/session.ts";
+import { cgiTarget, sameSecret, type Session } from "../dispatch/session.ts";
 
 export function userSession(s: Session): DataObject {
   return {
@@ -26,6 +26,21 @@ export function userSession(s: Session): DataObject {
 const HTTP_METHODS: Record<string, string> = {
   httpOptions: "OPTIONS", httpGet: "GET", httpHead: "HEAD", httpPost: "POST", httpPut: "PUT", httpDelete: "DELETE", httpTrace: "TRACE", httpConnect: "CONNECT",
 };
+
+/**
+ * A user name and password as this server checks them, for Login, /folder's
+ * and /rest's Basic auth alike: ESXi checks its own accounts (the scenario's
+ * user is one, whose password UpdateUser may change), vCenter its one SSO
+ * user; both compared in full either way.
+ */
+export function credentialsMatch(sim: SimContext, userName: string, password: string): boolean {
+  const accounts = sim.localAccounts;
+  if (accounts) return accounts.verify(userName, password);
+  const c = sim.scenario.credentials;
+  const userOk = sameSecret(userName, c.username);
+  const passOk = sameSecret(password, c.password);
+  return userOk && passOk;
+}
 
 export class SessionManager extends ManagedObject {
   /** clone tickets not used yet, each naming the session it clones (live state, like the sessions) */
@@ -51,7 +66,7 @@ export class SessionManager extends ManagedObject {
   Login(args: Args, ctx: CallContext): DataObject {
     if (ctx.session) throw new VimFault("InvalidLogin", {});
     const username = String(args.userName);
-    if (!this.passwordMatches(username, String(args.password))) {
+    if (!credentialsMatch(this.sim, username, String(args.password))) {
       this.sim.events.post("BadUsernameSessionEvent", `Cannot login ${username}@${ctx.remoteAddress}`, username, {}, { ipAddress: ctx.remoteAddress });
       throw new VimFault("InvalidLogin", {});
     }
@@ -61,14 +76,6 @@ export class SessionManager extends ManagedObject {
     const locale = args.locale || "en";
     const s = this.sim.sessions.create(username, username === "root" ? "root" : username, locale, ctx.remoteAddress, ctx.userAgent);
     return this.loggedIn(s, ctx);
-  }
-
-  /** ESXi checks its own accounts (the scenario's user is one, whose password UpdateUser may change); vCenter its one SSO user. */
-  private passwordMatches(userName: string, password: string): boolean {
-    const accounts = this.sim.localAccounts;
-    if (accounts) return accounts.verify(userName, password);
-    const c = this.sim.scenario.credentials;
-    return userName === c.username && password === c.password;
   }
 
   /**

@@ -21,7 +21,7 @@
 //   group the host lacks, a distributed port group of a switch it is not on):
 //   CannotAccessNetwork, an error for an adapter that is (or starts)
 //   connected, a warning for one that is not.
-import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { VimFault, localizedFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
 import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
 import type { VirtualMachine } from "./virtual-machine.ts";
@@ -29,7 +29,7 @@ import type { Datastore } from "./datastore.ts";
 import { datacenterOf, type ManagedEntity } from "./managed-entity.ts";
 import { kindOf } from "./vm-devices.ts";
 import { checkName } from "./vm-factory.ts";
-import { hostTakesVms, mounts } from "./vm-placement.ts";
+import { hostRefusal, hostTakesVms, mounts } from "./vm-placement.ts";
 import { supportedHardwareVersions } from "./hardware-versions.ts";
 import { hardwareVersionOf } from "../formats/vmx-config.ts";
 import { dirname } from "../datastore/datastore-path.ts";
@@ -58,10 +58,10 @@ export function objectArg<T extends ManagedObject = ManagedObject>(sim: SimConte
 }
 
 export function fault(type: string, fields: Record<string, unknown>, message: string): DataObject {
-  return { _type: "LocalizedMethodFault", fault: { _type: type, ...fields, faultMessage: [] }, localizedMessage: message };
+  return localizedFault(new VimFault(type, fields, message));
 }
 
-const faultOf = (e: VimFault): DataObject => ({ _type: "LocalizedMethodFault", fault: { faultMessage: [], ...e.fault }, localizedMessage: e.message });
+const faultOf = localizedFault;
 
 /** What one check is about: the VM (or none, for a config), where it would run, and what it would use there. */
 export interface CheckInput {
@@ -157,9 +157,8 @@ export function runChecks(sim: SimContext, input: CheckInput, tests: Set<TestTyp
     }
 
     if (tests.has("hostTests") && host) {
-      const rt = host.props.runtime as { connectionState?: string; inMaintenanceMode?: boolean };
-      if (rt.connectionState !== "connected") error.push(fault("HostNotConnected", {}, `Unable to communicate with the remote host ${hostName}, since it is disconnected.`));
-      else if (rt.inMaintenanceMode) error.push(fault("InvalidHostState", { host: hostRef }, `The operation is not allowed in the current state of the host ${hostName} (maintenance mode).`));
+      const refusal = hostRefusal(host);
+      if (refusal) error.push(faultOf(refusal));
       const version = input.version ?? vm?.config.version;
       const n = hardwareVersionOf(version);
       const release = String((host.props.summary as { config?: { product?: { version?: string } } } | undefined)?.config?.product?.version ?? sim.scenario.about.version);

@@ -17,6 +17,18 @@ export function hostTakesVms(host: ManagedObject | undefined): boolean {
   return !!rt && rt.connectionState === "connected" && !rt.inMaintenanceMode;
 }
 
+/**
+ * Why vpxd would put no VM on this host: HostNotConnected, or InvalidHostState
+ * in maintenance mode (relocation refuses with it, the checkers report it).
+ */
+export function hostRefusal(host: ManagedObject): VimFault | undefined {
+  const rt = host.props.runtime as HostRuntime;
+  const name = String(host.props.name);
+  if (rt.connectionState !== "connected") return new VimFault("HostNotConnected", {}, `Unable to communicate with the remote host ${name}, since it is disconnected.`);
+  if (rt.inMaintenanceMode) return new VimFault("InvalidHostState", { host: host.ref }, `The operation is not allowed in the current state of the host ${name} (maintenance mode).`);
+  return undefined;
+}
+
 export function mounts(host: ManagedObject | undefined, datastore: ManagedObjectReference): boolean {
   return ((host?.props.datastore as ManagedObjectReference[] | undefined) ?? []).some((d) => d.value === datastore.value);
 }

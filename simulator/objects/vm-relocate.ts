@@ -13,6 +13,7 @@ import type { ManagedObject } from "./managed-object.ts";
 import { datacenterOf, type ManagedEntity } from "./managed-entity.ts";
 import { kindOf } from "./vm-devices.ts";
 import { checkName, placeVm } from "./vm-factory.ts";
+import { hostRefusal } from "./vm-placement.ts";
 import { basename, dirname, formatDatastorePath, joinPath, type ResolvedPath } from "../datastore/datastore-path.ts";
 import { diskChain, extentFile, parentFileNameHint, parentOf, readDescriptor, volumeOf, writeDescriptor } from "../datastore/disk-files.ts";
 import { DatastoreVolume, type VolumeEntry } from "../datastore/datastore-volume.ts";
@@ -97,10 +98,8 @@ export function relocateVm(sim: SimContext, vm: VirtualMachine, spec: Record<str
   const host = placeVm(sim, pool.ref, hostArg, (homeTarget ?? home.datastore).ref);
   // vpxd moves no VM onto a host it cannot reach or that is being serviced (its checkers report the same: virtual-machine-compatibility-checker.ts)
   if (host.value !== vm.host.value) {
-    const target = inv.get(host.value)!;
-    const rt = target.props.runtime as { connectionState?: string; inMaintenanceMode?: boolean };
-    if (rt.connectionState !== "connected") throw new VimFault("HostNotConnected", {}, `Unable to communicate with the remote host ${String(target.props.name)}, since it is disconnected.`);
-    if (rt.inMaintenanceMode) throw new VimFault("InvalidHostState", { host }, `The operation is not allowed in the current state of the host ${String(target.props.name)} (maintenance mode).`);
+    const refusal = hostRefusal(inv.get(host.value)!);
+    if (refusal) throw refusal;
   }
 
   // ---- the files ----

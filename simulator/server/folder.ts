@@ -14,11 +14,11 @@
 //   507 the datastore cannot hold the upload (hostd says 500; 507 lets a
 //       client tell a full datastore from a server error); nothing is written
 //   416 a Range that starts past the end of the file
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { Request, Response } from "express";
 import { VimFault, escapeXml } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
-import { cgiTarget } from "../dispatch/session.ts";
+import { basicCredentials, cgiTarget } from "../dispatch/session.ts";
+import { credentialsMatch } from "../objects/session-manager.ts";
 import { DATASTORE_FILE_PRIVILEGES } from "../objects/authorization-manager.ts";
 import type { Datacenter } from "../objects/datacenter.ts";
 import type { Datastore } from "../objects/datastore.ts";
@@ -33,11 +33,6 @@ class HttpFailure extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
   }
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const h = (s: string) => createHash("sha256").update(s).digest();
-  return timingSafeEqual(h(a), h(b));
 }
 
 /** A live session by cookie, or the scenario's user by Basic auth. */
@@ -58,19 +53,8 @@ function folderUser(sim: SimContext, req: Request, ticketed: boolean): string | 
     const user = sim.sessions.redeemCgiTicket(req.headers.cookie, req.method, target.path, target.query);
     if (user !== undefined) return user;
   }
-  const m = /^Basic\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
-  if (!m) return undefined;
-  const decoded = Buffer.from(m[1], "base64").toString("utf8");
-  const i = decoded.indexOf(":");
-  if (i < 0) return undefined;
-  // an ESXi host checks its own accounts (whose passwords UpdateUser changes), vCenter its one SSO user
-  const accounts = sim.localAccounts;
-  if (accounts) return accounts.verify(decoded.slice(0, i), decoded.slice(i + 1)) ? decoded.slice(0, i) : undefined;
-  const { username, password } = sim.scenario.credentials;
-  // both compared, always: the answer's timing says nothing about which was wrong
-  const userOk = sameSecret(decoded.slice(0, i), username);
-  const passOk = sameSecret(decoded.slice(i + 1), password);
-  return userOk && passOk ? username : undefined;
+  const creds = basicCredentials(req.headers.authorization);
+  return creds && credentialsMatch(sim, creds.user, creds.password) ? creds.user : undefined;
 }
 
 // What a datastore file request needs of its user on the datastore, as hostd

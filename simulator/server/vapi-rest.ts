@@ -10,6 +10,8 @@
 import express, { type Request, type Response } from "express";
 import type { Simulator } from "../simulator.ts";
 import { VAPI_SESSION_HEADER } from "../dispatch/vapi-sessions.ts";
+import { basicCredentials } from "../dispatch/session.ts";
+import { credentialsMatch } from "../objects/session-manager.ts";
 import {
   CARDINALITIES, VapiError, type Cardinality, type CategoryUpdateSpec, type DynamicId, type TagUpdateSpec,
 } from "../tagging/tagging-service.ts";
@@ -34,14 +36,6 @@ function dynamicIds(input: Record<string, unknown>, name: string): DynamicId[] {
   const v = input[name];
   if (!Array.isArray(v)) throw invalid(`Field ${name} is missing or not a list of object ids.`, [name]);
   return v.map((x) => dynamicIdOf(x, name));
-}
-
-function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {
-  const m = /^Basic\s+(\S+)\s*$/i.exec(header ?? "");
-  if (!m) return undefined;
-  const text = Buffer.from(m[1], "base64").toString("utf8");
-  const colon = text.indexOf(":");
-  return colon < 0 ? undefined : { user: text.slice(0, colon), password: text.slice(colon + 1) };
 }
 
 /** The session id a request carries: the header govmomi and the SDKs send, else the cookie /rest sets at login. */
@@ -158,8 +152,7 @@ export function vapiRestHandler(sim: Simulator): express.Router {
     if (req.method === "POST" && (call.action === undefined || call.action === "create")) {
       await inputOf(req);
       const creds = basicCredentials(req.headers.authorization);
-      const c = sim.scenario.credentials;
-      if (!creds || creds.user !== c.username || creds.password !== c.password) throw unauthenticated();
+      if (!creds || !credentialsMatch(sim, creds.user, creds.password)) throw unauthenticated();
       const s = sim.vapiSessions.create(creds.user);
       res.setHeader("Set-Cookie", `${VAPI_SESSION_HEADER}=${s.id};Path=/rest;Secure;HttpOnly`);
       return send(res, 200, { value: s.id });

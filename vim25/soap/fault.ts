@@ -14,6 +14,15 @@ export class VimFault extends Error {
   }
 }
 
+/**
+ * A fault as a data value (LocalizedMethodFault), as task errors, check
+ * results, OVF results and lease errors carry one: the fault with an empty
+ * faultMessage list, and its text.
+ */
+export function localizedFault(e: VimFault): DataObject {
+  return { _type: "LocalizedMethodFault", fault: { ...e.fault, faultMessage: [] }, localizedMessage: e.message };
+}
+
 export function isVimFault(e: unknown): e is VimFault {
   return e instanceof VimFault;
 }
