@@ -12,15 +12,12 @@
 // is, InvalidHostState for a target host in maintenance mode (the fault of
 // "the operation is not allowed in the current state of the host"; chosen from
 // the vim25 fault types, not confirmed against a real vpxd), InvalidPowerState,
-// NotSupported for vApps and other datacenters). Where this simulator's
-// RelocateVM_Task does not refuse yet, the check still reports what vCenter
-// would (chosen likewise):
-// - a VM whose hardware version the host's release does not run:
-//   VirtualHardwareVersionNotSupported;
-// - a network adapter whose network the host does not have (a standard port
-//   group the host lacks, a distributed port group of a switch it is not on):
-//   CannotAccessNetwork, an error for an adapter that is (or starts)
-//   connected, a warning for one that is not.
+// NotSupported for vApps and other datacenters, and, chosen likewise,
+// VirtualHardwareVersionNotSupported for a VM whose hardware version the
+// host's release does not run, CannotAccessNetwork for a network adapter
+// whose network the host does not have: an error for an adapter that is (or
+// starts) connected, which RelocateVM_Task refuses, a warning for one that is
+// not). The refusals RelocateVM_Task shares live in vm-placement.ts.
 import { VimFault, localizedFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
 import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
@@ -29,9 +26,7 @@ import type { Datastore } from "./datastore.ts";
 import { datacenterOf, type ManagedEntity } from "./managed-entity.ts";
 import { kindOf } from "./vm-devices.ts";
 import { checkName } from "./vm-factory.ts";
-import { hostRefusal, hostTakesVms, mounts } from "./vm-placement.ts";
-import { supportedHardwareVersions } from "./hardware-versions.ts";
-import { hardwareVersionOf } from "../formats/vmx-config.ts";
+import { hostRefusal, hostTakesVms, mounts, networkRefusals, versionRefusal } from "./vm-placement.ts";
 import { dirname } from "../datastore/datastore-path.ts";
 import { diskChain, extentFile } from "../datastore/disk-files.ts";
 
@@ -159,12 +154,8 @@ export function runChecks(sim: SimContext, input: CheckInput, tests: Set<TestTyp
     if (tests.has("hostTests") && host) {
       const refusal = hostRefusal(host);
       if (refusal) error.push(faultOf(refusal));
-      const version = input.version ?? vm?.config.version;
-      const n = hardwareVersionOf(version);
-      const release = String((host.props.summary as { config?: { product?: { version?: string } } } | undefined)?.config?.product?.version ?? sim.scenario.about.version);
-      if (n !== undefined && !supportedHardwareVersions(release).includes(n)) {
-        error.push(fault("VirtualHardwareVersionNotSupported", { hostName, host: hostRef }, `The virtual machine version (${version}) is not supported by the host ${hostName}.`));
-      }
+      const unsupported = versionRefusal(sim, host, input.version ?? vm?.config.version);
+      if (unsupported) error.push(faultOf(unsupported));
     }
 
     if (tests.has("datastoreTests") && host) {
@@ -180,19 +171,8 @@ export function runChecks(sim: SimContext, input: CheckInput, tests: Set<TestTyp
     }
 
     if (tests.has("networkTests") && host) {
-      const hostNets = (host.props.network as Ref[] | undefined) ?? [];
       const nics = input.nics ?? (vm ? vm.config.hardware.device.filter((d) => kindOf(sim.schema, d._type) === "nic") : []);
-      for (const d of nics) {
-        const key = d.backing?.port?.portgroupKey as string | undefined;
-        const net = (d.backing?.network as Ref | undefined) ?? (key ? inv.get(key)?.ref : undefined);
-        if (!net || hostNets.some((r) => r.value === net.value)) continue;
-        const name = String(inv.get(net.value)?.get("name") ?? d.backing?.deviceName ?? net.value);
-        const label = String(d.deviceInfo?.label ?? `Network adapter ${d.key}`);
-        const connected = !!(d.connectable?.connected || d.connectable?.startConnected);
-        const f = fault("CannotAccessNetwork", { device: label, backing: name, connected, network: net },
-          `${connected ? "Currently connected network" : "Network"} interface '${label}' uses network '${name}', which is not accessible.`);
-        (connected ? error : warning).push(f);
-      }
+      for (const { fault: f, connected } of networkRefusals(sim, host, nics)) (connected ? error : warning).push(faultOf(f));
     }
 
     return { _type: "CheckResult", vm: vm?.ref, host: hostRef, warning, error };

@@ -8,6 +8,8 @@ import { VimFault, type DataObject, type ManagedObjectReference } from "../../vi
 import type { SimContext } from "../sim-context.ts";
 import type { ManagedObject } from "./managed-object.ts";
 import { parseDatastorePath } from "../datastore/datastore-path.ts";
+import { supportedHardwareVersions } from "./hardware-versions.ts";
+import { hardwareVersionOf } from "../formats/vmx-config.ts";
 
 type HostRuntime = { connectionState?: string; inMaintenanceMode?: boolean };
 
@@ -27,6 +29,44 @@ export function hostRefusal(host: ManagedObject): VimFault | undefined {
   if (rt.connectionState !== "connected") return new VimFault("HostNotConnected", {}, `Unable to communicate with the remote host ${name}, since it is disconnected.`);
   if (rt.inMaintenanceMode) return new VimFault("InvalidHostState", { host: host.ref }, `The operation is not allowed in the current state of the host ${name} (maintenance mode).`);
   return undefined;
+}
+
+/**
+ * VirtualHardwareVersionNotSupported when the host's ESXi release cannot run
+ * `version` ("vmx-13"): RelocateVM_Task refuses it, the checkers report it
+ * (the fault vCenter's migration checks name; the message is ours).
+ */
+export function versionRefusal(sim: SimContext, host: ManagedObject, version: string | undefined): VimFault | undefined {
+  const n = hardwareVersionOf(version);
+  const release = String((host.props.summary as { config?: { product?: { version?: string } } } | undefined)?.config?.product?.version ?? sim.scenario.about.version);
+  if (n === undefined || supportedHardwareVersions(release).includes(n)) return undefined;
+  const hostName = String(host.props.name);
+  return new VimFault("VirtualHardwareVersionNotSupported", { hostName, host: host.ref }, `The virtual machine version (${version}) is not supported by the host ${hostName}.`);
+}
+
+/**
+ * CannotAccessNetwork for each network adapter whose network the host does not
+ * have (a standard port group it lacks, a distributed port group of a switch
+ * it is not on). `connected`: the adapter is or starts connected, which vCenter
+ * refuses; one that is not is only a warning.
+ */
+export function networkRefusals(sim: SimContext, host: ManagedObject, nics: (DataObject & Record<string, any>)[]): { fault: VimFault; connected: boolean }[] {
+  const hostNets = (host.props.network as ManagedObjectReference[] | undefined) ?? [];
+  const out: { fault: VimFault; connected: boolean }[] = [];
+  for (const d of nics) {
+    const key = d.backing?.port?.portgroupKey as string | undefined;
+    const net = (d.backing?.network as ManagedObjectReference | undefined) ?? (key ? sim.inventory.get(key)?.ref : undefined);
+    if (!net || hostNets.some((r) => r.value === net.value)) continue;
+    const name = String(sim.inventory.get(net.value)?.get("name") ?? d.backing?.deviceName ?? net.value);
+    const label = String(d.deviceInfo?.label ?? `Network adapter ${d.key}`);
+    const connected = !!(d.connectable?.connected || d.connectable?.startConnected);
+    out.push({
+      connected,
+      fault: new VimFault("CannotAccessNetwork", { device: label, backing: name, connected, network: net },
+        `${connected ? "Currently connected network" : "Network"} interface '${label}' uses network '${name}', which is not accessible.`),
+    });
+  }
+  return out;
 }
 
 export function mounts(host: ManagedObject | undefined, datastore: ManagedObjectReference): boolean {

@@ -13,7 +13,7 @@ import type { ManagedObject } from "./managed-object.ts";
 import { datacenterOf, type ManagedEntity } from "./managed-entity.ts";
 import { kindOf } from "./vm-devices.ts";
 import { checkName, placeVm } from "./vm-factory.ts";
-import { hostRefusal } from "./vm-placement.ts";
+import { hostRefusal, networkRefusals, versionRefusal } from "./vm-placement.ts";
 import { basename, dirname, formatDatastorePath, joinPath, type ResolvedPath } from "../datastore/datastore-path.ts";
 import { diskChain, extentFile, parentFileNameHint, parentOf, readDescriptor, volumeOf, writeDescriptor } from "../datastore/disk-files.ts";
 import { DatastoreVolume, type VolumeEntry } from "../datastore/datastore-volume.ts";
@@ -96,9 +96,13 @@ export function relocateVm(sim: SimContext, vm: VirtualMachine, spec: Record<str
   const vmx = storage.resolve(vm.config.files.vmPathName, vm);
   const home = at(vmx.datastore, dirname(vmx.path));
   const host = placeVm(sim, pool.ref, hostArg, (homeTarget ?? home.datastore).ref);
-  // vpxd moves no VM onto a host it cannot reach or that is being serviced (its checkers report the same: virtual-machine-compatibility-checker.ts)
+  // vpxd moves no VM onto a host it cannot reach, that is being serviced, whose
+  // release cannot run the VM's hardware version, or that lacks the network of
+  // a connected adapter (its checkers report the same: virtual-machine-compatibility-checker.ts)
   if (host.value !== vm.host.value) {
-    const refusal = hostRefusal(inv.get(host.value)!);
+    const target = inv.get(host.value)!;
+    const nics = vm.config.hardware.device.filter((d) => kindOf(sim.schema, d._type) === "nic");
+    const refusal = hostRefusal(target) ?? versionRefusal(sim, target, vm.config.version) ?? networkRefusals(sim, target, nics).find((r) => r.connected)?.fault;
     if (refusal) throw refusal;
   }
 

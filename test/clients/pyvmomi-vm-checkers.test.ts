@@ -49,7 +49,14 @@ describe("pyvmomi: VirtualMachineCompatibilityChecker and VirtualMachineProvisio
     expect(out.disconnected).toEqual(err("esx3.example.com", "vmodl.fault.HostNotConnected"));
     expect(out.disconnectedReal).toBe("vmodl.fault.HostNotConnected");
     expect(out.hwVersion).toEqual(err("esx2.example.com", "vim.fault.VirtualHardwareVersionNotSupported"));
+    expect(out.hwVersionReal).toBe("vim.fault.VirtualHardwareVersionNotSupported");
+    expect(out.hwVersionStays).toBe("esx1.example.com");
     expect(out.network).toEqual(err("esx2.example.com", "vim.fault.CannotAccessNetwork"));
+    expect(out.networkReal).toBe("vim.fault.CannotAccessNetwork");
+    expect(out.networkStays).toBe("esx1.example.com");
+    expect(out.networkIdle).toEqual([["esx2.example.com", [], ["vim.fault.CannotAccessNetwork"]]]);
+    expect(out.networkIdleReal).toBeNull();
+    expect(out.networkIdleWhere).toBe("esx2.example.com");
     // testType filtering
     expect(out.notMountedHostTests).toEqual(ok("esx1.example.com"));
     expect(out.notMountedDatastoreTests).toEqual(err("esx1.example.com", "vim.fault.DatastoreNotWritableOnHost"));

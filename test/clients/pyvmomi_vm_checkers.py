@@ -38,7 +38,7 @@ def errors(results):
     return [[r.host.name if r.host else None, [type(f).__name__ for f in (r.error or [])], [type(f).__name__ for f in (r.warning or [])]] for r in results]
 
 
-def new_vm(name, disk_gb=1, thin=True, network=None, folder=None):
+def new_vm(name, disk_gb=1, thin=True, network=None, folder=None, connected=True):
     devices = [
         vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.ParaVirtualSCSIController(key=-1, busNumber=0, sharedBus="noSharing")),
         vim.vm.device.VirtualDeviceSpec(operation="add", fileOperation="create", device=vim.vm.device.VirtualDisk(
@@ -47,7 +47,7 @@ def new_vm(name, disk_gb=1, thin=True, network=None, folder=None):
     if network:
         devices.append(vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.VirtualVmxnet3(
             key=-3, backing=vim.vm.device.VirtualEthernetCard.NetworkBackingInfo(network=network, deviceName=network.name),
-            connectable=vim.vm.device.VirtualDevice.ConnectInfo(startConnected=True, connected=False, allowGuestControl=True))))
+            connectable=vim.vm.device.VirtualDevice.ConnectInfo(startConnected=connected, connected=False, allowGuestControl=True))))
     spec = vim.vm.ConfigSpec(name=name, guestId="otherGuest64", memoryMB=128, files=vim.vm.FileInfo(vmPathName="[shared-ds]"), deviceChange=devices)
     return wait((folder or dc.vmFolder).CreateVM_Task(spec, cluster.resourcePool, esx1))
 
@@ -118,6 +118,13 @@ netvm = new_vm("netvm", network=only)
 out["network"] = errors(wait(prov.CheckMigrate_Task(netvm, esx2)))
 out["networkOnly"] = errors(wait(prov.CheckMigrate_Task(netvm, esx2, None, None, ["networkTests"])))
 out["networkFiltered"] = errors(wait(prov.CheckMigrate_Task(netvm, esx2, None, None, ["hostTests", "datastoreTests"])))
+out["networkReal"] = fault(netvm.RelocateVM_Task(vim.vm.RelocateSpec(host=esx2)))
+out["networkStays"] = netvm.runtime.host.name
+# an adapter that does not start connected: a warning, and the relocation goes ahead
+idle = new_vm("idle-nic", network=only, connected=False)
+out["networkIdle"] = errors(wait(prov.CheckMigrate_Task(idle, esx2)))
+out["networkIdleReal"] = fault(idle.RelocateVM_Task(vim.vm.RelocateSpec(host=esx2)))
+out["networkIdleWhere"] = idle.runtime.host.name
 
 # QueryVMotionCompatibilityEx: each VM against each host
 res = wait(prov.QueryVMotionCompatibilityEx_Task([vm, netvm], [esx1, esx2]))
@@ -129,6 +136,8 @@ content.fileManager.MakeDirectory("[shared-ds] hw13", dc, True)
 assert session.folder("PUT", dc.name, "shared-ds", "hw13/hw13.vmx", vmx)[0] in (200, 201)
 hw13 = wait(dc.vmFolder.RegisterVM_Task("[shared-ds] hw13/hw13.vmx", "hw13", False, cluster.resourcePool, esx1))
 out["hwVersion"] = errors(wait(compat.CheckCompatibility_Task(hw13, esx2)))
+out["hwVersionReal"] = fault(hw13.RelocateVM_Task(vim.vm.RelocateSpec(host=esx2)))
+out["hwVersionStays"] = hw13.runtime.host.name
 
 # the target datastore's free space: a thick 300 GB disk does not fit the 250 GB local datastore
 big = new_vm("big", disk_gb=300, thin=False)
