@@ -1,7 +1,7 @@
 // The PropertyCollector's core: walk a PropertyFilterSpec (object specs,
 // traversal specs by name, skip) and read the requested properties of each
 // object reached. Shared by RetrieveProperties* and filters' updates.
-import { Typed, VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { Typed, VimFault, localizedFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { ManagedObject } from "../objects/managed-object.ts";
 import type { Session } from "../dispatch/session.ts";
@@ -138,7 +138,7 @@ function missingProperty(path: string, type: string, fields: Record<string, unkn
   return {
     _type: "MissingProperty",
     path,
-    fault: { _type: "LocalizedMethodFault", fault: { _type: type, ...fields }, localizedMessage: new VimFault(type, fields).message },
+    fault: localizedFault(new VimFault(type, fields)),
   };
 }
 

@@ -1,4 +1,4 @@
-import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { VimFault, localizedFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import type { Args, CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
@@ -46,7 +46,7 @@ export class Datacenter extends ManagedEntity {
       for (const ref of (args.vm ?? []) as ManagedObjectReference[]) {
         const vm = this.sim.inventory.get(ref.value);
         if (!(vm instanceof ManagedEntity) || vm.type !== "VirtualMachine" || datacenterOf(vm) !== this) {
-          notAttempted.push({ _type: "ClusterNotAttemptedVmInfo", vm: ref, fault: { _type: "LocalizedMethodFault", fault: { _type: "ManagedObjectNotFound", obj: ref, faultMessage: [] }, localizedMessage: `${ref.value} is not a virtual machine of ${this.name}.` } });
+          notAttempted.push({ _type: "ClusterNotAttemptedVmInfo", vm: ref, fault: localizedFault(new VimFault("ManagedObjectNotFound", { obj: ref }, `${ref.value} is not a virtual machine of ${this.name}.`)) });
           continue;
         }
         const powerOn = (vm as unknown as { PowerOnVM_Task(a: Args, c: CallContext): ManagedObjectReference }).PowerOnVM_Task;

@@ -9,7 +9,7 @@
 // be applied live here (vCenter keeps initial placements apart from a pod's
 // own load-balancing `recommendation` list, which stays empty), and are part
 // of simulator snapshots through saveState/loadState.
-import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { VimFault, localizedFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext, type SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { StoragePod, defaultPodConfig } from "./storage-pod.ts";
@@ -148,7 +148,7 @@ export class StorageResourceManager extends ManagedObject {
       .filter((d): d is ManagedObject => !!d && hosts.some((h) => mounts(h, d.ref)))
       .sort((a, b) => free(b) - free(a));
     if (datastores.length === 0) {
-      const fault = { _type: "LocalizedMethodFault", fault: { _type: "NoCompatibleDatastore" }, localizedMessage: "Storage DRS cannot find a compatible datastore in the datastore cluster." };
+      const fault = localizedFault(new VimFault("NoCompatibleDatastore", {}, "Storage DRS cannot find a compatible datastore in the datastore cluster."));
       return { _type: "StoragePlacementResult", recommendations: [], drsFault: { _type: "ClusterDrsFaults", reason: "storagePlacement", faultsByVm: [{ _type: "ClusterDrsFaultsFaultsByVm", vm: spec.vm, fault: [fault] }] } };
     }
     const keys = datastores.map(() => String(this.sim.ids.next("storage-recommendation")));

@@ -4,7 +4,7 @@
 // ClusterComputeResource.PlaceVm recommends as DRS does, the eligible host
 // with the most memory not yet given to running VMs, and the eligible
 // datastore with the most free space.
-import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { VimFault, localizedFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { ManagedObject } from "./managed-object.ts";
 import { parseDatastorePath } from "../datastore/datastore-path.ts";
@@ -118,7 +118,7 @@ export function placeVmInCluster(sim: SimContext, cluster: ManagedObject, spec: 
     .map((h) => sim.inventory.get(h.value))
     .filter((h): h is ManagedObject => hostTakesVms(h) && datastores.some((d) => mounts(h, d)));
   if (hosts.length === 0) {
-    const fault = { _type: "LocalizedMethodFault", fault: { _type: "NoCompatibleHost", host: candidates }, localizedMessage: "No host is compatible with the virtual machine." };
+    const fault = localizedFault(new VimFault("NoCompatibleHost", { host: candidates }, "No host is compatible with the virtual machine."));
     return { _type: "PlacementResult", drsFault: { _type: "ClusterDrsFaults", reason: "xvmotionPlacement", faultsByVm: [{ _type: "ClusterDrsFaultsFaultsByVm", vm: spec.vm, fault: [fault] }] } };
   }
   const host = hosts.reduce((best, h) => (freeMemoryMB(sim, h) > freeMemoryMB(sim, best) ? h : best));

@@ -1,7 +1,7 @@
 // Runs the body of every *_Task method: creates the Task, answers the
 // caller with its moref at once, then runs the body asynchronously with
 // state changes stamped by the injected clock.
-import { Typed, VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { Typed, VimFault, localizedFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { TypeRef } from "../../vim25/schema/index.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { ManagedObject } from "../objects/managed-object.ts";
@@ -155,7 +155,7 @@ export class TaskRunner {
   private fail(task: Task, fault: VimFault): void {
     task.update({
       "info.state": "error",
-      "info.error": { _type: "LocalizedMethodFault", fault: fault.fault, localizedMessage: fault.message },
+      "info.error": localizedFault(fault),
       "info.completeTime": this.sim.clock.now(),
     });
   }
