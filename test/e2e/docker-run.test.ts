@@ -148,11 +148,28 @@ describe("docker run on a VCH (the seed)", () => {
     expect(failed.stdout.trim()).toBe('created 127 exec: "no-such-command": executable file not found in $PATH');
   });
 
-  it("keeps every container across an appliance power cycle: ps, logs and start still work", async () => {
+  it("keeps every container across an appliance power cycle: ps, logs and start still work; --rm still holds", async () => {
+    // two --rm containers: one runs on through the cycle, one exits while the appliance is down
+    const running = (await d(["run", "-d", "--rm", "--name", "rm-runs", "busybox", "sleep", "600"])).stdout.trim();
+    const exiting = (await d(["run", "-d", "--rm", "--name", "rm-exits", "busybox", "sleep", "600"])).stdout.trim();
+    expect(running).toMatch(/^[0-9a-f]{64}$/);
+    expect(exiting).toMatch(/^[0-9a-f]{64}$/);
     const vm = (await vmNamed("VCH001"))!;
     await client.waitForTask((await client.call("PowerOffVM_Task", vm)) as ManagedObjectReference);
+    // the container stops (its VM powered off) while no appliance watches it
+    const exitingVm = (await vmNamed(exiting))!;
+    await client.waitForTask((await client.call("PowerOffVM_Task", exitingVm)) as ManagedObjectReference);
     await client.waitForTask((await client.call("PowerOnVM_Task", vm)) as ManagedObjectReference);
     await client.waitForProperties(vm, ["config.extraConfig"], (r) => ((r["config.extraConfig"] as { key: string; value: string }[]) ?? []).some((o) => o.key === "guestinfo..init.sessions|docker-personality.started" && o.value === "true"), { timeoutMs: 20_000 });
+    expect((await d(["ps", "-a", "--filter", "name=rm-", "--format", "{{.Names}} {{.Status}}"])).stdout).toMatch(/^rm-runs Up /);
+    expect(await vmNamed(exiting)).toBeUndefined();
+    expect((await d(["stop", "-t", "1", "rm-runs"])).status).toBe(0);
+    let left = "?";
+    for (let i = 0; i < 50 && left; i++) {
+      left = (await d(["ps", "-aq", "--filter", "name=rm-runs"])).stdout.trim();
+      if (left) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(left).toBe("");
     const ps = await d(["ps", "-a", "--format", "{{.Image}} {{.Command}} {{.Status}}"]);
     expect(ps.status, ps.stderr).toBe(0);
     expect(ps.stdout.trim().split("\n").sort()).toEqual([

@@ -385,6 +385,24 @@ export class ContainerRoutes {
   }
 
   /** --rm: the daemon removes the container when it exits (API >= 1.25) */
+  /**
+   * After an appliance restart --rm holds again, as dockerd's restore does for
+   * AutoRemove containers: one still running goes when it stops, one that ran
+   * and stopped while the appliance was down goes now. One created and never
+   * started stays (it has nothing to be removed after).
+   */
+  async resumeAutoRemove(): Promise<void> {
+    for (const c of await this.containers.list()) {
+      if (!c.personality.autoRemove) continue;
+      if (c.state === "running") this.removeWhenStopped(c);
+      else if (c.startedAt) {
+        this.removedExit.set(c.id, c.exitCode);
+        await this.containers.remove(c);
+        this.log.info(`auto-remove ${c.id.slice(0, 12)}: exited while the appliance was down`);
+      }
+    }
+  }
+
   private removeWhenStopped(c: ContainerInfo): void {
     void this.containers.waitStopped(c).then(async () => {
       const now = await this.containers.refresh(c);

@@ -344,6 +344,7 @@ export class DockerPersonality {
       }
       if (!addrs.size) throw new Error("no network interface has an address");
       this.log.info(`Docker API on ${[...addrs].map((a) => `${a}:${this.port}`).join(", ")}${this.tls ? " (TLS)" : ""}`);
+      await this.containerRoutes.resumeAutoRemove().catch((e: Error) => this.log.warn(`auto-remove after restart: ${e.message}`));
     })();
     return {
       ready,
