@@ -145,6 +145,9 @@ export class DistributedVirtualPortgroup extends Network {
       }
       const rename = spec.name !== undefined && spec.name !== this.name ? spec.name : undefined;
       if (rename) this.checkName(rename);
+      const resize = (spec.numPorts !== undefined && spec.numPorts !== cfg.numPorts) || (spec.type !== undefined && spec.type !== cfg.type);
+      // a group that cannot shrink that far refuses the whole spec: nothing else of it applies
+      if (resize) this.switch()?.checkPortgroupSize(this, spec.numPorts ?? cfg.numPorts, spec.type ?? cfg.type);
       const old = this.name;
       if (rename) this.applyName(rename);
       const changes: Record<string, unknown> = { "config.configVersion": nextVersion(cfg.configVersion) };
@@ -154,7 +157,7 @@ export class DistributedVirtualPortgroup extends Network {
       if (spec.policy) changes["config.policy"] = mergeSetting(cfg.policy as DataObject, spec.policy);
       if (spec.defaultPortConfig) changes["config.defaultPortConfig"] = mergeSetting(cfg.defaultPortConfig, spec.defaultPortConfig);
       this.update(changes);
-      if ((spec.numPorts !== undefined && spec.numPorts !== cfg.numPorts) || (spec.type !== undefined && spec.type !== cfg.type)) {
+      if (resize) {
         this.setPorts(spec.numPorts ?? cfg.numPorts);
         if (spec.numPorts !== undefined) this.update({ "config.numPorts": spec.numPorts });
         this.switch()?.recount();

@@ -80,6 +80,11 @@ export class DistributedVirtualSwitch extends ManagedEntity {
     this.portsChanged(pg);
   }
 
+  /** The fault sizePortgroup would raise for a group of `type`, before anything changes. */
+  checkPortgroupSize(pg: DistributedVirtualPortgroup, numPorts: number, type: string): void {
+    if (type !== "ephemeral") this.store.checkResize({ key: pg.ref.value, name: pg.name }, numPorts, this.uuid);
+  }
+
   FetchDVPorts(args: Args): DataObject[] {
     return fetchDvPorts(this.sim, this, args.criteria);
   }

@@ -90,11 +90,17 @@ export class PortStore {
       for (let i = mine.length; i < n; i++) this.create(pg.key);
       return;
     }
+    this.checkResize(pg, n, switchUuid);
     const free = mine.filter((p) => this.isFree(p, switchUuid)).reverse();
-    const drop = mine.length - n;
+    for (const p of free.slice(0, mine.length - n)) this.ports.delete(p.key);
+  }
+
+  /** The fault resize would raise, raised before anything changes. */
+  checkResize(pg: { key: string; name: string }, n: number, switchUuid: string): void {
+    const mine = this.of(pg.key);
+    const inUse = mine.filter((p) => !this.isFree(p, switchUuid)).length;
     // the reference: "If the number cannot be met by deleting free ports, a fault is raised" (which one is not said)
-    if (free.length < drop) throw new VimFault("InvalidArgument", { invalidProperty: "numPorts" }, `A specified parameter was not correct: numPorts (${pg.name} has ${mine.length - free.length} ports in use)`);
-    for (const p of free.slice(0, drop)) this.ports.delete(p.key);
+    if (n < inUse) throw new VimFault("InvalidArgument", { invalidProperty: "numPorts" }, `A specified parameter was not correct: numPorts (${pg.name} has ${inUse} ports in use)`);
   }
 }
 

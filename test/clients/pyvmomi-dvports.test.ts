@@ -30,6 +30,7 @@ describe("pyvmomi: distributed virtual ports", () => {
     expect([out.removed, out.destroyed, out.clone]).toEqual([1, [false, true], [true, true]]);
     expect([out.eph, out.ephOn, out.ephOff]).toEqual([[null, []], [true, true, true, true], [null, [], 0]]);
     expect(out.full2).toBe("InvalidArgument");
+    expect(out.full2Unchanged).toBe(true);
     // ports are part of simulator snapshots: after a restore the switch has its first ports only (no VM holds one), and the same script sees the same switch
     sim.restore(snap);
     const c = await connect(sim);

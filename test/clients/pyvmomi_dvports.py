@@ -126,6 +126,10 @@ active = dvs.FetchDVPorts(crit(active=True))
 out["ephOn"] = [on_key is not None, list(eph.portKeys) == [on_key], [p.key for p in active] == [on_key], active[0].state.runtimeInfo.linkUp if active else None]
 wait(vm4.PowerOffVM_Task())
 out["ephOff"] = [port_of(vm4), list(eph.portKeys), len(dvs.FetchDVPorts(crit(portgroupKey=[eph.key])))]
-out["full2"] = attempt(lambda: wait(small.ReconfigureDVPortgroup_Task(vim.dvs.DistributedVirtualPortgroup.ConfigSpec(configVersion=small.config.configVersion, numPorts=0))))
+# a shrink the used ports forbid refuses the whole spec: name, description and version stay
+small_before = [small.name, small.config.description, small.config.configVersion, small.config.numPorts]
+out["full2"] = attempt(lambda: wait(small.ReconfigureDVPortgroup_Task(vim.dvs.DistributedVirtualPortgroup.ConfigSpec(
+    configVersion=small.config.configVersion, numPorts=0, name="small-renamed", description="changed"))))
+out["full2Unchanged"] = [small.name, small.config.description, small.config.configVersion, small.config.numPorts] == small_before
 Disconnect(si)
 print(json.dumps(out))
