@@ -6,7 +6,8 @@ import type { SimContext } from "../sim-context.ts";
 import { EnvironmentBrowser } from "./environment-browser.ts";
 import { checkHostConnectSpec, type HostSystem } from "./host-system.ts";
 import { rootAllocations } from "./resource-pool.ts";
-import { placeVmInCluster } from "./vm-placement.ts";
+import { freeMemoryMB, hostTakesVms, mounts, placeVmInCluster } from "./vm-placement.ts";
+import { applyGroupSpec, applyRulesSpec, rulesNaming } from "./cluster-rules.ts";
 
 export class ComputeResource extends ManagedEntity {
   constructor(sim: SimContext, type: "ComputeResource" | "ClusterComputeResource", value: string, name: string, parent: ManagedObjectReference) {
@@ -60,21 +61,103 @@ export class ComputeResource extends ManagedEntity {
   }
 
   ReconfigureComputeResource_Task(args: Args, ctx: CallContext): ManagedObjectReference {
-    return this.sim.tasks.run(this, "ReconfigureComputeResource_Task", `${this.type}.reconfigureEx`, ctx.session?.userName ?? "", () => {
-      const spec = args.spec as DataObject & Record<string, any>;
-      const cur = this.props.configurationEx as DataObject & Record<string, any>;
-      const next: Record<string, unknown> = { ...cur };
-      if (this.type === "ClusterComputeResource") {
-        if (spec.drsConfig) next.drsConfig = { ...cur.drsConfig, ...strip(spec.drsConfig), _type: "ClusterDrsConfigInfo" };
-        if (spec.dasConfig) next.dasConfig = { ...cur.dasConfig, ...strip(spec.dasConfig), _type: "ClusterDasConfigInfo" };
-        if (spec.dpmConfig) next.dpmConfigInfo = { ...cur.dpmConfigInfo, ...strip(spec.dpmConfig), _type: "ClusterDpmConfigInfo" };
-      } else if (spec._type === "ClusterConfigSpecEx") {
-        throw new VimFault("InvalidArgument", { invalidProperty: "spec" });
+    return this.sim.tasks.run(this, "ReconfigureComputeResource_Task", `${this.type}.reconfigureEx`, ctx.session?.userName ?? "", () => this.reconfigure(args.spec));
+  }
+
+  /** The API's older form (ClusterConfigSpec): the same change as ReconfigureComputeResource_Task. */
+  ReconfigureCluster_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "ReconfigureCluster_Task", "ClusterComputeResource.reconfigure", ctx.session?.userName ?? "", () => this.reconfigure(args.spec));
+  }
+
+  /** Everything is computed and checked before configurationEx changes, in one update. */
+  private reconfigure(spec: DataObject & Record<string, any>): void {
+    const cur = this.props.configurationEx as DataObject & Record<string, any>;
+    const next: Record<string, unknown> = { ...cur };
+    if (this.type === "ClusterComputeResource") {
+      if (spec.drsConfig) next.drsConfig = { ...cur.drsConfig, ...strip(spec.drsConfig), _type: "ClusterDrsConfigInfo" };
+      if (spec.dasConfig) next.dasConfig = { ...cur.dasConfig, ...strip(spec.dasConfig), _type: "ClusterDasConfigInfo" };
+      if (spec.dpmConfig) next.dpmConfigInfo = { ...cur.dpmConfigInfo, ...strip(spec.dpmConfig), _type: "ClusterDpmConfigInfo" };
+      const groups = spec.groupSpec?.length ? applyGroupSpec(this, cur.group ?? [], spec.groupSpec) : cur.group;
+      if (spec.groupSpec?.length) next.group = groups;
+      if (spec.rulesSpec?.length) next.rule = applyRulesSpec(this, cur.rule ?? [], spec.rulesSpec, groups ?? []);
+    } else if (spec._type === "ClusterConfigSpecEx") {
+      throw new VimFault("InvalidArgument", { invalidProperty: "spec" });
+    }
+    if (spec.vmSwapPlacement) next.vmSwapPlacement = spec.vmSwapPlacement;
+    this.update({ configurationEx: next });
+    this.refreshSummary();
+  }
+
+  /** The rules of configurationEx.rule that name the VM, itself or through a VM group. */
+  FindRulesForVm(args: Args): DataObject[] {
+    const vm = this.sim.inventory.get((args.vm as ManagedObjectReference).value);
+    if (!vm || vm.type !== "VirtualMachine") throw new VimFault("ManagedObjectNotFound", { obj: args.vm });
+    return rulesNaming(this.props.configurationEx as DataObject & Record<string, any>, vm.ref);
+  }
+
+  /**
+   * Hosts of the cluster where the VM could power on (or, running, move
+   * to), best first, by the placement logic of vm-placement.ts: connected,
+   * out of maintenance mode, mounting all the VM's datastores, ranked by
+   * the memory running VMs leave free. The rating (1 to 5) is that free
+   * share in fifths: DRS's own figure is not documented. A VM from outside
+   * the cluster needs the pool it would join (InvalidArgument otherwise, our
+   * choice); no fitting host is an empty answer, as the API reference says.
+   */
+  RecommendHostsForVm(args: Args): DataObject[] {
+    const vm = this.sim.inventory.get((args.vm as ManagedObjectReference).value);
+    if (!vm || vm.type !== "VirtualMachine") throw new VimFault("ManagedObjectNotFound", { obj: args.vm });
+    const hosts = (this.props.host as ManagedObjectReference[]) ?? [];
+    const rt = vm.props.runtime as { host?: ManagedObjectReference; powerState: string };
+    const inCluster = hosts.some((h) => h.value === rt.host?.value);
+    if (args.pool) {
+      const pool = this.sim.inventory.get((args.pool as ManagedObjectReference).value);
+      if (!pool || !pool.isA("ResourcePool")) throw new VimFault("ManagedObjectNotFound", { obj: args.pool });
+      if ((pool.props.owner as ManagedObjectReference).value !== this.ref.value) throw new VimFault("InvalidArgument", { invalidProperty: "pool" }, `${String(pool.props.name)} is not a resource pool of ${this.name}.`);
+    } else if (!inCluster) throw new VimFault("InvalidArgument", { invalidProperty: "pool" }, "A virtual machine from outside the cluster needs the resource pool it would join.");
+    const datastores = (vm.props.datastore as ManagedObjectReference[] | undefined) ?? [];
+    const candidates = hosts
+      .filter((h) => !(rt.powerState === "poweredOn" && h.value === rt.host?.value))
+      .map((h) => this.sim.inventory.get(h.value)!)
+      .filter((h) => hostTakesVms(h) && datastores.every((d) => mounts(h, d)))
+      .map((h) => ({ h, free: freeMemoryMB(this.sim, h), total: Number((h.props.hardware as { memorySize: number }).memorySize) / 1048576 }));
+    candidates.sort((a, b) => b.free - a.free);
+    return candidates.map(({ h, free, total }) => ({ _type: "ClusterHostRecommendation", host: h.ref, rating: Math.min(5, Math.max(1, Math.ceil((5 * free) / (total || 1)))) }));
+  }
+
+  /**
+   * What the cluster's hosts give and what is taken: CPU and memory of the
+   * hosts that are up, memory as the running VMs were given it (the
+   * simulator's VMs use what they have), CPU as their quick stats report
+   * it, storage from the cluster's datastores. pMem (6.7) is left unset.
+   */
+  GetResourceUsage(_args: Args): DataObject {
+    const MB = 1048576;
+    let cpuCapacityMHz = 0, memCapacity = 0, cpuUsedMHz = 0, memUsedMB = 0, storageCapacity = 0, storageFree = 0;
+    for (const r of (this.props.host as ManagedObjectReference[]) ?? []) {
+      const h = this.sim.inventory.get(r.value)!;
+      const rt = h.props.runtime as { connectionState: string; powerState: string };
+      if (rt.connectionState !== "connected" || rt.powerState !== "poweredOn") continue;
+      const hw = (h.props.summary as DataObject).hardware as { cpuMhz: number; numCpuCores: number; memorySize: number };
+      cpuCapacityMHz += hw.cpuMhz * hw.numCpuCores;
+      memCapacity += hw.memorySize;
+      for (const v of (h.props.vm as ManagedObjectReference[] | undefined) ?? []) {
+        const vm = this.sim.inventory.get(v.value);
+        if ((vm?.props.runtime as { powerState?: string } | undefined)?.powerState !== "poweredOn") continue;
+        memUsedMB += Number((vm!.props.config as { hardware: { memoryMB: number } }).hardware.memoryMB);
+        cpuUsedMHz += Number(((vm!.props.summary as DataObject | undefined)?.quickStats as { overallCpuUsage?: number } | undefined)?.overallCpuUsage ?? 0);
       }
-      if (spec.vmSwapPlacement) next.vmSwapPlacement = spec.vmSwapPlacement;
-      this.update({ configurationEx: next });
-      this.refreshSummary();
-    });
+    }
+    for (const d of (this.props.datastore as ManagedObjectReference[]) ?? []) {
+      const s = this.sim.inventory.get(d.value)?.props.summary as { capacity?: number; freeSpace?: number } | undefined;
+      storageCapacity += Number(s?.capacity ?? 0);
+      storageFree += Number(s?.freeSpace ?? 0);
+    }
+    return {
+      _type: "ClusterResourceUsageSummary",
+      cpuUsedMHz, cpuCapacityMHz, memUsedMB, memCapacityMB: Math.floor(memCapacity / MB),
+      storageUsedMB: Math.floor((storageCapacity - storageFree) / MB), storageCapacityMB: Math.floor(storageCapacity / MB),
+    };
   }
 
   /** The root pool holds what the hosts give now (a host joined or left). */
@@ -135,15 +218,79 @@ export class ComputeResource extends ManagedEntity {
     });
   }
 
-  private adopt(h: ManagedEntity): void {
+  /**
+   * One host joins the cluster with its VMs (running or not). A standalone
+   * host's ComputeResource goes; with resourcePool, its root pool's child
+   * pools and VMs move under that pool of this cluster, which must be one
+   * (InvalidArgument), without a pool of the same name there (DuplicateName);
+   * without it they land in the cluster's root pool and its pools go. A host
+   * of another cluster must be in maintenance mode (InvalidState), and
+   * resourcePool means nothing for it. A host already here: nothing to do
+   * (vpxd's answer for it is not confirmed).
+   */
+  MoveHostInto_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "MoveHostInto_Task", "ClusterComputeResource.moveHostInto", ctx.session?.userName ?? "", () => {
+      if (this.type !== "ClusterComputeResource") throw new VimFault("NotSupported", {});
+      const h = this.sim.inventory.get((args.host as ManagedObjectReference).value);
+      if (!(h instanceof ManagedEntity) || h.type !== "HostSystem") throw new VimFault("ManagedObjectNotFound", { obj: args.host });
+      if (datacenterOf(h) !== datacenterOf(this)) throw new VimFault("InvalidArgument", { invalidProperty: "host" }, `${h.name} is not in the cluster's datacenter.`);
+      const from = h.parentObject() as ComputeResource;
+      if (from === this) return;
+      if (from.type === "ClusterComputeResource" && !(h.props.runtime as { inMaintenanceMode: boolean }).inMaintenanceMode) {
+        throw new VimFault("InvalidState", {}, `${h.name} must be in maintenance mode to leave its cluster.`);
+      }
+      let graft: (ManagedEntity & { refresh(): void }) | undefined;
+      if (args.resourcePool && from.type === "ComputeResource") {
+        const pool = this.sim.inventory.get((args.resourcePool as ManagedObjectReference).value);
+        if (!(pool instanceof ManagedEntity) || !pool.isA("ResourcePool")) throw new VimFault("ManagedObjectNotFound", { obj: args.resourcePool });
+        if ((pool.props.owner as ManagedObjectReference).value !== this.ref.value) throw new VimFault("InvalidArgument", { invalidProperty: "resourcePool" }, `${pool.name} is not a resource pool of ${this.name}.`);
+        const taken = new Map(((pool.props.resourcePool as ManagedObjectReference[]) ?? []).map((r) => [String(this.sim.inventory.get(r.value)?.props.name), r]));
+        for (const c of this.childPoolsOf(from)) {
+          const clash = taken.get(c.name);
+          if (clash) throw new VimFault("DuplicateName", { name: c.name, object: clash });
+        }
+        graft = pool as ManagedEntity & { refresh(): void };
+      }
+      this.adopt(h, graft);
+    });
+  }
+
+  private childPoolsOf(cr: ComputeResource): ManagedEntity[] {
+    const root = this.sim.inventory.get((cr.props.resourcePool as ManagedObjectReference).value);
+    return (((root?.props.resourcePool as ManagedObjectReference[]) ?? []).map((r) => this.sim.inventory.get(r.value)).filter(Boolean)) as ManagedEntity[];
+  }
+
+  /**
+   * The host and its VMs are the cluster's now. With `graft`, a standalone
+   * host's pool tree hangs below that pool (the VMs of its root pool go
+   * there, the others stay in their pools); without, every VM lands in the
+   * cluster's root pool and the standalone pools go with their
+   * ComputeResource.
+   */
+  private adopt(h: ManagedEntity, graft?: ManagedEntity & { refresh(): void }): void {
     const from = h.parentObject() as ComputeResource;
     const vms = ((h.props.vm as ManagedObjectReference[]) ?? []).map((r) => this.sim.inventory.get(r.value) as ManagedObject & { leave(): void; attach(): void });
+    const fromRoot = (from.props.resourcePool as ManagedObjectReference).value;
     for (const vm of vms) vm.leave();
     if (from.type === "ClusterComputeResource") from.detachChild(h);
     h.update({ parent: this.ref });
     this.update({ host: [...(this.props.host as ManagedObjectReference[]), h.ref] });
+    if (graft) {
+      const carried = this.childPoolsOf(from);
+      this.sim.inventory.get(fromRoot)!.update({ resourcePool: [] });
+      for (const c of carried) c.update({ parent: graft.ref });
+      graft.update({ resourcePool: [...((graft.props.resourcePool as ManagedObjectReference[]) ?? []), ...carried.map((c) => c.ref)] });
+      const below = [...carried];
+      while (below.length) {
+        const p = below.pop()!;
+        p.update({ owner: this.ref });
+        below.push(...(((p.props.resourcePool as ManagedObjectReference[]) ?? []).map((r) => this.sim.inventory.get(r.value)).filter(Boolean) as ManagedEntity[]));
+      }
+    }
     for (const vm of vms) {
-      vm.update({ resourcePool: this.props.resourcePool });
+      const pool = vm.props.resourcePool as ManagedObjectReference | undefined;
+      const stays = graft && pool && pool.value !== fromRoot;
+      if (!stays) vm.update({ resourcePool: graft ? graft.ref : this.props.resourcePool });
       vm.attach();
     }
     if (from.type === "ComputeResource") {
@@ -151,6 +298,7 @@ export class ComputeResource extends ManagedEntity {
       from.update({ host: [] });
       from.destroy();
     } else from.relist();
+    graft?.refresh();
     this.relist();
     this.resizeRootPool();
     const env = this.sim.inventory.get((this.props.environmentBrowser as ManagedObjectReference).value);

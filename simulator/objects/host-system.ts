@@ -7,6 +7,7 @@ import type { SimContext } from "../sim-context.ts";
 import type { HostSpec } from "../inventory/scenario.ts";
 import { VimFault } from "../../vim25/soap/index.ts";
 import type { Args, CallContext, ManagedObject } from "./managed-object.ts";
+import { checkPowerOp, memoryOverhead, overheadOfConfig, requireReachable, runtimeOf, setHostState, stopRunningVms, vmsOf } from "./host-power.ts";
 
 export function firewallInfo(spec: HostSpec["firewall"]): DataObject {
   return {
@@ -198,7 +199,9 @@ export class HostSystem extends ManagedEntity {
         hyperThread: { _type: "HostHyperThreadScheduleInfo", available: spec.cpu.threads > spec.cpu.cores, active: spec.cpu.threads > spec.cpu.cores, config: true },
         network,
         firewall: firewallInfo(spec.firewall),
+        flags: { _type: "HostFlagInfo", backgroundSnapshotsEnabled: false },
         adminDisabled: false,
+        lockdownMode: "lockdownDisabled",
         datastorePrincipal: "root",
         // service, dateTimeInfo, storageDevice, multipathState, fileSystemVolume and
         // virtualNicManagerInfo: the configManager objects built with the host set them
@@ -287,6 +290,98 @@ export class HostSystem extends ManagedEntity {
       if (!(this.props.runtime as { inMaintenanceMode: boolean }).inMaintenanceMode) throw new VimFault("InvalidState", {});
       this.update({ "runtime.inMaintenanceMode": false, "summary.runtime.inMaintenanceMode": false });
     });
+  }
+
+  /**
+   * A shut-down host answers nothing: its tasks end in HostNotConnected
+   * (vCenter's answer for a host it cannot reach), except those vCenter
+   * runs without the host (disconnect, remove).
+   */
+  override checkTask(method: string): void {
+    if (runtimeOf(this).powerState === "poweredOff" && method !== "DisconnectHost_Task" && method !== "Destroy_Task") requireReachable(this);
+  }
+
+  /** See host-power.ts: the reboot completes at once, with a new bootTime. */
+  RebootHost_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "RebootHost_Task", "HostSystem.reboot", user, () => {
+      checkPowerOp(this, "reboot", !!args.force);
+      stopRunningVms(this, user);
+      // the reason vpxd writes is not confirmed; HostShutdownEvent is the type a reboot logs
+      this.postHostEvent("HostShutdownEvent", `Shut down of ${this.name} in %dc: reboot requested`, user, { reason: "reboot requested" });
+      // what vCenter shows while the host is down; hostd has no one to tell
+      if (this.sim.isVCenter) setHostState(this, { connectionState: "notResponding", powerState: "unknown" });
+      setHostState(this, { connectionState: "connected", powerState: "poweredOn", bootTime: this.sim.clock.now() });
+      if (this.sim.isVCenter) this.postHostEvent("HostConnectedEvent", `Connected to ${this.name} in %dc`, user);
+    });
+  }
+
+  /** See host-power.ts: the host stays off until a reset or a snapshot restore. */
+  ShutdownHost_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "ShutdownHost_Task", "HostSystem.shutdown", user, () => {
+      checkPowerOp(this, "shutdown", !!args.force);
+      stopRunningVms(this, user);
+      this.postHostEvent("HostShutdownEvent", `Shut down of ${this.name} in %dc: shutdown requested`, user, { reason: "shutdown requested" });
+      setHostState(this, { connectionState: "notResponding", powerState: "poweredOff" });
+      for (const vm of vmsOf(this)) vm.setConnectionState("disconnected");
+      if (this.sim.isVCenter) this.postHostEvent("HostConnectionLostEvent", `Host ${this.name} in %dc is not responding`, user);
+    });
+  }
+
+  /** Seconds since the host booted, by the simulator's clock (not its own, which HostDateTimeSystem may set). */
+  RetrieveHardwareUptime(_args: Args): number {
+    requireReachable(this);
+    const boot = runtimeOf(this).bootTime;
+    return Math.max(0, Math.floor((this.sim.clock.now().getTime() - (boot ? new Date(boot).getTime() : 0)) / 1000));
+  }
+
+  /**
+   * Overhead of a VM of that size, in bytes (host-power.ts has the formula).
+   * The faults for sizes no VM can have are our choice, unconfirmed.
+   */
+  QueryMemoryOverhead(args: Args): number {
+    requireReachable(this);
+    const memorySize = Number(args.memorySize), numVcpus = Number(args.numVcpus), videoRamSize = Number(args.videoRamSize ?? 0);
+    if (!(memorySize > 0)) throw new VimFault("InvalidArgument", { invalidProperty: "memorySize" });
+    if (!(numVcpus > 0)) throw new VimFault("InvalidArgument", { invalidProperty: "numVcpus" });
+    if (videoRamSize < 0) throw new VimFault("InvalidArgument", { invalidProperty: "videoRamSize" });
+    return memoryOverhead(memorySize, videoRamSize, numVcpus);
+  }
+
+  QueryMemoryOverheadEx(args: Args): number {
+    requireReachable(this);
+    return overheadOfConfig(args.vmConfigInfo);
+  }
+
+  /** config.flags takes the flags set in flagInfo; unset ones keep their value. */
+  UpdateFlags(args: Args): void {
+    requireReachable(this);
+    const flags = { ...((this.props.config as DataObject).flags as DataObject) };
+    for (const [k, v] of Object.entries((args.flagInfo as Record<string, unknown> | undefined) ?? {})) if (k !== "_type" && v !== undefined && v !== null) flags[k] = v;
+    this.update({ "config.flags": flags });
+  }
+
+  /**
+   * vCenter takes the host's root access away (config.adminDisabled, and
+   * config.lockdownMode lockdownNormal as 6.0 reports it). The API reference
+   * gives the method to vCenter only: hostd answers NotSupported. Entering
+   * twice is AdminDisabled, leaving when not in it AdminNotDisabled.
+   */
+  EnterLockdownMode(_args: Args, ctx: CallContext): void {
+    if (!this.sim.isVCenter) throw new VimFault("NotSupported", {});
+    requireReachable(this);
+    if ((this.props.config as { adminDisabled?: boolean }).adminDisabled) throw new VimFault("AdminDisabled", {}, `Administrator access to the host ${this.name} is already disabled.`);
+    this.update({ "config.adminDisabled": true, "config.lockdownMode": "lockdownNormal" });
+    this.postHostEvent("HostAdminDisableEvent", `Administrator access to the host ${this.name} is disabled`, ctx.session?.userName ?? "");
+  }
+
+  ExitLockdownMode(_args: Args, ctx: CallContext): void {
+    if (!this.sim.isVCenter) throw new VimFault("NotSupported", {});
+    requireReachable(this);
+    if (!(this.props.config as { adminDisabled?: boolean }).adminDisabled) throw new VimFault("AdminNotDisabled", {}, `Administrator access to the host ${this.name} is not disabled.`);
+    this.update({ "config.adminDisabled": false, "config.lockdownMode": "lockdownDisabled" });
+    this.postHostEvent("HostAdminEnableEvent", `Administrator access to the host ${this.name} has been restored`, ctx.session?.userName ?? "");
   }
 
   /**

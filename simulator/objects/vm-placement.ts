@@ -74,7 +74,7 @@ export function mounts(host: ManagedObject | undefined, datastore: ManagedObject
 }
 
 /** Memory of the host that running VMs have not taken, in MB. */
-function freeMemoryMB(sim: SimContext, host: ManagedObject): number {
+export function freeMemoryMB(sim: SimContext, host: ManagedObject): number {
   const total = Number((host.props.hardware as { memorySize?: number } | undefined)?.memorySize ?? 0) / (1024 * 1024);
   let used = 0;
   for (const vm of sim.inventory.ofType("VirtualMachine")) {
