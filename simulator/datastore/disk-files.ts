@@ -226,3 +226,49 @@ export function newDiskDescriptor(
     adapterType: "lsilogic", thin: opts.thin !== false, hwVersion: opts.hwVersion ?? 11, longContentId,
   });
 }
+
+/** The files of a disk's extents (a ZERO extent has none), each with the bytes the descriptor gives it. */
+function extentFiles(f: ResolvedPath, d: VmdkDescriptor): { file: ResolvedPath; bytes: number }[] {
+  return d.extents.filter((e) => e.file).map((e) => ({ file: extentFile(f, e), bytes: e.sectors * SECTOR }));
+}
+
+/** Bytes allocating a disk's extents in full would take beyond what they hold now. */
+export function inflateShortfall(f: ResolvedPath, d: VmdkDescriptor): number {
+  let n = 0;
+  for (const x of extentFiles(f, d)) {
+    const st = volumeOf(x.file).stat(x.file.path);
+    if (!st || st.isDirectory) throw fileNotFound(x.file);
+    n += Math.max(0, Math.max(x.bytes, st.size) - st.allocated);
+  }
+  return n;
+}
+
+/**
+ * Allocate every extent in full, keeping what it holds: a thin extent
+ * becomes a thick one, one shorter than its descriptor says grows to it.
+ * The caller has checked the space (inflateShortfall), so no step fails on it.
+ */
+export function allocateExtents(f: ResolvedPath, d: VmdkDescriptor): void {
+  for (const x of extentFiles(f, d)) {
+    const vol = volumeOf(x.file);
+    if (vol.stat(x.file.path)!.size < x.bytes) vol.resize(x.file.path, x.bytes);
+    if (!vol.isSparse(x.file.path)) continue;
+    // the volume flips a sparse file's allocation only by placing it anew; its chunks carry over
+    const entries = vol.exportTree(x.file.path).map((e) => (e.kind === "sparse" ? { ...e, thick: true } : e));
+    vol.importTree(x.file.path, entries, { overwrite: true });
+  }
+}
+
+/** Overwrite what each extent holds with zeros; unwritten ranges already read as zeros, and the allocation stays as it was. */
+export function zeroExtents(f: ResolvedPath, d: VmdkDescriptor): void {
+  const zeros = Buffer.alloc(COPY_PIECE);
+  for (const x of extentFiles(f, d)) {
+    const vol = volumeOf(x.file);
+    if (!vol.exists(x.file.path)) throw fileNotFound(x.file);
+    for (const r of vol.extents(x.file.path)) {
+      for (let at = r.offset; at < r.offset + r.length; at += COPY_PIECE) {
+        vol.writeAt(x.file.path, at, zeros.subarray(0, Math.min(COPY_PIECE, r.offset + r.length - at)));
+      }
+    }
+  }
+}

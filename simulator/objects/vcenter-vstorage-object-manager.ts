@@ -22,17 +22,35 @@
 // - A disk attached to a VM cannot be attached again (InvalidState), and
 //   DeleteVStorageObject_Task refuses an attached disk with InvalidState.
 // - RegisterDisk with no name names the disk after its file's stem.
-// - consumerId stays empty; InflateDisk_Task, Clone/Relocate, policies,
-//   control flags, tags and CreateDiskFromSnapshot/Revert answer
-//   NotImplemented.
+// - InflateDisk_Task is VirtualDiskManager's inflation (disk-provisioning.ts)
+//   on the FCD's file; it is refused (InvalidState) while a powered-on VM has
+//   the disk attached or the disk has snapshots, as ExtendDisk is.
+// - CloneVStorageObject_Task writes a new FCD (new id, new backing object id,
+//   its own files in `fcd/` or at backingSpec.path) holding what the source's
+//   chain shows, on the datastore backingSpec names, in the provisioning it
+//   names (the source's when it names none). A running VM's guest writes
+//   are flushed first, so a clone of an attached disk is a crash-consistent copy.
+// - RelocateVStorageObject_Task moves the FCD's file to another datastore:
+//   same id, name, backing object id, ddb.uuid and content ID, the chain
+//   flattened into one disk. It is refused (InvalidState, a fault the method
+//   declares) while the disk is attached to a VM or has snapshots; a relocation
+//   to the datastore the disk is on changes nothing. Neither is confirmed
+//   against a real vCenter.
+// - consumerId stays empty; policies, control flags, tags and
+//   CreateDiskFromSnapshot/Revert answer NotImplemented.
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext, type SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { Datastore } from "./datastore.ts";
 import { newestHardwareVersion } from "./hardware-versions.ts";
 import { basename, dirname, formatDatastorePath, joinPath, resolveDatastorePath, type ResolvedPath } from "../datastore/datastore-path.ts";
-import { createDiskFiles, diskChain, extentFile, growExtent, newDiskDescriptor, parentFileNameHint, readDescriptor, removeDisk, volumeOf, writeDescriptor } from "../datastore/disk-files.ts";
-import { SECTOR, capacityBytes, ddbGet, ddbSet } from "../formats/vmdk.ts";
+import {
+  createDiskFiles, diskChain, extentFile, flattenChain, growExtent, newDiskDescriptor, parentFileNameHint, readDescriptor, removeDisk, volumeOf, writeDescriptor,
+  type DiskLink,
+} from "../datastore/disk-files.ts";
+import { SECTOR, capacityBytes, ddbGet, ddbSet, type VmdkDescriptor } from "../formats/vmdk.ts";
+import { inflateDisk } from "./disk-provisioning.ts";
+import type { VirtualMachine } from "./virtual-machine.ts";
 
 const MB = 1024 * 1024;
 const FCD_FOLDER = "fcd";
@@ -72,6 +90,7 @@ export interface FcdRecord {
 const TASK_NAMES: Record<string, string> = {
   CreateDisk_Task: "createDisk", DeleteVStorageObject_Task: "deleteVStorageObject", ExtendDisk_Task: "extendDisk",
   VStorageObjectCreateSnapshot_Task: "createSnapshot", DeleteSnapshot_Task: "deleteSnapshot", ReconcileDatastoreInventory_Task: "reconcileDatastoreInventory",
+  InflateDisk_Task: "inflateDisk", CloneVStorageObject_Task: "cloneVStorageObject", RelocateVStorageObject_Task: "relocateVStorageObject",
 };
 
 export function notFound(what: string): VimFault {
@@ -316,6 +335,115 @@ export class VcenterVStorageObjectManager extends ManagedObject {
       ddbSet(desc, "geometry.cylinders", String(Math.max(1, Math.floor(bytes / SECTOR / (heads * sectors)))));
       writeDescriptor(f, desc);
     });
+  }
+
+  InflateDisk_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.task("InflateDisk_Task", args.datastore, ctx, () => {
+      const { rec } = this.record(args.id, args.datastore);
+      if (rec.snapshots.length) throw new VimFault("InvalidState", {}, `The disk ${rec.id} has snapshots and cannot be inflated.`);
+      const running = this.attachedTo(rec).find((vm) => (vm as VirtualMachine).powerState === "poweredOn");
+      if (running) throw new VimFault("InvalidState", {}, `The disk ${rec.id} is attached to virtual machine ${String(running.get("name"))}, which is powered on, and cannot be inflated.`);
+      inflateDisk(this.sim, this.resolve(rec.path));
+    });
+  }
+
+  // ---- clone, relocate ----
+
+  /** Where a clone or relocation goes, and in which provisioning: backingSpec's, else the source's. */
+  private migrateTarget(spec: Record<string, any>, rec: FcdRecord): { ds: Datastore; provisioningType: string; path: unknown } {
+    const backing = spec.backingSpec as Record<string, any> | undefined;
+    if (!backing) throw invalidArgument("spec.backingSpec");
+    const ds = this.datastore(backing.datastore);
+    const provisioningType = String(backing.provisioningType ?? rec.provisioningType);
+    if (!PROVISIONING.includes(provisioningType)) throw invalidArgument("spec.backingSpec.provisioningType");
+    return { ds, provisioningType, path: backing.path };
+  }
+
+  /**
+   * A one-extent disk at `target` holding what `chain` shows, its descriptor
+   * `desc`. Space is checked first (a thin copy needs at most what the chain
+   * holds); a failure part way removes what was made.
+   */
+  private writeFlattened(target: ResolvedPath, desc: VmdkDescriptor, chain: DiskLink[]): void {
+    const vol = volumeOf(target);
+    if (vol.exists(target.path)) throw new VimFault("FileAlreadyExists", { file: target.datastorePath }, `Cannot complete the operation because the file or folder ${target.datastorePath} already exists`);
+    const bytes = capacityBytes(desc);
+    const held = chain.reduce((n, l) => n + l.descriptor.extents.reduce((m, e) => {
+      if (!e.file) return m;
+      const x = extentFile(l.file, e);
+      return m + (volumeOf(x).stat(x.path)?.allocated ?? 0);
+    }, 0), 0);
+    const need = ddbGet(desc, "thinProvisioned") === "1" ? Math.min(held, bytes) : bytes;
+    if (need > vol.freeBytes()) {
+      throw new VimFault("NoDiskSpace", { file: target.datastorePath, datastore: target.datastore.name }, `Insufficient disk space on datastore '${target.datastore.name}'.`);
+    }
+    const folder = dirname(target.path);
+    if (folder && !vol.exists(folder)) vol.mkdir(folder, { parents: true });
+    const made = createDiskFiles(target, desc);
+    try {
+      flattenChain(chain, extentFile(target, desc.extents[0]));
+    } catch (e) {
+      for (const x of made) if (vol.exists(x.path)) vol.delete(x.path);
+      throw e;
+    }
+  }
+
+  /** What a running guest wrote to the disk goes to its files before they are read. */
+  private flushGuests(rec: FcdRecord): void {
+    for (const vm of this.attachedTo(rec)) this.sim.guests.of(vm as VirtualMachine)?.syncDisks();
+  }
+
+  CloneVStorageObject_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const spec = (args.spec ?? {}) as Record<string, any>;
+    return this.task("CloneVStorageObject_Task", args.datastore, ctx, () => {
+      const { rec } = this.record(args.id, args.datastore);
+      const name = String(spec.name ?? "");
+      if (!name) throw invalidArgument("spec.name");
+      const { ds, provisioningType, path } = this.migrateTarget(spec, rec);
+      this.flushGuests(rec);
+      const chain = diskChain(this.sim, this.resolve(rec.path));
+      const id = this.sim.ids.uuid("fcd", `${ds.ref.value}/${name}#${this.sim.ids.next("fcd.n")}`);
+      const backingObjectId = this.sim.ids.hex("fcd.backing", id, 32);
+      const target = this.newPath(ds, path, backingObjectId);
+      const top = chain[0].descriptor;
+      const hwVersion = Number(ddbGet(top, "virtualHWVersion")) || newestHardwareVersion(this.sim.scenario.about.version);
+      this.writeFlattened(target, newDiskDescriptor(this.sim, target, { bytes: capacityBytes(top), thin: provisioningType === "thin", hwVersion }), chain);
+      const clone: FcdRecord = {
+        id, name, createTime: this.now(), keepAfterDeleteVm: spec.keepAfterDeleteVm !== false, provisioningType, path: target.datastorePath, backingObjectId, snapshots: [],
+      };
+      this.records(ds).set(id, clone);
+      return this.vStorageObject(ds, clone);
+    }, "VStorageObject");
+  }
+
+  RelocateVStorageObject_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const spec = (args.spec ?? {}) as Record<string, any>;
+    return this.task("RelocateVStorageObject_Task", args.datastore, ctx, () => {
+      const { ds: from, rec } = this.record(args.id, args.datastore);
+      const { ds, provisioningType, path } = this.migrateTarget(spec, rec);
+      this.refuseAttached(rec, "relocated");
+      if (rec.snapshots.length) throw new VimFault("InvalidState", {}, `The disk ${rec.id} has snapshots and cannot be relocated.`);
+      if (ds === from) return this.vStorageObject(from, rec);
+      const source = this.resolve(rec.path);
+      const chain = diskChain(this.sim, source);
+      const top = chain[0].descriptor;
+      const target = this.newPath(ds, path, rec.backingObjectId);
+      // the disk keeps its identity: ddb.uuid, content ID and adapter travel with it
+      const desc = newDiskDescriptor(this.sim, target, { bytes: capacityBytes(top), thin: provisioningType === "thin", hwVersion: Number(ddbGet(top, "virtualHWVersion")) || newestHardwareVersion(this.sim.scenario.about.version) });
+      desc.cid = top.cid;
+      for (const k of ["adapterType", "longContentID", "uuid"]) {
+        const v = ddbGet(top, k);
+        if (v !== undefined) ddbSet(desc, k, v);
+      }
+      this.writeFlattened(target, desc, chain);
+      // only the FCD's own file goes: parents below a registered delta may be other disks'
+      removeDisk(source, top);
+      this.forget(from, rec.id);
+      rec.path = target.datastorePath;
+      rec.provisioningType = provisioningType;
+      this.records(ds).set(rec.id, rec);
+      return this.vStorageObject(ds, rec);
+    }, "VStorageObject");
   }
 
   DeleteVStorageObject_Task(args: Args, ctx: CallContext): ManagedObjectReference {

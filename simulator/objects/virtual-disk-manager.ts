@@ -14,8 +14,20 @@
 //   hostd does not know them either, and their chain breaks.
 // - QueryVirtualDiskInfo_Task is not in the vim25 metadata we serve (pyVmomi
 //   6.7 has no such method), so the chain walk is reachable only through
-//   copies; Inflate, Shrink, ZeroFill, EagerZero and Defragment answer
-//   NotImplemented.
+//   copies.
+// - Provisioning (disk-provisioning.ts): InflateVirtualDisk_Task allocates a
+//   thin disk in full and drops ddb.thinProvisioned, keeping its bytes;
+//   EagerZeroVirtualDisk_Task marks a lazy-zeroed thick disk eager-zeroed;
+//   VM backings and the FCD catalog follow both. ZeroFillVirtualDisk_Task
+//   overwrites what the extents hold with zeros and leaves the allocation
+//   as it was (VMFS would allocate a thin disk's every block: not modelled).
+//   A running VM's disk is FileLocked to all of these.
+// - Shrink, Defragment and QueryVirtualDiskFragmentation concern hosted
+//   sparse disks. On VMFS flat and thin disks ESXi answers Shrink with
+//   success and changes nothing (govmomi's govc tests against ESXi shrink an
+//   inflated disk; govmomi issue 2035), and VixDiskLib's guide says
+//   defragmenting a flat disk does nothing and succeeds; so these disks
+//   report 0% fragmentation (a value not confirmed against hostd).
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
 import type { Datacenter } from "./datacenter.ts";
@@ -23,8 +35,9 @@ import { newestHardwareVersion } from "./hardware-versions.ts";
 import { basename, datacenterFor, resolveDatastorePath, type ResolvedPath } from "../datastore/datastore-path.ts";
 import {
   createDiskFiles, diskChain, extentFile, fileNotFound, flattenChain, growExtent, parentFileNameHint, parentOf, readDescriptor,
-  removeDisk, volumeOf, writeDescriptor,
+  removeDisk, volumeOf, writeDescriptor, zeroExtents,
 } from "../datastore/disk-files.ts";
+import { eagerZeroDisk, inflateDisk, refuseLocked, updateBackings } from "./disk-provisioning.ts";
 import {
   FRESH_CID, NO_PARENT, SECTOR, capacityBytes, ddbGet, ddbSet, flatDescriptor, isDdbUuid, vmfsDiskUuid, type VmdkDescriptor,
 } from "../formats/vmdk.ts";
@@ -307,6 +320,59 @@ export class VirtualDiskManager extends ManagedObject {
       }
       writeDescriptor(f, desc);
     });
+  }
+
+  // ---- provisioning ----
+
+  InflateVirtualDisk_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.task("InflateVirtualDisk_Task", args.datacenter, ctx, () => {
+      inflateDisk(this.sim, this.resolve(args.name, this.datacenter(args.datacenter, "datacenter")));
+    });
+  }
+
+  EagerZeroVirtualDisk_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.task("EagerZeroVirtualDisk_Task", args.datacenter, ctx, () => {
+      eagerZeroDisk(this.sim, this.resolve(args.name, this.datacenter(args.datacenter, "datacenter")));
+    });
+  }
+
+  ZeroFillVirtualDisk_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.task("ZeroFillVirtualDisk_Task", args.datacenter, ctx, () => {
+      const f = this.resolve(args.name, this.datacenter(args.datacenter, "datacenter"));
+      const desc = readDescriptor(f);
+      // zeros written to a delta would have to hide every block of its parents: not modelled
+      if (desc.parentCid !== NO_PARENT) throw new VimFault("NotSupported", {}, `Cannot zero-fill ${f.datastorePath}: it is a delta disk with a parent.`);
+      refuseLocked(this.sim, f);
+      for (const e of desc.extents) if (e.file && !volumeOf(f).exists(extentFile(f, e).path)) throw fileNotFound(extentFile(f, e));
+      zeroExtents(f, desc);
+      // new contents, new content ID (whose digits end ddb.longContentID): a child made on the old contents no longer opens
+      desc.cid = this.sim.ids.hex("cid", f.datastorePath + this.sim.ids.next("cid"), 8);
+      const lcid = ddbGet(desc, "longContentID");
+      if (lcid && lcid.length > 8) ddbSet(desc, "longContentID", lcid.slice(0, -8) + desc.cid);
+      writeDescriptor(f, desc);
+      updateBackings(this.sim, f, { contentId: desc.cid });
+    });
+  }
+
+  /** Shrink and defragment work on hosted sparse disks; on the VMFS disks modelled here they succeed and change nothing. */
+  private unchangedOnVmfs(args: Args): void {
+    const f = this.resolve(args.name, this.datacenter(args.datacenter, "datacenter"));
+    readDescriptor(f);
+    refuseLocked(this.sim, f);
+  }
+
+  ShrinkVirtualDisk_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.task("ShrinkVirtualDisk_Task", args.datacenter, ctx, () => this.unchangedOnVmfs(args));
+  }
+
+  DefragmentVirtualDisk_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.task("DefragmentVirtualDisk_Task", args.datacenter, ctx, () => this.unchangedOnVmfs(args));
+  }
+
+  QueryVirtualDiskFragmentation(args: Args): number {
+    const f = this.resolve(args.name, this.datacenter(args.datacenter, "datacenter"));
+    readDescriptor(f);
+    return 0;
   }
 
   QueryVirtualDiskGeometry(args: Args): DataObject {
