@@ -176,6 +176,11 @@ export class DistributedVirtualPortgroup extends Network {
     this.destroyBy("");
   }
 
+  /** The API's older, synchronous Destroy_Task: the switch's hosts do not count as users, its VMs do. */
+  override DestroyNetwork(_args: Args, ctx: CallContext): void {
+    this.destroyBy(ctx.session?.userName ?? "");
+  }
+
   private destroyBy(userName: string): void {
     // the uplink port group goes only with its switch
     if (this.isUplink) throw new VimFault("NotSupported", {}, `${this.name} is the uplink port group of its switch and cannot be removed on its own.`);

@@ -1,5 +1,11 @@
 // Folder: the containment tree. childType says what a folder may hold
 // (hostd's ha-folder-vm holds VirtualMachine and VirtualApp, and so on).
+// UnregisterAndDestroy_Task (vCenter, VM folders) unregisters every VM and
+// vApp below the folder, leaving their files, and removes the folder tree;
+// a VM that is powered on (neither off nor suspended) refuses it all with
+// InvalidState, a folder of another kind with NotSupported. The datacenter's
+// own VM folder is refused with NotSupported too (it cannot leave its
+// datacenter); that fault is this simulator's choice.
 import { VimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import type { Args, CallContext } from "./managed-object.ts";
@@ -7,6 +13,9 @@ import type { SimContext } from "../sim-context.ts";
 import { createVm, registerVm } from "./vm-factory.ts";
 import { createSwitchFromSpec } from "./distributed-virtual-switch.ts";
 import { checkHostConnectSpec, type HostSystem } from "./host-system.ts";
+
+/** A VM as UnregisterAndDestroy_Task sees it (virtual-machine.ts). */
+type UnregisterableVm = ManagedEntity & { powerState: string; host: ManagedObjectReference; event(type: string, message: string, userName: string): void; detach(): void };
 
 export class Folder extends ManagedEntity {
   constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference | undefined, childType: string[], type = "Folder") {
@@ -158,6 +167,42 @@ export class Folder extends ManagedEntity {
     this.checkName(o.name);
     o.destroyLinkOnly();
     this.attachChild(o);
+  }
+
+  UnregisterAndDestroy_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "UnregisterAndDestroy_Task", "Folder.unregisterAndDestroy", user, () => {
+      if (!this.sim.isVCenter || !this.allows("VirtualMachine")) throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
+      if (this.parentObject()?.type === "Datacenter") throw new VimFault("NotSupported", {}, "The virtual machine folder of a datacenter cannot be removed.");
+      const { vms, apps } = this.vmsBelow();
+      const on = vms.find((vm) => vm.powerState === "poweredOn");
+      if (on) throw new VimFault("InvalidState", {}, `The virtual machine ${on.name} is powered on.`);
+      for (const vm of vms) {
+        vm.event("VmRemovedEvent", `Removed ${vm.name} on ${this.sim.inventory.get(vm.host.value)?.get("name") ?? ""} from ${datacenterOf(this)?.name ?? ""}`, user);
+        vm.detach();
+      }
+      for (const app of apps) app.destroy();
+      this.destroy();
+    });
+  }
+
+  /** Every VM below this folder (a vApp's too) and the vApps, innermost first. */
+  private vmsBelow(): { vms: UnregisterableVm[]; apps: ManagedEntity[] } {
+    const vms: UnregisterableVm[] = [];
+    const apps: ManagedEntity[] = [];
+    const walk = (refs: ManagedObjectReference[]) => {
+      for (const r of refs) {
+        const o = this.sim.inventory.get(r.value);
+        if (!(o instanceof ManagedEntity)) continue;
+        if (o.type === "VirtualMachine") vms.push(o as UnregisterableVm);
+        else if (o.type === "VirtualApp") {
+          walk([...((o.props.vm as ManagedObjectReference[]) ?? []), ...((o.props.resourcePool as ManagedObjectReference[]) ?? []).filter((c) => this.sim.inventory.get(c.value)?.type === "VirtualApp")]);
+          apps.push(o);
+        } else if (o instanceof Folder) walk(o.children());
+      }
+    };
+    walk(this.children());
+    return { vms: [...new Map(vms.map((v) => [v.ref.value, v])).values()], apps };
   }
 
   private isDescendantOf(o: ManagedEntity): boolean {

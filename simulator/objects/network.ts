@@ -1,7 +1,10 @@
 // Network: a standard port group as the inventory shows it (hostd names it HaNetwork-<name>).
-import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
-import { ManagedEntity } from "./managed-entity.ts";
-import type { ManagedObject } from "./managed-object.ts";
+// DestroyNetwork removes one that no host and no VM uses (ResourceInUse
+// otherwise); a host's port group keeps its network, so on hostd, whose one
+// host has every network it shows, the answer is always ResourceInUse.
+import { VimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
+import type { Args, CallContext, ManagedObject } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 
 export class Network extends ManagedEntity {
@@ -20,6 +23,13 @@ export class Network extends ManagedEntity {
 
   removeHost(host: ManagedObjectReference): void {
     this.update({ host: (this.props.host as ManagedObjectReference[]).filter((r) => r.value !== host.value) });
+  }
+
+  DestroyNetwork(_args: Args, _ctx: CallContext): void {
+    const inUse = refs(this, "vm").length || refs(this, "host").length;
+    if (inUse) throw new VimFault("ResourceInUse", { type: "Network", name: this.name }, `The resource '${this.name}' is in use.`);
+    datacenterOf(this)?.removeNetwork(this.ref);
+    this.destroy();
   }
 }
 

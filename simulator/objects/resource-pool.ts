@@ -1,13 +1,28 @@
 // ResourcePool: CPU and memory allocation with reservations checked against
 // the parent's unreserved capacity, as hostd and DRS do.
+//
+// RegisterChildVM_Task registers a .vmx (Folder.RegisterVM_Task's parsing)
+// into this pool: a vApp holds the VM itself, a pool's VM is listed in the
+// datacenter's VM folder. UpdateChildResourceConfiguration sets the
+// allocations of child pools and VMs, all checked before any is applied:
+// a pool's as UpdateConfig checks them, the sum of the new reservations
+// against what this pool can give. A VM's shares follow its size (per vCPU,
+// per MB), as for ReconfigVM_Task. Not confirmed, so chosen here: an entity
+// that is not a direct child is InvalidArgument (spec.entity);
+// changeVersion is not compared; QueryResourceConfigOption's share range
+// is 0..1000000 around the "normal" level's value, as the environment
+// browser reports for VMs.
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import type { Args, CallContext, ManagedObject } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { AllocationSpec } from "../inventory/scenario.ts";
+import { registerVm } from "./vm-factory.ts";
 
 // vSphere's share values for the named levels (per pool: CPU, memory).
 const SHARES = { cpu: { low: 2000, normal: 4000, high: 8000 }, memory: { low: 81920, normal: 163840, high: 327680 } };
+// a VM's: per virtual CPU, and per MB of memory
+const VM_SHARES = { cpu: { low: 500, normal: 1000, high: 2000 }, memory: { low: 5, normal: 10, high: 20 } };
 
 export function allocation(kind: "cpu" | "memory", a: AllocationSpec): DataObject {
   return {
@@ -302,6 +317,56 @@ export class ResourcePool extends ManagedEntity {
       { oldParent: arg(from), newParent: arg(this), ...(what.resourcePool ? { resourcePool: arg(what.resourcePool) } : {}) });
   }
 
+  RegisterChildVM_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "RegisterChildVM_Task", "ResourcePool.registerVm", user, () => {
+      const folder = (this.type === "VirtualApp" ? this : this.vmFolderOf(undefined)) as ManagedEntity & { attachChild(c: ManagedEntity): void };
+      const vm = registerVm(this.sim, folder, String(args.path ?? ""), this.ref, args.host, { name: args.name });
+      const host = this.sim.inventory.get((vm.props.runtime as { host: ManagedObjectReference }).host.value);
+      vm.event("VmRegisteredEvent", `Registered ${vm.name} on ${host?.get("name") ?? ""}`, user);
+      return vm.ref;
+    }, { resultType: { type: "ManagedObjectReference" } });
+  }
+
+  UpdateChildResourceConfiguration(args: Args): void {
+    type Vm = ManagedEntity & { config: { template?: boolean; hardware: { numCPU: number; memoryMB: number }; cpuAllocation?: Alloc; memoryAllocation?: Alloc }; reconfigure(spec: Record<string, unknown>): void };
+    const specs = (args.spec as (DataObject & { entity?: ManagedObjectReference; cpuAllocation?: Alloc; memoryAllocation?: Alloc })[] | undefined) ?? [];
+    const pools: { pool: ResourcePool; cpu: DataObject; memory: DataObject }[] = [];
+    const vms: { vm: Vm; cpu: DataObject; memory: DataObject }[] = [];
+    specs.forEach((spec, i) => {
+      const ref = spec.entity;
+      const o = ref ? this.sim.inventory.get(ref.value) : undefined;
+      if (!o || !ref) throw new VimFault("ManagedObjectNotFound", { obj: ref }, `The object has already been deleted or has not been completely created.`);
+      if (!this.children().some((c) => c.value === ref.value)) throw new VimFault("InvalidArgument", { invalidProperty: `spec[${i}].entity` }, `${String(o.get("name"))} is not a child of ${this.name}.`);
+      if (o instanceof ResourcePool) {
+        pools.push({ pool: o, cpu: o.normalise("cpu", spec.cpuAllocation, o.cpu()), memory: o.normalise("memory", spec.memoryAllocation, o.memory()) });
+      } else {
+        const vm = o as Vm;
+        if (vm.config.template) throw new VimFault("InvalidState", {}, "The operation is not allowed on a template.");
+        vms.push({ vm, cpu: vmAllocation("cpu", spec.cpuAllocation, vm.config.cpuAllocation, vm.config.hardware.numCPU), memory: vmAllocation("memory", spec.memoryAllocation, vm.config.memoryAllocation, vm.config.hardware.memoryMB) });
+      }
+    });
+    for (const kind of ["cpu", "memory"] as const) {
+      const more = pools.reduce((n, p) => n + ((p[kind] as Alloc).reservation ?? 0) - ((kind === "cpu" ? p.pool.cpu() : p.pool.memory()).reservation ?? 0), 0);
+      if (more > 0) this.checkFits(kind, { reservation: more });
+    }
+    for (const p of pools) p.pool.setConfig(p.cpu, p.memory);
+    for (const v of vms) v.vm.reconfigure({ cpuAllocation: v.cpu, memoryAllocation: v.memory });
+    this.refresh();
+  }
+
+  QueryResourceConfigOption(_args: Args): DataObject {
+    const option = (kind: "cpu" | "memory") => ({
+      _type: "ResourceAllocationOption",
+      sharesOption: { _type: "SharesOption", sharesOption: { _type: "IntOption", valueIsReadonly: false, min: 0, max: 1000000, defaultValue: SHARES[kind].normal }, defaultLevel: "normal" },
+    });
+    return { _type: "ResourceConfigOption", cpuAllocationOption: option("cpu"), memoryAllocationOption: option("memory") };
+  }
+
+  RefreshRuntime(_args: Args): void {
+    this.refresh();
+  }
+
   DestroyChildren(_args: Args): void {
     for (const c of this.childPools()) c.destroy();
   }
@@ -309,6 +374,17 @@ export class ResourcePool extends ManagedEntity {
   override Destroy_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this, "Destroy_Task", "ResourcePool.destroy", ctx.session?.userName ?? "", () => this.destroy());
   }
+}
+
+/** A VM's allocation with `given` laid over its current one, checked as a pool's is. */
+function vmAllocation(kind: "cpu" | "memory", given: Alloc | undefined, current: Alloc | undefined, units: number): DataObject {
+  const merged: Alloc = { reservation: 0, limit: -1, ...(current ?? {}), ...(given ?? {}), shares: { level: "normal", ...(current?.shares ?? {}), ...(given?.shares ?? {}) } };
+  if ((merged.reservation ?? 0) < 0) throw new VimFault("InvalidArgument", { invalidProperty: `${kind}Allocation.reservation` });
+  if (merged.limit !== undefined && merged.limit !== -1 && merged.limit < (merged.reservation ?? 0)) throw new VimFault("InvalidArgument", { invalidProperty: `${kind}Allocation.limit` });
+  const level = merged.shares!.level ?? "normal";
+  if (!["low", "normal", "high", "custom"].includes(level)) throw new VimFault("InvalidArgument", { invalidProperty: `${kind}Allocation.shares.level` });
+  const shares = level === "custom" ? merged.shares!.shares ?? 0 : VM_SHARES[kind][level as "low" | "normal" | "high"] * units;
+  return { _type: "ResourceAllocationInfo", reservation: merged.reservation, expandableReservation: merged.expandableReservation ?? false, limit: merged.limit, shares: { _type: "SharesInfo", shares, level } };
 }
 
 /**
