@@ -68,6 +68,7 @@ import { HostServiceSystem, defaultServices } from "./objects/host-service-syste
 import { HostDateTimeSystem } from "./objects/host-date-time-system.ts";
 import { HostStorageSystem } from "./objects/host-storage-system.ts";
 import { HostVirtualNicManager } from "./objects/host-virtual-nic-manager.ts";
+import { HostAutoStartManager } from "./objects/host-auto-start-manager.ts";
 import { importVApp } from "./objects/http-nfc-lease.ts";
 import { StoragePod } from "./objects/storage-pod.ts";
 import { StorageResourceManager } from "./objects/storage-resource-manager.ts";
@@ -644,7 +645,8 @@ class InventoryBuilder {
     sim.inventory.add(new HostDateTimeSystem(sim, configManager.dateTimeSystem!.value, host.ref));
     sim.inventory.add(new HostStorageSystem(sim, configManager.storageSystem!.value, host.ref));
     sim.inventory.add(new HostVirtualNicManager(sim, configManager.virtualNicManager!.value, host.ref));
-    const built = ["firewallSystem", "networkSystem", "advancedOption", "licenseManager", "datastoreSystem", "accountManager", "userDirectory", "serviceSystem", "dateTimeSystem", "storageSystem", "virtualNicManager"];
+    sim.inventory.add(new HostAutoStartManager(sim, configManager.autoStartManager!.value, host.ref));
+    const built = ["firewallSystem", "networkSystem", "advancedOption", "licenseManager", "datastoreSystem", "accountManager", "userDirectory", "serviceSystem", "dateTimeSystem", "storageSystem", "virtualNicManager", "autoStartManager"];
     for (const [k, ref] of Object.entries(configManager)) {
       if (!ref || built.includes(k)) continue;
       this.plain(ref.type, ref.value);

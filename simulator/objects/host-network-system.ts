@@ -1,18 +1,49 @@
-// HostNetworkSystem: the host's vSwitches and port groups. Every change is
-// worked out on a draft first and committed whole, to both networkInfo and
-// the host's config.network; port groups that come or go take their Network
-// (and the host, compute resource and datacenter `network` lists) with them,
-// as hostd does.
+// HostNetworkSystem: the host's vSwitches and port groups, its vmkernel
+// NICs, DNS and IP routes. Every change is worked out on a draft first and
+// committed whole, to both networkInfo and the host's config.network; port
+// groups that come or go take their Network (and the host, compute resource
+// and datacenter `network` lists) with them, as hostd does. vmkernel NICs
+// that come or go are news for the host's HostVirtualNicManager, whose
+// candidate lists follow them.
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
-import { NetworkDraft, type NetInfo } from "./host-network-config.ts";
+import { NetworkDraft, type DvPortConnection, type NetInfo, type PortgroupPort } from "./host-network-config.ts";
+import { DistributedVirtualSwitch } from "./distributed-virtual-switch.ts";
+import type { HostVirtualNicManager } from "./host-virtual-nic-manager.ts";
 
 export class HostNetworkSystem extends ManagedObject {
   constructor(sim: SimContext, value: string, readonly host: ManagedObjectReference, info: DataObject) {
     super(sim, "HostNetworkSystem", value);
-    this.props.networkInfo = info;
+    this.props.networkInfo = HostNetworkSystem.complete(info as NetInfo, String(sim.inventory.get(host.value)?.get("name") ?? ""));
+    sim.inventory.get(host.value)?.update({ "config.network": this.props.networkInfo });
     this.props.capabilities = { _type: "HostNetCapabilities", canSetPhysicalNicLinkSpeed: true, supportsNicTeaming: true, nicTeamingPolicy: ["loadbalance_ip", "loadbalance_srcmac", "loadbalance_srcid", "failover_explicit"], supportsVlan: true, usesServiceConsoleNic: false, supportsNetworkHints: true, maxPortGroupsPerVswitch: 512, vswitchConfigSupported: true, vnicConfigSupported: true, ipRouteConfigSupported: true, dnsConfigSupported: true, dhcpOnVnicSupported: true, ipV6Supported: true };
+  }
+
+  /**
+   * What a host built from a scenario reports besides its switches: each
+   * vmkernel NIC's port in its port group's list, the resolver settings and
+   * the routing table. A host named by its FQDN is that name; one named by an
+   * address is "localhost.localdomain", as a fresh install without DHCP is.
+   * The resolver is the management subnet's gateway (a guess: the scenario
+   * names no DNS server).
+   */
+  private static complete(info: NetInfo, hostName: string): NetInfo {
+    const byAddress = /^[\d.]+$/.test(hostName) || !hostName;
+    const [first, ...rest] = byAddress ? ["localhost", "localdomain"] : hostName.split(".");
+    const vnics = info.vnic ?? [];
+    const portgroup = info.portgroup.map((pg) => {
+      const held = vnics.filter((v) => v.portgroup === pg.spec.name && v.port).map((v): PortgroupPort => ({ _type: "HostPortGroupPort", key: v.port!, mac: [String(v.spec.mac ?? "")], type: "host" }));
+      return held.length ? { ...pg, port: [...((pg.port ?? []) as PortgroupPort[]), ...held] } : pg;
+    });
+    const gateway = info.ipRouteConfig?.defaultGateway;
+    const domainName = rest.join(".");
+    const draft = new NetworkDraft({
+      ...info, portgroup,
+      dnsConfig: info.dnsConfig ?? { _type: "HostDnsConfig", dhcp: false, hostName: first, domainName, address: gateway ? [gateway] : [], searchDomain: domainName ? [domainName] : [] },
+    }, [], () => false);
+    draft.refreshRoutes();
+    return draft.info;
   }
 
   private info(): NetInfo {
@@ -26,15 +57,84 @@ export class HostNetworkSystem extends ManagedObject {
   }
 
   /** Run `edit` on a draft; only a draft that got through whole reaches the host. */
-  private change(edit: (d: NetworkDraft) => void): void {
+  private change<T>(edit: (d: NetworkDraft) => T): T {
     const d = this.draft();
-    edit(d);
+    const out = edit(d);
+    const vnicsBefore = JSON.stringify(this.info().vnic ?? []);
     this.update({ networkInfo: d.info });
     this.sim.inventory.get(this.host.value)?.update({ "config.network": d.info });
     for (const e of d.effects) {
       if (e.op === "add") this.sim.portgroupAdded(this.host, e.name);
       else this.sim.portgroupRemoved(this.host, e.name);
     }
+    if (JSON.stringify(d.info.vnic ?? []) !== vnicsBefore) this.nicManager()?.vnicsChanged();
+    return out;
+  }
+
+  private nicManager(): HostVirtualNicManager | undefined {
+    const ref = (this.sim.inventory.get(this.host.value)?.props.configManager as { virtualNicManager?: ManagedObjectReference } | undefined)?.virtualNicManager;
+    return ref ? (this.sim.inventory.get(ref.value) as HostVirtualNicManager | undefined) : undefined;
+  }
+
+  /**
+   * A vmkernel NIC's MAC address: VMware's 00:50:56 OUI, seeded by the host
+   * and device. The vmkernel's own generator is not published; the
+   * 00:50:56:6x block is where the addresses of vmknics seen in the field
+   * sit, so the generated ones stay there, clear of vCenter's 80-bf range.
+   */
+  private vnicMac(device: string, attempt: number): string {
+    const name = `${String(this.sim.inventory.get(this.host.value)?.get("name") ?? this.host.value)}/${device}${attempt ? `/${attempt}` : ""}`;
+    const h = this.sim.ids.hex("mac", name, 5);
+    return `00:50:56:6${h[0]}:${h.slice(1, 3)}:${h.slice(3, 5)}`;
+  }
+
+  /** The distributed switches' ports vmkernel NICs of every host hold, as "switchUuid/portKey". */
+  private vmkPorts(): Set<string> {
+    const out = new Set<string>();
+    for (const ns of this.sim.inventory.ofType("HostNetworkSystem")) {
+      for (const v of ((ns.props.networkInfo as NetInfo | undefined)?.vnic ?? [])) {
+        const c = v.spec.distributedVirtualPort;
+        if (c?.portKey !== undefined) out.add(`${c.switchUuid}/${c.portKey}`);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A port of the distributed port group the connection names, for a
+   * vmkernel NIC of this host: the one asked for, or the first free one
+   * (growing a group with autoExpand or an ephemeral one, as VM NICs do).
+   */
+  private bindDvPort(conn: DvPortConnection): DvPortConnection {
+    const sw = this.sim.inventory.ofType("DistributedVirtualSwitch").find((s) => (s as DistributedVirtualSwitch).uuid === conn.switchUuid) as DistributedVirtualSwitch | undefined;
+    if (!sw) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: distributed virtual switch ${String(conn.switchUuid)}`);
+    // vpxd's text for a host outside the switch; the fault type is the one AddVirtualNic declares for host-side refusals
+    if (!sw.hosts().some((h) => h.value === this.host.value)) throw new VimFault("HostConfigFault", {}, `The host is not a member of the distributed switch ${sw.name}.`);
+    const pg = sw.portgroups().find((p) => p.ref.value === conn.portgroupKey && !p.isUplink);
+    if (!pg) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: distributed port group ${String(conn.portgroupKey)}`);
+    const held = this.vmkPorts();
+    const free = (key: string) => {
+      const p = sw.store.ports.get(key);
+      return !!p && p.portgroupKey === pg.ref.value && sw.store.isFree(p, sw.uuid) && !held.has(`${sw.uuid}/${key}`);
+    };
+    let key: string;
+    if (conn.portKey !== undefined && conn.portKey !== "") {
+      const p = sw.store.ports.get(String(conn.portKey));
+      if (!p || p.portgroupKey !== pg.ref.value) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: port ${String(conn.portKey)} of ${pg.name}`);
+      if (!free(p.key)) throw new VimFault("ResourceInUse", { name: p.key }, `The resource '${p.key}' is in use.`);
+      key = p.key;
+    } else {
+      const found = sw.store.of(pg.ref.value).find((p) => free(p.key));
+      if (found) key = found.key;
+      else if (pg.config.type === "ephemeral" || pg.config.autoExpand) key = sw.store.create(pg.ref.value).key;
+      // as VM NICs get it (dv-ports.ts): the fault type is the simulator's choice
+      else throw new VimFault("DvsFault", {}, `No free port is available in the distributed port group ${pg.name}.`);
+    }
+    const port = sw.store.ports.get(key)!;
+    port.cookie = sw.store.nextCookie++;
+    port.lastStatusChange = this.sim.clock.now();
+    sw.portsChanged(pg);
+    return { _type: "DistributedVirtualSwitchPortConnection", switchUuid: sw.uuid, portgroupKey: pg.ref.value, portKey: key, connectionCookie: port.cookie };
   }
 
   AddVirtualSwitch(args: Args): void {
@@ -59,6 +159,40 @@ export class HostNetworkSystem extends ManagedObject {
 
   RemovePortGroup(args: Args): void {
     this.change((d) => d.removePortgroup(args.pgName));
+  }
+
+  AddVirtualNic(args: Args): string {
+    const dvs = this.sim.isVCenter ? (c: DvPortConnection) => this.bindDvPort(c) : undefined;
+    return this.change((d) => d.addVirtualNic(args.portgroup ?? "", args.nic, (device, attempt) => this.vnicMac(device, attempt), dvs));
+  }
+
+  UpdateVirtualNic(args: Args): void {
+    this.change((d) => d.updateVirtualNic(args.device, args.nic));
+  }
+
+  RemoveVirtualNic(args: Args): void {
+    const gone = this.change((d) => d.removeVirtualNic(args.device));
+    const c = gone.spec.distributedVirtualPort;
+    const sw = c && (this.sim.inventory.ofType("DistributedVirtualSwitch").find((s) => (s as DistributedVirtualSwitch).uuid === c.switchUuid) as DistributedVirtualSwitch | undefined);
+    const port = sw && c?.portKey !== undefined ? sw.store.ports.get(String(c.portKey)) : undefined;
+    if (!sw || !port) return;
+    const pg = sw.portgroups().find((p) => p.ref.value === port.portgroupKey);
+    // an ephemeral port lives as long as its connection, as for VM NICs
+    if (pg?.config.type === "ephemeral") sw.store.ports.delete(port.key);
+    else Object.assign(port, { cookie: undefined, lastStatusChange: this.sim.clock.now() });
+    if (pg) sw.portsChanged(pg);
+  }
+
+  UpdateDnsConfig(args: Args): void {
+    this.change((d) => d.updateDns(args.config));
+  }
+
+  UpdateIpRouteConfig(args: Args): void {
+    this.change((d) => d.updateIpRoute(args.config));
+  }
+
+  UpdateIpRouteTableConfig(args: Args): void {
+    this.change((d) => d.updateRouteTable(args.config));
   }
 
   /** vSwitch and port group changes only; the rest of a HostNetworkConfig is left as it is. */

@@ -4,7 +4,9 @@
 // of its own (`vmotion.key-vim.host.VirtualNic-vmk0`, as hostd names them),
 // and `selectedVnic` holds those keys. vmk0 carries management from the
 // start. The host's config.virtualNicManagerInfo is the same information and
-// summary.config.vmotionEnabled follows the vMotion selection.
+// summary.config.vmotionEnabled follows the vMotion selection. NICs that
+// HostNetworkSystem adds become candidates at once; one it removes leaves
+// every selection (a later NIC of the same name starts unselected).
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
@@ -92,6 +94,14 @@ export class HostVirtualNicManager extends ManagedObject {
       throw new VimFault("InvalidArgument", { invalidProperty: "device" }, `A specified parameter was not correct: device (${device} is not selected for ${nicType})`);
     }
     this.selected = { ...this.selected, [nicType]: now.filter((d) => d !== device) };
+    this.publish();
+  }
+
+  /** HostNetworkSystem added, changed or removed vmkernel NICs. */
+  vnicsChanged(): void {
+    const present = new Set(this.vnics().map((v) => v.device));
+    const kept = Object.fromEntries(Object.entries(this.selected).map(([t, ds]) => [t, ds.filter((d) => present.has(d))]));
+    if (JSON.stringify(kept) !== JSON.stringify(this.selected)) this.selected = kept;
     this.publish();
   }
 
