@@ -18,7 +18,7 @@ import { datacenterOf, type ManagedEntity } from "./managed-entity.ts";
 import { createVm } from "./vm-factory.ts";
 import { cloneVm } from "./vm-clone.ts";
 import { relocateVm } from "./vm-relocate.ts";
-import { hostTakesVms, mounts } from "./vm-placement.ts";
+import { datastoreRefusal, hostTakesVms, mounts } from "./vm-placement.ts";
 import type { VirtualMachine } from "./virtual-machine.ts";
 
 type Spec = DataObject & Record<string, any>;
@@ -145,7 +145,7 @@ export class StorageResourceManager extends ManagedObject {
     const demand = this.spaceDemand(spec, type, vm);
     const datastores = pod.datastores()
       .map((r) => this.sim.inventory.get(r.value))
-      .filter((d): d is ManagedObject => !!d && hosts.some((h) => mounts(h, d.ref)))
+      .filter((d): d is ManagedObject => !!d && hosts.some((h) => mounts(h, d.ref)) && !datastoreRefusal(d))
       .sort((a, b) => free(b) - free(a));
     if (datastores.length === 0) {
       const fault = localizedFault(new VimFault("NoCompatibleDatastore", {}, "Storage DRS cannot find a compatible datastore in the datastore cluster."));

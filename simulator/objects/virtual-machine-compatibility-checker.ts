@@ -26,7 +26,7 @@ import type { Datastore } from "./datastore.ts";
 import { datacenterOf, type ManagedEntity } from "./managed-entity.ts";
 import { kindOf } from "./vm-devices.ts";
 import { checkName } from "./vm-factory.ts";
-import { hostRefusal, hostTakesVms, mounts, networkRefusals, versionRefusal } from "./vm-placement.ts";
+import { datastoreRefusal, hostRefusal, hostTakesVms, mounts, networkRefusals, versionRefusal } from "./vm-placement.ts";
 import { dirname } from "../datastore/datastore-path.ts";
 import { diskChain, extentFile } from "../datastore/disk-files.ts";
 
@@ -166,6 +166,8 @@ export function runChecks(sim: SimContext, input: CheckInput, tests: Set<TestTyp
         }
       }
       for (const [ds, bytes] of input.copies ?? []) {
+        const closed = datastoreRefusal(ds);
+        if (closed) error.push(faultOf(closed));
         if (bytes > ds.volume.freeBytes()) error.push(fault("NoDiskSpace", { file: `[${ds.name}]`, datastore: ds.name }, `Insufficient disk space on datastore '${ds.name}'.`));
       }
     }

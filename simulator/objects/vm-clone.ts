@@ -13,6 +13,7 @@ import { datacenterOf } from "./managed-entity.ts";
 import { basename, formatDatastorePath, joinPath, resolveDatastorePath, type ResolvedPath } from "../datastore/datastore-path.ts";
 import { createDiskFiles, diskChain, extentFile, flattenChain, newDiskDescriptor, volumeOf } from "../datastore/disk-files.ts";
 import { capacityBytes } from "../formats/vmdk.ts";
+import { datastoreRefusal } from "./vm-placement.ts";
 import { SnapshotFiles } from "../datastore/snapshot-files.ts";
 import { bindDvPorts } from "./dv-ports.ts";
 
@@ -38,6 +39,8 @@ export function cloneVm(sim: SimContext, source: VirtualMachine, folder: Folder,
   const srcVmx = storage.resolve(source.config.files.vmPathName, source);
   const ds = loc.datastore ? sim.inventory.get(loc.datastore.value) : srcVmx.datastore;
   if (!ds || ds.type !== "Datastore") throw new VimFault("InvalidDatastore", { datastore: loc.datastore }, "Invalid datastore.");
+  const closed = datastoreRefusal(ds);
+  if (closed) throw closed;
   const pool = (loc.pool as ManagedObjectReference | undefined) ?? (source.props.resourcePool as ManagedObjectReference);
   const host = placeVm(sim, pool, loc.host, ds.ref);
   const value = sim.newRef("vm-");

@@ -7,7 +7,7 @@ import { VirtualMachine, mergeExtraConfig, type ConfigInfo, type VmStorage } fro
 import { applyDeviceChanges, defaultDevices, kindOf, type Device } from "./vm-devices.ts";
 import { guestFullName, hardwareVersionOf } from "../formats/vmx-config.ts";
 import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions, versionNotRun } from "./hardware-versions.ts";
-import { hostTakesVms, mounts } from "./vm-placement.ts";
+import { datastoreRefusal, hostTakesVms, mounts } from "./vm-placement.ts";
 import { bindDvPorts } from "./dv-ports.ts";
 
 export interface Placement {
@@ -184,6 +184,8 @@ export function createVm(sim: SimContext, folder: Placement["folder"], spec: Rec
   checkName(sim, folder, spec.name);
   const storage = sim.vmStorage;
   const ds = storage.datastoreOf(spec.files.vmPathName, folder);
+  const closed = datastoreRefusal(ds);
+  if (closed) throw closed;
   const host = placeVm(sim, pool, hostRef, ds.ref);
   const place = { folder, pool, host };
   const value = sim.newRef(sim.isVCenter ? "vm-" : "");

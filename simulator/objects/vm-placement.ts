@@ -69,6 +69,19 @@ export function networkRefusals(sim: SimContext, host: ManagedObject, nics: (Dat
   return out;
 }
 
+/**
+ * InvalidDatastoreState for a datastore in maintenance mode or entering it
+ * (vCenter's; ESXi has none): vCenter puts no new VM, clone or relocated
+ * file on it, and its placement passes it over. The fault is the one the API
+ * reference gives for "a datastore in an invalid state (e.g., maintenance mode)".
+ */
+export function datastoreRefusal(ds: ManagedObject | undefined): VimFault | undefined {
+  const mode = (ds?.props.summary as { maintenanceMode?: string } | undefined)?.maintenanceMode;
+  if (!ds || !mode || mode === "normal") return undefined;
+  const name = String(ds.props.name);
+  return new VimFault("InvalidDatastoreState", { datastoreName: name }, `The datastore '${name}' is ${mode === "inMaintenance" ? "in" : "entering"} maintenance mode.`);
+}
+
 export function mounts(host: ManagedObject | undefined, datastore: ManagedObjectReference): boolean {
   return ((host?.props.datastore as ManagedObjectReference[] | undefined) ?? []).some((d) => d.value === datastore.value);
 }
@@ -110,7 +123,8 @@ export function placeVmInCluster(sim: SimContext, cluster: ManagedObject, spec: 
   const named = (spec.datastores ?? []) as ManagedObjectReference[];
   const fromFiles = datastoreNamed(sim, cluster, spec.relocateSpec?.datastore ?? spec.configSpec?.files?.vmPathName);
   const stay = type === "reconfigure" && vm ? ((vm.props.datastore as ManagedObjectReference[] | undefined) ?? []).slice(0, 1) : [];
-  const datastores = named.length ? named : fromFiles ? [fromFiles] : stay.length ? stay : ((cluster.props.datastore as ManagedObjectReference[] | undefined) ?? []);
+  const datastores = (named.length ? named : fromFiles ? [fromFiles] : stay.length ? stay : ((cluster.props.datastore as ManagedObjectReference[] | undefined) ?? []))
+    .filter((d) => type === "reconfigure" || !datastoreRefusal(sim.inventory.get(d.value)));
 
   const candidates = ((spec.hosts as ManagedObjectReference[] | undefined)?.length ? spec.hosts : clusterHosts) as ManagedObjectReference[];
   const current = (vm?.props.runtime as { host?: ManagedObjectReference } | undefined)?.host;

@@ -13,7 +13,7 @@ import type { ManagedObject } from "./managed-object.ts";
 import { datacenterOf, type ManagedEntity } from "./managed-entity.ts";
 import { kindOf } from "./vm-devices.ts";
 import { checkName, placeVm } from "./vm-factory.ts";
-import { hostRefusal, networkRefusals, versionRefusal } from "./vm-placement.ts";
+import { datastoreRefusal, hostRefusal, networkRefusals, versionRefusal } from "./vm-placement.ts";
 import { basename, dirname, formatDatastorePath, joinPath, type ResolvedPath } from "../datastore/datastore-path.ts";
 import { diskChain, extentFile, parentFileNameHint, parentOf, readDescriptor, volumeOf, writeDescriptor } from "../datastore/disk-files.ts";
 import { DatastoreVolume, type VolumeEntry } from "../datastore/datastore-volume.ts";
@@ -104,6 +104,18 @@ export function relocateVm(sim: SimContext, vm: VirtualMachine, spec: Record<str
     const nics = vm.config.hardware.device.filter((d) => kindOf(sim.schema, d._type) === "nic");
     const refusal = hostRefusal(target) ?? versionRefusal(sim, target, vm.config.version) ?? networkRefusals(sim, target, nics).find((r) => r.connected)?.fault;
     if (refusal) throw refusal;
+  }
+
+  // no file moves onto a datastore in (or entering) maintenance mode
+  const receiving = new Set<Datastore>();
+  if (homeTarget && homeTarget !== home.datastore) receiving.add(homeTarget);
+  for (const d of disks) {
+    const l = locators.get(d.key);
+    if (l && l.ds !== storage.resolve(String(d.backing!.fileName), vm).datastore) receiving.add(l.ds);
+  }
+  for (const ds of receiving) {
+    const closed = datastoreRefusal(ds);
+    if (closed) throw closed;
   }
 
   // ---- the files ----

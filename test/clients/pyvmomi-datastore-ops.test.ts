@@ -42,6 +42,8 @@ function expected(vc: boolean, ds: string, other: string) {
       ? {
         emptyEnter: ["StoragePlacementResult", true, "inMaintenance", [], null],
         emptyAgain: "InvalidState",
+        // esx4-local: not on the VM's host either, which the checker reports too
+        closed: ["vim.fault.InvalidDatastoreState", "vim.fault.InvalidDatastoreState", "vim.fault.InvalidDatastoreState", ["vim.fault.DatastoreNotWritableOnHost", "vim.fault.InvalidDatastoreState"], true, [], false],
         emptyExit: ["normal", "vim.fault.InvalidState"],
         cancel: ["running", true, "enteringMaintenance", true, "vmodl.fault.RequestCanceled", true, "normal"],
         entering: ["running", "enteringMaintenance", "InvalidState"],

@@ -116,6 +116,17 @@ if vc:
     r = otherDs.DatastoreEnterMaintenanceMode()
     out["emptyEnter"] = [type(r).__name__.split(".")[-1], until(lambda: r.task.info.state == "success"), otherDs.summary.maintenanceMode, r.recommendations, r.drsFault]
     out["emptyAgain"] = attempt(lambda: otherDs.DatastoreEnterMaintenanceMode())
+    # nothing new lands on it: a new VM, a clone, a relocation (InvalidDatastoreState); the checker says so, PlaceVm passes it over
+    mm_spec = vim.vm.ConfigSpec(name="mm-new", guestId="otherGuest64", memoryMB=64, files=vim.vm.FileInfo(vmPathName="[%s]" % otherDs.name))
+    out["closed"] = [
+        fault(dc.vmFolder.CreateVM_Task(mm_spec, pool, host)),
+        fault(vm.CloneVM_Task(dc.vmFolder, "mm-clone", vim.vm.CloneSpec(location=vim.vm.RelocateSpec(datastore=otherDs), powerOn=False, template=False))),
+        fault(vm.RelocateVM_Task(vim.vm.RelocateSpec(datastore=otherDs))),
+        [type(f).__name__ for r in wait(content.vmProvisioningChecker.CheckRelocate_Task(vm, vim.vm.RelocateSpec(datastore=otherDs), ["datastoreTests"])) for f in (r.error or [])],
+        cluster.PlaceVm(vim.cluster.PlacementSpec(placementType="create", configSpec=mm_spec, datastores=[otherDs])).drsFault is not None,
+        [v.name for v in dc.vmFolder.childEntity if v.name in ("mm-new", "mm-clone")],
+        vm.config.files.vmPathName.startswith("[%s]" % otherDs.name),
+    ]
     wait(otherDs.DatastoreExitMaintenanceMode_Task())
     out["emptyExit"] = [otherDs.summary.maintenanceMode, fault(otherDs.DatastoreExitMaintenanceMode_Task())]
     # with a VM on it: the task waits until the VM leaves; cancelling it goes back to normal
