@@ -168,6 +168,11 @@ export class DistributedVirtualPortgroup extends Network {
     });
   }
 
+  /** The switch keeps the checkpoint this answers from (DistributedVirtualSwitch.rollbackPortgroup). */
+  DVPortgroupRollback_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "DVPortgroupRollback_Task", "dvs.DistributedVirtualPortgroup.rollback", ctx.session?.userName ?? "", () => this.switch()?.rollbackPortgroup(this, args.entityBackup), { resultType: { type: "DVPortgroupConfigSpec" } });
+  }
+
   override Destroy_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this, "Destroy_Task", "dvs.DistributedVirtualPortgroup.destroy", ctx.session?.userName ?? "", () => this.destroyBy(ctx.session?.userName ?? ""));
   }

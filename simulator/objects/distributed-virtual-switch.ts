@@ -1,10 +1,17 @@
 // A vSphere Distributed Switch (vCenter only): its port groups, the uplink
 // port group first, and the hosts that join it. The scenario builder and
 // Folder.CreateDVS_Task make switches through the same createDistributedSwitch.
+// Besides its groups and hosts a switch has per-port configuration and port
+// moves, network I/O control pools (the system ones of its version and user
+// ones), health check and LACP group settings, and a rollback checkpoint:
+// the switch and its groups as they were before its last reconfiguration,
+// which DVSRollback_Task and DVPortgroupRollback_Task answer from (vpxd keeps
+// it in memory only; here it is part of simulator snapshots).
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import type { Args, CallContext, SavedState } from "./managed-object.ts";
-import { PortStore, fetchDvPorts, type DvPort } from "./dv-ports.ts";
+import { PortStore, STANDALONE, fetchDvPorts, type DvPort } from "./dv-ports.ts";
+import type { Device } from "./vm-devices.ts";
 import type { Datacenter } from "./datacenter.ts";
 import {
   DistributedVirtualPortgroup, checkPortgroupSpec, mergeSetting, nextVersion, postNetworkEvent, vlanSetting, vmsOn,
@@ -45,20 +52,35 @@ export class DistributedVirtualSwitch extends ManagedEntity {
         configVersion: "1", createTime: sim.clock.now(), networkResourceManagementEnabled: false,
         defaultProxySwitchMaxNumPorts: 512, maxMtu: opts.maxMtu ?? 1500, linkDiscoveryProtocolConfig: { _type: "LinkDiscoveryProtocolConfig", protocol: "cdp", operation: "listen" },
         lacpApiVersion: "singleLag", multicastFilteringMode: "legacyFiltering",
+        // vCenter gives every new switch both health checks, off, at a one-minute interval
+        healthCheckConfig: [
+          { _type: "VMwareDVSVlanMtuHealthCheckConfig", enable: false, interval: 1 },
+          { _type: "VMwareDVSTeamingHealthCheckConfig", enable: false, interval: 1 },
+        ],
+        lacpGroupConfig: [],
+        // a switch made through the API keeps the older NIOC model unless told otherwise (not confirmed against a 6.0 vCenter)
+        networkResourceControlVersion: "version2",
       },
       capability: { _type: "DVSCapability", dvsOperationSupported: true, dvPortGroupOperationSupported: true, dvPortOperationSupported: true },
-      networkResourcePool: [],
+      networkResourcePool: systemPools(version),
       runtime: { _type: "DVSRuntimeInfo", hostMemberRuntime: [] },
     });
   }
 
-  override saveState(): SavedState & { ports: ReturnType<PortStore["save"]> } {
-    return { ...super.saveState(), ports: this.store.save() };
+  /** what DVSRollback_Task and DVPortgroupRollback_Task hand back: the switch and its groups as they were before the last switch reconfiguration */
+  private checkpoint?: Checkpoint;
+  /** the counters user-defined network resource pool and LAG keys come from */
+  private counters = { pool: 0, lag: 0 };
+
+  override saveState(): SwitchState {
+    return { ...super.saveState(), ports: this.store.save(), checkpoint: this.checkpoint, counters: { ...this.counters } };
   }
 
-  override loadState(s: SavedState & { ports?: ReturnType<PortStore["save"]> }): void {
+  override loadState(s: SwitchState): void {
     super.loadState(s);
     this.store.load(s.ports);
+    this.checkpoint = s.checkpoint;
+    this.counters = { ...(s.counters ?? { pool: 0, lag: 0 }) };
   }
 
   /** A port group's ports changed: its portKeys, its numPorts (static groups) and the switch's count follow. */
@@ -87,6 +109,375 @@ export class DistributedVirtualSwitch extends ManagedEntity {
 
   FetchDVPorts(args: Args): DataObject[] {
     return fetchDvPorts(this.sim, this, args.criteria);
+  }
+
+  FetchDVPortKeys(args: Args): string[] {
+    return fetchDvPorts(this.sim, this, args.criteria).map((p) => p.key as string);
+  }
+
+  /** ports are not properties: there is nothing to refresh, but vCenter still refuses keys it does not know */
+  RefreshDVPortState(args: Args): void {
+    for (const key of listOf<unknown>(args.portKeys)) this.port(key);
+  }
+
+  private port(key: unknown): DvPort {
+    const p = this.store.ports.get(String(key));
+    if (!p) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: port ${String(key)} of switch ${this.name}`);
+    return p;
+  }
+
+  private groupOf(p: DvPort): DistributedVirtualPortgroup | undefined {
+    return p.portgroupKey === STANDALONE ? undefined : this.portgroups().find((g) => g.ref.value === p.portgroupKey);
+  }
+
+  private get capability(): DataObject & Record<string, unknown> {
+    return this.props.capability as DataObject & Record<string, unknown>;
+  }
+
+  /** DVSCapability's *OperationSupported flags: an extension that owns the switch can take these operations away from vCenter users */
+  private checkCapability(flag: "dvsOperationSupported" | "dvPortGroupOperationSupported" | "dvPortOperationSupported"): void {
+    if (this.capability[flag] === false) throw new VimFault("DvsFault", {}, `The operation is not supported on the vSphere Distributed Switch ${this.name} (${flag} is false).`);
+  }
+
+  /** Keep what the switch and its groups are now for rollback, then change the switch's config with its version bumped. */
+  private reconfigureConfig(changes: Record<string, unknown>, userName: string): void {
+    const old = this.config.configVersion;
+    this.saveCheckpoint();
+    this.update({ ...changes, "config.configVersion": nextVersion(old) });
+    postNetworkEvent(this.sim, "DvsReconfiguredEvent", `The vSphere Distributed Switch ${this.name} in ${datacenterOf(this)?.name ?? ""} was reconfigured.`, userName, { dvs: this }, { configSpec: { _type: "VMwareDVSConfigSpec", configVersion: old } });
+  }
+
+  private saveCheckpoint(): void {
+    this.checkpoint = { config: this.props.config as DataObject, portgroups: Object.fromEntries(this.portgroups().map((g) => [g.ref.value, g.config as DataObject])) };
+  }
+
+  private bumpVersion(): void {
+    this.update({ "config.configVersion": nextVersion(this.config.configVersion) });
+  }
+
+  // ---- ports ----
+
+  ReconfigureDVPort_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "ReconfigureDVPort_Task", "DistributedVirtualSwitch.reconfigureDVPort", user, () => this.reconfigurePorts(listOf(args.port), user));
+  }
+
+  private reconfigurePorts(specs: (DataObject & Record<string, any>)[], userName: string): void {
+    this.checkCapability("dvPortOperationSupported");
+    if (!specs.length) throw new VimFault("InvalidArgument", { invalidProperty: "port" });
+    const seen = new Set<string>();
+    const plan = specs.map((spec, i) => {
+      const where = `port[${i}]`;
+      // the reference lets this method edit or remove existing ports only: ports are added through their groups' numPorts
+      if (spec?.operation !== "edit" && spec?.operation !== "remove") throw new VimFault("InvalidArgument", { invalidProperty: `${where}.operation` });
+      if (spec.key === undefined || spec.key === null) throw new VimFault("InvalidArgument", { invalidProperty: `${where}.key` });
+      const p = this.port(spec.key);
+      if (seen.has(p.key)) throw new VimFault("InvalidArgument", { invalidProperty: `${where}.key` });
+      seen.add(p.key);
+      if (spec.configVersion !== undefined && spec.configVersion !== (p.configVersion ?? "0")) {
+        throw new VimFault("ConcurrentAccess", {}, "Cannot complete operation due to concurrent modification by another operation.");
+      }
+      const pg = this.groupOf(p);
+      if (spec.operation === "remove") {
+        if (!this.store.isFree(p, this.uuid)) throw new VimFault("ResourceInUse", { type: "DistributedVirtualPort", name: p.key }, `The resource '${p.key}' is in use.`);
+        // an uplink port stands for a member host's uplink: it goes when the host leaves (our choice of fault)
+        if (pg?.isUplink) throw new VimFault("InvalidArgument", { invalidProperty: `${where}.key` }, `A specified parameter was not correct: ${where}.key (port ${p.key} is an uplink port)`);
+      } else if (spec.setting !== undefined) {
+        checkPortSetting(spec.setting, pg, `${where}.setting`);
+      }
+      return { spec, p, pg };
+    });
+
+    const edited = plan.filter((x) => x.spec.operation === "edit");
+    const removed = plan.filter((x) => x.spec.operation === "remove");
+    for (const { spec, p } of edited) {
+      if (spec.name !== undefined) p.portName = String(spec.name);
+      if (spec.description !== undefined) p.description = String(spec.description);
+      if (spec.setting) p.setting = mergeSetting(p.setting ?? { _type: spec.setting._type }, spec.setting);
+      // the connectee stays: a port's configuration is not its connection
+      p.configVersion = nextVersion(p.configVersion ?? "0");
+    }
+    const groups = new Set<DistributedVirtualPortgroup>();
+    let standalone = 0;
+    for (const { p, pg } of removed) {
+      this.store.ports.delete(p.key);
+      if (pg) groups.add(pg);
+      else standalone++;
+    }
+    if (standalone) this.update({ "config.numStandalonePorts": Math.max(0, this.config.numStandalonePorts - standalone) });
+    for (const pg of groups) this.portsChanged(pg);
+    this.recount();
+    this.bumpVersion();
+    const dcName = datacenterOf(this)?.name ?? "";
+    if (edited.length) {
+      const keys = edited.map((x) => x.p.key);
+      postNetworkEvent(this.sim, "DvsPortReconfiguredEvent", `Ports ${keys.join(", ")} were reconfigured in the vSphere Distributed Switch ${this.name} in ${dcName}.`, userName, { dvs: this }, { portKey: keys });
+    }
+    if (removed.length) {
+      const keys = removed.map((x) => x.p.key);
+      postNetworkEvent(this.sim, "DvsPortDeletedEvent", `Ports ${keys.join(", ")} were deleted in the vSphere Distributed Switch ${this.name} in ${dcName}.`, userName, { dvs: this }, { portKey: keys });
+    }
+  }
+
+  MoveDVPort_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "MoveDVPort_Task", "DistributedVirtualSwitch.moveDVPort", user, () => this.movePorts(listOf(args.portKey), args.destinationPortgroupKey, user));
+  }
+
+  private movePorts(keys: unknown[], destKey: unknown, userName: string): void {
+    this.checkCapability("dvPortOperationSupported");
+    if (!keys.length) throw new VimFault("InvalidArgument", { invalidProperty: "portKey" });
+    let dest: DistributedVirtualPortgroup | undefined;
+    if (destKey !== undefined && destKey !== null) {
+      dest = this.portgroups().find((g) => g.ref.value === destKey);
+      if (!dest) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: port group ${String(destKey)}`);
+      // uplink ports belong to member hosts, and ephemeral groups make and delete their ports with connections: no port moves in
+      if (dest.isUplink || dest.config.type === "ephemeral") throw new VimFault("InvalidArgument", { invalidProperty: "destinationPortgroupKey" }, `A specified parameter was not correct: destinationPortgroupKey (${dest.name} is ${dest.isUplink ? "an uplink" : "an ephemeral"} port group)`);
+    }
+    const live = (g: DistributedVirtualPortgroup | undefined) => !g || (g.config.policy as { livePortMovingAllowed?: boolean } | undefined)?.livePortMovingAllowed === true;
+    const seen = new Set<string>();
+    const moves = keys.map((key, i) => {
+      const p = this.port(key);
+      if (seen.has(p.key)) throw new VimFault("InvalidArgument", { invalidProperty: `portKey[${i}]` });
+      seen.add(p.key);
+      const src = this.groupOf(p);
+      if (src && (src.isUplink || src.config.type === "ephemeral")) throw new VimFault("InvalidArgument", { invalidProperty: `portKey[${i}]` }, `A specified parameter was not correct: portKey[${i}] (port ${p.key} is in ${src.isUplink ? "the uplink" : "an ephemeral"} port group ${src.name})`);
+      const held = this.store.holder(p, this.uuid);
+      // a port whose VM runs is live: both groups must let live ports move (the vCenter QA suite expects InvalidArgument)
+      const running = (held?.vm.props?.runtime as { powerState?: string } | undefined)?.powerState === "poweredOn";
+      if (running && src !== dest && (!live(src) || !live(dest))) {
+        throw new VimFault("InvalidArgument", { invalidProperty: `portKey[${i}]` }, `A specified parameter was not correct: portKey[${i}] (port ${p.key} is in use by a running virtual machine and livePortMovingAllowed is false)`);
+      }
+      return { p, src, held };
+    }).filter((m) => m.src !== dest); // a port already where it is to go stays, as vCenter discards such moves
+
+    const touched = new Set<DistributedVirtualPortgroup>();
+    let standalone = 0;
+    for (const { p, src } of moves) {
+      p.portgroupKey = dest ? dest.ref.value : STANDALONE;
+      if (src) touched.add(src);
+      else standalone--;
+      if (!dest) standalone++;
+    }
+    if (dest) touched.add(dest);
+    // a connected VM NIC follows its port: its backing names the new group (or none)
+    for (const { p, held } of moves) {
+      if (!held) continue;
+      const vm = this.sim.inventory.get(held.vm.ref.value) as unknown as { props: { config: DataObject & { hardware: DataObject & { device: Device[] } } }; applyConfig(c: DataObject): void };
+      const config = vm.props.config;
+      const device = config.hardware.device.map((d) => {
+        if (d.key !== p.connectee!.nicKey) return d;
+        const port: DataObject & Record<string, unknown> = { ...(d.backing!.port as DataObject), portgroupKey: dest?.ref.value };
+        if (!dest) delete port.portgroupKey;
+        return { ...d, backing: { ...d.backing!, port } };
+      });
+      vm.applyConfig({ ...config, hardware: { ...config.hardware, device } });
+    }
+    if (standalone) this.update({ "config.numStandalonePorts": this.config.numStandalonePorts + standalone });
+    for (const pg of touched) this.portsChanged(pg);
+    this.recount();
+    this.bumpVersion();
+    const dcName = datacenterOf(this)?.name ?? "";
+    for (const { p, src } of moves) {
+      if (src) postNetworkEvent(this.sim, "DvsPortLeavePortgroupEvent", `Port ${p.key} left the port group ${src.name} in the vSphere Distributed Switch ${this.name} in ${dcName}.`, userName, { dvs: this }, { portKey: p.key, portgroupKey: src.ref.value, portgroupName: src.name });
+      if (dest) postNetworkEvent(this.sim, "DvsPortJoinPortgroupEvent", `Port ${p.key} was moved into the port group ${dest.name} in the vSphere Distributed Switch ${this.name} in ${dcName}.`, userName, { dvs: this }, { portKey: p.key, portgroupKey: dest.ref.value, portgroupName: dest.name });
+    }
+  }
+
+  // ---- capability, network I/O control, health check, LACP ----
+
+  UpdateDvsCapability(args: Args): void {
+    const cap = args.capability as (DataObject & Record<string, unknown>) | undefined;
+    if (!cap || typeof cap !== "object") throw new VimFault("InvalidArgument", { invalidProperty: "capability" });
+    const next: DataObject & Record<string, unknown> = { ...this.capability };
+    for (const [k, v] of Object.entries(cap)) if (k !== "_type" && v !== undefined) next[k] = v;
+    this.update({ capability: next });
+    this.bumpVersion();
+  }
+
+  EnableNetworkResourceManagement(args: Args, ctx: CallContext): void {
+    if (typeof args.enable !== "boolean") throw new VimFault("InvalidArgument", { invalidProperty: "enable" });
+    if (this.config.networkResourceManagementEnabled === args.enable) return;
+    this.reconfigureConfig({ "config.networkResourceManagementEnabled": args.enable }, ctx.session?.userName ?? "");
+  }
+
+  private get pools(): Pool[] {
+    return (this.props.networkResourcePool as Pool[] | undefined) ?? [];
+  }
+
+  AddNetworkResourcePool(args: Args, ctx: CallContext): void {
+    const specs = listOf<DataObject & Record<string, any>>(args.configSpec);
+    if (!specs.length) throw new VimFault("InvalidArgument", { invalidProperty: "configSpec" });
+    const names = new Set(this.pools.map((p) => p.name));
+    const added: Pool[] = [];
+    let n = this.counters.pool;
+    specs.forEach((spec, i) => {
+      const name = spec?.name;
+      // the reference lists InvalidName as this method's fault for a bad name; a name taken is one too (our choice: vCenter's is not confirmed)
+      if (typeof name !== "string" || !name.trim() || name.length > 80 || names.has(name)) throw new VimFault("InvalidName", { name: String(name ?? "") });
+      names.add(name);
+      const allocationInfo = allocation(DEFAULT_ALLOCATION, spec.allocationInfo, `configSpec[${i}].allocationInfo`);
+      // the key in the spec is ignored for an add: vCenter names user pools itself (the "NRP-" form is our choice)
+      added.push({ _type: "DVSNetworkResourcePool", key: `NRP-${++n}`, name, description: spec.description, configVersion: "0", allocationInfo });
+    });
+    this.counters.pool = n;
+    this.reconfigureConfig({ networkResourcePool: [...this.pools, ...added] }, ctx.session?.userName ?? "");
+  }
+
+  UpdateNetworkResourcePool(args: Args, ctx: CallContext): void {
+    const specs = listOf<DataObject & Record<string, any>>(args.configSpec);
+    if (!specs.length) throw new VimFault("InvalidArgument", { invalidProperty: "configSpec" });
+    const next = [...this.pools];
+    specs.forEach((spec, i) => {
+      const at = next.findIndex((p) => p.key === spec?.key);
+      if (at < 0) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: network resource pool ${String(spec?.key)}`);
+      const cur = next[at];
+      if (spec.configVersion !== undefined && spec.configVersion !== cur.configVersion) throw new VimFault("ConcurrentAccess", {}, "Cannot complete operation due to concurrent modification by another operation.");
+      if (spec.name !== undefined && spec.name !== cur.name) {
+        const bad = typeof spec.name !== "string" || !spec.name.trim() || spec.name.length > 80 || next.some((p) => p !== cur && p.name === spec.name);
+        // the system pools keep their names (our choice of fault: the one the method declares for names)
+        if (bad || isSystemPool(cur.key)) throw new VimFault("InvalidName", { name: String(spec.name) });
+      }
+      next[at] = {
+        ...cur, name: spec.name ?? cur.name, description: spec.description ?? cur.description,
+        allocationInfo: allocation(cur.allocationInfo, spec.allocationInfo, `configSpec[${i}].allocationInfo`), configVersion: nextVersion(cur.configVersion),
+      };
+    });
+    this.reconfigureConfig({ networkResourcePool: next }, ctx.session?.userName ?? "");
+  }
+
+  RemoveNetworkResourcePool(args: Args, ctx: CallContext): void {
+    const keys = listOf<unknown>(args.key).map(String);
+    if (!keys.length) throw new VimFault("InvalidArgument", { invalidProperty: "key" });
+    for (const key of keys) {
+      const pool = this.pools.find((p) => p.key === key);
+      if (!pool) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: network resource pool ${key}`);
+      // the system pools are the switch's own traffic classes (our choice of fault)
+      if (isSystemPool(key)) throw new VimFault("DvsFault", {}, `The system network resource pool ${pool.name} cannot be removed.`);
+      if (this.poolInUse(key)) throw new VimFault("ResourceInUse", { type: "DVSNetworkResourcePool", name: pool.name }, `The resource '${pool.name}' is in use.`);
+    }
+    this.reconfigureConfig({ networkResourcePool: this.pools.filter((p) => !keys.includes(p.key)) }, ctx.session?.userName ?? "");
+  }
+
+  private poolInUse(key: string): boolean {
+    const uses = (s: DataObject | undefined) => (s as { networkResourcePoolKey?: { value?: string } } | undefined)?.networkResourcePoolKey?.value === key;
+    return uses(this.config.defaultPortConfig) || this.portgroups().some((g) => uses(g.config.defaultPortConfig)) || [...this.store.ports.values()].some((p) => uses(p.setting));
+  }
+
+  UpdateDVSHealthCheckConfig_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "UpdateDVSHealthCheckConfig_Task", "DistributedVirtualSwitch.updateHealthCheckConfig", user, () => {
+      const given = listOf<DataObject & { enable?: unknown; interval?: unknown }>(args.healthCheckConfig);
+      const types = new Set<string>();
+      given.forEach((c, i) => {
+        if (!c || !HEALTH_CHECKS.includes(c._type) || types.has(c._type)) throw new VimFault("InvalidArgument", { invalidProperty: `healthCheckConfig[${i}]` });
+        types.add(c._type);
+        if (c.interval !== undefined && (!Number.isInteger(c.interval) || (c.interval as number) < 0)) throw new VimFault("InvalidArgument", { invalidProperty: `healthCheckConfig[${i}].interval` });
+      });
+      const cur = (this.config as DataObject & { healthCheckConfig?: (DataObject & { enable?: boolean; interval?: number })[] }).healthCheckConfig ?? [];
+      const next = HEALTH_CHECKS.map((type) => {
+        const was = cur.find((c) => c._type === type) ?? { _type: type, enable: false, interval: 1 };
+        const c = given.find((g) => g._type === type);
+        return c ? { ...was, enable: c.enable ?? was.enable, interval: c.interval ?? was.interval } : was;
+      });
+      this.reconfigureConfig({ "config.healthCheckConfig": next }, user);
+    });
+  }
+
+  private get lags(): Lag[] {
+    return ((this.config as DataObject & { lacpGroupConfig?: Lag[] }).lacpGroupConfig) ?? [];
+  }
+
+  UpdateDVSLacpGroupConfig_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "UpdateDVSLacpGroupConfig_Task", "VmwareDistributedVirtualSwitch.updateLacpGroupConfig", user, () => this.updateLags(listOf(args.lacpGroupSpec), user));
+  }
+
+  private updateLags(specs: (DataObject & { operation?: string; lacpGroupConfig?: DataObject & Record<string, any> })[], userName: string): void {
+    // link aggregation groups of their own exist only under the enhanced LACP API; a singleLag switch configures LACP on its uplink port group
+    if ((this.config as DataObject & { lacpApiVersion?: string }).lacpApiVersion !== "multipleLag") {
+      throw new VimFault("DvsFault", {}, `The vSphere Distributed Switch ${this.name} does not support multiple link aggregation groups: its lacpApiVersion is not multipleLag.`);
+    }
+    if (!specs.length) throw new VimFault("InvalidArgument", { invalidProperty: "lacpGroupSpec" });
+    let next = this.lags.map((l) => ({ ...l }));
+    let n = this.counters.lag;
+    const renames: { from: string[]; to: string[] }[] = [];
+    specs.forEach((spec, i) => {
+      const where = `lacpGroupSpec[${i}]`;
+      const op = spec?.operation;
+      const cfg = spec?.lacpGroupConfig;
+      if (op !== "add" && op !== "edit" && op !== "remove") throw new VimFault("InvalidArgument", { invalidProperty: `${where}.operation` });
+      if (!cfg || typeof cfg !== "object") throw new VimFault("InvalidArgument", { invalidProperty: `${where}.lacpGroupConfig` });
+      const at = next.findIndex((l) => l.key === cfg.key);
+      if (op !== "add" && at < 0) throw new VimFault("InvalidArgument", { invalidProperty: `${where}.lacpGroupConfig.key` }, `A specified parameter was not correct: ${where}.lacpGroupConfig.key (no link aggregation group ${String(cfg.key)})`);
+      if (op === "remove") {
+        next = next.filter((_, j) => j !== at);
+        return;
+      }
+      const cur = op === "edit" ? next[at] : undefined;
+      const name = cfg.name ?? cur?.name;
+      if (typeof name !== "string" || !name.trim() || next.some((l) => l !== cur && l.name === name) || (this.config.uplinkPortPolicy.uplinkPortName ?? []).includes(name)) {
+        throw new VimFault("InvalidArgument", { invalidProperty: `${where}.lacpGroupConfig.name` });
+      }
+      const uplinkNum = cfg.uplinkNum ?? cur?.uplinkNum;
+      if (!Number.isInteger(uplinkNum) || uplinkNum < 1 || uplinkNum > MAX_LAG_UPLINKS) throw new VimFault("InvalidArgument", { invalidProperty: `${where}.lacpGroupConfig.uplinkNum` });
+      const mode = cfg.mode ?? cur?.mode ?? "passive";
+      if (!this.sim.schema.enumValues("VMwareUplinkLacpMode")?.includes(mode)) throw new VimFault("InvalidArgument", { invalidProperty: `${where}.lacpGroupConfig.mode` });
+      const lb = cfg.loadbalanceAlgorithm ?? cur?.loadbalanceAlgorithm ?? "srcDestIpTcpUdpPortVlan";
+      if (!this.sim.schema.enumValues("VMwareDvsLacpLoadBalanceAlgorithm")?.includes(lb)) throw new VimFault("InvalidArgument", { invalidProperty: `${where}.lacpGroupConfig.loadbalanceAlgorithm` });
+      // a LAG's uplinks are named after it: lag1-0, lag1-1, ...
+      const uplinkName = Array.from({ length: uplinkNum }, (_, j) => `${name}-${j}`);
+      const lag: Lag = {
+        _type: "VMwareDvsLacpGroupConfig", key: cur?.key ?? `lag-${++n}`, name, mode, uplinkNum, loadbalanceAlgorithm: lb,
+        vlan: cfg.vlan ?? cur?.vlan, ipfix: cfg.ipfix ?? cur?.ipfix, uplinkName, uplinkPortKey: [],
+      };
+      if (cur) {
+        if (cur.name !== name) renames.push({ from: cur.uplinkName ?? [], to: uplinkName });
+        next[at] = lag;
+      } else {
+        if (next.length >= MAX_LAGS) throw new VimFault("InvalidArgument", { invalidProperty: `${where}.operation` }, `A specified parameter was not correct: a switch has at most ${MAX_LAGS} link aggregation groups`);
+        next.push(lag);
+      }
+    });
+    this.counters.lag = n;
+    // a renamed LAG keeps its ports: they take the new uplink names
+    const uplinks = this.portgroups().filter((g) => g.isUplink).map((g) => g.ref.value);
+    for (const r of renames) {
+      for (const p of this.store.ports.values()) {
+        const j = uplinks.includes(p.portgroupKey) && p.name ? r.from.indexOf(p.name) : -1;
+        if (j >= 0 && j < r.to.length) p.name = r.to[j];
+      }
+    }
+    this.reconfigureConfig({ "config.lacpGroupConfig": next }, userName);
+    this.resizeUplinks();
+  }
+
+  // ---- rollback ----
+
+  DVSRollback_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "DVSRollback_Task", "DistributedVirtualSwitch.rollback", user, () => {
+      // this simulator exports no backups (DVSManagerExportEntity_Task), so no blob can be read back
+      if (args.entityBackup) throw new VimFault("RollbackFailure", { entityName: this.name, entityType: "distributedVirtualSwitch" }, `Cannot roll back the vSphere Distributed Switch ${this.name}: the backup cannot be read.`);
+      // the reference: without a backup the spec is the switch's state before its last reconfiguration "if available"; none means no result, not a fault
+      const saved = this.checkpoint?.config as (DataObject & Record<string, unknown>) | undefined;
+      if (!saved) return undefined;
+      const cur = this.config as unknown as Record<string, unknown>;
+      const fields = ROLLBACK_SWITCH_FIELDS.filter((k) => saved[k] !== undefined);
+      if (fields.every((k) => JSON.stringify(saved[k]) === JSON.stringify(cur[k]))) return undefined;
+      return { _type: "VMwareDVSConfigSpec", configVersion: this.config.configVersion, ...Object.fromEntries(fields.map((k) => [k, saved[k]])) };
+    }, { resultType: { type: "DVSConfigSpec" } });
+  }
+
+  /** DistributedVirtualPortgroup.DVPortgroupRollback_Task's answer: the group as the switch's checkpoint has it, if that differs from now. */
+  rollbackPortgroup(pg: DistributedVirtualPortgroup, entityBackup: unknown): DataObject | undefined {
+    if (entityBackup) throw new VimFault("RollbackFailure", { entityName: pg.name, entityType: "distributedVirtualPortgroup" }, `Cannot roll back the distributed port group ${pg.name}: the backup cannot be read.`);
+    const saved = this.checkpoint?.portgroups[pg.ref.value] as (DataObject & Record<string, unknown>) | undefined;
+    if (!saved) return undefined;
+    const cur = pg.config as unknown as Record<string, unknown>;
+    const fields = ROLLBACK_PORTGROUP_FIELDS.filter((k) => saved[k] !== undefined);
+    if (fields.every((k) => JSON.stringify(saved[k]) === JSON.stringify(cur[k]))) return undefined;
+    return { _type: "DVPortgroupConfigSpec", configVersion: pg.config.configVersion, ...Object.fromEntries(fields.map((k) => [k, saved[k]])) };
   }
 
   get config(): SwitchConfig {
@@ -146,7 +537,7 @@ export class DistributedVirtualSwitch extends ManagedEntity {
   /** The uplink port group has a port for each uplink name on each member host. */
   private resizeUplinks(): void {
     // one port per (member host, uplink name): ports of hosts that left or names that went are deleted, missing ones created
-    const names = this.config.uplinkPortPolicy.uplinkPortName;
+    const names = [...this.config.uplinkPortPolicy.uplinkPortName, ...this.lags.flatMap((l) => l.uplinkName ?? [])];
     for (const pg of this.portgroups()) {
       if (!pg.isUplink) continue;
       const want = this.hosts().flatMap((h) => names.map((name) => ({ host: h.value, name })));
@@ -157,6 +548,11 @@ export class DistributedVirtualSwitch extends ManagedEntity {
       this.portsChanged(pg);
     }
     this.recount();
+    const uplinkPorts = this.portgroups().filter((g) => g.isUplink).flatMap((g) => this.store.of(g.ref.value));
+    const lags = this.lags.map((l) => ({
+      ...l, uplinkPortKey: uplinkPorts.filter((p) => p.name && (l.uplinkName ?? []).includes(p.name)).map((p) => p.key).sort((a, b) => Number(a) - Number(b)),
+    }));
+    if (JSON.stringify(lags) !== JSON.stringify(this.lags)) this.update({ "config.lacpGroupConfig": lags });
   }
 
   addHost(host: ManagedObjectReference): void {
@@ -217,6 +613,7 @@ export class DistributedVirtualSwitch extends ManagedEntity {
   }
 
   private addPortgroups(specs: PortgroupConfigSpec[], userName: string): DistributedVirtualPortgroup[] {
+    this.checkCapability("dvPortGroupOperationSupported");
     this.checkNewPortgroups(specs);
     return specs.map((spec) => {
       const pg = this.newPortgroup(spec);
@@ -268,7 +665,9 @@ export class DistributedVirtualSwitch extends ManagedEntity {
     if (spec.maxMtu !== undefined && (!Number.isInteger(spec.maxMtu) || spec.maxMtu < 1280 || spec.maxMtu > 9000)) throw new VimFault("InvalidArgument", { invalidProperty: "maxMtu" });
     const uplinkNames = spec.uplinkPortPolicy ? uplinkNamesOf(spec.uplinkPortPolicy) : undefined;
     const ops = hostOps(this.sim, this, spec.host, true, datacenterOf(this));
+    this.checkCapability("dvsOperationSupported");
 
+    this.saveCheckpoint();
     if (rename !== undefined) this.applyName(rename, userName);
     const changes: Record<string, unknown> = { "config.configVersion": nextVersion(cfg.configVersion) };
     for (const k of ["numStandalonePorts", "maxPorts", "description", "maxMtu", "linkDiscoveryProtocolConfig", "contact", "switchIpAddress", "defaultProxySwitchMaxNumPorts", "lacpApiVersion", "multicastFilteringMode"]) {
@@ -443,4 +842,97 @@ export function createSwitchFromSpec(sim: SimContext, folder: ManagedEntity & { 
     postNetworkEvent(sim, "DvsHostJoinedEvent", `The host ${hostName} joined the vSphere Distributed Switch ${name} in ${dc?.name ?? ""}.`, userName, { dvs: sw }, { hostJoined: { _type: "HostEventArgument", name: hostName, host: op.host } });
   }
   return sw;
+}
+
+type Pool = DataObject & { key: string; name?: string; description?: string; configVersion: string; allocationInfo: DataObject & Record<string, unknown> };
+type Lag = DataObject & { key: string; name: string; mode: string; uplinkNum: number; loadbalanceAlgorithm: string; vlan?: unknown; ipfix?: unknown; uplinkName?: string[]; uplinkPortKey?: string[] };
+type Checkpoint = { config: DataObject; portgroups: Record<string, DataObject> };
+type SwitchState = SavedState & { ports?: ReturnType<PortStore["save"]>; checkpoint?: Checkpoint; counters?: { pool: number; lag: number } };
+
+function listOf<T>(v: unknown): T[] {
+  return (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]) as T[];
+}
+
+const HEALTH_CHECKS = ["VMwareDVSVlanMtuHealthCheckConfig", "VMwareDVSTeamingHealthCheckConfig"];
+/** vSphere 6.0's configuration maximums: 64 LAGs a switch, 32 ports a LAG */
+const MAX_LAGS = 64;
+const MAX_LAG_UPLINKS = 32;
+
+/** What a rolled-back switch or group spec carries: the settings ReconfigureDvs_Task and ReconfigureDVPortgroup_Task take (not host membership). */
+const ROLLBACK_SWITCH_FIELDS = ["name", "numStandalonePorts", "maxPorts", "uplinkPortPolicy", "defaultPortConfig", "description", "contact", "switchIpAddress", "defaultProxySwitchMaxNumPorts", "maxMtu", "linkDiscoveryProtocolConfig", "lacpApiVersion", "multicastFilteringMode"];
+const ROLLBACK_PORTGROUP_FIELDS = ["name", "numPorts", "type", "defaultPortConfig", "description", "policy", "autoExpand"];
+
+/**
+ * The system network resource pools (NIOC version 2) of a switch of `version`,
+ * as the hosts' proxy switches list them (netsched.pools.persist.*): vsan came
+ * with 5.5 and vdp with 6.0. Their names are the vSphere Web Client's.
+ */
+function systemPools(version: string): Pool[] {
+  const at = (v: string) => version.localeCompare(v, undefined, { numeric: true }) >= 0;
+  const pools: [string, string, boolean][] = [
+    ["ft", "Fault Tolerance (FT) Traffic", true], ["hbr", "vSphere Replication (VR) Traffic", at("5.1.0")], ["iscsi", "iSCSI Traffic", true],
+    ["mgmt", "Management Traffic", true], ["nfs", "NFS Traffic", true], ["vdp", "vSphere Data Protection Backup Traffic", at("6.0.0")],
+    ["vm", "Virtual Machine Traffic", true], ["vmotion", "vMotion Traffic", true], ["vsan", "Virtual SAN Traffic", at("5.5.0")],
+  ];
+  return pools.filter(([, , on]) => on).map(([k, name]) => ({
+    _type: "DVSNetworkResourcePool", key: `netsched.pools.persist.${k}`, name, description: name, configVersion: "0",
+    allocationInfo: { _type: "DVSNetworkResourcePoolAllocationInfo", limit: -1, shares: k === "vm" ? { _type: "SharesInfo", level: "high", shares: 100 } : { _type: "SharesInfo", level: "normal", shares: 50 }, priorityTag: 0 },
+  }));
+}
+
+const isSystemPool = (key: string) => key.startsWith("netsched.pools.persist.");
+
+const DEFAULT_ALLOCATION = { _type: "DVSNetworkResourcePoolAllocationInfo", limit: -1, shares: { _type: "SharesInfo", level: "normal", shares: 50 }, priorityTag: 0 };
+/** NIOC shares: low, normal and high are 25, 50 and 100; custom ones 1 to 100 */
+const SHARE_LEVELS: Record<string, number> = { low: 25, normal: 50, high: 100 };
+
+function allocation(cur: DataObject & Record<string, unknown>, given: unknown, where: string): DataObject & Record<string, unknown> {
+  if (given === undefined || given === null) return cur;
+  const g = given as { limit?: unknown; shares?: { level?: string; shares?: unknown }; priorityTag?: unknown };
+  const out: DataObject & Record<string, unknown> = { ...cur, _type: "DVSNetworkResourcePoolAllocationInfo" };
+  if (g.limit !== undefined) {
+    if (!Number.isInteger(g.limit) || (g.limit as number) < -1 || g.limit === 0) throw new VimFault("InvalidArgument", { invalidProperty: `${where}.limit` });
+    out.limit = g.limit;
+  }
+  if (g.shares !== undefined) {
+    const level = g.shares.level;
+    if (level === "custom") {
+      if (!Number.isInteger(g.shares.shares) || (g.shares.shares as number) < 1 || (g.shares.shares as number) > 100) throw new VimFault("InvalidArgument", { invalidProperty: `${where}.shares.shares` });
+      out.shares = { _type: "SharesInfo", level, shares: g.shares.shares };
+    } else if (level && level in SHARE_LEVELS) {
+      out.shares = { _type: "SharesInfo", level, shares: SHARE_LEVELS[level] };
+    } else {
+      throw new VimFault("InvalidArgument", { invalidProperty: `${where}.shares.level` });
+    }
+  }
+  if (g.priorityTag !== undefined) {
+    if (!Number.isInteger(g.priorityTag) || (g.priorityTag as number) < 0 || (g.priorityTag as number) > 7) throw new VimFault("InvalidArgument", { invalidProperty: `${where}.priorityTag` });
+    out.priorityTag = g.priorityTag;
+  }
+  return out;
+}
+
+/** A port setting's policies that differ from its group's need the group's policy to allow the override (vCenter answers InvalidArgument otherwise). */
+const OVERRIDES: Record<string, string> = {
+  blocked: "blockOverrideAllowed", vlan: "vlanOverrideAllowed", inShapingPolicy: "shapingOverrideAllowed", outShapingPolicy: "shapingOverrideAllowed",
+  vendorSpecificConfig: "vendorConfigOverrideAllowed", networkResourcePoolKey: "networkResourcePoolOverrideAllowed", securityPolicy: "securityPolicyOverrideAllowed",
+  uplinkTeamingPolicy: "uplinkTeamingOverrideAllowed", ipfixEnabled: "ipfixOverrideAllowed", filterPolicy: "trafficFilterOverrideAllowed", macManagementPolicy: "macManagementOverrideAllowed",
+};
+
+function checkPortSetting(setting: unknown, pg: DistributedVirtualPortgroup | undefined, where: string): void {
+  if (!setting || typeof setting !== "object") throw new VimFault("InvalidArgument", { invalidProperty: where });
+  const s = setting as Record<string, { inherited?: boolean; vlanId?: unknown; _type?: string } | undefined>;
+  const vlan = s.vlan;
+  if (vlan?._type === "VmwareDistributedVirtualSwitchVlanIdSpec" && (!Number.isInteger(vlan.vlanId) || (vlan.vlanId as number) < 0 || (vlan.vlanId as number) > 4094)) {
+    throw new VimFault("InvalidArgument", { invalidProperty: `${where}.vlan.vlanId` });
+  }
+  // a standalone port has no group policy to answer to
+  const policy = pg?.config.policy as Record<string, unknown> | undefined;
+  if (!policy) return;
+  for (const [k, allowed] of Object.entries(OVERRIDES)) {
+    const v = s[k];
+    if (v && typeof v === "object" && v.inherited === false && policy[allowed] !== true) {
+      throw new VimFault("InvalidArgument", { invalidProperty: `${where}.${k}` }, `A specified parameter was not correct: ${where}.${k} (the port group ${pg!.name} does not allow ${allowed.replace("Allowed", "")})`);
+    }
+  }
 }

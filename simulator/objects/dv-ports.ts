@@ -12,10 +12,14 @@
 // Ports are freed when the NIC goes, moves to another network, or the VM
 // leaves the inventory (destroy, unregister): a port whose connectee no
 // longer holds it (checked against the VM's NIC) counts as free.
+// A port may carry its own name, description and setting (laid over its
+// group's default, ReconfigureDVPort_Task) and may sit in no group at all
+// (a standalone port, MoveDVPort_Task to the switch), where a NIC naming it
+// by key alone keeps it.
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { Device } from "./vm-devices.ts";
-import type { DistributedVirtualPortgroup } from "./distributed-virtual-portgroup.ts";
+import { mergeSetting, type DistributedVirtualPortgroup } from "./distributed-virtual-portgroup.ts";
 
 export interface DvPort {
   key: string;
@@ -26,7 +30,15 @@ export interface DvPort {
   connectee?: { vm: string; nicKey: number };
   cookie?: number;
   lastStatusChange: Date;
+  /** ReconfigureDVPort_Task's edits: the port's own name and description, its setting laid over its group's, its config version */
+  portName?: string;
+  description?: string;
+  setting?: DataObject;
+  configVersion?: string;
 }
+
+/** The key a standalone port (one in no port group, MoveDVPort_Task's "moved to the switch") has in `portgroupKey`. */
+export const STANDALONE = "";
 
 export const DVPORT_BACKING = "VirtualEthernetCardDistributedVirtualPortBackingInfo";
 
@@ -130,13 +142,22 @@ export function bindDvPorts(sim: SimContext, vm: ManagedObjectReference, devices
   if (!switches.length) return devices;
   const mine = (p: DvPort) => p.connectee?.vm === vm.value;
   const taken = new Set<DvPort>();
-  type Plan = { index: number; sw: SwitchLike; pg: DistributedVirtualPortgroup; port?: DvPort; create?: boolean };
+  type Plan = { index: number; sw: SwitchLike; pg?: DistributedVirtualPortgroup; port?: DvPort; create?: boolean };
   const plans: Plan[] = [];
   const growth = new Map<DistributedVirtualPortgroup, number>();
   devices.forEach((d, index) => {
     const conn = d.backing?._type === DVPORT_BACKING ? d.backing.port : undefined;
     if (!conn) return;
     const sw = switches.find((s) => s.uuid === conn.switchUuid);
+    // a NIC on a standalone port (a port moved out to the switch) names the port alone and keeps it
+    if (sw && conn.portgroupKey === undefined && conn.portKey !== undefined) {
+      const own = sw.store.ports.get(String(conn.portKey));
+      if (own && own.portgroupKey === STANDALONE && !taken.has(own) && (mine(own) || sw.store.isFree(own, sw.uuid))) {
+        taken.add(own);
+        plans.push({ index, sw, port: own });
+      }
+      return;
+    }
     const pg = sw?.portgroups().find((p) => p.ref.value === conn.portgroupKey);
     if (!sw || !pg || pg.isUplink) return;
     const type = pg.config.type;
@@ -189,12 +210,12 @@ export function bindDvPorts(sim: SimContext, vm: ManagedObjectReference, devices
     const plan = plans.find((p) => p.index === i);
     if (!plan) return d;
     let port = plan.port;
-    if (plan.create) {
+    if (plan.create && plan.pg) {
       port = plan.pg.config.type === "ephemeral" ? plan.sw.store.create(plan.pg.ref.value) : extra.get(plan.pg)!.shift()!;
       taken.add(port);
     }
     if (port) {
-      touched.add(plan.pg);
+      if (plan.pg) touched.add(plan.pg);
       if (!mine(port) || port.connectee!.nicKey !== d.key || port.cookie === undefined) {
         Object.assign(port, { connectee: { vm: vm.value, nicKey: d.key }, cookie: plan.sw.store.nextCookie++, lastStatusChange: now });
       }
@@ -216,7 +237,7 @@ export function bindDvPorts(sim: SimContext, vm: ManagedObjectReference, devices
 type Criteria = DataObject & { connected?: boolean; active?: boolean; uplinkPort?: boolean; scope?: ManagedObjectReference; portgroupKey?: string[]; inside?: boolean; portKey?: string[]; host?: ManagedObjectReference[] };
 
 /** DistributedVirtualSwitch.FetchDVPorts: the switch's ports, in key order, that meet `criteria`. */
-export function fetchDvPorts(sim: SimContext, sw: SwitchLike & { config: DataObject & { maxMtu?: number } }, criteria: Criteria | undefined): DataObject[] {
+export function fetchDvPorts(sim: SimContext, sw: SwitchLike & { config: DataObject & { maxMtu?: number; defaultPortConfig?: DataObject } }, criteria: Criteria | undefined): DataObject[] {
   const groups = new Map(sw.portgroups().map((g) => [g.ref.value, g]));
   const list = (v: unknown) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
   const pgKeys = list(criteria?.portgroupKey) as string[] | undefined;
@@ -242,15 +263,16 @@ export function fetchDvPorts(sim: SimContext, sw: SwitchLike & { config: DataObj
       if (hosts && !hosts.some((h) => h.value === proxyHost?.value)) continue;
       // ports carry no scope of their own here, so every scope covers them
     }
-    const setting = (pg?.config.defaultPortConfig ?? {}) as DataObject & { blocked?: { value?: boolean }; vlan?: { _type?: string; vlanId?: unknown } };
+    const base = (pg?.config.defaultPortConfig ?? sw.config.defaultPortConfig ?? {}) as DataObject;
+    const setting = (p.setting ? mergeSetting(base, p.setting) : base) as DataObject & { blocked?: { value?: boolean }; vlan?: { _type?: string; vlanId?: unknown } };
     const vlan = setting.vlan?._type === "VmwareDistributedVirtualSwitchVlanIdSpec" ? Number(setting.vlan.vlanId) : 0;
     const zero = Object.fromEntries(["packetsInMulticast", "packetsOutMulticast", "bytesInMulticast", "bytesOutMulticast", "packetsInUnicast", "packetsOutUnicast", "bytesInUnicast", "bytesOutUnicast", "packetsInBroadcast", "packetsOutBroadcast", "bytesInBroadcast", "bytesOutBroadcast", "packetsInDropped", "packetsOutDropped", "packetsInException", "packetsOutException"].map((k) => [k, 0]));
     out.push({
       _type: "DistributedVirtualPort",
       key: p.key,
-      config: { _type: "DVPortConfigInfo", name: p.name, setting, configVersion: "0" },
+      config: { _type: "DVPortConfigInfo", name: p.portName ?? p.name, description: p.description, setting, configVersion: p.configVersion ?? "0" },
       dvsUuid: sw.uuid,
-      portgroupKey: p.portgroupKey,
+      portgroupKey: p.portgroupKey === STANDALONE ? undefined : p.portgroupKey,
       proxyHost,
       connectee: held ? { _type: "DistributedVirtualSwitchPortConnectee", connectedEntity: held.vm.ref, nicKey: String(p.connectee!.nicKey), type: "vmVnic", addressHint: held.nic.macAddress } : undefined,
       conflict: false,
