@@ -54,6 +54,7 @@ import type { AddressMode } from "./guest/guest-network.ts";
 import { FaultInjector } from "./dispatch/fault-injection.ts";
 import { OvfManager } from "./objects/ovf-manager.ts";
 import { PerformanceManager } from "./objects/performance-manager.ts";
+import { DiagnosticManager } from "./objects/diagnostic-manager.ts";
 import { CustomizationSpecManager } from "./objects/customization-spec-manager.ts";
 import { AlarmManager } from "./objects/alarm-manager.ts";
 import { HostLocalAccountManager } from "./objects/host-local-account-manager.ts";
@@ -423,6 +424,7 @@ class InventoryBuilder {
     if (vc) add(new StorageResourceManager(sim, c.storageResourceManager!.value));
     add(new OvfManager(sim, "OvfManager", c.ovfManager!.value));
     add(new PerformanceManager(sim, c.perfManager!.value));
+    add(new DiagnosticManager(sim, c.diagnosticManager!.value));
     if (c.customizationSpecManager) add(new CustomizationSpecManager(sim, c.customizationSpecManager.value));
     const alarms = c.alarmManager ? add(new AlarmManager(sim, c.alarmManager.value)) : undefined;
     const accounts = c.accountManager ? add(new HostLocalAccountManager(sim, c.accountManager.value)) : undefined;

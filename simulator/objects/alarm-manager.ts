@@ -142,6 +142,58 @@ export class AlarmManager extends ManagedObject implements AlarmOwner {
     this.write(e, { declaredAlarmState: (e.props.declaredAlarmState as State[]).map(ack), triggeredAlarmState: (e.props.triggeredAlarmState as State[]).map(ack) });
   }
 
+  /**
+   * "Reset to green": the yellow and red states the filter picks (their
+   * status, the kind of entity, what triggers the alarm; unset picks all)
+   * turn green on every entity, each with an AlarmClearedEvent. A state
+   * alarm whose condition still holds turns red again at the entity's next
+   * change. Since API 6.7: an older vCenter does not know the method.
+   */
+  ClearTriggeredAlarms(args: Args, ctx: CallContext): void {
+    const api = String((this.sim.content.about as { apiVersion: string }).apiVersion);
+    if (parseFloat(api) < 6.7) throw new VimFault("MethodNotFound", { receiver: this.ref, method: "ClearTriggeredAlarms" }, "Method ClearTriggeredAlarms not found on AlarmManager");
+    const filter = (args.filter ?? {}) as { status?: string[]; typeEntity?: string; typeTrigger?: string };
+    const statuses = filter.status ?? [];
+    if (statuses.some((st) => !(st in RANK))) throw new VimFault("InvalidArgument", { invalidProperty: "filter.status" });
+    const byEntity: Record<string, string | undefined> = { entityTypeAll: undefined, entityTypeHost: "HostSystem", entityTypeVm: "VirtualMachine" };
+    if (filter.typeEntity !== undefined && !(filter.typeEntity in byEntity)) throw new VimFault("InvalidArgument", { invalidProperty: "filter.typeEntity" });
+    const byTrigger: Record<string, string | undefined> = { triggerTypeAll: undefined, triggerTypeEvent: "EventAlarmExpression", triggerTypeMetric: "MetricAlarmExpression" };
+    if (filter.typeTrigger !== undefined && !(filter.typeTrigger in byTrigger)) throw new VimFault("InvalidArgument", { invalidProperty: "filter.typeTrigger" });
+    const entityType = filter.typeEntity ? byEntity[filter.typeEntity] : undefined;
+    const trigger = filter.typeTrigger ? byTrigger[filter.typeTrigger] : undefined;
+    const triggeredBy = (e: Expr, type: string): boolean => (e._type === "OrAlarmExpression" || e._type === "AndAlarmExpression" ? (e.expression as Expr[]).some((x) => triggeredBy(x, type)) : e._type === type);
+    const picks = (s: State, o: ManagedEntity) => {
+      const alarm = this.sim.inventory.get(s.alarm.value);
+      return (!statuses.length || statuses.includes(s.overallStatus)) && (!entityType || o.isA(entityType)) &&
+        (!trigger || (alarm instanceof Alarm && triggeredBy(alarm.info.expression, trigger)));
+    };
+    const user = ctx.session?.userName ?? "";
+    for (const o of [...this.sim.inventory.all()]) {
+      if (!(o instanceof ManagedEntity)) continue;
+      const cleared = ((o.props.triggeredAlarmState as State[] | undefined) ?? []).filter((s) => picks(s, o));
+      if (!cleared.length) continue;
+      const gone = new Set(cleared.map((s) => s.key));
+      const now = this.sim.clock.now();
+      this.setStates(o, (o.props.declaredAlarmState as State[]).map((s) => (gone.has(s.key) ? { ...s, overallStatus: "green", time: now, acknowledged: false } : s)));
+      for (const s of cleared) {
+        const alarm = this.sim.inventory.get(s.alarm.value) as Alarm | undefined;
+        if (!alarm) continue;
+        const source = this.sim.inventory.get(alarm.info.entity.value) as ManagedEntity | undefined;
+        this.busy = true;
+        try {
+          this.sim.events.post("AlarmClearedEvent", `Manually cleared alarm '${alarm.info.name}' on ${o.name} from ${cap(s.overallStatus)}`, user, {}, {
+            alarm: { _type: "AlarmEventArgument", name: alarm.info.name, alarm: alarm.ref },
+            source: { _type: "ManagedEntityEventArgument", name: source?.name ?? "", entity: alarm.info.entity },
+            entity: { _type: "ManagedEntityEventArgument", name: o.name, entity: o.ref },
+            from: s.overallStatus,
+          });
+        } finally {
+          this.busy = false;
+        }
+      }
+    }
+  }
+
   AreAlarmActionsEnabled(args: Args): boolean {
     return this.entity(args.entity as ManagedObjectReference | undefined).props.alarmActionsEnabled !== false;
   }

@@ -54,6 +54,27 @@ export function matchEvents(sim: SimContext, events: DataObject[], filter: Filte
   return filter.maxCount ? out.slice(-filter.maxCount) : out;
 }
 
+// EventEx types of vCenter's and ESXi's catalogues with their arguments
+// (name, type), as their messages use them ({1}, {snapshotName}).
+const BUILT_IN_EVENT_ARGUMENTS: Record<string, [string, string][]> = {
+  "com.vmware.vc.vm.VmStateRevertedToSnapshot": [["snapshotName", "string"], ["snapshotId", "int"]],
+  "esx.problem.vmfs.heartbeat.timedout": [["1", "string"], ["2", "vim.event.DatastoreEventArgument"]],
+  "esx.problem.vmfs.heartbeat.recovered": [["1", "string"], ["2", "vim.event.DatastoreEventArgument"]],
+  "esx.problem.net.vmnic.linkstate.down": [["1", "string"]],
+  "esx.clear.net.vmnic.linkstate.up": [["1", "string"]],
+};
+
+/** The <argument>s of an extension's event type: <EventType>...<arguments><argument><name/><type/></argument></arguments></EventType>. */
+function argumentsOfSchema(xml: string): [string, string][] {
+  const out: [string, string][] = [];
+  for (const m of xml.matchAll(/<argument>([\s\S]*?)<\/argument>/g)) {
+    const name = /<name>\s*([^<]*?)\s*<\/name>/.exec(m[1])?.[1];
+    const type = /<type>\s*([^<]*?)\s*<\/type>/.exec(m[1])?.[1];
+    if (name) out.push([name, type ?? "string"]);
+  }
+  return out;
+}
+
 export class EventManager extends ManagedObject {
   constructor(sim: SimContext, value: string) {
     super(sim, "EventManager", value);
@@ -83,6 +104,25 @@ export class EventManager extends ManagedObject {
   PostEvent(args: Args, ctx: CallContext): void {
     const ev = args.eventToPost as DataObject;
     this.sim.events.post(ev._type, String(ev.fullFormattedMessage ?? ""), ctx.session?.userName ?? "", {}, Object.fromEntries(Object.entries(ev).filter(([k]) => !["_type", "key", "chainId", "createdTime", "userName"].includes(k))));
+  }
+
+  /**
+   * The arguments of an EventEx or ExtendedEvent type: vCenter's and ESXi's
+   * own (a few of their catalogue's, below) and those an extension declares
+   * in its eventTypeSchema (ExtensionManager); an id nobody declares has none.
+   */
+  RetrieveArgumentDescription(args: Args): DataObject[] {
+    const id = String(args.eventTypeId ?? "");
+    const arg = ([name, type]: [string, string]) => ({ _type: "EventArgDesc", name, type });
+    const builtIn = BUILT_IN_EVENT_ARGUMENTS[id];
+    if (builtIn) return builtIn.map(arg);
+    const extensions = this.sim.content.extensionManager as ManagedObjectReference | undefined;
+    const list = ((extensions && this.sim.inventory.get(extensions.value)?.props.extensionList) ?? []) as { eventList?: { eventID: string; eventTypeSchema?: string }[] }[];
+    for (const ext of list) {
+      const declared = (ext.eventList ?? []).find((e) => e.eventID === id);
+      if (declared) return argumentsOfSchema(declared.eventTypeSchema ?? "").map(arg);
+    }
+    return [];
   }
 
   CreateCollectorForEvents(args: Args, ctx: CallContext): ManagedObjectReference {

@@ -10,6 +10,7 @@ import { simControlHandler } from "./sim-control.ts";
 import { guestFileHandler } from "./guest-file.ts";
 import { nfcHandler } from "./nfc.ts";
 import { vapiRestHandler } from "./vapi-rest.ts";
+import { logBundleHandler } from "./log-bundles.ts";
 
 export interface AppOptions {
   /** called with every SOAP request and response (the --trace flag) */
@@ -160,6 +161,8 @@ export function createApp(sim: Simulator): express.Express {
   app.use("/guestFile", guestFileHandler(sim));
   app.use("/nfc", nfcHandler(sim));
   app.use("/rest", vapiRestHandler(sim));
+  // log bundles: hostd serves them under /downloads, vpxd under /diagnostics
+  app.use(sim.isVCenter ? "/diagnostics" : "/downloads", logBundleHandler(sim));
 
   // a body over the limit or an unreadable stream: answer like a server, never crash
   app.use((err: unknown, _req: Request, res: Response, _next: unknown) => {
