@@ -645,7 +645,7 @@ class InventoryBuilder {
     const datastoreSystem = sim.inventory.add(new HostDatastoreSystem(sim, configManager.datastoreSystem!.value, host.ref));
     sim.inventory.add(new HostServiceSystem(sim, configManager.serviceSystem!.value, host.ref, defaultServices(vc)));
     sim.inventory.add(new HostDateTimeSystem(sim, configManager.dateTimeSystem!.value, host.ref));
-    sim.inventory.add(new HostStorageSystem(sim, configManager.storageSystem!.value, host.ref));
+    sim.inventory.add(new HostStorageSystem(sim, configManager.storageSystem!.value, host.ref, spec.disks));
     sim.inventory.add(new HostVirtualNicManager(sim, configManager.virtualNicManager!.value, host.ref));
     sim.inventory.add(new HostAutoStartManager(sim, configManager.autoStartManager!.value, host.ref));
     const built = ["firewallSystem", "networkSystem", "advancedOption", "licenseManager", "datastoreSystem", "accountManager", "userDirectory", "serviceSystem", "dateTimeSystem", "storageSystem", "virtualNicManager", "autoStartManager"];

@@ -63,7 +63,8 @@ function sparseAllocation(f: SparseFile): number {
 
 export class DatastoreVolume implements DatastoreVolumeApi {
   name: string;
-  readonly capacity: number;
+  /** grows when a VMFS volume is extended or expanded (Datastore.resizeVmfs) */
+  capacity: number;
   private readonly reserved: number;
   private readonly clock: Clock;
   private readonly onUsage?: (usedBytes: number) => void;

@@ -13,7 +13,7 @@ import { VmxFile, VmxParseError } from "../formats/vmx.ts";
 import { parseSubnet } from "../guest/guest-network.ts";
 import type {
   FileFixtureSpec, VmFixtureSpec,
-  AboutSpec, AllocationSpec, ClusterSpec, DatacenterSpec, DatastoreSpec, DvsSpec, FirewallSpec, HostSpec, LicenseSpec,
+  AboutSpec, AllocationSpec, ClusterSpec, DatacenterSpec, DatastoreSpec, DiskSpec, DvsSpec, FirewallSpec, HostSpec, LicenseSpec,
   ResourcePoolSpec, RulesetSpec, Scenario, ScenarioModel, VSwitchSpec,
 } from "./scenario.ts";
 
@@ -181,6 +181,7 @@ export function defaultHostSpec(name: string, managementIp: string): HostSpec {
     license: defaultLicense(),
     resourcePools: [],
     managementIp,
+    disks: [],
   };
 }
 
@@ -778,7 +779,7 @@ function readHost(
   }
   st.hostNames.set(name, { node: h0.at("name"), datacenter });
 
-  const keys = ["name", "managementIp", "cpu", "memory", "datastores", "vswitches", "firewall", "license"];
+  const keys = ["name", "managementIp", "cpu", "memory", "datastores", "vswitches", "firewall", "license", "disks"];
   const h = h0.as(ctx.entity(`host "${name}"`)).only(standalone ? [...keys, "resourcePools"] : keys, (k) =>
     k === "resourcePools" && !standalone
       ? "resourcePools is only allowed on standalone hosts: a clustered host has no root pool of its own; give the cluster resourcePools instead"
@@ -797,6 +798,7 @@ function readHost(
     license: readLicense(h.sub("license")),
     resourcePools: readResourcePools(h, "resourcePools", ""),
     managementIp: "",
+    disks: readDisks(h),
   };
   const explicit = h.has("managementIp");
   if (explicit) {
@@ -834,6 +836,20 @@ function readHostDatastores(h: Fields, datastores: DatastoreSpec[]): string[] {
     }
     names.add(ctx, value, node);
     return value;
+  });
+}
+
+// the smallest disk hostd will put a VMFS volume on (VMFS5 needs 1.3 GB; a smaller blank disk would be of no use here)
+const MIN_DISK = 2 * 1024 ** 3;
+
+/** Blank local disks: `disks: [{ size: 100GB }, { size: 200GB, ssd: true }]`. */
+function readDisks(h: Fields): DiskSpec[] {
+  return h.list("disks").map(({ ctx, node }) => {
+    const d = Fields.of(ctx, node).only(["size", "ssd"]);
+    const capacityBytes = d.size("size");
+    if (capacityBytes < MIN_DISK) d.ctx.key("size").fail(d.at("size"), `must be at least 2GB (room for a VMFS volume), got ${capacityBytes} bytes`);
+    if (capacityBytes % 512 !== 0) d.ctx.key("size").fail(d.at("size"), `must be a whole number of 512-byte sectors, got ${capacityBytes} bytes`);
+    return { capacityBytes, ssd: d.bool("ssd", false) };
   });
 }
 

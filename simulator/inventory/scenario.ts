@@ -97,6 +97,14 @@ export interface HostSpec {
   resourcePools: ResourcePoolSpec[];
   /** management IP reported in config.network */
   managementIp: string;
+  /** blank local disks beside the datastores' own, for CreateVmfsDatastore and friends */
+  disks: DiskSpec[];
+}
+
+export interface DiskSpec {
+  capacityBytes: number;
+  /** reported as a flash device (HostScsiDisk.ssd) */
+  ssd: boolean;
 }
 
 export interface VSwitchSpec {

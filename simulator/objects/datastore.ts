@@ -70,6 +70,8 @@ export class Datastore extends ManagedEntity {
   // the files first: their usage updates summary, which the saved properties then set exactly
   override loadState(s: SavedState & { volume: unknown; maintenanceTask?: ManagedObjectReference }): void {
     this.volume.restore(s.volume);
+    // an extended VMFS volume's size goes back with its summary
+    this.volume.capacity = (s.props.summary as { capacity: number }).capacity;
     super.loadState(s);
     this.volume.name = this.name;
     this.maintenanceTask = s.maintenanceTask;
@@ -163,6 +165,13 @@ export class Datastore extends ManagedEntity {
     // a datastore cluster's summary sums its datastores' space
     const pod = this.parentObject() as (ManagedObject & { refreshSummary?(): void }) | undefined;
     if (pod?.type === "StoragePod" && Object.keys(changes).some((k) => k.startsWith("summary"))) pod.refreshSummary?.();
+  }
+
+  /** HostDatastoreSystem.ExtendVmfsDatastore and ExpandVmfsDatastore: the VMFS volume now spans `extent` and holds `capacity` bytes. */
+  resizeVmfs(capacity: number, extent: DataObject[]): void {
+    this.volume.capacity = capacity;
+    const free = Math.max(0, capacity - this.volume.usedBytes());
+    this.update({ "summary.capacity": capacity, "summary.freeSpace": free, "info.freeSpace": free, "info.vmfs.capacity": capacity, "info.vmfs.extent": extent, "info.timestamp": this.sim.clock.now() });
   }
 
   RefreshDatastore(_args: Args): void {

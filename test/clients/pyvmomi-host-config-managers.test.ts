@@ -65,7 +65,8 @@ function expected(vc: boolean, datastore: string, allHosts: unknown[]) {
       numHBAs: 2,
       lunsAreExtents: true,
       lun: ["vim.host.ScsiDisk", "disk", true, 512, true, true, ["ok"]],
-      topology: { "key-vim.host.BlockHba-vmhba0": 1, "key-vim.host.BlockHba-vmhba1": 0 },
+      // the datastore's disk on vmhba0, the scenario's blank disk on vmhba1
+      topology: { "key-vim.host.BlockHba-vmhba0": 1, "key-vim.host.BlockHba-vmhba1": 1 },
       topologyLuns: true,
       multipath: [true, true, ["active"], ["VMW_PSP_FIXED"]],
       pathState: ["active"],
@@ -119,13 +120,13 @@ function expected(vc: boolean, datastore: string, allHosts: unknown[]) {
 describe("pyvmomi: host services, date and time, storage and vmkernel NICs", () => {
   it("serves an ESXi host's configuration managers", async () => {
     const out = await runPyvmomi("pyvmomi_host_config_managers.py", "homelab");
-    expect(out).toEqual(expected(false, "mydatastore", [["esxi01.think-v.com", 1, 1]]));
+    expect(out).toEqual(expected(false, "mydatastore", [["esxi01.think-v.com", 1, 2]]));
   });
 
   it("serves every host of a vCenter its own", async () => {
     const out = await runPyvmomi("pyvmomi_host_config_managers.py", "vcenter-cluster");
-    // esx4 mounts its local datastore beside the shared one: two disks on vmhba0
-    expect(out).toEqual(expected(true, "shared-ds", [["esx1.example.com", 1, 1], ["esx2.example.com", 1, 1], ["esx3.example.com", 1, 1], ["esx4.example.com", 2, 2]]));
+    // esx4 mounts its local datastore beside the shared one: two disks on vmhba0; every host has a blank one on vmhba1
+    expect(out).toEqual(expected(true, "shared-ds", [["esx1.example.com", 1, 2], ["esx2.example.com", 1, 2], ["esx3.example.com", 1, 2], ["esx4.example.com", 2, 3]]));
   });
 
   it("restores service states, the clock offset, NTP servers and NIC selections with a snapshot", async () => {

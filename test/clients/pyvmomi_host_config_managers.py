@@ -118,13 +118,15 @@ vmfs = sorted(d.info.vmfs.extent[0].diskName for d in host.datastore if isinstan
 luns = sorted(sdi.scsiLun, key=lambda l: l.canonicalName)
 topo = {a.adapter: [[t.target, [l.scsiLun for l in t.lun]] for t in a.target] for a in sdi.scsiTopology.adapter}
 mp = sdi.multipathInfo.lun
+dsLun = next(l for l in luns if l.canonicalName in vmfs)
 out["storage"] = {
     "hbas": [[type(h).__name__, h.device, h.key] for h in sdi.hostBusAdapter],
     "numHBAs": host.summary.hardware.numHBAs,
-    "lunsAreExtents": [l.canonicalName for l in luns] == vmfs and len(vmfs) > 0,
-    "lun": [type(luns[0]).__name__, luns[0].lunType, luns[0].localDisk, luns[0].capacity.blockSize,
-            luns[0].capacity.block * luns[0].capacity.blockSize >= next(d for d in host.datastore if isinstance(d.info, vim.host.VmfsDatastoreInfo) and d.info.vmfs.extent[0].diskName == luns[0].canonicalName).summary.capacity,
-            luns[0].devicePath == "/vmfs/devices/disks/" + luns[0].canonicalName, list(luns[0].operationalState)],
+    # every VMFS extent is a LUN (the blank disks of the scenario are LUNs too)
+    "lunsAreExtents": sorted(set(vmfs) & {l.canonicalName for l in luns}) == vmfs and len(vmfs) > 0,
+    "lun": [type(dsLun).__name__, dsLun.lunType, dsLun.localDisk, dsLun.capacity.blockSize,
+            dsLun.capacity.block * dsLun.capacity.blockSize >= next(d for d in host.datastore if isinstance(d.info, vim.host.VmfsDatastoreInfo) and d.info.vmfs.extent[0].diskName == dsLun.canonicalName).summary.capacity,
+            dsLun.devicePath == "/vmfs/devices/disks/" + dsLun.canonicalName, list(dsLun.operationalState)],
     "topology": {k: len(v) for k, v in topo.items()},
     "topologyLuns": sorted(l for v in topo.values() for t in v for l in t[1]) == sorted(l.key for l in luns),
     "multipath": [len(mp) == len(luns), sorted(u.lun for u in mp) == sorted(l.key for l in luns),
