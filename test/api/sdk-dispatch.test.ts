@@ -94,7 +94,7 @@ describe("/sdk dispatch", () => {
       [env(`<Destroy_Task xmlns="urn:vim25"><_this type="Folder">group-nope</_this></Destroy_Task>`), "ManagedObjectNotFound"],
       [env(`<PowerOnVM_Task xmlns="urn:vim25"><_this type="Folder">ha-folder-root</_this></PowerOnVM_Task>`), "MethodNotFound"],
       [env(`<NoSuchMethod xmlns="urn:vim25"><_this type="Folder">ha-folder-root</_this></NoSuchMethod>`), "MethodNotFound"],
-      [env(`<RemovePerfInterval xmlns="urn:vim25"><_this type="PerformanceManager">ha-perfmgr</_this><samplePeriod>300</samplePeriod></RemovePerfInterval>`), "NotImplemented"],
+      [env(`<RetrieveProductComponents xmlns="urn:vim25"><_this type="ServiceInstance">ServiceInstance</_this></RetrieveProductComponents>`), "NotImplemented"],
       ["<soapenv:Envelope", "InvalidRequest"],
       ["plain text", "InvalidRequest"],
       [env(`<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">ha-property-collector</_this><specSet><propSet><type>Folder</type><all>perhaps</all></propSet></specSet><options/></RetrievePropertiesEx>`), "InvalidRequest"],
