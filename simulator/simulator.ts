@@ -73,6 +73,8 @@ import { HostAutoStartManager } from "./objects/host-auto-start-manager.ts";
 import { importVApp } from "./objects/http-nfc-lease.ts";
 import { StoragePod } from "./objects/storage-pod.ts";
 import { StorageResourceManager } from "./objects/storage-resource-manager.ts";
+import { ScheduledTaskManager } from "./objects/scheduled-task-manager.ts";
+import { IpPoolManager } from "./objects/ip-pool-manager.ts";
 
 export interface SimulatorOptions {
   clock?: Clock;
@@ -432,6 +434,8 @@ class InventoryBuilder {
     // vCenter only: the properties are unset on ESXi
     if (c.vmCompatibilityChecker) add(new VirtualMachineCompatibilityChecker(sim, c.vmCompatibilityChecker.value));
     if (c.vmProvisioningChecker) add(new VirtualMachineProvisioningChecker(sim, c.vmProvisioningChecker.value));
+    if (c.scheduledTaskManager) add(new ScheduledTaskManager(sim, c.scheduledTaskManager.value));
+    if (c.ipPoolManager) add(new IpPoolManager(sim, c.ipPoolManager.value));
     // the rest answer NotImplemented per method until they are built
     for (const [key, ref] of Object.entries(c)) {
       if (!ref || typeof ref !== "object" || ref._type !== "ManagedObjectReference") continue;

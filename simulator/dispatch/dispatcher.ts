@@ -1,12 +1,12 @@
 // One SOAP request in, one envelope out: parse, find `_this`, check the
 // session, decode the parameters against the schema, call the method, encode
 // the answer. Every failure is a SOAP fault; nothing here may throw.
-import type { TypeRef } from "../../vim25/schema/index.ts";
+import type { MethodDef, TypeRef } from "../../vim25/schema/index.ts";
 import {
   VimFault, decodeCall, decodeThis, encodeFault, encodeResponse, parseEnvelope, type EncodeCache, type ManagedObjectReference,
 } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
-import type { CallContext } from "../objects/managed-object.ts";
+import type { CallContext, ManagedObject } from "../objects/managed-object.ts";
 import type { Session } from "./session.ts";
 import { setCookieHeader } from "./session.ts";
 
@@ -66,19 +66,8 @@ export class Dispatcher {
         obj = this.sessionCollector(session) ?? obj;
       }
       const args = decodeCall(schema, call, def.params);
-      if (session) {
-        const need = this.sim.authorization.required(obj, method, def.privilege, args);
-        this.sim.authorization.check(session.userName, need.entity, need.privId);
-      }
-      const impl = (obj as unknown as Record<string, unknown>)[method];
-      if (typeof impl !== "function") throw new VimFault("NotImplemented", {}, `${thisRef.type}.${method} is not implemented by this simulator.`);
-      // a test's fault for this call; a method returning a task gets its fault in the task (the task runner's turn)
-      if ((def.result as TypeRef | undefined)?.ref !== "Task") {
-        const injected = this.sim.faults.take(method, thisRef.value);
-        if (injected) throw injected;
-      }
       const ctx: CallContext = { session, aborted: req.aborted, remoteAddress: req.remoteAddress, userAgent: req.userAgent };
-      const result = await (impl as (a: unknown, c: CallContext) => unknown).call(obj, args, ctx);
+      const result = await invokeMethod(this.sim, obj, method, def, args, ctx);
       const reply: SoapReply = { status: 200, body: this.encode(method, result, def.result as TypeRef | undefined), method };
       if (ctx.newSession) reply.setCookie = setCookieHeader(ctx.newSession.key);
       return reply;
@@ -99,6 +88,27 @@ export class Dispatcher {
     session.collector ??= this.sim.newSessionCollector(session);
     return session.collector;
   }
+}
+
+/**
+ * A decoded call of `method` on `obj`, as the session of `ctx` makes it: the
+ * privilege check, a test's injected fault, the method. The SOAP path and
+ * in-process callers (a scheduled task's action) share it, so both meet the
+ * same permissions and faults.
+ */
+export async function invokeMethod(sim: SimContext, obj: ManagedObject, method: string, def: MethodDef, args: Record<string, unknown>, ctx: CallContext): Promise<unknown> {
+  if (ctx.session) {
+    const need = sim.authorization.required(obj, method, def.privilege, args);
+    sim.authorization.check(ctx.session.userName, need.entity, need.privId);
+  }
+  const impl = (obj as unknown as Record<string, unknown>)[method];
+  if (typeof impl !== "function") throw new VimFault("NotImplemented", {}, `${obj.ref.type}.${method} is not implemented by this simulator.`);
+  // a test's fault for this call; a method returning a task gets its fault in the task (the task runner's turn)
+  if ((def.result as TypeRef | undefined)?.ref !== "Task") {
+    const injected = sim.faults.take(method, obj.ref.value);
+    if (injected) throw injected;
+  }
+  return await (impl as (a: unknown, c: CallContext) => unknown).call(obj, args, ctx);
 }
 
 // A bug in the simulator must still answer like a server, never crash it.

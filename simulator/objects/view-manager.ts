@@ -2,6 +2,7 @@ import { VimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts
 import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { ContainerView, ListView, type ManagedObjectView } from "./container-view.ts";
+import { InventoryView } from "./inventory-view.ts";
 
 export class ViewManager extends ManagedObject {
   constructor(sim: SimContext, value: string) {
@@ -33,6 +34,10 @@ export class ViewManager extends ManagedObject {
     const ok = ["Folder", "Datacenter", "ComputeResource", "ResourcePool", "HostSystem"].some((t) => container.isA(t));
     if (!ok) throw new VimFault("InvalidArgument", { invalidProperty: "container" });
     return this.register(new ContainerView(this.sim, this.newValue(ctx), container.ref, args.type ?? [], !!args.recursive), ctx);
+  }
+
+  CreateInventoryView(_args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.register(new InventoryView(this.sim, this.newValue(ctx)), ctx);
   }
 
   CreateListView(args: Args, ctx: CallContext): ManagedObjectReference {
