@@ -59,6 +59,8 @@ interface LogSpec {
 
 /** hostd and vpxd roll their logs over; this many records are kept */
 const MAX_RECORDS = 2000;
+/** records beyond MAX_RECORDS before the oldest are dropped, so a drop is one splice per this many records, not one per record */
+const ROLL_SLACK = 500;
 /** bundles a server keeps for download (older ones are deleted) */
 const MAX_BUNDLES = 4;
 
@@ -101,7 +103,7 @@ export class DiagnosticManager extends ManagedObject {
       this.logged.add(mark);
     }
     this.records.push(r);
-    if (this.records.length > MAX_RECORDS) {
+    if (this.records.length > MAX_RECORDS + ROLL_SLACK) {
       for (const old of this.records.splice(0, this.records.length - MAX_RECORDS)) if (old.kind !== "event") this.logged.delete(`${old.id}:${old.kind}`);
     }
   }
@@ -117,6 +119,9 @@ export class DiagnosticManager extends ManagedObject {
 
   private taskSeen(task: Task): void {
     const info = task.info;
+    // most changes of a task (progress, running) add nothing to the log: decide that before building anything
+    const done = info.state === "success" || info.state === "error";
+    if (this.logged.has(`${task.ref.value}:begin`) && (!done || this.logged.has(`${task.ref.value}:end`))) return;
     const base = {
       id: task.ref.value, what: `vim.${String(info.descriptionId)}`, user: (info.reason as { userName?: string } | undefined)?.userName ?? "",
       entity: (info.entity as Ref | undefined)?.value, hosts: this.hostsOf(info.entity as Ref | undefined), chain: Number(info.eventChainId ?? 0),
@@ -197,6 +202,11 @@ export class DiagnosticManager extends ManagedObject {
   }
 
   /** The lines of log `key` of `host` (vpxd's when undefined), oldest first. */
+  /** what the log holds now: the last MAX_RECORDS (the list may run up to ROLL_SLACK over before it is trimmed) */
+  private get kept(): LogRecord[] {
+    return this.records.length > MAX_RECORDS ? this.records.slice(-MAX_RECORDS) : this.records;
+  }
+
   private render(host: ManagedObject | undefined, key: string): string[] {
     const hostValue = host?.ref.value;
     const mine = (r: LogRecord) => !this.sim.isVCenter || !hostValue || r.hosts.includes(hostValue);
@@ -214,21 +224,22 @@ export class DiagnosticManager extends ManagedObject {
       if (r.kind === "begin") return `${head} [VpxLRO] -- BEGIN ${r.id} -- ${r.entity ?? ""} -- ${r.what} -- ${r.user}`;
       return r.outcome === "success" ? `${head} [VpxLRO] -- FINISH ${r.id}` : `${head} [VpxLRO] -- ERROR ${r.id} -- ${r.entity ?? ""} -- ${r.what}: vim.fault.${r.outcome}`;
     };
+    const records = this.kept;
     switch (key) {
       case "hostd":
-        return this.records.filter(mine).map(hostd);
+        return records.filter(mine).map(hostd);
       case "vpxa":
         // only a host a vCenter manages runs vpxa, and only vCenter's tasks go through it
-        return this.sim.isVCenter ? this.records.filter((r) => r.kind !== "event" && mine(r)).map((r) => lro("vpxa", r)) : [];
+        return this.sim.isVCenter ? records.filter((r) => r.kind !== "event" && mine(r)).map((r) => lro("vpxa", r)) : [];
       case "vmkernel":
         return this.vmkernel(host);
       case "vpxd:vpxd.log":
-        return this.records.map((r) => (r.kind === "event" ? `${ts(r.at)} info vpxd[${hex(r.chain, 0x7f2a1b00)}] [Originator@6876 sub=vpxdEvent opID=${opId(r.chain)}] Event ${r.id} : ${r.what}` : lro("vpxd", r)));
+        return records.map((r) => (r.kind === "event" ? `${ts(r.at)} info vpxd[${hex(r.chain, 0x7f2a1b00)}] [Originator@6876 sub=vpxdEvent opID=${opId(r.chain)}] Event ${r.id} : ${r.what}` : lro("vpxd", r)));
       case "vpxd:vpxd-alert.log":
-        return this.records.filter((r) => r.kind === "end" && r.outcome !== "success").map((r) => lro("vpxd", r));
+        return records.filter((r) => r.kind === "end" && r.outcome !== "success").map((r) => lro("vpxd", r));
       case "vpxd:vpxd-profiler.log": {
-        const began = new Map(this.records.filter((r) => r.kind === "begin").map((r) => [r.id, r.at.getTime()]));
-        return this.records.filter((r) => r.kind === "end").map((r) => `--> /TaskStats/${r.what}/${r.id}/${r.outcome}/durationMs ${began.has(r.id) ? r.at.getTime() - began.get(r.id)! : 0}`);
+        const began = new Map(records.filter((r) => r.kind === "begin").map((r) => [r.id, r.at.getTime()]));
+        return records.filter((r) => r.kind === "end").map((r) => `--> /TaskStats/${r.what}/${r.id}/${r.outcome}/durationMs ${began.has(r.id) ? r.at.getTime() - began.get(r.id)! : 0}`);
       }
       default:
         return [];
