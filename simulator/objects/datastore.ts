@@ -17,10 +17,11 @@ import { VimFault, moref, type DataObject, type ManagedObjectReference } from ".
 import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import type { Args, CallContext, ManagedObject, SavedState } from "./managed-object.ts";
 import { Task } from "./task.ts";
-import type { ConfigInfo, VirtualMachine } from "./virtual-machine.ts";
+import type { VirtualMachine } from "./virtual-machine.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { DatastoreSpec } from "../inventory/scenario.ts";
 import { DatastoreVolume } from "../datastore/datastore-volume.ts";
+import { mapConfigPaths } from "../datastore/config-paths.ts";
 import { HostDatastoreBrowser } from "./host-datastore-browser.ts";
 
 export class Datastore extends ManagedEntity {
@@ -205,15 +206,9 @@ export class Datastore extends ManagedEntity {
     this.update({ name: newName });
     const from = `[${old}]`, to = `[${newName}]`;
     const path = (s: string) => (s.startsWith(from) ? to + s.slice(from.length) : s);
-    const walk = (v: unknown): unknown => {
-      if (typeof v === "string") return path(v);
-      if (Array.isArray(v)) return v.map(walk);
-      if (!v || typeof v !== "object" || v instanceof Date || Buffer.isBuffer(v)) return v;
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, walk(x)]));
-    };
     for (const vm of vms) {
-      vm.applyConfig(walk(vm.config) as ConfigInfo);
-      vm.snapshots.relocated(path, (c) => walk(c) as ConfigInfo);
+      vm.applyConfig(mapConfigPaths(vm.config, path));
+      vm.snapshots.relocated(path, (c) => mapConfigPaths(c, path));
     }
     // the hosts' file system volumes carry the name too
     for (const m of this.props.host as { key: ManagedObjectReference }[]) this.datastoreSystemOf(m.key)?.follow?.();
@@ -388,24 +383,13 @@ export class Datastore extends ManagedEntity {
       for (const { old, ds } of pairs) if (s.startsWith(old + "/")) return `[${ds.name}] ${s.slice(old.length + 1)}`;
       return s;
     };
-    const walk = (v: unknown): unknown => {
-      if (typeof v === "string") return path(v);
-      if (Array.isArray(v)) return v.map(walk);
-      if (!v || typeof v !== "object" || v instanceof Date || Buffer.isBuffer(v)) return v;
-      const o = v as Record<string, unknown>;
-      const out = Object.fromEntries(Object.entries(o).map(([k, x]) => [k, walk(x)]));
-      // a backing names its datastore beside its file
-      if (typeof o.fileName === "string" && out.fileName !== o.fileName && "datastore" in o) {
-        out.datastore = pairs.find((p) => (out.fileName as string).startsWith(`[${p.ds.name}]`))?.ds.ref ?? o.datastore;
-      }
-      return out;
-    };
-    const config = walk(vm.config) as ConfigInfo;
+    const datastoreOf = (fileName: string, old: unknown) => pairs.find((p) => fileName.startsWith(`[${p.ds.name}]`))?.ds.ref ?? old;
+    const config = mapConfigPaths(vm.config, path, datastoreOf);
     if (JSON.stringify(config) === JSON.stringify(vm.config)) return;
     vm.leave();
     try {
       vm.applyConfig(config);
-      vm.snapshots.relocated(path, (c) => walk(c) as ConfigInfo);
+      vm.snapshots.relocated(path, (c) => mapConfigPaths(c, path, datastoreOf));
     } finally {
       vm.attach();
     }

@@ -15,6 +15,7 @@ import { kindOf } from "./vm-devices.ts";
 import { checkName, placeVm } from "./vm-factory.ts";
 import { datastoreRefusal, hostRefusal, networkRefusals, versionRefusal } from "./vm-placement.ts";
 import { basename, dirname, formatDatastorePath, joinPath, type ResolvedPath } from "../datastore/datastore-path.ts";
+import { mapConfigPaths } from "../datastore/config-paths.ts";
 import { diskChain, extentFile, parentFileNameHint, parentOf, readDescriptor, volumeOf, writeDescriptor } from "../datastore/disk-files.ts";
 import { DatastoreVolume, type VolumeEntry } from "../datastore/datastore-volume.ts";
 
@@ -321,17 +322,5 @@ function renamer(sim: SimContext, vm: VirtualMachine, ops: Map<string, FileOp>, 
     if (homeMove && keyOf(f) === keyOf(homeMove.from)) return homeMove.to.datastorePath;
     return s;
   };
-  const walk = (v: unknown): unknown => {
-    if (typeof v === "string") return path(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (!v || typeof v !== "object" || v instanceof Date || Buffer.isBuffer(v)) return v;
-    const o = v as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(o)) out[k] = walk(x);
-    if (typeof o.fileName === "string" && out.fileName !== o.fileName && "datastore" in o) {
-      out.datastore = sim.vmStorage.datastoreOf(out.fileName as string, vm).ref;
-    }
-    return out;
-  };
-  return { path, config: (c) => walk(c) as ConfigInfo };
+  return { path, config: (c) => mapConfigPaths(c, path, (fileName) => sim.vmStorage.datastoreOf(fileName, vm).ref) };
 }
