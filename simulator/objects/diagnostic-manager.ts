@@ -83,6 +83,8 @@ export class DiagnosticManager extends ManagedObject {
   private records: LogRecord[] = [];
   /** "task:begin" / "task:end" already recorded: a restore announces tasks again */
   private logged = new Set<string>();
+  /** begin records of tasks not ended yet, to add the host a result lands on without searching the log */
+  private pending = new Map<string, LogRecord>();
   private bundles: Bundle[] = [];
 
   constructor(sim: SimContext, value: string) {
@@ -126,19 +128,22 @@ export class DiagnosticManager extends ManagedObject {
       id: task.ref.value, what: `vim.${String(info.descriptionId)}`, user: (info.reason as { userName?: string } | undefined)?.userName ?? "",
       entity: (info.entity as Ref | undefined)?.value, hosts: this.hostsOf(info.entity as Ref | undefined), chain: Number(info.eventChainId ?? 0),
     };
-    this.record({ ...base, at: info.queueTime as Date, kind: "begin" }, `${task.ref.value}:begin`);
-    if (info.state !== "success" && info.state !== "error") return;
+    if (!this.logged.has(`${task.ref.value}:begin`)) {
+      const begin: LogRecord = { ...base, at: info.queueTime as Date, kind: "begin" };
+      this.record(begin, `${task.ref.value}:begin`);
+      this.pending.set(task.ref.value, begin);
+    }
+    if (!done) return;
+    const begin = this.pending.get(task.ref.value);
+    this.pending.delete(task.ref.value);
     const fault = (info.error as { fault?: DataObject } | undefined)?.fault?._type;
     // vCenter hands a folder's or pool's task (CreateVM_Task) to the host the result lands on: the host logs it from the start
     const raw = info.result instanceof Typed ? info.result.value : info.result;
     const landed = this.hostsOf(raw && typeof raw === "object" && (raw as Ref)._type === "ManagedObjectReference" ? (raw as Ref) : undefined).filter((h) => !base.hosts.includes(h));
-    if (landed.length && !this.logged.has(`${task.ref.value}:end`)) {
-      for (let i = this.records.length - 1; i >= 0; i--) {
-        const r = this.records[i];
-        if (r.id !== task.ref.value || r.kind !== "begin") continue;
-        this.records[i] = { ...r, hosts: [...r.hosts, ...landed] };
-        break;
-      }
+    if (landed.length && begin) {
+      // records are never changed once made (snapshots share them): the begin record is replaced
+      const i = this.records.lastIndexOf(begin);
+      if (i >= 0) this.records[i] = { ...begin, hosts: [...begin.hosts, ...landed] };
     }
     this.record({ ...base, hosts: [...base.hosts, ...landed], at: (info.completeTime as Date | undefined) ?? this.sim.clock.now(), kind: "end", outcome: info.state === "success" ? "success" : String(fault ?? "SystemError") }, `${task.ref.value}:end`);
   }
@@ -160,6 +165,8 @@ export class DiagnosticManager extends ManagedObject {
     super.loadState(s);
     this.records = [...s.records];
     this.logged = new Set(s.logged);
+    const ended = new Set(s.records.filter((r) => r.kind === "end").map((r) => r.id));
+    this.pending = new Map(s.records.filter((r) => r.kind === "begin" && !ended.has(r.id)).map((r) => [r.id, r]));
     this.bundles = [...s.bundles];
   }
 
