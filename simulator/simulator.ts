@@ -70,6 +70,11 @@ import { HostDateTimeSystem } from "./objects/host-date-time-system.ts";
 import { HostStorageSystem } from "./objects/host-storage-system.ts";
 import { HostVirtualNicManager } from "./objects/host-virtual-nic-manager.ts";
 import { HostAutoStartManager } from "./objects/host-auto-start-manager.ts";
+import { HostCpuSchedulerSystem } from "./objects/host-cpu-scheduler-system.ts";
+import { HostMemorySystem } from "./objects/host-memory-system.ts";
+import { HostVMotionSystem } from "./objects/host-vmotion-system.ts";
+import { HostSnmpSystem } from "./objects/host-snmp-system.ts";
+import { OverheadMemoryManager } from "./objects/overhead-memory-manager.ts";
 import { importVApp } from "./objects/http-nfc-lease.ts";
 import { StoragePod } from "./objects/storage-pod.ts";
 import { StorageResourceManager } from "./objects/storage-resource-manager.ts";
@@ -436,6 +441,8 @@ class InventoryBuilder {
     if (c.vmProvisioningChecker) add(new VirtualMachineProvisioningChecker(sim, c.vmProvisioningChecker.value));
     if (c.scheduledTaskManager) add(new ScheduledTaskManager(sim, c.scheduledTaskManager.value));
     if (c.ipPoolManager) add(new IpPoolManager(sim, c.ipPoolManager.value));
+    if (c.snmpSystem) add(new HostSnmpSystem(sim, c.snmpSystem.value));
+    if (c.overheadMemoryManager) add(new OverheadMemoryManager(sim, "OverheadMemoryManager", c.overheadMemoryManager.value));
     // the rest answer NotImplemented per method until they are built
     for (const [key, ref] of Object.entries(c)) {
       if (!ref || typeof ref !== "object" || ref._type !== "ManagedObjectReference") continue;
@@ -636,6 +643,8 @@ class InventoryBuilder {
       autoStartManager: sub("HostAutoStartManager", "ha-autostart-mgr", "autoStartManager"),
       virtualNicManager: sub("HostVirtualNicManager", "ha-vnic-mgr", "virtualNicManager"),
       vmotionSystem: sub("HostVMotionSystem", "ha-vmotion-system", "vmotionSystem"),
+      // the host's own SNMP agent; under vCenter, SNMP is vCenter's (the service content's snmpSystem)
+      snmpSystem: vc ? undefined : moref("HostSnmpSystem", "ha-snmp-agent"),
       datastoreBrowser: vc ? moref("HostDatastoreBrowser", `datastoreBrowser-${value}`) : moref("HostDatastoreBrowser", "ha-host-datastorebrowser"),
       licenseManager: vc ? undefined : moref("LicenseManager", "ha-license-manager"),
       // an ESXi host's own accounts; under vCenter they are the host's business, not the API's
@@ -652,7 +661,11 @@ class InventoryBuilder {
     sim.inventory.add(new HostStorageSystem(sim, configManager.storageSystem!.value, host.ref, spec.disks));
     sim.inventory.add(new HostVirtualNicManager(sim, configManager.virtualNicManager!.value, host.ref));
     sim.inventory.add(new HostAutoStartManager(sim, configManager.autoStartManager!.value, host.ref));
-    const built = ["firewallSystem", "networkSystem", "advancedOption", "licenseManager", "datastoreSystem", "accountManager", "userDirectory", "serviceSystem", "dateTimeSystem", "storageSystem", "virtualNicManager", "autoStartManager"];
+    sim.inventory.add(new HostCpuSchedulerSystem(sim, configManager.cpuScheduler!.value, host.ref));
+    sim.inventory.add(new HostMemorySystem(sim, configManager.memoryManager!.value, host.ref));
+    sim.inventory.add(new HostVMotionSystem(sim, configManager.vmotionSystem!.value, host.ref));
+    if (configManager.snmpSystem) sim.inventory.add(new HostSnmpSystem(sim, configManager.snmpSystem.value));
+    const built = ["firewallSystem", "networkSystem", "advancedOption", "licenseManager", "datastoreSystem", "accountManager", "userDirectory", "serviceSystem", "dateTimeSystem", "storageSystem", "virtualNicManager", "autoStartManager", "cpuScheduler", "memoryManager", "vmotionSystem", "snmpSystem"];
     for (const [k, ref] of Object.entries(configManager)) {
       if (!ref || built.includes(k)) continue;
       this.plain(ref.type, ref.value);

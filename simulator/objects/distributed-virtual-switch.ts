@@ -243,12 +243,13 @@ export class DistributedVirtualSwitch extends ManagedEntity {
       const src = this.groupOf(p);
       if (src && (src.isUplink || src.config.type === "ephemeral")) throw new VimFault("InvalidArgument", { invalidProperty: `portKey[${i}]` }, `A specified parameter was not correct: portKey[${i}] (port ${p.key} is in ${src.isUplink ? "the uplink" : "an ephemeral"} port group ${src.name})`);
       const held = this.store.holder(p, this.uuid);
-      // a port whose VM runs is live: both groups must let live ports move (the vCenter QA suite expects InvalidArgument)
-      const running = (held?.vm.props?.runtime as { powerState?: string } | undefined)?.powerState === "poweredOn";
+      const vmk = held ? undefined : this.store.vmkHolder(p, this.uuid);
+      // a port whose VM runs is live: both groups must let live ports move (the vCenter QA suite expects InvalidArgument); a vmkernel NIC's always is (our reading)
+      const running = !!vmk || (held?.vm.props?.runtime as { powerState?: string } | undefined)?.powerState === "poweredOn";
       if (running && src !== dest && (!live(src) || !live(dest))) {
-        throw new VimFault("InvalidArgument", { invalidProperty: `portKey[${i}]` }, `A specified parameter was not correct: portKey[${i}] (port ${p.key} is in use by a running virtual machine and livePortMovingAllowed is false)`);
+        throw new VimFault("InvalidArgument", { invalidProperty: `portKey[${i}]` }, `A specified parameter was not correct: portKey[${i}] (port ${p.key} is in use by ${vmk ? `the vmkernel NIC ${vmk.nic.device}` : "a running virtual machine"} and livePortMovingAllowed is false)`);
       }
-      return { p, src, held };
+      return { p, src, held, vmk };
     }).filter((m) => m.src !== dest); // a port already where it is to go stays, as vCenter discards such moves
 
     const touched = new Set<DistributedVirtualPortgroup>();
@@ -272,6 +273,12 @@ export class DistributedVirtualSwitch extends ManagedEntity {
         return { ...d, backing: { ...d.backing!, port } };
       });
       vm.applyConfig({ ...config, hardware: { ...config.hardware, device } });
+    }
+    // a vmkernel NIC follows its port too, through its host's network system
+    for (const { vmk } of moves) {
+      if (!vmk) continue;
+      const ns = (this.sim.inventory.get(vmk.host.value)?.props.configManager as { networkSystem?: ManagedObjectReference } | undefined)?.networkSystem;
+      (ns && (this.sim.inventory.get(ns.value) as unknown as { dvPortMoved?(device: string, pg: string | undefined): void } | undefined))?.dvPortMoved?.(vmk.nic.device, dest?.ref.value);
     }
     if (standalone) this.update({ "config.numStandalonePorts": this.config.numStandalonePorts + standalone });
     for (const pg of touched) this.portsChanged(pg);

@@ -12,6 +12,10 @@
 // Ports are freed when the NIC goes, moves to another network, or the VM
 // leaves the inventory (destroy, unregister): a port whose connectee no
 // longer holds it (checked against the VM's NIC) counts as free.
+// A vmkernel NIC on a distributed port (HostNetworkSystem.AddVirtualNic)
+// holds its port the same way: the port names the host and device, and
+// counts as taken while that NIC's spec still names the port; FetchDVPorts
+// shows it as a hostVmknic connectee.
 // A port may carry its own name, description and setting (laid over its
 // group's default, ReconfigureDVPort_Task) and may sit in no group at all
 // (a standalone port, MoveDVPort_Task to the switch), where a NIC naming it
@@ -28,6 +32,8 @@ export interface DvPort {
   name?: string;
   host?: string;
   connectee?: { vm: string; nicKey: number };
+  /** the vmkernel NIC on this port: the host's moref value and the device (vmk1) */
+  vmknic?: { host: string; device: string };
   cookie?: number;
   lastStatusChange: Date;
   /** ReconfigureDVPort_Task's edits: the port's own name and description, its setting laid over its group's, its config version */
@@ -58,11 +64,11 @@ export class PortStore {
   constructor(private readonly sim: SimContext) {}
 
   save(): { ports: DvPort[]; nextKey: number; nextCookie: number } {
-    return { ports: [...this.ports.values()].map((p) => ({ ...p, connectee: p.connectee && { ...p.connectee } })), nextKey: this.nextKey, nextCookie: this.nextCookie };
+    return { ports: [...this.ports.values()].map((p) => ({ ...p, connectee: p.connectee && { ...p.connectee }, vmknic: p.vmknic && { ...p.vmknic } })), nextKey: this.nextKey, nextCookie: this.nextCookie };
   }
 
   load(s: { ports: DvPort[]; nextKey: number; nextCookie: number } | undefined): void {
-    this.ports = new Map((s?.ports ?? []).map((p) => [p.key, { ...p, connectee: p.connectee && { ...p.connectee } }]));
+    this.ports = new Map((s?.ports ?? []).map((p) => [p.key, { ...p, connectee: p.connectee && { ...p.connectee }, vmknic: p.vmknic && { ...p.vmknic } }]));
     this.nextKey = s?.nextKey ?? 0;
     this.nextCookie = s?.nextCookie ?? 1;
   }
@@ -91,8 +97,19 @@ export class PortStore {
     return nic ? { vm: vm as unknown as DataObject & Record<string, any>, nic } : undefined;
   }
 
+  /** The vmkernel NIC holding `p`, if the host still has it on this port: the host and the NIC as its network config lists it. */
+  vmkHolder(p: DvPort, switchUuid: string): { host: ManagedObjectReference; nic: DataObject & { device: string; spec: DataObject & { mac?: string } } } | undefined {
+    if (!p.vmknic) return undefined;
+    const host = this.sim.inventory.get(p.vmknic.host);
+    if (!host || host.type !== "HostSystem") return undefined;
+    type Vnic = DataObject & { device: string; spec: DataObject & { mac?: string; distributedVirtualPort?: { switchUuid?: string; portKey?: string } } };
+    const vnics = ((host.props.config as { network?: { vnic?: Vnic[] } } | undefined)?.network?.vnic) ?? [];
+    const nic = vnics.find((v) => v.device === p.vmknic!.device && v.spec.distributedVirtualPort?.switchUuid === switchUuid && String(v.spec.distributedVirtualPort?.portKey) === p.key);
+    return nic ? { host: host.ref, nic } : undefined;
+  }
+
   isFree(p: DvPort, switchUuid: string): boolean {
-    return !this.holder(p, switchUuid);
+    return !this.holder(p, switchUuid) && !this.vmkHolder(p, switchUuid);
   }
 
   /** Grow a static group to `n` ports, or shrink it by deleting free ports (the newest first). */
@@ -217,7 +234,7 @@ export function bindDvPorts(sim: SimContext, vm: ManagedObjectReference, devices
     if (port) {
       if (plan.pg) touched.add(plan.pg);
       if (!mine(port) || port.connectee!.nicKey !== d.key || port.cookie === undefined) {
-        Object.assign(port, { connectee: { vm: vm.value, nicKey: d.key }, cookie: plan.sw.store.nextCookie++, lastStatusChange: now });
+        Object.assign(port, { connectee: { vm: vm.value, nicKey: d.key }, vmknic: undefined, cookie: plan.sw.store.nextCookie++, lastStatusChange: now });
       }
     }
     const conn = d.backing!.port as DataObject & Record<string, unknown>;
@@ -248,12 +265,17 @@ export function fetchDvPorts(sim: SimContext, sw: SwitchLike & { config: DataObj
   for (const p of ports) {
     const pg = groups.get(p.portgroupKey);
     const held = sw.store.holder(p, sw.uuid);
+    const vmk = held ? undefined : sw.store.vmkHolder(p, sw.uuid);
     const vmRuntime = held?.vm.props?.runtime as { host?: ManagedObjectReference; powerState?: string } | undefined;
-    const proxyHost = p.host ? { _type: "ManagedObjectReference", type: "HostSystem", value: p.host } as ManagedObjectReference : vmRuntime?.host;
-    const active = !!held && vmRuntime?.powerState === "poweredOn" && held.nic.connectable?.connected !== false;
+    const proxyHost = p.host ? { _type: "ManagedObjectReference", type: "HostSystem", value: p.host } as ManagedObjectReference : vmk ? vmk.host : vmRuntime?.host;
+    // a vmkernel NIC is up while its host is
+    const hostUp = vmk && (sim.inventory.get(vmk.host.value)?.props.runtime as { connectionState?: string; powerState?: string } | undefined);
+    const vmkActive = !!hostUp && hostUp.connectionState === "connected" && hostUp.powerState === "poweredOn";
+    const active = vmk ? vmkActive : !!held && vmRuntime?.powerState === "poweredOn" && held.nic.connectable?.connected !== false;
+    const mac = held ? held.nic.macAddress : vmk?.nic.spec.mac;
     const uplink = !!pg?.isUplink;
     if (criteria) {
-      if (criteria.connected !== undefined && criteria.connected !== !!held) continue;
+      if (criteria.connected !== undefined && criteria.connected !== (!!held || !!vmk)) continue;
       if (criteria.active !== undefined && criteria.active !== active) continue;
       if (criteria.uplinkPort !== undefined && criteria.uplinkPort !== uplink) continue;
       // the reference says "inside" unset with portgroupKey given reads as inside (true)
@@ -274,17 +296,19 @@ export function fetchDvPorts(sim: SimContext, sw: SwitchLike & { config: DataObj
       dvsUuid: sw.uuid,
       portgroupKey: p.portgroupKey === STANDALONE ? undefined : p.portgroupKey,
       proxyHost,
-      connectee: held ? { _type: "DistributedVirtualSwitchPortConnectee", connectedEntity: held.vm.ref, nicKey: String(p.connectee!.nicKey), type: "vmVnic", addressHint: held.nic.macAddress } : undefined,
+      connectee: held ? { _type: "DistributedVirtualSwitchPortConnectee", connectedEntity: held.vm.ref, nicKey: String(p.connectee!.nicKey), type: "vmVnic", addressHint: held.nic.macAddress }
+        : vmk ? { _type: "DistributedVirtualSwitchPortConnectee", connectedEntity: vmk.host, nicKey: vmk.nic.device, type: "hostVmknic", addressHint: mac }
+        : undefined,
       conflict: false,
       state: {
         _type: "DVPortState",
         runtimeInfo: proxyHost ? {
           _type: "DVPortStatus", linkUp: active || uplink, blocked: !!setting.blocked?.value, trunkingMode: false, mtu: sw.config.maxMtu ?? 1500,
-          vlanIds: vlan > 0 ? [{ _type: "NumericRange", start: vlan, end: vlan }] : undefined, macAddress: held?.nic.macAddress,
+          vlanIds: vlan > 0 ? [{ _type: "NumericRange", start: vlan, end: vlan }] : undefined, macAddress: mac,
         } : undefined,
         stats: { _type: "DistributedVirtualSwitchPortStatistics", ...zero },
       },
-      connectionCookie: held ? p.cookie : undefined,
+      connectionCookie: held || vmk ? p.cookie : undefined,
       lastStatusChange: p.lastStatusChange,
     });
   }

@@ -31,7 +31,7 @@ export type NetInfo = DataObject & {
  * the caller (HostNetworkSystem, which sees the inventory) provides: the
  * port it gets, or a fault.
  */
-export type DvPortBinder = (conn: DvPortConnection) => DvPortConnection;
+export type DvPortBinder = (conn: DvPortConnection, device: string) => DvPortConnection;
 
 export type NetworkEffect = { op: "add" | "remove"; name: string };
 
@@ -329,7 +329,7 @@ export class NetworkDraft {
     let mac = spec.mac || macFor(device, 0);
     for (let attempt = 1; macs.has(mac.toLowerCase()); attempt++) mac = macFor(device, attempt);
     // the switch's port is taken last: nothing after it can fail
-    const port = dv ? bindDv!(dv) : undefined;
+    const port = dv ? bindDv!(dv, device) : undefined;
     const id = this.nextPortId();
     const nic: VirtualNic = {
       _type: "HostVirtualNic", device, key: vnicKey(device), portgroup: pg ? pg.spec.name : "",

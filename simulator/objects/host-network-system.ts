@@ -88,34 +88,23 @@ export class HostNetworkSystem extends ManagedObject {
     return `00:50:56:6${h[0]}:${h.slice(1, 3)}:${h.slice(3, 5)}`;
   }
 
-  /** The distributed switches' ports vmkernel NICs of every host hold, as "switchUuid/portKey". */
-  private vmkPorts(): Set<string> {
-    const out = new Set<string>();
-    for (const ns of this.sim.inventory.ofType("HostNetworkSystem")) {
-      for (const v of ((ns.props.networkInfo as NetInfo | undefined)?.vnic ?? [])) {
-        const c = v.spec.distributedVirtualPort;
-        if (c?.portKey !== undefined) out.add(`${c.switchUuid}/${c.portKey}`);
-      }
-    }
-    return out;
-  }
-
   /**
    * A port of the distributed port group the connection names, for a
    * vmkernel NIC of this host: the one asked for, or the first free one
    * (growing a group with autoExpand or an ephemeral one, as VM NICs do).
+   * The port then names the NIC (dv-ports.ts), so that VM NICs, group
+   * shrinking and port removal see it taken.
    */
-  private bindDvPort(conn: DvPortConnection): DvPortConnection {
+  private bindDvPort(conn: DvPortConnection, device: string): DvPortConnection {
     const sw = this.sim.inventory.ofType("DistributedVirtualSwitch").find((s) => (s as DistributedVirtualSwitch).uuid === conn.switchUuid) as DistributedVirtualSwitch | undefined;
     if (!sw) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: distributed virtual switch ${String(conn.switchUuid)}`);
     // vpxd's text for a host outside the switch; the fault type is the one AddVirtualNic declares for host-side refusals
     if (!sw.hosts().some((h) => h.value === this.host.value)) throw new VimFault("HostConfigFault", {}, `The host is not a member of the distributed switch ${sw.name}.`);
     const pg = sw.portgroups().find((p) => p.ref.value === conn.portgroupKey && !p.isUplink);
     if (!pg) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: distributed port group ${String(conn.portgroupKey)}`);
-    const held = this.vmkPorts();
     const free = (key: string) => {
       const p = sw.store.ports.get(key);
-      return !!p && p.portgroupKey === pg.ref.value && sw.store.isFree(p, sw.uuid) && !held.has(`${sw.uuid}/${key}`);
+      return !!p && p.portgroupKey === pg.ref.value && sw.store.isFree(p, sw.uuid);
     };
     let key: string;
     if (conn.portKey !== undefined && conn.portKey !== "") {
@@ -131,8 +120,7 @@ export class HostNetworkSystem extends ManagedObject {
       else throw new VimFault("DvsFault", {}, `No free port is available in the distributed port group ${pg.name}.`);
     }
     const port = sw.store.ports.get(key)!;
-    port.cookie = sw.store.nextCookie++;
-    port.lastStatusChange = this.sim.clock.now();
+    Object.assign(port, { connectee: undefined, vmknic: { host: this.host.value, device }, cookie: sw.store.nextCookie++, lastStatusChange: this.sim.clock.now() });
     sw.portsChanged(pg);
     return { _type: "DistributedVirtualSwitchPortConnection", switchUuid: sw.uuid, portgroupKey: pg.ref.value, portKey: key, connectionCookie: port.cookie };
   }
@@ -162,7 +150,7 @@ export class HostNetworkSystem extends ManagedObject {
   }
 
   AddVirtualNic(args: Args): string {
-    const dvs = this.sim.isVCenter ? (c: DvPortConnection) => this.bindDvPort(c) : undefined;
+    const dvs = this.sim.isVCenter ? (c: DvPortConnection, device: string) => this.bindDvPort(c, device) : undefined;
     return this.change((d) => d.addVirtualNic(args.portgroup ?? "", args.nic, (device, attempt) => this.vnicMac(device, attempt), dvs));
   }
 
@@ -179,8 +167,21 @@ export class HostNetworkSystem extends ManagedObject {
     const pg = sw.portgroups().find((p) => p.ref.value === port.portgroupKey);
     // an ephemeral port lives as long as its connection, as for VM NICs
     if (pg?.config.type === "ephemeral") sw.store.ports.delete(port.key);
-    else Object.assign(port, { cookie: undefined, lastStatusChange: this.sim.clock.now() });
+    else Object.assign(port, { cookie: undefined, vmknic: undefined, lastStatusChange: this.sim.clock.now() });
     if (pg) sw.portsChanged(pg);
+  }
+
+  /** MoveDVPort_Task moved the port a vmkernel NIC of this host holds: the NIC's connection names its new group (or none, for a standalone port). */
+  dvPortMoved(device: string, portgroupKey: string | undefined): void {
+    this.change((d) => {
+      d.info.vnic = (d.info.vnic ?? []).map((v) => {
+        const c = v.spec.distributedVirtualPort;
+        if (v.device !== device || !c) return v;
+        const next: DvPortConnection = { ...c, portgroupKey };
+        if (portgroupKey === undefined) delete next.portgroupKey;
+        return { ...v, spec: { ...v.spec, distributedVirtualPort: next } };
+      });
+    });
   }
 
   UpdateDnsConfig(args: Args): void {

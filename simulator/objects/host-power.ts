@@ -12,6 +12,9 @@
 // host the real client loses its connection and its session at the reboot
 // and never sees the task end; the simulator keeps answering, so the task
 // ends in success and the session lives on.
+// A boot (a new bootTime) is also when settings that wait for one take
+// effect: each configuration manager of the host with a hostBooted() gets
+// the call (HostCpuSchedulerSystem's hyperthreading).
 //
 // A shut-down host stays off until /_sim/reset or a snapshot restore:
 // runtime.powerState poweredOff (the value the API gives for a host the user
@@ -71,6 +74,16 @@ export function setHostState(host: ManagedObject, changes: Partial<HostRuntime>)
     paths[`summary.runtime.${k}`] = v;
   }
   host.update(paths);
+  if (changes.bootTime !== undefined) hostBooted(host);
+}
+
+/** A new bootTime is a boot: the host's configuration managers take up what waited for one (hyperthreading). */
+function hostBooted(host: ManagedObject): void {
+  const managers = (host.props.configManager as Record<string, ManagedObjectReference | undefined> | undefined) ?? {};
+  for (const ref of Object.values(managers)) {
+    if (!ref || typeof ref !== "object" || typeof ref.value !== "string") continue;
+    (host.sim.inventory.get(ref.value) as (ManagedObject & { hostBooted?: () => void }) | undefined)?.hostBooted?.();
+  }
 }
 
 /**

@@ -53,16 +53,6 @@ export class ManagedEntity extends ManagedObject {
 
   Reload(_args: Args, _ctx: CallContext): void {}
 
-  // ExtensibleManagedObject.setCustomValue names the field; hostd has no custom fields.
-  setCustomValue(args: Args): void {
-    const ref = this.sim.content.customFieldsManager as ManagedObjectReference | undefined;
-    const cfm = ref ? (this.sim.inventory.get(ref.value) as (ManagedObject & { fields(): { key: number; name: string; managedObjectType?: string }[]; setValue(e: ManagedObjectReference, k: number, v: string): void }) | undefined) : undefined;
-    if (!cfm) throw new VimFault("NotSupported", {}, "Custom fields are not supported on a standalone host.");
-    const f = cfm.fields().find((x) => x.name === args.key && (!x.managedObjectType || this.isA(x.managedObjectType)));
-    if (!f) throw new VimFault("InvalidArgument", { invalidProperty: "key" });
-    cfm.setValue(this.ref, f.key, String(args.value ?? ""));
-  }
-
   Rename_Task(args: Args, ctx: CallContext): ManagedObjectReference {
     const newName = String(args.newName);
     return this.sim.tasks.run(this, "Rename_Task", `${this.type}.rename`, ctx.session?.userName ?? "", () => {

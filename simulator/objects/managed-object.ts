@@ -3,7 +3,7 @@
 // the operations they serve (`PowerOnVM_Task`). The dispatcher only calls a
 // method that the vim25 schema declares for the object's type.
 import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
-import { moref } from "../../vim25/soap/index.ts";
+import { VimFault, moref } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { Session } from "../dispatch/session.ts";
 
@@ -56,6 +56,23 @@ export class ManagedObject {
 
   /** Refuse a task of this object before its body runs (a VM whose host vCenter cannot reach); the TaskRunner asks. */
   checkTask(_method: string): void {}
+
+  /**
+   * ExtensibleManagedObject.setCustomValue, for entities and the host's
+   * configuration managers alike (the dispatcher only calls it on types the
+   * schema gives it): the value of the custom field of that name. Custom
+   * fields are vCenter's; hostd has none. Whether vpxd keeps values for
+   * objects that are not entities is not confirmed: they are kept as an
+   * entity's are, in `value`.
+   */
+  setCustomValue(args: Args): void {
+    const ref = this.sim.content.customFieldsManager as ManagedObjectReference | undefined;
+    const cfm = ref ? (this.sim.inventory.get(ref.value) as (ManagedObject & { fields(): { key: number; name: string; managedObjectType?: string }[]; setValue(e: ManagedObjectReference, k: number, v: string): void }) | undefined) : undefined;
+    if (!cfm) throw new VimFault("NotSupported", {}, "Custom fields are not supported on a standalone host.");
+    const f = cfm.fields().find((x) => x.name === args.key && (!x.managedObjectType || this.isA(x.managedObjectType)));
+    if (!f) throw new VimFault("InvalidArgument", { invalidProperty: "key" });
+    cfm.setValue(this.ref, f.key, String(args.value ?? ""));
+  }
 
   // ---- simulator snapshots (Simulator.snapshot / restore) ----
 
