@@ -3,9 +3,20 @@
 // OSCustomizationSpec, read and write them). Each save stamps a new
 // changeVersion; an overwrite that names an older one is refused with
 // ConcurrentAccess, as vpxd does when two clients edit the same spec.
+// CustomizationSpecItemToXml and XmlToCustomizationSpecItem convert an item
+// to and from the XML vCenter exports specs as (custom-spec-xml.ts);
+// CheckCustomizationResources says whether vCenter can customize a guest.
 import { VimFault, type DataObject } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
+import { specItemToXml, xmlToSpecItem } from "./custom-spec-xml.ts";
+
+// Windows releases without sysprep in the guest: vCenter needs Microsoft's
+// sysprep files for them in its own sysprep folder, which this vCenter never has
+const SYSPREP_FROM_VCENTER = /^(win2000|winXP|winNet)/;
+// Windows too old for sysprep at all
+const NO_SYSPREP = /^(win31|win95|win98|winMe|winNT)Guest$/;
+const LINUX = /linux|^(rhel|centos|sles|suse|nld|oes|sjds|mandr|ubuntu|debian|asianux|opensuse|fedora|coreos|vmwarePhoton|redhat)/i;
 
 type Item = DataObject & { info: DataObject & { name: string; changeVersion?: string }; spec: DataObject };
 
@@ -92,6 +103,34 @@ export class CustomizationSpecManager extends ManagedObject {
     this.taken(newName);
     this.items = new Map([...this.items].map(([k, v]) => (k === item.info.name ? [newName, this.stamp(v, newName)] : [k, v])));
     this.publish();
+  }
+
+  CustomizationSpecItemToXml(args: Args): string {
+    const item = args.item as Item | undefined;
+    if (!item?.info || !item.spec) throw new VimFault("InvalidArgument", { invalidProperty: "item" }, "A specified parameter was not correct: item");
+    return specItemToXml(this.sim.schema, item);
+  }
+
+  XmlToCustomizationSpecItem(args: Args): DataObject {
+    return xmlToSpecItem(this.sim.schema, String(args.specItemXml ?? ""));
+  }
+
+  /**
+   * Whether vCenter holds what customizing `guestOs` takes. Linux needs
+   * nothing on the server since vCenter 4; Windows 2000, XP and Server 2003
+   * need sysprep files uploaded to vCenter (MissingWindowsCustResources);
+   * guests customization does not know are UncustomizableGuest.
+   */
+  CheckCustomizationResources(args: Args): void {
+    const guestOs = String(args.guestOs ?? "");
+    const known = this.sim.schema.enumValues("VirtualMachineGuestOsIdentifier")!.includes(guestOs);
+    // an id the guest OS table does not list: vpxd's answer is not confirmed, UncustomizableGuest as for a known one it cannot customize
+    if (!known || NO_SYSPREP.test(guestOs) || !(/^win/.test(guestOs) || LINUX.test(guestOs))) {
+      throw new VimFault("UncustomizableGuest", { uncustomizableGuestOS: guestOs }, `Customization of the guest operating system '${guestOs}' is not supported in this configuration.`);
+    }
+    if (SYSPREP_FROM_VCENTER.test(guestOs)) {
+      throw new VimFault("MissingWindowsCustResources", {}, `Windows customization resources were not found on this server: the sysprep files for '${guestOs}' are missing.`);
+    }
   }
 
   override saveState(): SavedState & { items: Map<string, Item>; saves: number } {

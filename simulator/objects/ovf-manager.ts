@@ -5,9 +5,14 @@
 // that does not parse, or names what cannot be imported, comes back in the
 // result's `error` list as vSphere reports it, not as a fault.
 // CreateDescriptor is the other way: the OVF for a VM or vApp (ovf-export.ts).
+// ParseDescriptor and ValidateHost are what a client asks before an import
+// (pyVmomi deploy scripts, the vSphere Client's deploy wizard): the
+// package's networks, EULAs, properties, deployment options and sizes, and
+// whether a host runs its virtual hardware; both report problems in the
+// result's error and warning lists, as CreateImportSpec does.
 import { VimFault, localizedFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args } from "./managed-object.ts";
-import { OvfError, parseOvf, type OvfSystem } from "../formats/ovf.ts";
+import { OvfError, describeOvf, parseOvf, type OvfEntity, type OvfPackage, type OvfPropertyDef, type OvfSystem } from "../formats/ovf.ts";
 import { hardwareVersionKey, supportedHardwareVersions } from "./hardware-versions.ts";
 import { hardwareVersionOf } from "../formats/vmx-config.ts";
 import { createDescriptor } from "./ovf-export.ts";
@@ -32,6 +37,63 @@ export function importKey(vmName: string, controllerType: string, bus: number, u
 
 function localized(type: string, fields: Record<string, unknown>, message: string): DataObject {
   return localizedFault(new VimFault(type, fields, message));
+}
+
+/** An OvfError as the LocalizedMethodFault OvfManager puts in a result's error list. */
+function ovfFault(e: OvfError): DataObject {
+  const f = e.fault ?? { type: "OvfXmlFormat", fields: { lineNumber: 0, description: e.message } };
+  return localized(f.type, f.fields, `Invalid OVF descriptor: ${e.message}`);
+}
+
+// no line numbers: the XML reader keeps none per element, so every fault but OvfXmlFormat says 0
+function sectionFaults(pkg: OvfPackage): { error: DataObject[]; warning: DataObject[] } {
+  const error: DataObject[] = [];
+  const warning: DataObject[] = [];
+  const all = [...pkg.unknownSections, ...entities(pkg.root).flatMap((e) => e.unknownSections)];
+  for (const s of all) {
+    (s.required ? error : warning).push(localized("OvfUnsupportedSection", { lineNumber: 0, name: s.name, info: s.info }, `Unsupported ${s.required ? "required " : ""}section "${s.name}" (${s.info})`));
+  }
+  return { error, warning };
+}
+
+/** The entity and all below it, depth first. */
+function entities(e: OvfEntity): OvfEntity[] {
+  return [e, ...e.children.flatMap(entities)];
+}
+
+/** Bytes to download (the References' file sizes), and to deploy with flat disks and with sparse ones. */
+function sizes(pkg: OvfPackage): { download: number; flat: number; sparse: number } {
+  return {
+    download: pkg.files.reduce((n, f) => n + (f.size ?? 0), 0),
+    // disks only: whether hostd adds swap and other VM files to its guess is not confirmed
+    flat: pkg.disks.reduce((n, d) => n + d.capacityBytes, 0),
+    // a sparse disk takes what it holds: ovf:populatedSize, else its file's size (not confirmed when neither is given: 0)
+    sparse: pkg.disks.reduce((n, d) => n + (d.populatedSize ?? d.file?.size ?? 0), 0),
+  };
+}
+
+const INT_TYPES = new Set(["uint8", "sint8", "uint16", "sint16", "uint32", "sint32", "uint64", "sint64"]);
+
+/**
+ * The vApp property type (VAppPropertyInfo.type) for an OVF property:
+ * string(1..64), password, int(0..10), real, boolean, ip, ip:network,
+ * string["a", "b"]. Undefined for an OVF type vSphere has no vApp type for.
+ */
+function vAppType(p: OvfPropertyDef): string | undefined {
+  const arg = (name: string) => /\(([^)]*)\)/.exec(p.qualifiers.find((q) => q.startsWith(`${name}(`)) ?? "")?.[1]?.trim();
+  const range = (min: string | undefined, max: string | undefined) => (min === undefined && max === undefined ? "" : `(${min ?? ""}..${max ?? ""})`);
+  if (p.type === "string") {
+    const ip = p.qualifiers.find((q) => /^Ip(:|$)/.test(q));
+    if (ip) return ip === "Ip" ? "ip" : `ip:${ip.slice(3)}`;
+    const map = p.qualifiers.find((q) => q.startsWith("ValueMap{"));
+    if (map) return `string[${[...map.matchAll(/"([^"]*)"/g)].map((m) => `"${m[1]}"`).join(", ")}]`;
+    return (p.password ? "password" : "string") + range(arg("MinLen"), arg("MaxLen"));
+  }
+  if (p.type === "boolean") return "boolean";
+  // OVF's integer widths become "int": whether vSphere adds each width's natural range is not confirmed
+  if (INT_TYPES.has(p.type)) return "int" + range(arg("MinValue"), arg("MaxValue"));
+  if (p.type === "real32" || p.type === "real64") return "real" + range(arg("MinValue"), arg("MaxValue"));
+  return undefined;
 }
 
 export class OvfManager extends ManagedObject {
@@ -129,6 +191,119 @@ export class OvfManager extends ManagedObject {
       importSpec: { _type: "VirtualMachineImportSpec", configSpec },
       fileItem: fileItems,
       warning: warnings,
+    };
+  }
+
+  /**
+   * What the package holds, for the deployment option asked (else the
+   * default one). A descriptor that does not parse gives a result with
+   * only its error, as hostd answers, not a fault.
+   */
+  ParseDescriptor(args: Args): DataObject {
+    const pdp = (args.pdp ?? {}) as Record<string, any>;
+    const empty = { _type: "OvfParseDescriptorResult", annotation: "", defaultEntityName: "", virtualApp: false, defaultDeploymentOption: "" };
+    let pkg: OvfPackage;
+    try {
+      pkg = describeOvf(String(args.ovfDescriptor ?? ""));
+    } catch (e) {
+      if (!(e instanceof OvfError)) throw e;
+      return { ...empty, error: [ovfFault(e)] };
+    }
+    const { error, warning } = sectionFaults(pkg);
+    const options = pkg.deploymentOptions;
+    const defaultOption = options.find((o) => o.isDefault)?.id ?? options[0]?.id ?? "";
+    let option = defaultOption;
+    if (pdp.deploymentOption) {
+      if (options.some((o) => o.id === pdp.deploymentOption)) option = String(pdp.deploymentOption);
+      // the fault for an option the package does not offer is not confirmed: InvalidArgument
+      else error.push(localized("InvalidArgument", { invalidProperty: "pdp.deploymentOption" }, `The OVF package has no deployment option "${String(pdp.deploymentOption)}": ${options.map((o) => o.id).join(", ") || "none"}`));
+    }
+    const all = entities(pkg.root);
+    const property: DataObject[] = [];
+    for (const product of all.flatMap((e) => e.products)) {
+      for (const p of product.properties) {
+        const type = vAppType(p);
+        if (type === undefined) {
+          error.push(localized("OvfPropertyType", { lineNumber: 0, type: p.type, value: p.key }, `Property ${p.key}: unsupported type "${p.type}"`));
+          continue;
+        }
+        const value = p.values.find((v) => v.configuration === option)?.value ?? p.value ?? "";
+        property.push({
+          _type: "VAppPropertyInfo",
+          // keys as vSphere numbers a vApp's properties, from 0 in descriptor order (not confirmed for ParseDescriptor)
+          key: property.length, classId: product.classId, instanceId: product.instanceId, id: p.key, category: p.category,
+          label: p.label, type, userConfigurable: p.userConfigurable, defaultValue: value, description: p.description,
+        });
+      }
+    }
+    const product = pkg.root.products[0];
+    const ip = all.find((e) => e.ipAssignment)?.ipAssignment;
+    const size = sizes(pkg);
+    const childPaths = (e: OvfEntity, prefix: string): DataObject[] => e.children.flatMap((c) => {
+      const path = prefix ? `${prefix}/${c.id}` : c.id;
+      return [{ _type: "KeyValue", key: c.name ?? c.id, value: path }, ...childPaths(c, path)];
+    });
+    return {
+      _type: "OvfParseDescriptorResult",
+      eula: all.flatMap((e) => e.eulas),
+      network: pkg.networks.map((n) => ({ _type: "OvfNetworkInfo", name: n.name, description: n.description })),
+      // without an IpAssignmentSection the lists stay empty (what hostd fills in then is not confirmed)
+      ipAllocationScheme: ip?.schemes ?? [],
+      ipProtocols: ip?.protocols ?? [],
+      property,
+      productInfo: product && {
+        _type: "VAppProductInfo", key: 0, classId: product.classId, instanceId: product.instanceId, name: product.product, vendor: product.vendor,
+        version: product.version, fullVersion: product.fullVersion, vendorUrl: product.vendorUrl, productUrl: product.productUrl, appUrl: product.appUrl,
+      },
+      annotation: pkg.root.annotation ?? "",
+      approximateDownloadSize: size.download,
+      approximateFlatDeploymentSize: size.flat,
+      approximateSparseDeploymentSize: size.sparse,
+      // the top-level entity's Name, else its ovf:id (CreateImportSpec names the VM the same way)
+      defaultEntityName: pkg.root.name || pkg.root.id,
+      virtualApp: pkg.root.collection,
+      deploymentOption: options.map((o) => ({ _type: "OvfDeploymentOption", key: o.id, label: o.label, description: o.description })),
+      defaultDeploymentOption: defaultOption,
+      entityName: childPaths(pkg.root, ""),
+      // no OVF consumer extensions are registered, so there is no annotated OST
+      error,
+      warning,
+    };
+  }
+
+  /** Whether `host` runs the package's virtual hardware, and what importing it there takes. */
+  ValidateHost(args: Args): DataObject {
+    const host = this.sim.inventory.get((args.host as Ref | undefined)?.value ?? "");
+    if (!host || host.type !== "HostSystem") throw new VimFault("ManagedObjectNotFound", { obj: args.host });
+    let pkg: OvfPackage;
+    try {
+      pkg = describeOvf(String(args.ovfDescriptor ?? ""));
+    } catch (e) {
+      if (!(e instanceof OvfError)) throw e;
+      return { _type: "OvfValidateHostResult", error: [ovfFault(e)] };
+    }
+    const { error, warning } = sectionFaults(pkg);
+    const product = (host.props.config as { product?: { version?: string } } | undefined)?.product;
+    const runs = supportedHardwareVersions(product?.version ?? this.sim.scenario.about.version);
+    const hostName = String(host.get("name"));
+    for (const vs of entities(pkg.root).filter((e) => !e.collection)) {
+      // VirtualSystemType may list several families ("vmx-07 vmx-10"): one the host runs is enough
+      const families = (vs.hardwareVersion ?? "").split(/\s+/).filter(Boolean);
+      const versions = families.map((f) => hardwareVersionOf(f));
+      if (!families.length || versions.some((v) => v !== undefined && runs.includes(v))) continue;
+      error.push(localized("VirtualHardwareVersionNotSupported", { hostName, host: host.ref },
+        `The virtual hardware of ${vs.name ?? vs.id} (${families.join(" ")}) is not supported by host ${hostName}, which runs ${runs.map(hardwareVersionKey).join(", ")}.`));
+    }
+    const size = sizes(pkg);
+    return {
+      _type: "OvfValidateHostResult",
+      downloadSize: size.download,
+      flatDeploymentSize: size.flat,
+      sparseDeploymentSize: size.sparse,
+      error,
+      warning,
+      // what a VMFS host provisions; whether hostd also lists the hosted formats (monolithicSparse...) is not confirmed
+      supportedDiskProvisioning: ["thin", "thick", "eagerZeroedThick"],
     };
   }
 
