@@ -80,6 +80,7 @@ import { StoragePod } from "./objects/storage-pod.ts";
 import { StorageResourceManager } from "./objects/storage-resource-manager.ts";
 import { ScheduledTaskManager } from "./objects/scheduled-task-manager.ts";
 import { IpPoolManager } from "./objects/ip-pool-manager.ts";
+import { DatastoreNamespaceManager } from "./objects/datastore-namespace-manager.ts";
 
 export interface SimulatorOptions {
   clock?: Clock;
@@ -441,6 +442,7 @@ class InventoryBuilder {
     if (c.vmProvisioningChecker) add(new VirtualMachineProvisioningChecker(sim, c.vmProvisioningChecker.value));
     if (c.scheduledTaskManager) add(new ScheduledTaskManager(sim, c.scheduledTaskManager.value));
     if (c.ipPoolManager) add(new IpPoolManager(sim, c.ipPoolManager.value));
+    if (c.datastoreNamespaceManager) add(new DatastoreNamespaceManager(sim, c.datastoreNamespaceManager.value));
     if (c.snmpSystem) add(new HostSnmpSystem(sim, c.snmpSystem.value));
     if (c.overheadMemoryManager) add(new OverheadMemoryManager(sim, "OverheadMemoryManager", c.overheadMemoryManager.value));
     // the rest answer NotImplemented per method until they are built

@@ -224,6 +224,23 @@ export class AuthorizationManager extends ManagedObject {
     this.update({ roleList: this.roles().map((x) => (x === r ? { ...r, name: args.newName, privilege: args.privIds ?? r.privilege } : x)) });
   }
 
+  /**
+   * Every permission of the source role now grants the destination role, so
+   * the users holding them have the destination's rights from the next call.
+   * The source role itself stays: the reference only reassigns permissions
+   * (a client removing a role calls RemoveAuthorizationRole after this).
+   */
+  MergePermissions(args: Args): void {
+    const src = this.roles().find((r) => r.roleId === args.srcRoleId);
+    const dst = this.roles().find((r) => r.roleId === args.dstRoleId);
+    if (!src || !dst) throw new VimFault("NotFound", {}, `The role ${!src ? args.srcRoleId : args.dstRoleId} was not found.`);
+    // the reference: the same role twice, or View and Anonymous (which no permission may name) as destination
+    if (src === dst || dst.roleId === -3 || dst.roleId === -4) throw new VimFault("InvalidArgument", { invalidProperty: "dstRoleId" }, "A specified parameter was not correct: dstRoleId");
+    // the Administrator's permissions moving away would leave the root folder without one
+    if (src.roleId === ADMIN_ROLE) throw new VimFault("AuthMinimumAdminPermission", {}, "The requested change would leave the system without a full administrator.");
+    this.permissions = this.permissions.map((p) => (p.roleId === src.roleId ? { ...p, roleId: dst.roleId } : p));
+  }
+
   SetEntityPermissions(args: Args): void {
     const given = this.validPermissions(args);
     const replaced = new Set(given.map((p) => `${p.group}:${p.principal}`));

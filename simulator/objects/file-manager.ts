@@ -49,6 +49,17 @@ export class FileManager extends ManagedObject {
     });
   }
 
+  /**
+   * The reference: "currently not supported", on hostd and vpxd alike. The
+   * path is still resolved first, so a bad datastore or a missing file gets
+   * its own fault before NotSupported.
+   */
+  ChangeOwner(args: Args): void {
+    const target = this.resolve(args.name, args.datacenter);
+    if (!target.datastore.volume.exists(target.path)) throw new VimFault("FileNotFound", { file: target.datastorePath }, `File ${target.datastorePath} was not found`);
+    throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
+  }
+
   private transfer(args: Args, move: boolean): void {
     const src = this.resolve(args.sourceName, args.sourceDatacenter, "sourceDatacenter");
     // the destination's datacenter defaults to the source's
