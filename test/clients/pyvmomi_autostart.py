@@ -9,7 +9,6 @@ Prints one JSON object.
 Usage: pyvmomi_autostart.py HOST PORT USER PASSWORD"""
 import json
 import sys
-import urllib.request
 
 from sim_session import Session, attempt, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVmomi import vim
@@ -23,13 +22,6 @@ host = dc.hostFolder.childEntity[0].host[0]
 pool = dc.hostFolder.childEntity[0].resourcePool
 asm = host.configManager.autoStartManager
 ds = host.datastore[0].name
-
-
-def sim_reset():
-    req = urllib.request.Request("https://%s:%d/_sim/reset" % (session.host, session.port), data=b"", method="POST",
-                                 headers={"Cookie": si._stub.cookie})
-    with urllib.request.urlopen(req, context=session.ctx) as r:
-        return r.status
 
 
 def create(name):
@@ -130,6 +122,6 @@ del name_of[vms["as-a"]._moId]
 gone.append(["unregistered", order(), order(host.config.autoStart)])
 out["gone"] = gone
 
-status = sim_reset()
+status = session.reset()
 out["reset"] = {"status": status, "defaults": defaults(), "powerInfo": order(), "hostConfig": [defaults(host.config.autoStart), order(host.config.autoStart)]}
 print(json.dumps(out))

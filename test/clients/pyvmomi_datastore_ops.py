@@ -11,7 +11,6 @@ Prints one JSON object.
 Usage: pyvmomi_datastore_ops.py HOST PORT USER PASSWORD"""
 import json
 import sys
-import urllib.request
 
 from sim_session import Session, attempt, fault, until, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVmomi import vim
@@ -28,13 +27,6 @@ if vc:
     pool, host = cluster.resourcePool, cluster.host[0]
 else:
     pool, host = dc.hostFolder.childEntity[0].resourcePool, dc.hostFolder.childEntity[0].host[0]
-
-
-def sim_reset():
-    req = urllib.request.Request("https://%s:%d/_sim/reset" % (session.host, session.port), data=b"", method="POST",
-                                 headers={"Cookie": si._stub.cookie})
-    with urllib.request.urlopen(req, context=session.ctx) as r:
-        return r.status
 
 
 def paths(vm):
@@ -193,6 +185,6 @@ out["destroyed"] = {
 
 # ---- /_sim/reset: the names, the maintenance state and the destroyed datastore come back ----
 ds.RenameDatastore("final-ds")
-out["reset"] = sim_reset()
+out["reset"] = session.reset()
 out["afterReset"] = sorted(d.name for d in content.rootFolder.childEntity[0].datastore)
 print(json.dumps(out))

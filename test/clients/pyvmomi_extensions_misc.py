@@ -11,7 +11,6 @@ Usage: pyvmomi_extensions_misc.py HOST PORT USER PASSWORD [ISO_DIR]"""
 import json
 import os
 import sys
-import urllib.request
 
 from sim_session import Session, attempt, until, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVmomi import VmomiSupport, vim
@@ -23,13 +22,6 @@ user = sys.argv[3]
 dc = content.rootFolder.childEntity[0]
 ds = sorted(dc.datastore, key=lambda d: d.name)[0] if not vc else [d for d in dc.datastore if d.name == "shared-ds"][0]
 out = {}
-
-
-def sim_reset():
-    req = urllib.request.Request("https://%s:%d/_sim/reset" % (session.host, session.port), data=b"", method="POST",
-                                 headers={"Cookie": si._stub.cookie})
-    with urllib.request.urlopen(req, context=session.ctx) as r:
-        return r.status
 
 
 def names(entities):
@@ -131,7 +123,7 @@ if vc:
     steps.append(["merge", attempt(lambda: auth.MergePermissions(src, dst)), rights(), holders(src), holders(dst), [r.name for r in auth.roleList if r.roleId == src]])
     steps.append(["fromReadOnly", attempt(lambda: auth.MergePermissions(-2, dst)), holders(-2)])
     out["merge"] = steps
-    out["reset"] = {"status": sim_reset(), "extensions": [e.key for e in em.extensionList], "ownKey": em.GetPublicKey() == key,
+    out["reset"] = {"status": session.reset(), "extensions": [e.key for e in em.extensionList], "ownKey": em.GetPublicKey() == key,
                     "roles": [r.name for r in auth.roleList if r.roleId >= src], "alice": [p.principal for p in auth.RetrieveAllPermissions()],
                     "managedBy": names(em.QueryManagedBy("com.example.sim")), "owned": attempt(lambda: fm.ChangeOwner("[%s] owned" % ds.name, owner="nobody", **dcarg))}
 else:
@@ -175,5 +167,5 @@ else:
     steps.append(["procsOnly", disabled(procs)])
     steps.append(["linux", disabled(linux)])
     out["guestOps"] = steps
-    out["reset"] = {"status": sim_reset(), "owned": attempt(lambda: fm.ChangeOwner("[%s] owned" % ds.name, owner="nobody", **dcarg))}
+    out["reset"] = {"status": session.reset(), "owned": attempt(lambda: fm.ChangeOwner("[%s] owned" % ds.name, owner="nobody", **dcarg))}
 print(json.dumps(out))

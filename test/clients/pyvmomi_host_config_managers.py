@@ -11,7 +11,6 @@ Usage: pyvmomi_host_config_managers.py HOST PORT USER PASSWORD"""
 import datetime
 import json
 import sys
-import urllib.request
 
 from sim_session import Session, attempt  # first: it silences the warnings pyVmomi prints on import
 from pyVmomi import vim
@@ -39,13 +38,6 @@ def near(a, b, seconds=60):
 
 def svc(key, h=host):
     return next(([s.running, s.policy] for s in h.configManager.serviceSystem.serviceInfo.service if s.key == key), None)
-
-
-def sim_reset():
-    req = urllib.request.Request("https://%s:%d/_sim/reset" % (session.host, session.port), data=b"", method="POST",
-                                 headers={"Cookie": si._stub.cookie})
-    with urllib.request.urlopen(req, context=session.ctx) as r:
-        return r.status
 
 
 # ---- HostServiceSystem ----
@@ -205,7 +197,7 @@ out["vnicSteps"] = vsteps
 # ---- /_sim/reset: everything above is undone; the session lives on ----
 services.StartService(id="TSM-SSH")
 out["reset"] = {
-    "status": sim_reset(),
+    "status": session.reset(),
     "services": [svc("TSM-SSH"), svc("ntpd"), svc("TSM")],
     "hostConfig": [[s.key, s.running, s.policy] for s in host.config.service.service if s.key in ("TSM-SSH", "ntpd")],
     "clock": near(clock.QueryDateTime(), utcnow()),

@@ -10,7 +10,6 @@ FindRulesForVm, RecommendHostsForVm, GetResourceUsage), their faults, and
 Usage: pyvmomi_host_lifecycle.py HOST PORT USER PASSWORD"""
 import json
 import sys
-import urllib.request
 
 from sim_session import Session, attempt, fault, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVmomi import vim
@@ -27,13 +26,6 @@ view.DestroyView()
 names = sorted(hosts)
 host = hosts[names[0]]
 ds = "shared-ds" if vc else "mydatastore"
-
-
-def sim_reset():
-    req = urllib.request.Request("https://%s:%d/_sim/reset" % (session.host, session.port), data=b"", method="POST",
-                                 headers={"Cookie": si._stub.cookie})
-    with urllib.request.urlopen(req, context=session.ctx) as r:
-        return r.status
 
 
 def new_vm(name, on, mb=512, cpus=1, pool=None, power=True):
@@ -238,7 +230,7 @@ if vc:
     out["shutdown"]["lockdown"] = attempt(shutdown_host.EnterLockdownMode)
 
 # ---- /_sim/reset: everything as the scenario made it ----
-status = sim_reset()
+status = session.reset()
 view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
 fresh = {h.name: h for h in view.view}
 view.DestroyView()

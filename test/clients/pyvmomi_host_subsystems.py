@@ -11,7 +11,6 @@ all back. Prints one JSON object.
 Usage: pyvmomi_host_subsystems.py HOST PORT USER PASSWORD"""
 import json
 import sys
-import urllib.request
 
 from sim_session import Session, attempt, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVmomi import vim
@@ -26,13 +25,6 @@ hosts = sorted(view.view, key=lambda h: h.name)
 view.DestroyView()
 host = hosts[0]
 cm = host.configManager
-
-
-def sim_reset():
-    req = urllib.request.Request("https://%s:%d/_sim/reset" % (session.host, session.port), data=b"", method="POST",
-                                 headers={"Cookie": si._stub.cookie})
-    with urllib.request.urlopen(req, context=session.ctx) as r:
-        return r.status
 
 
 def ht(h=host):
@@ -157,7 +149,7 @@ cv["entity"] = attempt(lambda: host.setCustomValue(key="owner", value="ops"))
 out["customValues"] = cv
 
 # ---- /_sim/reset ----
-out["reset"] = sim_reset()
+out["reset"] = session.reset()
 out["afterReset"] = {
     "hyperThread": ht(),
     "vmotion": [vmo.netConfig.selectedVnic, vmo.ipConfig, [c.device for c in vmo.netConfig.candidateVnic]],

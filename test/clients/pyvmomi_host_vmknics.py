@@ -11,7 +11,6 @@ Prints one JSON object.
 Usage: pyvmomi_host_vmknics.py HOST PORT USER PASSWORD"""
 import json
 import sys
-import urllib.request
 
 from sim_session import Session, attempt  # first: it silences the warnings pyVmomi prints on import
 from pyVmomi import vim
@@ -28,13 +27,6 @@ host = hosts[0]
 ns, nm = host.configManager.networkSystem, host.configManager.virtualNicManager
 mgmt_ip = host.config.network.vnic[0].spec.ip.ipAddress
 gw_mgmt = mgmt_ip.rsplit(".", 1)[0] + ".254"
-
-
-def sim_reset():
-    req = urllib.request.Request("https://%s:%d/_sim/reset" % (session.host, session.port), data=b"", method="POST",
-                                 headers={"Cookie": si._stub.cookie})
-    with urllib.request.urlopen(req, context=session.ctx) as r:
-        return r.status
 
 
 def ip(addr, mask="255.255.255.0"):
@@ -208,7 +200,7 @@ if vc:
     out["dvs"] = dv
 
 # ---- /_sim/reset: everything above is undone; the session lives on ----
-status = sim_reset()
+status = session.reset()
 out["reset"] = {
     "status": status,
     "vnics": [v[0] for v in vnics()],

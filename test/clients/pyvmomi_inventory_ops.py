@@ -10,7 +10,6 @@ QueryResourceConfigOption and RefreshRuntime, with their faults, and
 Usage: pyvmomi_inventory_ops.py HOST PORT USER PASSWORD"""
 import json
 import sys
-import urllib.request
 
 from sim_session import Session, attempt, fault, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVmomi import vim
@@ -25,13 +24,6 @@ if vc:
     root, host, dsname = cluster.resourcePool, cluster.host[0], "shared-ds"
 else:
     root, host, dsname = dc.hostFolder.childEntity[0].resourcePool, dc.hostFolder.childEntity[0].host[0], "mydatastore"
-
-
-def sim_reset():
-    req = urllib.request.Request("https://%s:%d/_sim/reset" % (session.host, session.port), data=b"", method="POST",
-                                 headers={"Cookie": si._stub.cookie})
-    with urllib.request.urlopen(req, context=session.ctx) as r:
-        return r.status
 
 
 def new_vm(name, folder, pool, network=None):
@@ -156,7 +148,7 @@ out["configOption"] = [type(opt).__name__.split(".")[-1],
                        [opt.memoryAllocationOption.sharesOption.sharesOption.min, opt.memoryAllocationOption.sharesOption.sharesOption.max, opt.memoryAllocationOption.sharesOption.sharesOption.defaultValue]]
 
 # ---- /_sim/reset ----
-out["reset"] = sim_reset()
+out["reset"] = session.reset()
 view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine, vim.ResourcePool], True)
 out["afterReset"] = sorted("%s:%s" % (type(o).__name__.split(".")[-1], o.name) for o in view.view)
 print(json.dumps(out))

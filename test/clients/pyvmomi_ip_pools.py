@@ -10,7 +10,6 @@ Prints one JSON object.
 Usage: pyvmomi_ip_pools.py HOST PORT USER PASSWORD"""
 import json
 import sys
-import urllib.request
 
 from sim_session import Session, attempt  # first: it silences the warnings pyVmomi prints on import
 from pyVmomi import vim
@@ -47,13 +46,6 @@ def pool(name="pool1", **kw):
 def pools():
     return {p.name: [p.id, p.ipv4Config.range, list(p.ipv4Config.dns), p.availableIpv4Addresses, p.allocatedIpv4Addresses,
                      p.availableIpv6Addresses, p.allocatedIpv6Addresses, [a.networkName for a in p.networkAssociation]] for p in ipm.QueryIpPools(dc)}
-
-
-def sim_reset():
-    req = urllib.request.Request("https://%s:%d/_sim/reset" % (session.host, session.port), data=b"", method="POST",
-                                 headers={"Cookie": si._stub.cookie})
-    with urllib.request.urlopen(req, context=session.ctx) as r:
-        return r.status
 
 
 out["empty"] = list(ipm.QueryIpPools(dc))
@@ -153,5 +145,5 @@ out["viewSteps"] = steps
 iv.DestroyView()
 out["destroyed"] = attempt(lambda: iv.view)
 
-out["reset"] = {"status": sim_reset(), "pools": list(ipm.QueryIpPools(dc))}
+out["reset"] = {"status": session.reset(), "pools": list(ipm.QueryIpPools(dc))}
 print(json.dumps(out))

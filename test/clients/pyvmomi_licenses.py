@@ -8,7 +8,6 @@ back, license sources, UpdateLicense and labels, with their faults, and
 Usage: pyvmomi_licenses.py HOST PORT USER PASSWORD"""
 import json
 import sys
-import urllib.request
 
 from sim_session import Session, attempt  # first: it silences the warnings pyVmomi prints on import
 from pyVmomi import vim
@@ -22,13 +21,6 @@ out = {}
 view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
 host = sorted(view.view, key=lambda h: h.name)[0]
 view.DestroyView()
-
-
-def sim_reset():
-    req = urllib.request.Request("https://%s:%d/_sim/reset" % (session.host, session.port), data=b"", method="POST",
-                                 headers={"Cookie": si._stub.cookie})
-    with urllib.request.urlopen(req, context=session.ctx) as r:
-        return r.status
 
 
 def check(key):
@@ -108,7 +100,7 @@ out["update"] = steps
 # ---- /_sim/reset: edition, released features, licenses and labels come back ----
 lm.DisableFeature(host=host, featureKey="drs")
 lm.SetLicenseEdition(host=host)
-status = sim_reset()
+status = session.reset()
 out["reset"] = {"status": status, "edition": lm.licensedEdition, "keys": keys(), "labels": [len(l.labels) for l in lm.licenses],
                 "drs": check("drs"), "serialuri": check("serialuri"), "usage": usage()[:2]}
 print(json.dumps(out))

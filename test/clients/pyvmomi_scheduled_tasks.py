@@ -10,7 +10,6 @@ Usage: pyvmomi_scheduled_tasks.py HOST PORT USER PASSWORD"""
 import datetime
 import json
 import sys
-import urllib.request
 
 from sim_session import Session, attempt, until, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVmomi import vim
@@ -43,13 +42,6 @@ def spec(name, method, args=(), scheduler=None, enabled=True):
 
 def done(t):
     return until(lambda: t.info.state in ("success", "error"))
-
-
-def sim_reset():
-    req = urllib.request.Request("https://%s:%d/_sim/reset" % (session.host, session.port), data=b"", method="POST",
-                                 headers={"Cookie": si._stub.cookie})
-    with urllib.request.urlopen(req, context=session.ctx) as r:
-        return r.status
 
 
 now = si.CurrentTime()
@@ -164,5 +156,5 @@ failed = [e for e in events if isinstance(e, vim.event.ScheduledTaskFailedEvent)
 out["failedReasons"] = sorted(short(e.reason) for e in failed)
 
 # /_sim/reset: the tasks are gone with the rest
-out["reset"] = {"status": sim_reset(), "listed": list(stm.scheduledTask), "info": attempt(lambda: t1.info)}
+out["reset"] = {"status": session.reset(), "listed": list(stm.scheduledTask), "info": attempt(lambda: t1.info)}
 print(json.dumps(out))

@@ -12,7 +12,6 @@ Prints one JSON object.
 Usage: pyvmomi_vmfs_datastores.py HOST PORT USER PASSWORD"""
 import json
 import sys
-import urllib.request
 
 from sim_session import Session, attempt, fault, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVmomi import vim
@@ -30,13 +29,6 @@ dc = host.parent
 while not isinstance(dc, vim.Datacenter):
     dc = dc.parent
 MIB = 1024 * 1024
-
-
-def sim_reset():
-    req = urllib.request.Request("https://%s:%d/_sim/reset" % (session.host, session.port), data=b"", method="POST",
-                                 headers={"Cookie": si._stub.cookie})
-    with urllib.request.urlopen(req, context=session.ctx) as r:
-        return r.status
 
 
 def lun(canonical):
@@ -265,7 +257,7 @@ dss.CreateVmfsDatastore(spec=again)
 wait(storage.MarkAsSsd_Task(scsiDiskUuid=uuid))
 storage.UpdateScsiLunDisplayName(lunUuid=uuid, displayName="before reset")
 before = [ds_named("vmfs-again") is not None, lun(disk.canonicalName).ssd, lun(disk.canonicalName).displayName]
-status = sim_reset()
+status = session.reset()
 out["reset"] = [before, status, ds_named("vmfs-again") is None, fs_volume("vmfs-again"), lun(disk.canonicalName).ssd,
                 lun(disk.canonicalName).displayName == "Local ATA Disk (%s)" % disk.canonicalName, table(path),
                 [d.canonicalName for d in dss.QueryAvailableDisksForVmfs()] == [d.canonicalName for d in avail]]

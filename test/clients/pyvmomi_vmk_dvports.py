@@ -10,7 +10,6 @@ Prints one JSON object.
 Usage: pyvmomi_vmk_dvports.py HOST PORT USER PASSWORD"""
 import json
 import sys
-import urllib.request
 
 from sim_session import Session, attempt, fault, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVmomi import vim
@@ -23,13 +22,6 @@ cluster = [c for c in dc.hostFolder.childEntity if isinstance(c, vim.ClusterComp
 hosts = sorted(cluster.host, key=lambda h: h.name)
 host = hosts[0]
 ns = host.configManager.networkSystem
-
-
-def sim_reset():
-    req = urllib.request.Request("https://%s:%d/_sim/reset" % (session.host, session.port), data=b"", method="POST",
-                                 headers={"Cookie": si._stub.cookie})
-    with urllib.request.urlopen(req, context=session.ctx) as r:
-        return r.status
 
 
 # ---- a switch of the cluster's hosts, with a static group of two ports ----
@@ -102,6 +94,6 @@ vm2 = wait(vm_on("vmk-after", pg))
 out["afterRemove"] = [port_of(vm2) == vmk_port, connectees(vim.dvs.PortCriteria(connected=True, portgroupKey=[pg.key], inside=True))[0][1]]
 
 # ---- /_sim/reset ----
-out["reset"] = sim_reset()
+out["reset"] = session.reset()
 out["afterReset"] = [sorted(n.name for n in dc.networkFolder.childEntity if isinstance(n, vim.DistributedVirtualSwitch)), [v.device for v in ns.networkInfo.vnic]]
 print(json.dumps(out))

@@ -31,6 +31,13 @@ class Session:
         except urllib.error.HTTPError as e:
             return e.code, e.read()
 
+    def reset(self):
+        """POST /_sim/reset with the session's cookie: the simulator back to its scenario. Returns the HTTP status."""
+        req = urllib.request.Request("https://%s:%d/_sim/reset" % (self.host, self.port), data=b"", method="POST",
+                                     headers={"Cookie": self.si._stub.cookie})
+        with urllib.request.urlopen(req, context=self.ctx) as r:
+            return r.status
+
     def vmx(self, vm, dc):
         """The VM's .vmx as the datastore holds it."""
         ds, path = vm.config.files.vmPathName[1:].split("] ", 1)
