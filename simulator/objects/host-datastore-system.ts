@@ -28,7 +28,13 @@
 // for a disk in use are an empty list; RemoveDatastoreEx_Task gives one
 // result per datastore, with a fault where that one failed; a datastore that
 // is not mounted here is DatastoreNotWritableOnHost for
-// UpdateLocalSwapDatastore.
+// UpdateLocalSwapDatastore. CreateLocalDatastore is NotSupported (the
+// capability says so); a VVol datastore needs a VASA provider's storage
+// container, and there is none, so its scId is NotFound; nothing is
+// unresolved, so a resignature names devices with no snapshot volume
+// (HostConfigFault); ConfigureDatastorePrincipal wants maintenance mode
+// (InvalidState, as the reference says) and, on ESXi, a local account
+// (HostConfigFault otherwise; vCenter's hosts' accounts are not modelled).
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
@@ -291,10 +297,30 @@ export class HostDatastoreSystem extends ManagedObject {
     });
     if (!added.length) throw hostConfigFault("spec.extent names no partition to add.");
     storage.writeTable(d, table);
-    ds.resizeVmfs(ds.vmfs.capacity + added.reduce((n, p) => n + vmfsBytes(p), 0),
-      [...ds.vmfs.extent, ...added.map((p) => ({ _type: "HostScsiDiskPartition", diskName: d.canonical, partition: p.partition }))]);
-    this.grown(ds, "VMFSDatastoreExtendedEvent", "extended", ctx);
+    this.addExtent(ds, d, added, ctx);
     return ds.ref;
+  }
+
+  /** Partitions of `d` (already written) join the volume: ExtendVmfsDatastore, and HostStorageSystem.AttachVmfsExtent. */
+  addExtent(datastore: ManagedObject, d: Disk, added: Partition | Partition[], ctx: CallContext): void {
+    const ds = this.mountedVmfs(datastore.ref);
+    const parts = Array.isArray(added) ? added : [added];
+    ds.resizeVmfs(ds.vmfs.capacity + parts.reduce((n, p) => n + vmfsBytes(p), 0),
+      [...ds.vmfs.extent, ...parts.map((p) => ({ _type: "HostScsiDiskPartition", diskName: d.canonical, partition: p.partition }))]);
+    this.grown(ds, "VMFSDatastoreExtendedEvent", "extended", ctx);
+  }
+
+  /** HostStorageSystem.ExpandVmfsExtent: partition `n` of `d` grows into the free space after it, and the volume with it. */
+  expandExtent(datastore: ManagedObject, d: Disk, n: number, ctx: CallContext): void {
+    const ds = this.mountedVmfs(datastore.ref);
+    if (d.off) throw hostConfigFault(`The device ${d.canonical} is detached.`);
+    const grown = this.expansion(d, n);
+    if (!grown) throw hostConfigFault(`There is no free space after partition ${n} of ${d.canonical}.`);
+    const old = d.table.partitions.find((p) => p.partition === n)!;
+    const now = grown.partitions.find((p) => p.partition === n)!;
+    this.storage().writeTable(d, grown);
+    ds.resizeVmfs(ds.vmfs.capacity + vmfsBytes(now) - vmfsBytes(old), ds.vmfs.extent);
+    this.grown(ds, "VMFSDatastoreExpandedEvent", "expanded", ctx);
   }
 
   /** Free space after one of the volume's partitions, on one of this host's blank disks (a datastore's own disk is always full). */
@@ -317,7 +343,7 @@ export class HostDatastoreSystem extends ManagedObject {
   }
 
   /** The table with partition `n` of `d` grown to the end of the free space after it, or undefined when there is none. */
-  private expansion(d: Disk, n: number): PartitionTable | undefined {
+  expansion(d: Disk, n: number): PartitionTable | undefined {
     if (!d.spare || d.off) return undefined;
     const p = d.table.partitions.find((x) => x.partition === n);
     if (!p) return undefined;
@@ -375,5 +401,44 @@ export class HostDatastoreSystem extends ManagedObject {
   /** Snapshot or replicated VMFS copies waiting for a resignature: this simulator's disks never hold one. */
   QueryUnresolvedVmfsVolumes(_args: Args): DataObject[] {
     return [];
+  }
+
+  /** Nothing is unresolved here: the task fails as hostd's does for devices that hold no snapshot volume. */
+  ResignatureUnresolvedVmfsVolume_Task(args: Args, ctx: CallContext): Ref {
+    const refused = this.storage().resolutionRefused(args.resolutionSpec as Record<string, any>, true);
+    return this.sim.tasks.run(this.hostObj(), "ResignatureUnresolvedVmfsVolume_Task", "host.DatastoreSystem.resignatureUnresolvedVmfsVolume", ctx.session?.userName ?? "", () => {
+      throw refused;
+    }, { resultType: { type: "HostResignatureRescanResult" } });
+  }
+
+  /** capabilities.localDatastoreSupported is false: hostd answers NotSupported, as for any host since ESX 3. */
+  CreateLocalDatastore(_args: Args): Ref {
+    throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
+  }
+
+  /**
+   * VVol datastores need a storage container from a registered VASA
+   * provider; there is none, so every scId is NotFound (after the name checks).
+   */
+  CreateVvolDatastore(args: Args): Ref {
+    const spec = (args.spec ?? {}) as { name?: string; scId?: string };
+    const name = String(spec.name ?? "");
+    if (!name.trim() || name.length > 42 || /[/\\%]/.test(name)) throw new VimFault("InvalidName", { name }, `The name '${name}' is not a valid datastore name.`);
+    throw new VimFault("NotFound", {}, `The object or item referred to could not be found: storage container ${String(spec.scId)}.`);
+  }
+
+  /**
+   * The user VM file I/O runs as. The reference asks for the host in
+   * maintenance mode (InvalidState otherwise); the user must be one of the
+   * host's local accounts where this simulator has them (ESXi). An unknown
+   * user is HostConfigFault (not confirmed: the fault for "other failures").
+   */
+  ConfigureDatastorePrincipal(args: Args): void {
+    const host = this.hostObj();
+    const user = String(args.userName ?? "");
+    if (!(host.props.runtime as { inMaintenanceMode: boolean }).inMaintenanceMode) throw new VimFault("InvalidState", {}, `The operation is not allowed in the current state: ${host.get("name")} is not in maintenance mode.`);
+    const accounts = this.sim.localAccounts;
+    if (!user || (accounts && !this.sim.isVCenter && !accounts.has(user))) throw hostConfigFault(`There is no local user ${JSON.stringify(user)} on ${host.get("name")}.`);
+    host.update({ "config.datastorePrincipal": user });
   }
 }
