@@ -3,10 +3,23 @@
 // switch versions this vCenter can create, which hosts can join a switch of
 // a version (a host runs a switch of its own ESXi release or older), what a
 // switch version can do, and which switches and port groups a host reaches.
+// It also exports switches and port groups as backups (EntityBackupConfig,
+// whose blob format distributed-virtual-switch.ts describes) and imports them:
+// as new entities, under their original identity, or over an existing one.
+//
+// Chosen without confirmation against a real vCenter: an import is checked
+// whole and refused by the first bad entry's fault (importFault stays empty);
+// an entity that already exists under the original identity is DvsFault; the
+// switch's hosts are not re-added (the reference says vCenter adds them back:
+// here hosts join through ReconfigureDvs_Task); a restored uplink port group
+// gets a new key.
 import { VimFault, localizedFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
-import { ManagedObject, type Args } from "./managed-object.ts";
+import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
 import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
-import { DistributedVirtualSwitch, availableSwitchVersions } from "./distributed-virtual-switch.ts";
+import {
+  DistributedVirtualSwitch, availableSwitchVersions, checkSwitchName, createDistributedSwitch, readBackup, writeBackup, type Backup,
+} from "./distributed-virtual-switch.ts";
+import { DistributedVirtualPortgroup, postNetworkEvent } from "./distributed-virtual-portgroup.ts";
 import type { SimContext } from "../sim-context.ts";
 
 const cmpVersion = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
@@ -148,9 +161,185 @@ export class DistributedVirtualSwitchManager extends ManagedObject {
       };
     });
   }
+
+  // ---- backup and restore ----
+
+  private get root(): ManagedObject {
+    return this.sim.inventory.get((this.sim.content.rootFolder as ManagedObjectReference).value)!;
+  }
+
+  DVSManagerExportEntity_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this.root, "DVSManagerExportEntity_Task", "DistributedVirtualSwitchManager.exportEntity", ctx.session?.userName ?? "", () => {
+      const sets = listOf<DataObject & { dvsUuid?: unknown; portgroupKey?: unknown }>(args.selectionSet);
+      if (!sets.length) throw new VimFault("InvalidArgument", { invalidProperty: "selectionSet" });
+      const out: DataObject[] = [];
+      sets.forEach((sel, i) => {
+        if (sel?._type !== "DVSSelection" && sel?._type !== "DVPortgroupSelection") throw new VimFault("InvalidArgument", { invalidProperty: `selectionSet[${i}]` });
+        const sw = this.byUuid(sel.dvsUuid);
+        if (sel._type === "DVSSelection") {
+          out.push(backupConfig("distributedVirtualSwitch", sw.backup(), sw.uuid, sw.name, sw.parentObject()?.ref, sw.config.configVersion));
+          return;
+        }
+        const keys = listOf<unknown>(sel.portgroupKey).map(String);
+        if (!keys.length) throw new VimFault("InvalidArgument", { invalidProperty: `selectionSet[${i}].portgroupKey` });
+        for (const key of keys) {
+          const pg = sw.portgroups().find((g) => g.ref.value === key);
+          if (!pg) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: port group ${key} of switch ${sw.name}`);
+          out.push(backupConfig("distributedVirtualPortgroup", sw.backupPortgroup(pg), pg.ref.value, pg.name, sw.ref, pg.config.configVersion));
+        }
+      });
+      return out;
+    }, { resultType: { type: "EntityBackupConfig", array: true } });
+  }
+
+  DVSManagerImportEntity_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this.root, "DVSManagerImportEntity_Task", "DistributedVirtualSwitchManager.importEntity", user, () => {
+      const type = args.importType;
+      if (typeof type !== "string" || !this.sim.schema.enumValues("EntityImportType")?.includes(type)) throw new VimFault("InvalidArgument", { invalidProperty: "importType" });
+      const entries = listOf<DataObject & { entityType?: string; key?: string; name?: string; container?: ManagedObjectReference }>(args.entityBackup);
+      if (!entries.length) throw new VimFault("InvalidArgument", { invalidProperty: "entityBackup" });
+      // every entry is checked before anything is made or changed
+      const names = new Set<string>();
+      const plans = entries.map((e, i) => this.importPlan(e, i, type, names));
+      const result = { _type: "DistributedVirtualSwitchManagerImportResult", distributedVirtualSwitch: [] as ManagedObjectReference[], distributedVirtualPortgroup: [] as ManagedObjectReference[], importFault: [] };
+      for (const run of plans) {
+        const made = run(user);
+        if (made instanceof DistributedVirtualSwitch) {
+          result.distributedVirtualSwitch.push(made.ref);
+          postNetworkEvent(this.sim, "DvsImportEvent", `Import operation with type ${type} was performed on ${made.name}`, user, { dvs: made }, { importType: type });
+        } else {
+          result.distributedVirtualPortgroup.push(made.ref);
+        }
+      }
+      return result;
+    }, { resultType: { type: "DistributedVirtualSwitchManagerImportResult" } });
+  }
+
+  /** One entry's checks, returning what carries it out. */
+  private importPlan(e: DataObject & { entityType?: string; key?: string; name?: string; container?: ManagedObjectReference }, i: number, type: string, names: Set<string>): (user: string) => ManagedEntity {
+    const where = `entityBackup[${i}]`;
+    const b = readBackup(e);
+    if (!b) throw new VimFault("InvalidArgument", { invalidProperty: `${where}.configBlob` }, `A specified parameter was not correct: ${where}.configBlob (not a backup this server wrote)`);
+    if (e.entityType !== b.entityType) throw new VimFault("InvalidArgument", { invalidProperty: `${where}.entityType` });
+    const inv = this.sim.inventory;
+    const claim = (name: string, dc: unknown) => {
+      const k = `${String((dc as ManagedEntity | undefined)?.ref.value)}/${name}`;
+      if (names.has(k)) throw new VimFault("DuplicateName", { name, object: (dc as ManagedEntity | undefined)?.ref });
+      names.add(k);
+    };
+    const groups = b.portgroups.filter((g) => !g.uplink);
+    if (b.entityType === "distributedVirtualSwitch") {
+      if (type === "applyToEntitySpecified") {
+        const sw = this.byUuid(e.key ?? b.switch.uuid);
+        const name = e.name ?? b.switch.name;
+        if (name !== sw.name) checkSwitchName(this.sim, sw.parentObject() as ManagedEntity, name, sw);
+        const existing = new Map(groups.map((g) => [g.key, sw.portgroups().find((p) => p.ref.value === g.key)]));
+        for (const g of groups) sw.checkPortgroupBackup(existing.get(g.key), g.config, undefined);
+        return (user) => {
+          sw.applyBackup(b, e.name, user);
+          for (const g of groups) {
+            const pg = existing.get(g.key);
+            if (pg) sw.applyPortgroupBackup(pg, g.config, undefined, user);
+            else sw.restorePortgroup(g.config, undefined, user, inv.has(g.key) ? undefined : g.key);
+          }
+          return sw;
+        };
+      }
+      const folder = e.container && typeof e.container === "object" ? inv.get(e.container.value) : undefined;
+      if (!(folder instanceof ManagedEntity) || !folder.isA("Folder") || !((folder.props.childType as string[] | undefined) ?? []).includes("DistributedVirtualSwitch")) {
+        throw new VimFault("InvalidArgument", { invalidProperty: `${where}.container` });
+      }
+      const original = type === "createEntityWithOriginalIdentifier";
+      // the reference: an original-identity import ignores key and name, a new one takes the name given
+      const name = original ? b.switch.name : e.name ?? b.switch.name;
+      if (original && this.sim.inventory.ofType("DistributedVirtualSwitch").some((s) => s instanceof DistributedVirtualSwitch && s.uuid === b.switch.uuid)) {
+        throw new VimFault("DvsFault", {}, `A vSphere Distributed Switch with the UUID ${b.switch.uuid} already exists.`);
+      }
+      if (!availableSwitchVersions(this.sim).includes(b.switch.productVersion)) {
+        throw new VimFault("DvsFault", {}, `This vCenter Server cannot create a vSphere Distributed Switch of version ${b.switch.productVersion}.`);
+      }
+      checkSwitchName(this.sim, folder, name);
+      const dc = datacenterOf(folder);
+      claim(name, folder);
+      for (const g of groups) {
+        const gname = String(g.config.name);
+        const dup = DistributedVirtualPortgroup.named(this.sim, dc, gname);
+        if (dup) throw new VimFault("DuplicateName", { name: gname, object: dup.ref });
+        if (original && inv.has(g.key)) throw new VimFault("DvsFault", {}, `A distributed port group with the key ${g.key} already exists.`);
+        claim(gname, dc);
+      }
+      return (user) => {
+        const cfg = b.switch.config as Record<string, any>;
+        const sw = createDistributedSwitch(this.sim, folder as ManagedEntity & { attachChild(c: ManagedEntity): void }, {
+          name, version: b.switch.productVersion, hosts: [], portgroups: [], uplinkPortNames: cfg.uplinkPortPolicy?.uplinkPortName,
+          ...(original ? { uuid: b.switch.uuid, value: inv.has(b.switch.key) ? undefined : b.switch.key } : {}),
+        });
+        sw.applyBackup(b, name, user);
+        for (const g of groups) sw.restorePortgroup(g.config, undefined, user, original ? g.key : undefined);
+        return sw;
+      };
+    }
+    // a port group
+    const g = b.portgroups[0];
+    if (!g || g.uplink) throw new VimFault("InvalidArgument", { invalidProperty: `${where}.configBlob` });
+    if (type === "applyToEntitySpecified") {
+      const pg = inv.get(String(e.key ?? g.key));
+      if (!(pg instanceof DistributedVirtualPortgroup)) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: port group ${String(e.key ?? g.key)}`);
+      const sw = pg.switch()!;
+      sw.checkPortgroupBackup(pg, g.config, e.name);
+      return (user) => {
+        sw.applyPortgroupBackup(pg, g.config, e.name, user);
+        return pg;
+      };
+    }
+    const original = type === "createEntityWithOriginalIdentifier";
+    let sw: DistributedVirtualSwitch;
+    if (original) {
+      sw = this.byUuid(b.switch.uuid);
+      if (inv.has(g.key)) throw new VimFault("DvsFault", {}, `A distributed port group with the key ${g.key} already exists.`);
+    } else {
+      const c = e.container && typeof e.container === "object" ? inv.get(e.container.value) : undefined;
+      if (!(c instanceof DistributedVirtualSwitch)) throw new VimFault("InvalidArgument", { invalidProperty: `${where}.container` });
+      sw = c;
+    }
+    const name = original ? undefined : e.name;
+    sw.checkPortgroupBackup(undefined, g.config, name);
+    claim(name ?? String(g.config.name), datacenterOf(sw));
+    return (user) => sw.restorePortgroup(g.config, name, user, original ? g.key : undefined);
+  }
+
+  /** Re-sync the hosts' proxy switches with every switch they are members of. */
+  RectifyDvsOnHost_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    const hosts = listOf<ManagedObjectReference>(args.hosts);
+    const first = hosts[0] && typeof hosts[0] === "object" ? this.sim.inventory.get(hosts[0].value) : undefined;
+    return this.sim.tasks.run(first?.isA("HostSystem") ? first : this.root, "RectifyDvsOnHost_Task", "DistributedVirtualSwitchManager.rectifyHost", user, () => {
+      if (!hosts.length) throw new VimFault("InvalidArgument", { invalidProperty: "hosts" });
+      const switches = this.sim.inventory.ofType("DistributedVirtualSwitch").filter((s): s is DistributedVirtualSwitch => s instanceof DistributedVirtualSwitch);
+      const work = hosts.map((h) => {
+        const host = h && typeof h === "object" ? this.sim.inventory.get(h.value) : undefined;
+        if (!host?.isA("HostSystem")) throw new VimFault("ManagedObjectNotFound", { obj: h }, `The object '${h?.type ?? "HostSystem"}:${h?.value ?? ""}' has already been deleted or has not been completely created`);
+        const mine = switches.filter((s) => s.hosts().some((m) => m.value === host.ref.value));
+        // the only fault the method declares; a host on no switch has no proxy switch to rectify
+        if (!mine.length) throw new VimFault("DvsFault", {}, `Host ${String(host.get("name"))} is not a member of any vSphere Distributed Switch.`);
+        return { host: host.ref, mine };
+      });
+      for (const { host, mine } of work) for (const s of mine) s.rectify([host], user);
+    });
+  }
 }
 
-function hostRelease(host: ManagedEntity): string {
+function listOf<T>(v: unknown): T[] {
+  return (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]) as T[];
+}
+
+function backupConfig(entityType: string, b: Backup, key: string, name: string, container: ManagedObjectReference | undefined, configVersion: string): DataObject {
+  return { _type: "EntityBackupConfig", entityType, configBlob: writeBackup(b), key, name, container, configVersion };
+}
+
+/** The ESXi release a host runs ("6.0.0"): what decides which switch versions it can join. */
+export function hostRelease(host: ManagedEntity): string {
   const product = (host.props.config as { product?: { version?: string } } | undefined)?.product
     ?? (host.props.summary as { config?: { product?: { version?: string } } } | undefined)?.config?.product;
   return String(product?.version ?? "0.0.0");

@@ -18,6 +18,7 @@ import {
   type PortgroupConfigSpec,
 } from "./distributed-virtual-portgroup.ts";
 import type { SimContext } from "../sim-context.ts";
+import { hostRelease } from "./distributed-virtual-switch-manager.ts";
 
 type HostMember = DataObject & { config: DataObject & { host: ManagedObjectReference } };
 type SwitchConfig = DataObject & {
@@ -464,10 +465,18 @@ export class DistributedVirtualSwitch extends ManagedEntity {
   DVSRollback_Task(args: Args, ctx: CallContext): ManagedObjectReference {
     const user = ctx.session?.userName ?? "";
     return this.sim.tasks.run(this, "DVSRollback_Task", "DistributedVirtualSwitch.rollback", user, () => {
-      // this simulator exports no backups (DVSManagerExportEntity_Task), so no blob can be read back
-      if (args.entityBackup) throw new VimFault("RollbackFailure", { entityName: this.name, entityType: "distributedVirtualSwitch" }, `Cannot roll back the vSphere Distributed Switch ${this.name}: the backup cannot be read.`);
-      // the reference: without a backup the spec is the switch's state before its last reconfiguration "if available"; none means no result, not a fault
-      const saved = this.checkpoint?.config as (DataObject & Record<string, unknown>) | undefined;
+      let saved: (DataObject & Record<string, unknown>) | undefined;
+      if (args.entityBackup) {
+        // a backup of this switch (DVSManagerExportEntity_Task): the spec is what it holds
+        const blob = readBackup(args.entityBackup);
+        if (!blob || blob.entityType !== "distributedVirtualSwitch" || blob.switch.uuid !== this.uuid) {
+          throw new VimFault("RollbackFailure", { entityName: this.name, entityType: "distributedVirtualSwitch" }, `Cannot roll back the vSphere Distributed Switch ${this.name}: the backup is not one of this switch.`);
+        }
+        saved = blob.switch.config;
+      } else {
+        // the reference: without a backup the spec is the switch's state before its last reconfiguration "if available"; none means no result, not a fault
+        saved = this.checkpoint?.config as (DataObject & Record<string, unknown>) | undefined;
+      }
       if (!saved) return undefined;
       const cur = this.config as unknown as Record<string, unknown>;
       const fields = ROLLBACK_SWITCH_FIELDS.filter((k) => saved[k] !== undefined);
@@ -476,15 +485,256 @@ export class DistributedVirtualSwitch extends ManagedEntity {
     }, { resultType: { type: "DVSConfigSpec" } });
   }
 
-  /** DistributedVirtualPortgroup.DVPortgroupRollback_Task's answer: the group as the switch's checkpoint has it, if that differs from now. */
+  /** DistributedVirtualPortgroup.DVPortgroupRollback_Task's answer: the group as a backup of it (or of its switch) or the switch's checkpoint has it, if that differs from now. */
   rollbackPortgroup(pg: DistributedVirtualPortgroup, entityBackup: unknown): DataObject | undefined {
-    if (entityBackup) throw new VimFault("RollbackFailure", { entityName: pg.name, entityType: "distributedVirtualPortgroup" }, `Cannot roll back the distributed port group ${pg.name}: the backup cannot be read.`);
-    const saved = this.checkpoint?.portgroups[pg.ref.value] as (DataObject & Record<string, unknown>) | undefined;
+    let saved: (DataObject & Record<string, unknown>) | undefined;
+    if (entityBackup) {
+      const blob = readBackup(entityBackup);
+      saved = blob?.switch.uuid === this.uuid ? blob.portgroups.find((g) => g.key === pg.ref.value)?.config : undefined;
+      if (!saved) throw new VimFault("RollbackFailure", { entityName: pg.name, entityType: "distributedVirtualPortgroup" }, `Cannot roll back the distributed port group ${pg.name}: the backup holds no configuration of it.`);
+    } else {
+      saved = this.checkpoint?.portgroups[pg.ref.value] as (DataObject & Record<string, unknown>) | undefined;
+    }
     if (!saved) return undefined;
     const cur = pg.config as unknown as Record<string, unknown>;
     const fields = ROLLBACK_PORTGROUP_FIELDS.filter((k) => saved[k] !== undefined);
     if (fields.every((k) => JSON.stringify(saved[k]) === JSON.stringify(cur[k]))) return undefined;
     return { _type: "DVPortgroupConfigSpec", configVersion: pg.config.configVersion, ...Object.fromEntries(fields.map((k) => [k, saved[k]])) };
+  }
+
+  // ---- backup and restore (DistributedVirtualSwitchManager's export and import) ----
+
+  /** The switch's backup: its settings and, as Export-VDSwitch does by default, those of its port groups. */
+  backup(): Backup {
+    const cfg = this.props.config as DataObject & Record<string, unknown>;
+    return {
+      format: BACKUP_FORMAT, version: BACKUP_VERSION, entityType: "distributedVirtualSwitch",
+      switch: {
+        uuid: this.uuid, key: this.ref.value, name: this.name, productVersion: String((cfg.productInfo as { version?: string }).version),
+        config: pick(cfg, [...ROLLBACK_SWITCH_FIELDS, ...BACKUP_SWITCH_EXTRA]), networkResourcePool: structuredClone(this.pools),
+      },
+      portgroups: this.portgroups().map((g) => ({ key: g.ref.value, uplink: g.isUplink, config: pick(g.config as unknown as Record<string, unknown>, ROLLBACK_PORTGROUP_FIELDS) })),
+    };
+  }
+
+  /** A port group's backup: the group alone, naming its switch. */
+  backupPortgroup(pg: DistributedVirtualPortgroup): Backup {
+    const b = this.backup();
+    return { ...b, entityType: "distributedVirtualPortgroup", portgroups: b.portgroups.filter((g) => g.key === pg.ref.value) };
+  }
+
+  /** A backup's switch settings laid over this switch (applyToEntitySpecified): its hosts stay as they are. */
+  applyBackup(b: Backup, name: string | undefined, userName: string): void {
+    const saved = b.switch.config as Record<string, unknown>;
+    const changes: Record<string, unknown> = {};
+    for (const k of [...ROLLBACK_SWITCH_FIELDS, ...BACKUP_SWITCH_EXTRA]) {
+      if (k !== "name" && saved[k] !== undefined) changes[`config.${k}`] = structuredClone(saved[k]);
+    }
+    if (saved.description !== undefined) changes["summary.description"] = saved.description;
+    changes.networkResourcePool = structuredClone(b.switch.networkResourcePool ?? this.pools);
+    this.saveCheckpoint();
+    const target = name ?? b.switch.name;
+    if (target !== this.name) this.applyName(target, userName);
+    this.update({ ...changes, "config.configVersion": nextVersion(this.config.configVersion) });
+    this.resizeUplinks();
+    postNetworkEvent(this.sim, "DvsRestoreEvent", `Restore operation was performed on vSphere Distributed Switch ${this.name} in ${datacenterOf(this)?.name ?? ""}.`, userName, { dvs: this });
+  }
+
+  /** A port group backup's settings laid over `pg`, renamed to `name` when given (its key stays). */
+  applyPortgroupBackup(pg: DistributedVirtualPortgroup, saved: Record<string, unknown>, name: string | undefined, userName: string): void {
+    const changes: Record<string, unknown> = { "config.configVersion": nextVersion(pg.config.configVersion) };
+    for (const k of ROLLBACK_PORTGROUP_FIELDS) if (k !== "name" && k !== "numPorts" && saved[k] !== undefined) changes[`config.${k}`] = structuredClone(saved[k]);
+    const target = name ?? (saved.name as string | undefined);
+    if (target !== undefined && target !== pg.name) {
+      const old = pg.name;
+      pg.update({ name: target, "config.name": target, "summary.name": target });
+      this.portgroupRenamed(old, target);
+    }
+    pg.update(changes);
+    const numPorts = saved.numPorts as number | undefined;
+    if (numPorts !== undefined && numPorts !== pg.config.numPorts) {
+      this.sizePortgroup(pg, numPorts);
+      if (pg.config.type === "ephemeral") pg.update({ "config.numPorts": numPorts });
+    }
+    this.recount();
+    postNetworkEvent(this.sim, "DVPortgroupReconfiguredEvent", `Reconfigured dvPort group ${pg.name} in ${datacenterOf(this)?.name ?? ""}.`, userName, { net: pg, dvs: this });
+  }
+
+  /** The checks applyPortgroupBackup's settings must pass, before anything changes. */
+  checkPortgroupBackup(pg: DistributedVirtualPortgroup | undefined, saved: Record<string, unknown>, name: string | undefined): void {
+    const target = name ?? (saved.name as string | undefined);
+    checkPortgroupSpec({ _type: "DVPortgroupConfigSpec", ...saved, name: target } as PortgroupConfigSpec, true);
+    const dup = DistributedVirtualPortgroup.named(this.sim, datacenterOf(this), target!, pg);
+    if (dup) throw new VimFault("DuplicateName", { name: target, object: dup.ref });
+    if (pg && saved.numPorts !== undefined) this.checkPortgroupSize(pg, saved.numPorts as number, (saved.type as string | undefined) ?? pg.config.type);
+  }
+
+  /** A new port group from a backup's settings; `value` keeps its original key (createEntityWithOriginalIdentifier). */
+  restorePortgroup(saved: Record<string, unknown>, name: string | undefined, userName: string, value?: string): DistributedVirtualPortgroup {
+    const spec = { _type: "DVPortgroupConfigSpec", ...structuredClone(saved), name: name ?? saved.name } as PortgroupConfigSpec;
+    const pg = this.newPortgroup(spec, false, value);
+    if (spec.type === "ephemeral" && spec.numPorts !== undefined) pg.update({ "config.numPorts": spec.numPorts });
+    postNetworkEvent(this.sim, "DVPortgroupCreatedEvent", `dvPort group ${pg.name} in ${datacenterOf(this)?.name ?? ""} was added to switch ${this.name}.`, userName, { net: pg, dvs: this });
+    return pg;
+  }
+
+  // ---- version upgrade, merge, host re-sync ----
+
+  PerformDvsProductSpecOperation_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "PerformDvsProductSpecOperation_Task", "DistributedVirtualSwitch.performProductSpecOperation", user, () => {
+      const op = args.operation;
+      if (typeof op !== "string" || !this.sim.schema.enumValues("DistributedVirtualSwitchProductSpecOperationType")?.includes(op)) throw new VimFault("InvalidArgument", { invalidProperty: "operation" });
+      // the reference: "For VmwareDistributedVirtualSwitch, only upgrade is valid" (the others are for third-party switches); the fault is our choice
+      if (op !== "upgrade") throw new VimFault("InvalidArgument", { invalidProperty: "operation" }, `A specified parameter was not correct: operation (${op} is not supported on a VMware distributed switch)`);
+      const spec = args.productSpec as (DataObject & { name?: string; vendor?: string; version?: string }) | undefined;
+      if (!spec || typeof spec !== "object" || typeof spec.version !== "string") throw new VimFault("InvalidArgument", { invalidProperty: "productSpec" });
+      const info = this.config.productInfo as DataObject & { name: string; vendor: string; version: string };
+      if ((spec.name !== undefined && spec.name !== info.name) || (spec.vendor !== undefined && spec.vendor !== info.vendor)) throw new VimFault("InvalidArgument", { invalidProperty: "productSpec" });
+      const version = spec.version;
+      if (!availableSwitchVersions(this.sim).includes(version)) throw new VimFault("InvalidArgument", { invalidProperty: "productSpec.version" });
+      const cmp = version.localeCompare(info.version, undefined, { numeric: true });
+      if (cmp === 0) return;
+      // a switch is never downgraded: vCenter offers only newer versions (our choice of fault)
+      if (cmp < 0) throw new VimFault("InvalidArgument", { invalidProperty: "productSpec.version" }, `A specified parameter was not correct: productSpec.version (${version} is older than the switch's ${info.version})`);
+      const old = this.hosts().map((h) => this.sim.inventory.get(h.value)).filter((h): h is ManagedEntity => h instanceof ManagedEntity).find((h) => hostRelease(h).localeCompare(version, undefined, { numeric: true }) < 0);
+      if (old) {
+        // vCenter's upgrade wizard refuses a switch whose member host runs an older ESXi: the host compatibility check fails (the fault type is our choice: the method's own)
+        throw new VimFault("DvsFault", {}, `The vSphere Distributed Switch ${this.name} cannot be upgraded to version ${version}: host ${old.name} runs ESXi ${hostRelease(old)}, which does not support it.`);
+      }
+      const productInfo = { ...info, version };
+      const have = new Set(this.pools.map((p) => p.key));
+      const pools = [...this.pools, ...systemPools(version).filter((p) => !have.has(p.key))];
+      this.saveCheckpoint();
+      this.update({
+        "config.productInfo": productInfo, "summary.productInfo": productInfo, "config.configVersion": nextVersion(this.config.configVersion),
+        "config.host": this.config.host.map((m) => ({ ...m, productInfo })), networkResourcePool: pools,
+      });
+      postNetworkEvent(this.sim, "DvsUpgradedEvent", `vSphere Distributed Switch ${this.name} in ${datacenterOf(this)?.name ?? ""} was upgraded.`, user, { dvs: this }, { productInfo });
+    });
+  }
+
+  MergeDvs_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "MergeDvs_Task", "DistributedVirtualSwitch.merge", user, () => {
+      const ref = args.dvs as ManagedObjectReference | undefined;
+      const other = ref && typeof ref === "object" ? this.sim.inventory.get(ref.value) : undefined;
+      if (!(other instanceof DistributedVirtualSwitch)) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: switch ${ref?.value ?? ""}`);
+      if (other === this) throw new VimFault("InvalidArgument", { invalidProperty: "dvs" }, "A specified parameter was not correct: dvs (a switch cannot merge into itself)");
+      if (datacenterOf(other) !== datacenterOf(this)) throw new VimFault("InvalidArgument", { invalidProperty: "dvs" }, `A specified parameter was not correct: dvs (${other.name} is in another datacenter)`);
+      this.checkCapability("dvsOperationSupported");
+      // ports that VMs or vmkernel NICs hold would lose their connections: vCenter moves them, this simulator refuses (ResourceInUse, a fault the method declares)
+      const held = [...other.store.ports.values()].find((p) => !other.store.isFree(p, other.uuid));
+      if (held) {
+        const g = other.groupOf(held);
+        throw new VimFault("ResourceInUse", { type: "DistributedVirtualPortgroup", name: g?.name ?? other.name }, `The resource '${g?.name ?? other.name}' is in use.`);
+      }
+      const version = String((this.config.productInfo as { version?: string }).version);
+      const joining = other.hosts().filter((h) => !this.isMember(h));
+      for (const h of joining) {
+        const host = this.sim.inventory.get(h.value);
+        if (!(host instanceof ManagedEntity)) continue;
+        const state = (host.props.runtime as { connectionState?: string } | undefined)?.connectionState;
+        if (state && state !== "connected") throw new VimFault("InvalidHostState", { host: host.ref }, `The operation is not allowed in the current state of the host ${host.name}.`);
+        if (hostRelease(host).localeCompare(version, undefined, { numeric: true }) < 0) throw new VimFault("DvsFault", {}, `Host ${host.name} (ESXi ${hostRelease(host)}) cannot join the vSphere Distributed Switch ${this.name} of version ${version}.`);
+      }
+      const moving = other.portgroups().filter((g) => !g.isUplink);
+      other.update({ portgroup: (other.props.portgroup as ManagedObjectReference[]).filter((r) => !moving.some((g) => g.ref.value === r.value)) });
+      other.update({ "summary.portgroupName": other.portgroups().map((g) => g.name) });
+      for (const pg of moving) {
+        other.store.dropGroup(pg.ref.value);
+        pg.update({ "config.distributedVirtualSwitch": this.ref, portKeys: [] });
+        this.addPortgroup(pg.ref, pg.name, 0);
+        this.sizePortgroup(pg, pg.config.type === "ephemeral" ? 0 : pg.config.numPorts);
+        for (const h of this.hosts()) pg.link(h);
+      }
+      for (const h of joining) this.addHost(h);
+      this.recount();
+      this.bumpVersion();
+      postNetworkEvent(this.sim, "DvsMergedEvent", `vSphere Distributed Switch ${other.name} was merged into ${this.name} in ${datacenterOf(this)?.name ?? ""}.`, user, { dvs: this }, {
+        sourceDvs: { _type: "DvsEventArgument", name: other.name, dvs: other.ref }, destinationDvs: { _type: "DvsEventArgument", name: this.name, dvs: this.ref },
+      });
+      for (const h of other.hosts()) other.removeHost(h);
+      other.destroyBy(user);
+    });
+  }
+
+  RectifyDvsHost_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "RectifyDvsHost_Task", "DistributedVirtualSwitch.rectifyHost", user, () => {
+      const given = listOf<ManagedObjectReference>(args.hosts);
+      // unset: every member host (the reference)
+      const hosts = given.length ? given : this.hosts();
+      for (const h of hosts) {
+        const host = h && typeof h === "object" ? this.sim.inventory.get(h.value) : undefined;
+        if (!host?.isA("HostSystem")) throw new VimFault("ManagedObjectNotFound", { obj: h }, `The object '${h?.type ?? "HostSystem"}:${h?.value ?? ""}' has already been deleted or has not been completely created`);
+        if (!this.isMember(host.ref)) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: ${String(host.get("name"))} is not a member of the vSphere Distributed Switch ${this.name}`);
+      }
+      this.rectify(hosts, user);
+    });
+  }
+
+  /** A member host's proxy switch brought back in line with the switch: its member entry says up again. */
+  rectify(hosts: ManagedObjectReference[], userName: string): void {
+    const want = new Set(hosts.map((h) => h.value));
+    const changed = this.config.host.filter((m) => want.has(m.config.host.value) && ((m as DataObject & { status?: string }).status !== "up" || (m as DataObject & { statusDetail?: string }).statusDetail));
+    if (changed.length) this.update({ "config.host": this.config.host.map((m) => (want.has(m.config.host.value) ? { ...m, status: "up", statusDetail: "" } : m)) });
+    for (const m of changed) {
+      const host = this.sim.inventory.get(m.config.host.value);
+      const old = m as DataObject & { status?: string; statusDetail?: string };
+      postNetworkEvent(this.sim, "DvsHostStatusUpdated", `The host ${String(host?.get("name") ?? "")} changed status on the vSphere Distributed Switch ${this.name} in ${datacenterOf(this)?.name ?? ""}.`, userName, { dvs: this }, {
+        hostMember: { _type: "HostEventArgument", name: String(host?.get("name") ?? ""), host: m.config.host }, oldStatus: old.status, newStatus: "up", oldStatusDetail: old.statusDetail, newStatusDetail: "",
+      });
+    }
+  }
+
+  // ---- NIOC version 3: VM vNIC network resource pools ----
+
+  private get vnicPools(): VnicPool[] {
+    return ((this.config as DataObject & { vmVnicNetworkResourcePool?: VnicPool[] }).vmVnicNetworkResourcePool) ?? [];
+  }
+
+  DvsReconfigureVmVnicNetworkResourcePool_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "DvsReconfigureVmVnicNetworkResourcePool_Task", "DistributedVirtualSwitch.reconfigureVmVnicNetworkResourcePool", user, () => {
+      // VM vNIC pools are NIOC version 3's; a version2 switch has user-defined network resource pools instead (the fault is the method's own, our choice)
+      if ((this.config as DataObject & { networkResourceControlVersion?: string }).networkResourceControlVersion !== "version3") {
+        throw new VimFault("DvsFault", {}, `The vSphere Distributed Switch ${this.name} does not use Network I/O Control version 3: virtual machine vNIC network resource pools are not available.`);
+      }
+      const specs = listOf<DataObject & Record<string, any>>(args.configSpec);
+      if (!specs.length) throw new VimFault("InvalidArgument", { invalidProperty: "configSpec" });
+      let next = this.vnicPools.map((p) => ({ ...p }));
+      specs.forEach((spec, i) => {
+        const where = `configSpec[${i}]`;
+        const op = spec?.operation;
+        if (op !== "add" && op !== "edit" && op !== "remove") throw new VimFault("InvalidArgument", { invalidProperty: `${where}.operation` });
+        const quota = spec.allocationInfo?.reservationQuota;
+        if (quota !== undefined && quota !== null && (!Number.isInteger(quota) || quota < 0)) throw new VimFault("InvalidArgument", { invalidProperty: `${where}.allocationInfo.reservationQuota` });
+        if (op === "add") {
+          const name = spec.name;
+          if (typeof name !== "string" || !name.trim() || name.length > 80 || next.some((p) => p.name === name)) throw new VimFault("InvalidName", { name: String(name ?? "") });
+          // vCenter keys vNIC pools by a UUID of its own; the key in an add spec is ignored
+          const key = this.sim.ids.uuid("dvs.vnicpool", `${this.uuid}#${this.sim.ids.next("dvs.vnicpool.n")}`);
+          next.push({ _type: "DVSVmVnicNetworkResourcePool", key, name, description: spec.description, configVersion: "1", allocationInfo: { _type: "DvsVmVnicResourceAllocation", reservationQuota: quota ?? 0 } });
+          return;
+        }
+        const at = next.findIndex((p) => p.key === spec.key);
+        if (at < 0) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: VM vNIC network resource pool ${String(spec.key)}`);
+        const cur = next[at];
+        if (spec.configVersion !== undefined && spec.configVersion !== cur.configVersion) throw new VimFault("ConcurrentAccess", {}, "Cannot complete operation due to concurrent modification by another operation.");
+        if (op === "remove") {
+          if (this.poolInUse(cur.key)) throw new VimFault("ResourceInUse", { type: "DVSVmVnicNetworkResourcePool", name: cur.name }, `The resource '${cur.name}' is in use.`);
+          next = next.filter((_, j) => j !== at);
+          return;
+        }
+        if (spec.name !== undefined && spec.name !== cur.name && (typeof spec.name !== "string" || !spec.name.trim() || next.some((p) => p.name === spec.name))) throw new VimFault("InvalidName", { name: String(spec.name) });
+        next[at] = {
+          ...cur, name: spec.name ?? cur.name, description: spec.description ?? cur.description, configVersion: nextVersion(cur.configVersion),
+          allocationInfo: quota !== undefined && quota !== null ? { _type: "DvsVmVnicResourceAllocation", reservationQuota: quota } : cur.allocationInfo,
+        };
+      });
+      this.reconfigureConfig({ "config.vmVnicNetworkResourcePool": next }, user);
+    });
   }
 
   get config(): SwitchConfig {
@@ -586,12 +836,12 @@ export class DistributedVirtualSwitch extends ManagedEntity {
   }
 
   /** A new port group in the switch's folder, reaching every member host. */
-  newPortgroup(spec: PortgroupConfigSpec, uplink = false): DistributedVirtualPortgroup {
+  newPortgroup(spec: PortgroupConfigSpec, uplink = false, value?: string): DistributedVirtualPortgroup {
     const sim = this.sim;
     const folder = this.parentObject() as ManagedEntity & { attachChild(c: ManagedEntity): void };
     const vlan = spec.defaultPortConfig?.vlan?._type === "VmwareDistributedVirtualSwitchVlanIdSpec" ? Number(spec.defaultPortConfig.vlan.vlanId) : 0;
     const numPorts = spec.numPorts ?? 0;
-    const pg = sim.inventory.add(new DistributedVirtualPortgroup(sim, sim.newRef("dvportgroup-"), spec.name!, folder.ref, this.ref, vlan, numPorts, uplink));
+    const pg = sim.inventory.add(new DistributedVirtualPortgroup(sim, value ?? sim.newRef("dvportgroup-"), spec.name!, folder.ref, this.ref, vlan, numPorts, uplink));
     const extra: Record<string, unknown> = {};
     if (spec.type) extra["config.type"] = spec.type;
     if (spec.description !== undefined) extra["config.description"] = spec.description;
@@ -672,12 +922,19 @@ export class DistributedVirtualSwitch extends ManagedEntity {
     if (spec.maxMtu !== undefined && (!Number.isInteger(spec.maxMtu) || spec.maxMtu < 1280 || spec.maxMtu > 9000)) throw new VimFault("InvalidArgument", { invalidProperty: "maxMtu" });
     const uplinkNames = spec.uplinkPortPolicy ? uplinkNamesOf(spec.uplinkPortPolicy) : undefined;
     const ops = hostOps(this.sim, this, spec.host, true, datacenterOf(this));
+    const nrc = spec.networkResourceControlVersion;
+    if (nrc !== undefined) {
+      if (!this.sim.schema.enumValues("DistributedVirtualSwitchNetworkResourceControlVersion")?.includes(nrc)) throw new VimFault("InvalidArgument", { invalidProperty: "networkResourceControlVersion" });
+      // NIOC version 3 came with 6.0 switches
+      const v = String((cfg.productInfo as { version?: string }).version);
+      if (nrc === "version3" && v.localeCompare("6.0.0", undefined, { numeric: true }) < 0) throw new VimFault("InvalidArgument", { invalidProperty: "networkResourceControlVersion" });
+    }
     this.checkCapability("dvsOperationSupported");
 
     this.saveCheckpoint();
     if (rename !== undefined) this.applyName(rename, userName);
     const changes: Record<string, unknown> = { "config.configVersion": nextVersion(cfg.configVersion) };
-    for (const k of ["numStandalonePorts", "maxPorts", "description", "maxMtu", "linkDiscoveryProtocolConfig", "contact", "switchIpAddress", "defaultProxySwitchMaxNumPorts", "lacpApiVersion", "multicastFilteringMode"]) {
+    for (const k of ["numStandalonePorts", "maxPorts", "description", "maxMtu", "linkDiscoveryProtocolConfig", "contact", "switchIpAddress", "defaultProxySwitchMaxNumPorts", "lacpApiVersion", "multicastFilteringMode", "networkResourceControlVersion"]) {
       if (spec[k] !== undefined) changes[`config.${k}`] = spec[k];
     }
     if (spec.description !== undefined) changes["summary.description"] = spec.description;
@@ -738,7 +995,7 @@ function uplinkNamesOf(policy: DataObject & { uplinkPortName?: unknown }): strin
 }
 
 /** vpxd keeps switch names unique in a datacenter and among a folder's children. */
-function checkSwitchName(sim: SimContext, folder: ManagedEntity | undefined, name: string, self?: ManagedEntity): void {
+export function checkSwitchName(sim: SimContext, folder: ManagedEntity | undefined, name: string, self?: ManagedEntity): void {
   if (!name || name.length > 80 || /[%/\\]/.test(name)) throw new VimFault("InvalidName", { name, entity: folder?.ref });
   const dc = folder ? (folder.type === "Datacenter" ? (folder as Datacenter) : datacenterOf(folder)) : undefined;
   const clash = sim.inventory.ofType("DistributedVirtualSwitch").find((s) => s !== self && s instanceof ManagedEntity && s.name === name && datacenterOf(s) === dc)
@@ -784,6 +1041,9 @@ export interface SwitchPlan extends SwitchOptions {
   version: string;
   /** the UUID derives from this; the scenario builder uses the switch's name */
   uuidKey?: string;
+  /** a restored switch's own UUID and moref (createEntityWithOriginalIdentifier) */
+  uuid?: string;
+  value?: string;
   hosts: ManagedObjectReference[];
   portgroups: { name: string; vlan: number; numPorts: number }[];
 }
@@ -795,8 +1055,8 @@ const switchUuid = (sim: SimContext, key: string) => sim.ids.hex("dvs", key, 32)
  * `hosts`: morefs in the order vpxd hands them out (switch, uplinks, port groups).
  */
 export function createDistributedSwitch(sim: SimContext, folder: ManagedEntity & { attachChild(c: ManagedEntity): void }, plan: SwitchPlan): DistributedVirtualSwitch {
-  const value = sim.newRef("dvs-");
-  const uuid = switchUuid(sim, plan.uuidKey ?? `${plan.name}/${value}`);
+  const value = plan.value ?? sim.newRef("dvs-");
+  const uuid = plan.uuid ?? switchUuid(sim, plan.uuidKey ?? `${plan.name}/${value}`);
   const sw = sim.inventory.add(new DistributedVirtualSwitch(sim, value, plan.name, folder.ref, uuid, plan.version, plan));
   folder.attachChild(sw);
   sw.newPortgroup({ _type: "DVPortgroupConfigSpec", name: `${plan.name}-DVUplinks-${value.replace("dvs-", "")}`, numPorts: 0 }, true);
@@ -854,6 +1114,53 @@ export function createSwitchFromSpec(sim: SimContext, folder: ManagedEntity & { 
 type Pool = DataObject & { key: string; name?: string; description?: string; configVersion: string; allocationInfo: DataObject & Record<string, unknown> };
 type Lag = DataObject & { key: string; name: string; mode: string; uplinkNum: number; loadbalanceAlgorithm: string; vlan?: unknown; ipfix?: unknown; uplinkName?: string[]; uplinkPortKey?: string[] };
 type Checkpoint = { config: DataObject; portgroups: Record<string, DataObject> };
+type VnicPool = DataObject & { key: string; name?: string; description?: string; configVersion: string; allocationInfo?: DataObject & { reservationQuota?: number } };
+
+/**
+ * EntityBackupConfig.configBlob as this simulator writes it: the bytes are
+ * UTF-8 JSON (so base64 of JSON on the wire), tagged with `format` and
+ * `version` so a later layout can still read this one. vCenter's own blob
+ * is opaque (a binary of its own); clients only hand it back, which is all
+ * that matters here. A switch's blob carries its port groups, as
+ * Export-VDSwitch does without -WithoutPortGroups; a port group's carries it
+ * alone, naming its switch.
+ */
+export interface Backup {
+  format: typeof BACKUP_FORMAT;
+  version: typeof BACKUP_VERSION;
+  entityType: "distributedVirtualSwitch" | "distributedVirtualPortgroup";
+  switch: { uuid: string; key: string; name: string; productVersion: string; config: DataObject & Record<string, unknown>; networkResourcePool?: DataObject[] };
+  portgroups: { key: string; uplink: boolean; config: DataObject & Record<string, unknown> }[];
+}
+const BACKUP_FORMAT = "vsphere-sim-dvs-backup";
+const BACKUP_VERSION = 1;
+/** Switch settings a backup keeps beyond those a rollback spec carries. */
+const BACKUP_SWITCH_EXTRA = ["networkResourceManagementEnabled", "networkResourceControlVersion", "healthCheckConfig", "lacpGroupConfig", "vmVnicNetworkResourcePool"];
+
+export function writeBackup(b: Backup): Buffer {
+  return Buffer.from(JSON.stringify(b), "utf8");
+}
+
+/** The backup an EntityBackupConfig carries, or undefined when its blob is none of ours. */
+export function readBackup(entityBackup: unknown): Backup | undefined {
+  const blob = (entityBackup as { configBlob?: unknown } | undefined)?.configBlob;
+  const text = Buffer.isBuffer(blob) ? blob.toString("utf8") : typeof blob === "string" ? Buffer.from(blob, "base64").toString("utf8") : undefined;
+  if (!text) return undefined;
+  try {
+    const b = JSON.parse(text) as Backup;
+    if (b?.format !== BACKUP_FORMAT || b.version !== BACKUP_VERSION || !b.switch?.config || !Array.isArray(b.portgroups)) return undefined;
+    if (b.entityType !== "distributedVirtualSwitch" && b.entityType !== "distributedVirtualPortgroup") return undefined;
+    return b;
+  } catch {
+    return undefined;
+  }
+}
+
+function pick(o: Record<string, unknown>, keys: string[]): DataObject & Record<string, unknown> {
+  const out: DataObject & Record<string, unknown> = { _type: String(o._type ?? "") };
+  for (const k of keys) if (o[k] !== undefined) out[k] = structuredClone(o[k]);
+  return out;
+}
 type SwitchState = SavedState & { ports?: ReturnType<PortStore["save"]>; checkpoint?: Checkpoint; counters?: { pool: number; lag: number } };
 
 function listOf<T>(v: unknown): T[] {

@@ -36,10 +36,29 @@
 //   declares) while the disk is attached to a VM or has snapshots; a relocation
 //   to the datastore the disk is on changes nothing. Neither is confirmed
 //   against a real vCenter.
-// - consumerId stays empty; policies, control flags, tags and
-//   CreateDiskFromSnapshot/Revert answer NotImplemented.
-import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+// - consumerId stays empty.
+// - Control flags are the vslmVStorageObjectControlFlag values: keepAfterDeleteVm
+//   is the record's own flag, disableRelocation makes RelocateVStorageObject_Task
+//   answer InvalidState (our choice of fault), enableChangedBlockTracking shows
+//   in config.changedBlockTrackingEnabled. An unknown flag is InvalidArgument.
+// - Tags are the vAPI tagging service's (simulator/tagging/), named by category
+//   and tag name; an FCD is not an inventory object, so which tags an FCD
+//   carries is kept in its record here (tag ids), and a tag deleted over /rest
+//   simply stops being listed. A category's cardinality and associable types
+//   are not checked.
+// - CreateDiskFromSnapshot_Task writes a new FCD holding what the snapshot
+//   froze (flattened, thin unless the source is not), on the same datastore.
+//   RevertVStorageObject_Task drops the layers above the snapshot's, and the
+//   snapshots taken after it, and puts a new delta on top, so the snapshot
+//   itself stays; both refuse an attached disk (InvalidState).
+// - There is no storage policy service: UpdateVStorageObjectPolicy_Task keeps
+//   the profile ids given (an empty profile clears them), and the
+//   infrastructure policy of a datastore (its FCD folder, name "fcd") is
+//   the profile id last given to UpdateVStorageInfrastructureObjectPolicy_Task;
+//   nothing checks that a profile exists.
+import { VimFault, localizedFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext, type SavedState } from "./managed-object.ts";
+import type { TaggingService } from "../tagging/tagging-service.ts";
 import type { SimContext } from "../sim-context.ts";
 import { Datastore } from "./datastore.ts";
 import { newestHardwareVersion } from "./hardware-versions.ts";
@@ -84,13 +103,23 @@ export interface FcdRecord {
   path: string;
   backingObjectId: string;
   snapshots: FcdSnapshot[];
+  /** SetVStorageObjectControlFlags' flags other than keepAfterDeleteVm (which is the field above) */
+  controlFlags?: string[];
+  /** tagging-service tag ids attached (AttachTagToVStorageObject) */
+  tags?: string[];
+  /** storage policy ids given to UpdateVStorageObjectPolicy_Task */
+  profileIds?: string[];
 }
+
+const CONTROL_FLAGS = ["keepAfterDeleteVm", "disableRelocation", "enableChangedBlockTracking"];
 
 /** vmodl names of the task methods (TaskInfo.descriptionId is vslm.vcenter.VStorageObjectManager.<name>) */
 const TASK_NAMES: Record<string, string> = {
   CreateDisk_Task: "createDisk", DeleteVStorageObject_Task: "deleteVStorageObject", ExtendDisk_Task: "extendDisk",
   VStorageObjectCreateSnapshot_Task: "createSnapshot", DeleteSnapshot_Task: "deleteSnapshot", ReconcileDatastoreInventory_Task: "reconcileDatastoreInventory",
   InflateDisk_Task: "inflateDisk", CloneVStorageObject_Task: "cloneVStorageObject", RelocateVStorageObject_Task: "relocateVStorageObject",
+  CreateDiskFromSnapshot_Task: "createDiskFromSnapshot", RevertVStorageObject_Task: "revertVStorageObject", UpdateVStorageObjectPolicy_Task: "updateVStorageObjectPolicy",
+  UpdateVStorageInfrastructureObjectPolicy_Task: "updateVStorageInfrastructureObjectPolicy",
 };
 
 export function notFound(what: string): VimFault {
@@ -100,6 +129,8 @@ export function notFound(what: string): VimFault {
 export class VcenterVStorageObjectManager extends ManagedObject {
   /** datastore moref value -> FCD id -> record */
   private catalog = new Map<string, Map<string, FcdRecord>>();
+  /** datastore moref value -> the storage policy id of its FCD infrastructure object */
+  private infraPolicy = new Map<string, string>();
 
   constructor(sim: SimContext, value: string) {
     super(sim, "VcenterVStorageObjectManager", value);
@@ -107,13 +138,14 @@ export class VcenterVStorageObjectManager extends ManagedObject {
 
   // ---- simulator snapshots ----
 
-  override saveState(): SavedState & { catalog: [string, FcdRecord[]][] } {
-    return { ...super.saveState(), catalog: [...this.catalog].map(([ds, m]) => [ds, [...m.values()].map((r) => structuredClone(r))]) };
+  override saveState(): SavedState & { catalog: [string, FcdRecord[]][]; infraPolicy: [string, string][] } {
+    return { ...super.saveState(), catalog: [...this.catalog].map(([ds, m]) => [ds, [...m.values()].map((r) => structuredClone(r))]), infraPolicy: [...this.infraPolicy] };
   }
 
-  override loadState(s: SavedState & { catalog?: [string, FcdRecord[]][] }): void {
+  override loadState(s: SavedState & { catalog?: [string, FcdRecord[]][]; infraPolicy?: [string, string][] }): void {
     super.loadState(s);
     this.catalog = new Map((s.catalog ?? []).map(([ds, rs]) => [ds, new Map(rs.map((r) => [r.id, structuredClone(r)]))]));
+    this.infraPolicy = new Map(s.infraPolicy ?? []);
   }
 
   // ---- lookups ----
@@ -184,9 +216,9 @@ export class VcenterVStorageObjectManager extends ManagedObject {
         name: rec.name,
         createTime: new Date(rec.createTime),
         keepAfterDeleteVm: rec.keepAfterDeleteVm,
-        relocationDisabled: false,
+        relocationDisabled: !!rec.controlFlags?.includes("disableRelocation"),
         nativeSnapshotSupported: false,
-        changedBlockTrackingEnabled: false,
+        changedBlockTrackingEnabled: !!rec.controlFlags?.includes("enableChangedBlockTracking"),
         backing: {
           _type: "BaseConfigInfoDiskFileBackingInfo", datastore: ds.ref, filePath: rec.path, backingObjectId: rec.backingObjectId, parent,
           provisioningType: rec.provisioningType,
@@ -421,6 +453,7 @@ export class VcenterVStorageObjectManager extends ManagedObject {
     return this.task("RelocateVStorageObject_Task", args.datastore, ctx, () => {
       const { ds: from, rec } = this.record(args.id, args.datastore);
       const { ds, provisioningType, path } = this.migrateTarget(spec, rec);
+      if (rec.controlFlags?.includes("disableRelocation")) throw new VimFault("InvalidState", {}, `The disk ${rec.id} has relocation disabled (control flag disableRelocation).`);
       this.refuseAttached(rec, "relocated");
       if (rec.snapshots.length) throw new VimFault("InvalidState", {}, `The disk ${rec.id} has snapshots and cannot be relocated.`);
       if (ds === from) return this.vStorageObject(from, rec);
@@ -490,22 +523,27 @@ export class VcenterVStorageObjectManager extends ManagedObject {
       const { rec } = this.record(args.id, args.datastore);
       this.refuseAttached(rec, "snapshotted by the disk manager");
       const top = this.resolve(rec.path);
-      const topDesc = readDescriptor(top);
-      const stem = basename(top.path).replace(/\.vmdk$/i, "").replace(/-\d{6}$/, "");
-      const vol = volumeOf(top);
-      let n = 1;
-      let path = "";
-      for (; ; n++) {
-        path = joinPath(dirname(top.path), `${stem}-${String(n).padStart(6, "0")}.vmdk`);
-        if (!vol.exists(path)) break;
-      }
-      const delta = this.file(top.datastore, path);
-      createDiskFiles(delta, newDiskDescriptor(this.sim, delta, { parent: { file: top, descriptor: topDesc } }));
+      const delta = this.newDelta(top);
       const id = this.sim.ids.uuid("fcd.snapshot", `${rec.id}#${this.sim.ids.next("fcd.snapshot.n")}`);
       rec.snapshots.push({ id, description: String(args.description ?? ""), createTime: this.now(), file: top.datastorePath });
       rec.path = delta.datastorePath;
       return { _type: "ID", id };
     }, "ID");
+  }
+
+  /** A new delta `<stem>-00000N.vmdk` on top of `top`: the file the disk writes to from now on. */
+  private newDelta(top: ResolvedPath): ResolvedPath {
+    const topDesc = readDescriptor(top);
+    const stem = basename(top.path).replace(/\.vmdk$/i, "").replace(/-\d{6}$/, "");
+    const vol = volumeOf(top);
+    let path = "";
+    for (let n = 1; ; n++) {
+      path = joinPath(dirname(top.path), `${stem}-${String(n).padStart(6, "0")}.vmdk`);
+      if (!vol.exists(path)) break;
+    }
+    const delta = this.file(top.datastore, path);
+    createDiskFiles(delta, newDiskDescriptor(this.sim, delta, { parent: { file: top, descriptor: topDesc } }));
+    return delta;
   }
 
   RetrieveSnapshotInfo(args: Args): DataObject {
@@ -547,10 +585,190 @@ export class VcenterVStorageObjectManager extends ManagedObject {
       rec.snapshots.splice(i, 1);
     });
   }
+
+  private snapshotOf(rec: FcdRecord, snapshotId: unknown): number {
+    const sid = idOf(snapshotId);
+    const i = rec.snapshots.findIndex((s) => s.id === sid);
+    if (i < 0) throw notFound(`snapshot ${sid} of first-class disk ${rec.id}`);
+    return i;
+  }
+
+  CreateDiskFromSnapshot_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.task("CreateDiskFromSnapshot_Task", args.datastore, ctx, () => {
+      const { ds, rec } = this.record(args.id, args.datastore);
+      const i = this.snapshotOf(rec, args.snapshotId);
+      const name = String(args.name ?? "");
+      if (!name) throw invalidArgument("name");
+      this.flushGuests(rec);
+      // what the snapshot froze: its layer and those below it
+      const chain = diskChain(this.sim, this.resolve(rec.snapshots[i].file));
+      const id = this.sim.ids.uuid("fcd", `${ds.ref.value}/${name}#${this.sim.ids.next("fcd.n")}`);
+      const backingObjectId = this.sim.ids.hex("fcd.backing", id, 32);
+      const target = this.newPath(ds, args.path, backingObjectId);
+      const top = chain[0].descriptor;
+      const hwVersion = Number(ddbGet(top, "virtualHWVersion")) || newestHardwareVersion(this.sim.scenario.about.version);
+      this.writeFlattened(target, newDiskDescriptor(this.sim, target, { bytes: capacityBytes(top), thin: rec.provisioningType === "thin", hwVersion }), chain);
+      const disk: FcdRecord = {
+        id, name, createTime: this.now(), keepAfterDeleteVm: true, provisioningType: rec.provisioningType, path: target.datastorePath, backingObjectId, snapshots: [],
+        profileIds: profileIdsOf(args.profile),
+      };
+      this.records(ds).set(id, disk);
+      return this.vStorageObject(ds, disk);
+    }, "VStorageObject");
+  }
+
+  RevertVStorageObject_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.task("RevertVStorageObject_Task", args.datastore, ctx, () => {
+      const { rec } = this.record(args.id, args.datastore);
+      const i = this.snapshotOf(rec, args.snapshotId);
+      this.refuseAttached(rec, "reverted");
+      // layers base..top: snapshot i froze layer i; everything above it goes, with the snapshots taken later
+      const layers = diskChain(this.sim, this.resolve(rec.path)).reverse();
+      const keep = layers[i];
+      for (const l of layers.slice(i + 1).reverse()) removeDisk(l.file, l.descriptor);
+      const delta = this.newDelta(keep.file);
+      rec.path = delta.datastorePath;
+      rec.snapshots = rec.snapshots.slice(0, i + 1);
+    });
+  }
+
+  // ---- associations, control flags, tags, policies ----
+
+  /** The FCD `id` on whichever datastore has it. */
+  private anywhere(id: unknown): { ds: Datastore; rec: FcdRecord } {
+    const key = idOf(id);
+    for (const [dsValue, m] of this.catalog) {
+      const rec = m.get(key);
+      if (rec) return { ds: this.sim.inventory.get(dsValue) as Datastore, rec };
+    }
+    throw notFound(`first-class disk ${key}`);
+  }
+
+  RetrieveVStorageObjectAssociations(args: Args): DataObject[] {
+    return listOf<{ id?: unknown; datastore?: ManagedObjectReference }>(args.ids).map((spec) => {
+      const id = { _type: "ID", id: idOf(spec?.id) };
+      try {
+        const { rec } = this.record(spec?.id, spec?.datastore);
+        const vmDiskAssociations = this.attachedTo(rec).flatMap((vm) => {
+          const devices = ((vm.props.config as { hardware?: { device?: Record<string, any>[] } } | undefined)?.hardware?.device) ?? [];
+          return devices.filter((d) => d.backing?.fileName === rec.path).map((d) => ({ _type: "VStorageObjectAssociationsVmDiskAssociations", vmId: vm.ref.value, diskKey: d.key }));
+        });
+        return { _type: "VStorageObjectAssociations", id, vmDiskAssociations };
+      } catch (e) {
+        // one bad id does not fail the others: its fault is its answer
+        if (!(e instanceof VimFault)) throw e;
+        return { _type: "VStorageObjectAssociations", id, fault: localizedFault(e) };
+      }
+    });
+  }
+
+  private flags(args: Args): string[] {
+    const flags = listOf<unknown>(args.controlFlags).map(String);
+    for (const f of flags) if (!CONTROL_FLAGS.includes(f)) throw invalidArgument("controlFlags");
+    return flags;
+  }
+
+  SetVStorageObjectControlFlags(args: Args): void {
+    const { rec } = this.record(args.id, args.datastore);
+    const flags = this.flags(args);
+    if (flags.includes("keepAfterDeleteVm")) rec.keepAfterDeleteVm = true;
+    rec.controlFlags = [...new Set([...(rec.controlFlags ?? []), ...flags.filter((f) => f !== "keepAfterDeleteVm")])];
+  }
+
+  ClearVStorageObjectControlFlags(args: Args): void {
+    const { rec } = this.record(args.id, args.datastore);
+    const flags = this.flags(args);
+    if (flags.includes("keepAfterDeleteVm")) rec.keepAfterDeleteVm = false;
+    rec.controlFlags = (rec.controlFlags ?? []).filter((f) => !flags.includes(f));
+  }
+
+  private get tagging(): TaggingService {
+    // the simulator's vAPI tagging service (the same one /rest serves); not on SimContext, which only the vim objects share
+    return (this.sim as SimContext & { tagging: TaggingService }).tagging;
+  }
+
+  /** A tag by category and tag name: NotFound when either is unknown. */
+  private tagNamed(category: unknown, tag: unknown): string {
+    const t = this.tagging;
+    const cat = t.listCategories().map((id) => t.getCategory(id)).find((c) => c.name === String(category ?? ""));
+    if (!cat) throw notFound(`tag category ${String(category ?? "")}`);
+    const found = t.listTagsForCategory(cat.id).map((id) => t.getTag(id)).find((x) => x.name === String(tag ?? ""));
+    if (!found) throw notFound(`tag ${String(tag ?? "")} in category ${cat.name}`);
+    return found.id;
+  }
+
+  /** The record's tags that still exist. */
+  private liveTags(rec: FcdRecord): string[] {
+    const known = new Set(this.tagging.listTags());
+    return (rec.tags ?? []).filter((t) => known.has(t));
+  }
+
+  AttachTagToVStorageObject(args: Args): void {
+    const tag = this.tagNamed(args.category, args.tag);
+    const { rec } = this.anywhere(args.id);
+    const tags = this.liveTags(rec);
+    if (!tags.includes(tag)) rec.tags = [...tags, tag];
+  }
+
+  DetachTagFromVStorageObject(args: Args): void {
+    const tag = this.tagNamed(args.category, args.tag);
+    const { rec } = this.anywhere(args.id);
+    const tags = this.liveTags(rec);
+    // the reference declares NotFound: a tag the disk does not carry is one (our reading)
+    if (!tags.includes(tag)) throw notFound(`tag ${String(args.tag)} on first-class disk ${rec.id}`);
+    rec.tags = tags.filter((t) => t !== tag);
+  }
+
+  ListVStorageObjectsAttachedToTag(args: Args): DataObject[] {
+    const tag = this.tagNamed(args.category, args.tag);
+    return [...this.catalog.values()].flatMap((m) => [...m.values()]).filter((r) => r.tags?.includes(tag)).map((r) => ({ _type: "ID", id: r.id }));
+  }
+
+  ListTagsAttachedToVStorageObject(args: Args): DataObject[] {
+    const { rec } = this.anywhere(args.id);
+    const t = this.tagging;
+    return this.liveTags(rec).map((id) => {
+      const tag = t.getTag(id);
+      return { _type: "VslmTagEntry", tagName: tag.name, parentCategoryName: t.getCategory(tag.category_id).name };
+    });
+  }
+
+  UpdateVStorageObjectPolicy_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.task("UpdateVStorageObjectPolicy_Task", args.datastore, ctx, () => {
+      const { rec } = this.record(args.id, args.datastore);
+      rec.profileIds = profileIdsOf(args.profile);
+    });
+  }
+
+  UpdateVStorageInfrastructureObjectPolicy_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const spec = (args.spec ?? {}) as { datastore?: ManagedObjectReference; profile?: unknown };
+    return this.task("UpdateVStorageInfrastructureObjectPolicy_Task", spec.datastore, ctx, () => {
+      const ds = this.datastore(spec.datastore);
+      const ids = profileIdsOf(spec.profile);
+      if (ids.length) this.infraPolicy.set(ds.ref.value, ids[0]);
+      else this.infraPolicy.delete(ds.ref.value);
+    });
+  }
+
+  RetrieveVStorageInfrastructureObjectPolicy(args: Args): DataObject[] {
+    const ds = this.datastore(args.datastore);
+    const profileId = this.infraPolicy.get(ds.ref.value);
+    if (profileId === undefined) return [];
+    return [{ _type: "vslmInfrastructureObjectPolicy", name: FCD_FOLDER, backingObjectId: this.sim.ids.hex("fcd.infra", ds.ref.value, 32), profileId }];
+  }
 }
 
 function idOf(id: unknown): string {
   return typeof id === "object" && id !== null ? String((id as { id?: unknown }).id ?? "") : String(id ?? "");
+}
+
+function listOf<T>(v: unknown): T[] {
+  return (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]) as T[];
+}
+
+/** VirtualMachineProfileSpec[]: the defined profiles' ids (an empty profile spec names none). */
+function profileIdsOf(profile: unknown): string[] {
+  return listOf<{ profileId?: unknown }>(profile).filter((p) => p && p.profileId !== undefined).map((p) => String(p.profileId));
 }
 
 function invalidArgument(property: string): VimFault {

@@ -404,6 +404,33 @@ export class VirtualDiskManager extends ManagedObject {
     ddbSet(desc, "uuid", uuid);
     writeDescriptor(f, desc);
   }
+
+  /**
+   * Managed and unmanaged snapshots are Virtual Volumes' (a VVol's array-side
+   * snapshot brought under vSphere's management, or released from it). The
+   * arguments are checked as for any disk; then a disk on a datastore that is
+   * not a VVol datastore (every datastore of this simulator) is refused with
+   * InvalidDatastore, the fault both methods declare for it (the exact fault a
+   * real host answers for VMFS is not confirmed).
+   */
+  ImportUnmanagedSnapshot(args: Args): void {
+    const dc = this.datacenter(args.datacenter, "datacenter");
+    if (typeof args.vvolId !== "string" || !args.vvolId) throw new VimFault("InvalidArgument", { invalidProperty: "vvolId" }, "A specified parameter was not correct: vvolId");
+    const f = this.resolve(args.vdisk, dc);
+    if (!volumeOf(f).exists(f.path)) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: ${f.datastorePath}`);
+    this.refuseNonVvol(f);
+  }
+
+  ReleaseManagedSnapshot(args: Args): void {
+    const f = this.resolve(args.vdisk, this.datacenter(args.datacenter, "datacenter"));
+    if (!volumeOf(f).exists(f.path)) throw new VimFault("FileNotFound", { file: f.datastorePath }, `File ${f.datastorePath} was not found`);
+    this.refuseNonVvol(f);
+  }
+
+  private refuseNonVvol(f: ResolvedPath): void {
+    const type = (f.datastore.props.summary as { type?: string } | undefined)?.type;
+    if (type !== "VVOL") throw new VimFault("InvalidDatastore", { datastore: f.datastore.ref, name: f.datastore.name }, `The datastore ${f.datastore.name} is not a Virtual Volumes datastore.`);
+  }
 }
 
 function fileAlreadyExists(f: ResolvedPath): VimFault {

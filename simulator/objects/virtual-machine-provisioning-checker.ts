@@ -7,9 +7,13 @@
 // passes is a relocation or clone that succeeds, and a refusal both know
 // carries the same fault. CheckMigrate_Task follows the API reference: with
 // no host, a standalone host is the target, and in a cluster every connected
-// host out of maintenance mode is tested. CheckInstantClone_Task (6.7) is not
-// served: instant clones are not simulated.
-import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+// host out of maintenance mode is tested. CheckInstantClone_Task (6.7) runs
+// CheckClone's tests for a clone whose disks are children of the source's
+// (an instant clone shares them), into spec.location.folder or the source's
+// own folder; its source must be powered on, and one that is not gets
+// InvalidPowerState among the results' errors (our reading: the checks report,
+// they do not fail). Instant clones themselves are not simulated.
+import { VimFault, localizedFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
 import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
 import type { VirtualMachine } from "./virtual-machine.ts";
@@ -105,48 +109,72 @@ export class VirtualMachineProvisioningChecker extends ManagedObject {
   CheckClone_Task(args: Args, ctx: CallContext): Ref {
     return checkTask(this.sim, this, "CheckClone_Task", args.vm, ctx, () => {
       vcenterOnly(this.sim);
-      const sim = this.sim;
       const vm = this.vmArg(args.vm);
-      const folder = objectArg<ManagedEntity>(sim, args.folder, "Folder", "folder");
+      const folder = objectArg<ManagedEntity>(this.sim, args.folder, "Folder", "folder");
       const tests = testTypesOf(args.testType);
-      const spec = (args.spec ?? {}) as Record<string, any>;
-      const loc = (spec.location ?? {}) as Record<string, any>;
-      const host = loc.host ? objectArg(sim, loc.host, "HostSystem", "spec.location.host") : undefined;
-      const pool = loc.pool ? objectArg(sim, loc.pool, "ResourcePool", "spec.location.pool") : sim.inventory.get((vm.props.resourcePool as Ref).value)!;
-      const storage = sim.vmStorage;
-      const srcVmx = storage.resolve(vm.config.files.vmPathName, vm);
-      const ds = loc.datastore ? objectArg<Datastore>(sim, loc.datastore, "Datastore", "spec.location.datastore") : srcVmx.datastore;
-      const linked = loc.diskMoveType === "createNewChildDiskBacking";
-      // a full clone writes each disk's chain flattened onto the datastore; a linked one a delta on the source's disks, which stay where they are
-      const datastores = new Set<Datastore>([ds]);
-      let bytes = NVRAM_BYTES;
-      for (const d of vm.config.hardware.device) {
-        if (kindOf(sim.schema, d._type) !== "disk" || !d.backing?.fileName) continue;
-        const file = storage.resolve(d.backing.fileName, vm);
-        if (linked) {
-          datastores.add(file.datastore);
-          continue;
-        }
-        for (const link of diskChain(sim, file, datacenterOf(vm))) {
-          for (const e of link.descriptor.extents) {
-            if (!e.file) continue;
-            const x = extentFile(link.file, e);
-            bytes += x.datastore.volume.stat(x.path)?.allocated ?? 0;
-          }
-        }
-      }
-      // placeVm picks the first host of the pool's compute resource that takes VMs and mounts the datastore
-      let hosts: ManagedObject[] | undefined;
-      if (!host) {
-        try {
-          hosts = [sim.inventory.get(placeVm(sim, pool.ref, undefined, ds.ref).value)!];
-        } catch {
-          hosts = undefined;
-        }
-      }
-      const input: CheckInput = { vm, host, hosts, pool, cloning: true, folderName: { folder, name: String(args.name ?? "") }, datastores: [...datastores], copies: new Map([[ds, bytes]]) };
-      return runChecks(sim, input, tests);
+      return runChecks(this.sim, this.cloneInput(vm, folder, String(args.name ?? ""), (args.spec ?? {}) as Record<string, any>, "spec."), tests);
     });
+  }
+
+  /** Would an instant clone of the running VM with this spec succeed? */
+  CheckInstantClone_Task(args: Args, ctx: CallContext): Ref {
+    return checkTask(this.sim, this, "CheckInstantClone_Task", args.vm, ctx, () => {
+      vcenterOnly(this.sim);
+      const vm = this.vmArg(args.vm);
+      const tests = testTypesOf(args.testType);
+      const spec = args.spec as Record<string, any> | undefined;
+      if (!spec || typeof spec !== "object") throw new VimFault("InvalidArgument", { invalidProperty: "spec" });
+      if (typeof spec.name !== "string" || !spec.name) throw new VimFault("InvalidArgument", { invalidProperty: "spec.name" });
+      const loc = (spec.location ?? {}) as Record<string, any>;
+      const folder = loc.folder ? objectArg<ManagedEntity>(this.sim, loc.folder, "Folder", "spec.location.folder") : this.sim.inventory.get((vm.props.parent as Ref).value) as ManagedEntity;
+      const input = this.cloneInput(vm, folder, spec.name, { location: { ...loc, diskMoveType: "createNewChildDiskBacking" } }, "spec.");
+      const results = runChecks(this.sim, input, tests);
+      if (tests.has("sourceTests") && vm.powerState !== "poweredOn") {
+        const f = localizedFault(new VimFault("InvalidPowerState", { requestedState: "poweredOn", existingState: vm.powerState }, `The attempted operation cannot be performed in the current state (${vm.powerState}).`));
+        for (const r of results) (r.error as DataObject[]).unshift(f);
+      }
+      return results;
+    });
+  }
+
+  /** What CheckClone_Task tests: where CloneVM_Task would put the clone and what it would copy there. */
+  private cloneInput(vm: VirtualMachine, folder: ManagedEntity, name: string, spec: Record<string, any>, where: string): CheckInput {
+    const sim = this.sim;
+    const loc = (spec.location ?? {}) as Record<string, any>;
+    const host = loc.host ? objectArg(sim, loc.host, "HostSystem", `${where}location.host`) : undefined;
+    const pool = loc.pool ? objectArg(sim, loc.pool, "ResourcePool", `${where}location.pool`) : sim.inventory.get((vm.props.resourcePool as Ref).value)!;
+    const storage = sim.vmStorage;
+    const srcVmx = storage.resolve(vm.config.files.vmPathName, vm);
+    const ds = loc.datastore ? objectArg<Datastore>(sim, loc.datastore, "Datastore", `${where}location.datastore`) : srcVmx.datastore;
+    const linked = loc.diskMoveType === "createNewChildDiskBacking";
+    // a full clone writes each disk's chain flattened onto the datastore; a linked one a delta on the source's disks, which stay where they are
+    const datastores = new Set<Datastore>([ds]);
+    let bytes = NVRAM_BYTES;
+    for (const d of vm.config.hardware.device) {
+      if (kindOf(sim.schema, d._type) !== "disk" || !d.backing?.fileName) continue;
+      const file = storage.resolve(d.backing.fileName, vm);
+      if (linked) {
+        datastores.add(file.datastore);
+        continue;
+      }
+      for (const link of diskChain(sim, file, datacenterOf(vm))) {
+        for (const e of link.descriptor.extents) {
+          if (!e.file) continue;
+          const x = extentFile(link.file, e);
+          bytes += x.datastore.volume.stat(x.path)?.allocated ?? 0;
+        }
+      }
+    }
+    // placeVm picks the first host of the pool's compute resource that takes VMs and mounts the datastore
+    let hosts: ManagedObject[] | undefined;
+    if (!host) {
+      try {
+        hosts = [sim.inventory.get(placeVm(sim, pool.ref, undefined, ds.ref).value)!];
+      } catch {
+        hosts = undefined;
+      }
+    }
+    return { vm, host, hosts, pool, cloning: true, folderName: { folder, name }, datastores: [...datastores], copies: new Map([[ds, bytes]]) };
   }
 
   /** vMotion compatibility of each VM with each host: the host, datastore and network tests of a migration in the VM's power state. */
