@@ -126,3 +126,14 @@ export function rulesNaming(config: Obj, vm: ManagedObjectReference): Obj[] {
     || (r._type === "ClusterVmHostRuleInfo" && inGroup(r.vmGroupName))
     || (r._type === "ClusterDependencyRuleInfo" && (inGroup(r.vmGroup) || inGroup(r.dependsOnVmGroup))));
 }
+
+/**
+ * StampAllRulesWithUuid_Task: every rule without a ruleUuid gets the one
+ * vpxd would have given it at creation (seeded by cluster and key), so rules
+ * made before API 6.0 can be told apart after a move; the others keep theirs.
+ * Undefined when every rule has one already.
+ */
+export function stampRules(cluster: ManagedObject, rules: Obj[]): Obj[] | undefined {
+  if (rules.every((r) => r.ruleUuid)) return undefined;
+  return rules.map((r) => (r.ruleUuid ? r : { ...r, ruleUuid: cluster.sim.ids.uuid("cluster-rule", `${cluster.ref.value}/${String(r.key)}`) }));
+}

@@ -1,5 +1,5 @@
 // ComputeResource (a standalone host's parent) and ClusterComputeResource.
-import { VimFault, moref, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { VimFault, localizedFault, moref, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import type { Args, CallContext, ManagedObject } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
@@ -7,7 +7,11 @@ import { EnvironmentBrowser } from "./environment-browser.ts";
 import { checkHostConnectSpec, type HostSystem } from "./host-system.ts";
 import { rootAllocations } from "./resource-pool.ts";
 import { freeMemoryMB, hostTakesVms, mounts, placeVmInCluster } from "./vm-placement.ts";
-import { applyGroupSpec, applyRulesSpec, rulesNaming } from "./cluster-rules.ts";
+import { applyGroupSpec, applyRulesSpec, rulesNaming, stampRules } from "./cluster-rules.ts";
+import { balanceRecommendation, findRecommendation, hostsFor, migrationAction } from "./cluster-drs.ts";
+import { ClusterEVCManager } from "./cluster-evc-manager.ts";
+import { relocateVm } from "./vm-relocate.ts";
+import type { VirtualMachine } from "./virtual-machine.ts";
 
 export class ComputeResource extends ManagedEntity {
   constructor(sim: SimContext, type: "ComputeResource" | "ClusterComputeResource", value: string, name: string, parent: ManagedObjectReference) {
@@ -19,6 +23,7 @@ export class ComputeResource extends ManagedEntity {
       configurationEx: { _type: "ComputeResourceConfigInfo", vmSwapPlacement: "vmDirectory", spbmEnabled: false },
       configIssue: [],
     });
+    if (type === "ClusterComputeResource") this.props.recommendation = [];
   }
 
   override children(): ManagedObjectReference[] {
@@ -55,7 +60,7 @@ export class ComputeResource extends ManagedEntity {
     };
     this.update({
       summary: this.type === "ClusterComputeResource"
-        ? { _type: "ClusterComputeResourceSummary", ...base, currentFailoverLevel: (this.props.configurationEx as DataObject & { dasConfig: { enabled: boolean } }).dasConfig.enabled ? 1 : 0, numVmotions: 0, currentEVCModeKey: undefined }
+        ? { _type: "ClusterComputeResourceSummary", ...base, currentFailoverLevel: (this.props.configurationEx as DataObject & { dasConfig: { enabled: boolean } }).dasConfig.enabled ? 1 : 0, numVmotions: 0, currentEVCModeKey: (this.props.summary as { currentEVCModeKey?: string } | undefined)?.currentEVCModeKey }
         : { _type: "ComputeResourceSummary", ...base },
     });
   }
@@ -181,6 +186,179 @@ export class ComputeResource extends ManagedEntity {
     return placeVmInCluster(this.sim, this, args.placementSpec ?? {});
   }
 
+  private requireCluster(): void {
+    if (this.type !== "ClusterComputeResource" || !this.sim.isVCenter) throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
+  }
+
+  private get recommendations(): (DataObject & Record<string, any>)[] {
+    return (this.props.recommendation as (DataObject & Record<string, any>)[] | undefined) ?? [];
+  }
+
+  /** Datacenter.PowerOnMultiVM_Task's placements in a manual DRS cluster wait here for ApplyRecommendation. */
+  addRecommendation(rec: DataObject): void {
+    this.update({ recommendation: [...this.recommendations, rec] });
+  }
+
+  /**
+   * Carries out a recommendation of the cluster's list, which it leaves:
+   * placements power the VM on where they say (moving it there first),
+   * migrations move the running VM, a maintenance action puts its host in
+   * maintenance mode. Every action is checked before any runs: a VM or
+   * host no longer as the recommendation found it is InvalidState (vpxd's
+   * fault for a stale recommendation is not confirmed).
+   */
+  ApplyRecommendation(args: Args, ctx: CallContext): void {
+    this.requireCluster();
+    const rec = findRecommendation(this, args.key);
+    const user = ctx.session?.userName ?? "";
+    const stale = (what: string) => new VimFault("InvalidState", {}, `The recommendation ${String(rec.key)} no longer applies: ${what}.`);
+    const steps: (() => void)[] = [];
+    for (const a of rec.action as (DataObject & Record<string, any>)[]) {
+      if (a._type === "ClusterInitialPlacementAction") {
+        const vm = this.sim.inventory.get(a.target.value) as VirtualMachine | undefined;
+        const host = this.sim.inventory.get(a.targetHost.value);
+        if (!vm || vm.powerState === "poweredOn") throw stale("the virtual machine is gone or running");
+        if (!host || !hostsFor(this, vm).includes(host)) throw stale(`${String(host?.props.name ?? a.targetHost.value)} cannot run the virtual machine`);
+        steps.push(() => {
+          if (vm.host.value !== host.ref.value) relocateVm(this.sim, vm, { host: host.ref }, user);
+          vm.PowerOnVM_Task({}, ctx);
+        });
+      } else if (a._type === "ClusterMigrationAction") {
+        const m = a.drsMigration as Record<string, any>;
+        const vm = this.sim.inventory.get(m.vm.value) as VirtualMachine | undefined;
+        const dest = this.sim.inventory.get(m.destination.value);
+        if (!vm || vm.powerState !== "poweredOn" || vm.host.value !== m.source.value) throw stale("the virtual machine moved or stopped");
+        if (!dest || !hostsFor(this, vm, vm.host).includes(dest)) throw stale(`${String(dest?.props.name ?? m.destination.value)} cannot run the virtual machine`);
+        steps.push(() => relocateVm(this.sim, vm, { host: dest.ref }, user));
+      } else if (a.type === "HostMaintenanceV1") {
+        const host = this.sim.inventory.get(a.target.value);
+        if (!host) throw stale("the host is gone");
+        steps.push(() => host.update({ "runtime.inMaintenanceMode": true, "summary.runtime.inMaintenanceMode": true }));
+      }
+    }
+    this.update({ recommendation: this.recommendations.filter((r) => r !== rec) });
+    for (const step of steps) step();
+  }
+
+  CancelRecommendation(args: Args): void {
+    this.requireCluster();
+    const rec = findRecommendation(this, args.key);
+    this.update({ recommendation: this.recommendations.filter((r) => r !== rec) });
+  }
+
+  /**
+   * DRS looks again (cluster-drs.ts has the rule): balancing recommendations
+   * are made anew, placements and maintenance plans waiting for the user stay.
+   * A fully automated DRS would carry a move out itself; this one only
+   * recommends when the cluster's default behaviour is manual or
+   * partiallyAutomated.
+   */
+  RefreshRecommendation(_args: Args): void {
+    this.requireCluster();
+    const drs = (this.props.configurationEx as DataObject & { drsConfig?: { enabled?: boolean; defaultVmBehavior?: string } }).drsConfig;
+    const kept = this.recommendations.filter((r) => r.reason !== "fairnessMemAvg");
+    const fresh = drs?.enabled && drs.defaultVmBehavior !== "fullyAutomated" ? balanceRecommendation(this) : undefined;
+    this.update({ recommendation: fresh ? [...kept, fresh] : kept });
+  }
+
+  /**
+   * DRS's plan for putting hosts in maintenance mode: per host, one
+   * recommendation that moves its running VMs to the cluster's other hosts
+   * (not those entering too; most free memory first, counting the VMs the
+   * plan already moved there) and then puts it in maintenance mode; it joins
+   * the cluster's list for ApplyRecommendation. A host with a running VM that
+   * has nowhere to go gets no recommendation; the VM is in the result's
+   * fault (NoCompatibleHost, our choice: DRS's own fault is not confirmed).
+   * Hosts already in maintenance mode need no plan.
+   */
+  ClusterEnterMaintenanceMode(args: Args): DataObject {
+    this.requireCluster();
+    const members = (this.props.host as ManagedObjectReference[]) ?? [];
+    const hosts: ManagedObject[] = [];
+    for (const r of (args.host as ManagedObjectReference[] | undefined) ?? []) {
+      const h = this.sim.inventory.get(r.value);
+      if (!h || h.type !== "HostSystem") throw new VimFault("ManagedObjectNotFound", { obj: r });
+      if (!members.some((m) => m.value === r.value)) throw new VimFault("InvalidArgument", { invalidProperty: "host" }, `${String(h.props.name)} is not a host of ${this.name}.`);
+      hosts.push(h);
+    }
+    const leaving = new Set(hosts.map((h) => h.ref.value));
+    const planned = new Map<string, number>();
+    const recommendations: DataObject[] = [];
+    const faultsByVm: DataObject[] = [];
+    for (const h of hosts) {
+      if ((h.props.runtime as { inMaintenanceMode?: boolean }).inMaintenanceMode) continue;
+      const running = ((h.props.vm as ManagedObjectReference[] | undefined) ?? []).map((r) => this.sim.inventory.get(r.value)!).filter((v) => (v.props.runtime as { powerState: string }).powerState === "poweredOn");
+      const actions: DataObject[] = [];
+      let stuck = false;
+      for (const vm of running) {
+        const free = (t: ManagedObject) => freeMemoryMB(this.sim, t) - (planned.get(t.ref.value) ?? 0);
+        const mem = Number((vm.props.config as { hardware: { memoryMB: number } }).hardware.memoryMB);
+        const dest = hostsFor(this, vm, h.ref).filter((t) => !leaving.has(t.ref.value) && free(t) >= mem).sort((a, b) => free(b) - free(a))[0];
+        if (!dest) {
+          stuck = true;
+          faultsByVm.push({ _type: "ClusterDrsFaultsFaultsByVm", vm: vm.ref, fault: [localizedFault(new VimFault("NoCompatibleHost", { host: [], error: [] }, `No host in ${this.name} can run ${String(vm.props.name)} while ${String(h.props.name)} is in maintenance mode.`))] });
+          continue;
+        }
+        planned.set(dest.ref.value, (planned.get(dest.ref.value) ?? 0) + mem);
+        actions.push(migrationAction(this, vm, h, dest));
+      }
+      if (stuck) continue;
+      actions.push({ _type: "ClusterAction", type: "HostMaintenanceV1", target: h.ref });
+      const rec = {
+        _type: "ClusterRecommendation", key: String(this.sim.ids.next(`drs-recommendation:${this.ref.value}`)), type: "V1", time: this.sim.clock.now(),
+        rating: 5, reason: "hostMaint", reasonText: `Host ${String(h.props.name)} is entering maintenance mode`, target: this.ref, action: actions,
+      };
+      recommendations.push(rec);
+    }
+    if (recommendations.length) this.update({ recommendation: [...this.recommendations, ...recommendations] });
+    return {
+      _type: "ClusterEnterMaintenanceResult", recommendations,
+      fault: faultsByVm.length ? { _type: "ClusterDrsFaults", reason: "hostMaint", faultsByVm } : undefined,
+    };
+  }
+
+  /** The cluster's EVC manager, made on first asking (vpxd's moref for it is not confirmed: ours is named after the cluster). */
+  EvcManager(_args: Args): ManagedObjectReference {
+    this.requireCluster();
+    const value = this.ref.value.replace(/^domain-/, "evcmanager-");
+    const existing = this.sim.inventory.get(value);
+    if (existing) return existing.ref;
+    return this.sim.inventory.add(new ClusterEVCManager(this.sim, value, this)).ref;
+  }
+
+  /**
+   * HA's view of the cluster, for an FDM (vSphere 5.0 and later) cluster:
+   * the heartbeat datastores (as HA picks them by default: up to two
+   * datastores that at least two of the cluster's hosts mount, by name,
+   * each with the hosts that mount it) and whether its hosts can protect VMs
+   * from APD and PDL (ESXi 6.0 and later can). dasHostInfo is the legacy AAM
+   * agent's (ClusterDasAamHostInfo, before 5.0) and stays unset. With HA
+   * off there is nothing to report but the capability.
+   */
+  RetrieveDasAdvancedRuntimeInfo(_args: Args): DataObject {
+    this.requireCluster();
+    const ha = !!(this.props.configurationEx as { dasConfig?: { enabled?: boolean } }).dasConfig?.enabled;
+    const hosts = (this.props.host as ManagedObjectReference[]) ?? [];
+    const heartbeat = ((this.props.datastore as ManagedObjectReference[]) ?? [])
+      .map((d) => ({ d, name: String(this.sim.inventory.get(d.value)?.props.name ?? ""), on: hosts.filter((h) => mounts(this.sim.inventory.get(h.value), d)) }))
+      .filter((x) => x.on.length >= 2)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .slice(0, 2);
+    return {
+      _type: "ClusterDasAdvancedRuntimeInfo",
+      vmcpSupported: { _type: "ClusterDasAdvancedRuntimeInfoVmcpCapabilityInfo", storageAPDSupported: true, storagePDLSupported: true },
+      heartbeatDatastoreInfo: ha ? heartbeat.map((x) => ({ _type: "DasHeartbeatDatastoreInfo", datastore: x.d, hosts: x.on })) : [],
+    };
+  }
+
+  StampAllRulesWithUuid_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "StampAllRulesWithUuid_Task", "ClusterComputeResource.stampAllRulesWithUuid", ctx.session?.userName ?? "", () => {
+      this.requireCluster();
+      const rules = stampRules(this, ((this.props.configurationEx as { rule?: (DataObject & Record<string, any>)[] }).rule) ?? []);
+      if (rules) this.update({ "configurationEx.rule": rules });
+    });
+  }
+
   AddHost_Task(args: Args, ctx: CallContext): ManagedObjectReference {
     const user = ctx.session?.userName ?? "";
     return this.sim.tasks.run(this, "AddHost_Task", "ClusterComputeResource.addHost", user, () => {
@@ -230,29 +408,34 @@ export class ComputeResource extends ManagedEntity {
    */
   MoveHostInto_Task(args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this, "MoveHostInto_Task", "ClusterComputeResource.moveHostInto", ctx.session?.userName ?? "", () => {
-      if (this.type !== "ClusterComputeResource") throw new VimFault("NotSupported", {});
-      const h = this.sim.inventory.get((args.host as ManagedObjectReference).value);
-      if (!(h instanceof ManagedEntity) || h.type !== "HostSystem") throw new VimFault("ManagedObjectNotFound", { obj: args.host });
-      if (datacenterOf(h) !== datacenterOf(this)) throw new VimFault("InvalidArgument", { invalidProperty: "host" }, `${h.name} is not in the cluster's datacenter.`);
-      const from = h.parentObject() as ComputeResource;
-      if (from === this) return;
-      if (from.type === "ClusterComputeResource" && !(h.props.runtime as { inMaintenanceMode: boolean }).inMaintenanceMode) {
-        throw new VimFault("InvalidState", {}, `${h.name} must be in maintenance mode to leave its cluster.`);
-      }
-      let graft: (ManagedEntity & { refresh(): void }) | undefined;
-      if (args.resourcePool && from.type === "ComputeResource") {
-        const pool = this.sim.inventory.get((args.resourcePool as ManagedObjectReference).value);
-        if (!(pool instanceof ManagedEntity) || !pool.isA("ResourcePool")) throw new VimFault("ManagedObjectNotFound", { obj: args.resourcePool });
-        if ((pool.props.owner as ManagedObjectReference).value !== this.ref.value) throw new VimFault("InvalidArgument", { invalidProperty: "resourcePool" }, `${pool.name} is not a resource pool of ${this.name}.`);
-        const taken = new Map(((pool.props.resourcePool as ManagedObjectReference[]) ?? []).map((r) => [String(this.sim.inventory.get(r.value)?.props.name), r]));
-        for (const c of this.childPoolsOf(from)) {
-          const clash = taken.get(c.name);
-          if (clash) throw new VimFault("DuplicateName", { name: c.name, object: clash });
-        }
-        graft = pool as ManagedEntity & { refresh(): void };
-      }
-      this.adopt(h, graft);
+      this.moveHostIn(args.host, args.resourcePool);
     });
+  }
+
+  /** MoveHostInto_Task's work, which Folder.BatchAddHostsToCluster_Task shares (see there). */
+  moveHostIn(hostRef: ManagedObjectReference, resourcePool?: ManagedObjectReference): void {
+    if (this.type !== "ClusterComputeResource") throw new VimFault("NotSupported", {});
+    const h = this.sim.inventory.get(hostRef.value);
+    if (!(h instanceof ManagedEntity) || h.type !== "HostSystem") throw new VimFault("ManagedObjectNotFound", { obj: hostRef });
+    if (datacenterOf(h) !== datacenterOf(this)) throw new VimFault("InvalidArgument", { invalidProperty: "host" }, `${h.name} is not in the cluster's datacenter.`);
+    const from = h.parentObject() as ComputeResource;
+    if (from === this) return;
+    if (from.type === "ClusterComputeResource" && !(h.props.runtime as { inMaintenanceMode: boolean }).inMaintenanceMode) {
+      throw new VimFault("InvalidState", {}, `${h.name} must be in maintenance mode to leave its cluster.`);
+    }
+    let graft: (ManagedEntity & { refresh(): void }) | undefined;
+    if (resourcePool && from.type === "ComputeResource") {
+      const pool = this.sim.inventory.get((resourcePool as ManagedObjectReference).value);
+      if (!(pool instanceof ManagedEntity) || !pool.isA("ResourcePool")) throw new VimFault("ManagedObjectNotFound", { obj: resourcePool });
+      if ((pool.props.owner as ManagedObjectReference).value !== this.ref.value) throw new VimFault("InvalidArgument", { invalidProperty: "resourcePool" }, `${pool.name} is not a resource pool of ${this.name}.`);
+      const taken = new Map(((pool.props.resourcePool as ManagedObjectReference[]) ?? []).map((r) => [String(this.sim.inventory.get(r.value)?.props.name), r]));
+      for (const c of this.childPoolsOf(from)) {
+        const clash = taken.get(c.name);
+        if (clash) throw new VimFault("DuplicateName", { name: c.name, object: clash });
+      }
+      graft = pool as ManagedEntity & { refresh(): void };
+    }
+    this.adopt(h, graft);
   }
 
   private childPoolsOf(cr: ComputeResource): ManagedEntity[] {

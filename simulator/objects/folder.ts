@@ -6,7 +6,7 @@
 // InvalidState, a folder of another kind with NotSupported. The datacenter's
 // own VM folder is refused with NotSupported too (it cannot leave its
 // datacenter); that fault is this simulator's choice.
-import { VimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { VimFault, localizedFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import type { Args, CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
@@ -104,15 +104,98 @@ export class Folder extends ManagedEntity {
     const user = ctx.session?.userName ?? "";
     return this.sim.tasks.run(this, "AddStandaloneHost_Task", "Folder.addStandaloneHost", user, () => {
       if (!this.sim.isVCenter || !this.allows("ComputeResource")) throw new VimFault("NotSupported", {});
-      const name = checkHostConnectSpec(this.sim, args.spec);
-      this.checkName(name);
-      const host = this.sim.addHost(this, name);
-      const cr = host.parentObject()!;
-      const swap = (args.compResSpec as Record<string, any> | undefined)?.vmSwapPlacement;
-      if (swap) cr.update({ "configurationEx.vmSwapPlacement": swap });
-      (host as HostSystem).joined(args.addConnected !== false, user);
-      return cr.ref;
+      return this.addStandaloneHost(args.spec, args.compResSpec, args.addConnected !== false, user).ref;
     }, { resultType: { type: "ManagedObjectReference" } });
+  }
+
+  /** One host of AddStandaloneHost_Task or BatchAddStandaloneHosts_Task: its new ComputeResource. */
+  private addStandaloneHost(spec: DataObject | undefined, compResSpec: Record<string, any> | undefined, connected: boolean, user: string): ManagedEntity {
+    const name = checkHostConnectSpec(this.sim, spec as (DataObject & Record<string, any>) | undefined);
+    this.checkName(name);
+    const host = this.sim.addHost(this, name);
+    const cr = host.parentObject() as ManagedEntity;
+    const swap = compResSpec?.vmSwapPlacement;
+    if (swap) cr.update({ "configurationEx.vmSwapPlacement": swap });
+    (host as HostSystem).joined(connected, user);
+    return cr;
+  }
+
+  /**
+   * Several standalone hosts at once (vSphere 6.7): each FolderNewHostSpec
+   * goes through what AddStandaloneHost_Task does for one host; a host that
+   * fails (NoHost, SSLVerifyFault, InvalidLogin, AlreadyConnected,
+   * DuplicateName) is listed with its fault and the others are added. The
+   * license key of a spec is not checked (the simulator's hosts are licensed).
+   */
+  BatchAddStandaloneHosts_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "BatchAddStandaloneHosts_Task", "Folder.batchAddStandaloneHosts", user, () => {
+      if (!this.sim.isVCenter || !this.allows("ComputeResource")) throw new VimFault("NotSupported", {});
+      const addedHosts: ManagedObjectReference[] = [];
+      const hostsFailedInventoryAdd: DataObject[] = [];
+      for (const spec of (args.newHosts as (DataObject & Record<string, any>)[] | undefined) ?? []) {
+        try {
+          const cr = this.addStandaloneHost(spec.hostCnxSpec, args.compResSpec, args.addConnected !== false, user);
+          addedHosts.push((cr.props.host as ManagedObjectReference[])[0]);
+        } catch (e) {
+          if (!(e instanceof VimFault)) throw e;
+          hostsFailedInventoryAdd.push(failedHost(spec.hostCnxSpec?.hostName, undefined, e));
+        }
+      }
+      return { _type: "FolderBatchAddStandaloneHostsResult", addedHosts, hostsFailedInventoryAdd };
+    }, { resultType: { type: "FolderBatchAddStandaloneHostsResult" } });
+  }
+
+  /**
+   * New hosts (FolderNewHostSpec) and hosts already in vCenter into a
+   * cluster in one task (vSphere 6.7): a new host is checked as
+   * AddHost_Task checks it (a failure goes to hostsFailedInventoryAdd), an
+   * existing one moves as MoveHostInto_Task moves it (a failure, such as a
+   * host of another cluster out of maintenance mode, to
+   * hostsFailedMoveToCluster). desiredState "maintenance" or
+   * "nonMaintenance" leaves every host that made it in that mode. vpxd adds
+   * new hosts to this folder first and then moves them; the simulator adds
+   * them to the cluster directly, which ends the same way.
+   */
+  BatchAddHostsToCluster_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "BatchAddHostsToCluster_Task", "Folder.batchAddHostsToCluster", user, () => {
+      if (!this.sim.isVCenter || !this.allows("ComputeResource")) throw new VimFault("NotSupported", {});
+      const cluster = this.sim.inventory.get((args.cluster as ManagedObjectReference).value) as (ManagedEntity & { moveHostIn(h: ManagedObjectReference): void }) | undefined;
+      if (!cluster) throw new VimFault("ManagedObjectNotFound", { obj: args.cluster });
+      if (cluster.type !== "ClusterComputeResource" || datacenterOf(cluster) !== datacenterOf(this)) throw new VimFault("InvalidArgument", { invalidProperty: "cluster" });
+      const state = args.desiredState as string | undefined;
+      if (state !== undefined && state !== "maintenance" && state !== "nonMaintenance") throw new VimFault("InvalidArgument", { invalidProperty: "desiredState" });
+      const hostsAddedToCluster: ManagedObjectReference[] = [];
+      const hostsFailedInventoryAdd: DataObject[] = [];
+      const hostsFailedMoveToCluster: DataObject[] = [];
+      for (const spec of (args.newHosts as (DataObject & Record<string, any>)[] | undefined) ?? []) {
+        try {
+          const name = checkHostConnectSpec(this.sim, spec.hostCnxSpec);
+          const host = this.sim.addHost(cluster, name);
+          (host as HostSystem).joined(true, user);
+          hostsAddedToCluster.push(host.ref);
+        } catch (e) {
+          if (!(e instanceof VimFault)) throw e;
+          hostsFailedInventoryAdd.push(failedHost(spec.hostCnxSpec?.hostName, undefined, e));
+        }
+      }
+      for (const ref of (args.existingHosts as ManagedObjectReference[] | undefined) ?? []) {
+        try {
+          cluster.moveHostIn(ref);
+          hostsAddedToCluster.push(ref);
+        } catch (e) {
+          if (!(e instanceof VimFault)) throw e;
+          hostsFailedMoveToCluster.push(failedHost(this.sim.inventory.get(ref.value)?.props.name, ref, e));
+        }
+      }
+      if (state) {
+        for (const ref of hostsAddedToCluster) {
+          this.sim.inventory.get(ref.value)!.update({ "runtime.inMaintenanceMode": state === "maintenance", "summary.runtime.inMaintenanceMode": state === "maintenance" });
+        }
+      }
+      return { _type: "FolderBatchAddHostsToClusterResult", hostsAddedToCluster, hostsFailedInventoryAdd, hostsFailedMoveToCluster };
+    }, { resultType: { type: "FolderBatchAddHostsToClusterResult" } });
   }
 
   CreateVM_Task(args: Args, ctx: CallContext): ManagedObjectReference {
@@ -220,4 +303,11 @@ export class Folder extends ManagedEntity {
     }
     super.destroy();
   }
+}
+
+/** A host a batch add could not take, with why (FolderFailedHostResult). */
+function failedHost(name: unknown, host: ManagedObjectReference | undefined, e: VimFault): DataObject {
+  // vpxd's message key for the context is not confirmed; the message is the fault's
+  const context = { _type: "LocalizableMessage", key: `com.vmware.vim.vpxd.vmomi.fault.${e.type}`, message: e.message };
+  return { _type: "FolderFailedHostResult", hostName: name === undefined ? undefined : String(name), host, context, fault: localizedFault(e) };
 }

@@ -16,6 +16,15 @@
 // effect: each configuration manager of the host with a hostBooted() gets
 // the call (HostCpuSchedulerSystem's hyperthreading).
 //
+// Standby (PowerDownHostToStandBy_Task, vCenter's DPM operation) is a host
+// vCenter powered down and can wake (Wake-on-LAN or IPMI): runtime.powerState
+// standBy and standbyMode "in", connectionState still connected (vCenter keeps
+// the host; whether it reads notResponding meanwhile is not confirmed). Like
+// a shut-down host it answers HostNotConnected, except to
+// PowerUpHostFromStandBy_Task, which brings it back with a new bootTime.
+// The host must be in maintenance mode first (InvalidState otherwise): the
+// simulator's DPM does not evacuate it on its own.
+//
 // A shut-down host stays off until /_sim/reset or a snapshot restore:
 // runtime.powerState poweredOff (the value the API gives for a host the user
 // powered off through vCenter) and connectionState notResponding (vCenter
@@ -25,7 +34,7 @@
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { ManagedObject } from "./managed-object.ts";
 
-type HostRuntime = { connectionState: string; powerState: string; inMaintenanceMode: boolean; bootTime?: Date };
+type HostRuntime = { connectionState: string; powerState: string; inMaintenanceMode: boolean; bootTime?: Date; standbyMode?: string; cryptoState?: string; cryptoKeyId?: DataObject; dasHostState?: DataObject };
 
 type PowerableVm = ManagedObject & { powerState: string; forcePower(state: "poweredOff", userName: string): void; setConnectionState(s: "connected" | "disconnected"): void };
 
@@ -38,10 +47,10 @@ export function runtimeOf(host: ManagedObject): HostRuntime {
   return host.props.runtime as HostRuntime;
 }
 
-/** A host whose methods can reach it: not shut down, not disconnected from vCenter. */
+/** A host whose methods can reach it: not shut down or in standby, not disconnected from vCenter. */
 export function requireReachable(host: ManagedObject): void {
   const rt = runtimeOf(host);
-  if (rt.powerState === "poweredOff" || rt.connectionState !== "connected") {
+  if (rt.powerState === "poweredOff" || rt.powerState === "standBy" || rt.connectionState !== "connected") {
     throw new VimFault("HostNotConnected", {}, `Unable to communicate with the remote host ${String(host.props.name)}, since it is disconnected.`);
   }
 }
@@ -52,6 +61,21 @@ export function requireReachable(host: ManagedObject): void {
  * shutdownSupported: NotSupported otherwise), and is in maintenance mode
  * unless force is set (InvalidState: the API reference's one fault for it).
  */
+/**
+ * What PowerDownHostToStandBy_Task checks: vCenter (hostd cannot wake
+ * itself: NotSupported), a reachable host that can stand by
+ * (capability.standbySupported), in maintenance mode with no VM running.
+ */
+export function checkStandby(host: ManagedObject, isVCenter: boolean): void {
+  if (!isVCenter) throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
+  requireReachable(host);
+  if (!(host.props.capability as { standbySupported?: boolean }).standbySupported) throw new VimFault("NotSupported", {});
+  if (!runtimeOf(host).inMaintenanceMode) {
+    throw new VimFault("InvalidState", {}, `The operation is not allowed in the current state of the host ${String(host.props.name)}: it is not in maintenance mode.`);
+  }
+  if (vmsOf(host).some((vm) => vm.powerState === "poweredOn")) throw new VimFault("InvalidState", {}, `The host ${String(host.props.name)} has powered-on virtual machines.`);
+}
+
 export function checkPowerOp(host: ManagedObject, op: "reboot" | "shutdown", force: boolean): void {
   requireReachable(host);
   const cap = host.props.capability as { rebootSupported?: boolean; shutdownSupported?: boolean };

@@ -7,7 +7,16 @@ import type { SimContext } from "../sim-context.ts";
 import type { HostSpec } from "../inventory/scenario.ts";
 import { VimFault } from "../../vim25/soap/index.ts";
 import type { Args, CallContext, ManagedObject } from "./managed-object.ts";
-import { checkPowerOp, memoryOverhead, overheadOfConfig, requireReachable, runtimeOf, setHostState, stopRunningVms, vmsOf } from "./host-power.ts";
+import { checkPowerOp, checkStandby, memoryOverhead, overheadOfConfig, requireReachable, runtimeOf, setHostState, stopRunningVms, vmsOf } from "./host-power.ts";
+import type { SavedState } from "./managed-object.ts";
+import { applySystemResources, checkIpmi, checkSwapConfiguration, connectInfo, defaultSwapConfiguration, defaultSystemResources } from "./host-settings.ts";
+import { parseDatastorePath } from "../datastore/datastore-path.ts";
+
+/** ESXi 6.5 brought VM encryption (HostRuntimeInfo.cryptoState, the crypto methods). */
+function cryptoCapable(version: unknown): boolean {
+  const [major, minor] = String(version ?? "").split(".").map(Number);
+  return major > 6 || (major === 6 && minor >= 5);
+}
 
 export function firewallInfo(spec: HostSpec["firewall"]): DataObject {
   return {
@@ -154,6 +163,8 @@ export class HostSystem extends ManagedEntity {
       bootTime,
       healthSystemRuntime: undefined,
       dasHostState: undefined,
+      // a host that can encrypt starts without a host key (PrepareCrypto, EnableCrypto)
+      cryptoState: cryptoCapable(about.version) ? "incapable" : undefined,
     };
     const network = networkInfo(spec, (n) => sim.ids.mac(n));
     Object.assign(this.props, {
@@ -179,7 +190,7 @@ export class HostSystem extends ManagedEntity {
       capability: {
         _type: "HostCapability",
         recursiveResourcePoolsSupported: true, cpuMemoryResourceConfigurationSupported: true, rebootSupported: true, shutdownSupported: true,
-        vmotionSupported: true, standbySupported: false, ipmiSupported: false, maxSupportedVMs: 1024, maxRunningVMs: 1024,
+        vmotionSupported: true, standbySupported: sim.isVCenter, ipmiSupported: sim.isVCenter, maxSupportedVMs: 1024, maxRunningVMs: 1024,
         maxSupportedVcpus: 128, maxRegisteredVMs: 1024, datastorePrincipalSupported: false, sanSupported: true, nfsSupported: true,
         iscsiSupported: true, vlanTaggingSupported: true, nicTeamingSupported: true, highGuestMemSupported: true,
         maintenanceModeSupported: true, suspendedRelocateSupported: true, restrictedSnapshotRelocateSupported: true,
@@ -191,6 +202,7 @@ export class HostSystem extends ManagedEntity {
         storageIORMSupported: true, vmDirectPathGen2Supported: false, vStorageCapable: true, snapshotRelayoutSupported: true,
         firewallIpRulesSupported: true, servicePackageInfoSupported: true, provisioningNicSelectionSupported: true,
         cpuHwMmuSupported: true, supportedVmfsMajorVersion: [5], vmfsDatastoreMountCapable: true,
+        cryptoSupported: cryptoCapable(about.version) ? true : undefined,
       },
       config: {
         _type: "HostConfigInfo",
@@ -207,6 +219,8 @@ export class HostSystem extends ManagedEntity {
         // virtualNicManagerInfo: the configManager objects built with the host set them
         option: [],
         certificate: undefined,
+        systemResources: defaultSystemResources(),
+        systemSwapConfiguration: defaultSwapConfiguration(),
       },
       summary: {
         _type: "HostListSummary",
@@ -220,8 +234,21 @@ export class HostSystem extends ManagedEntity {
         managementServerIp: sim.isVCenter ? "127.0.0.1" : undefined,
       },
       licensableResource: { _type: "HostLicensableResourceInfo", resource: [{ _type: "KeyAnyValue", key: "numCpuPackages", value: spec.cpu.packages }] },
-      systemResources: undefined,
+      systemResources: defaultSystemResources(),
     });
+    this.productLocker = `/locker/packages/${String(about.version)}`;
+  }
+
+  /** The VMware Tools repository (QueryProductLockerLocation): no property shows it, so it is kept beside the properties. */
+  private productLocker: string;
+
+  override saveState(): SavedState & { productLocker: string } {
+    return { ...super.saveState(), productLocker: this.productLocker };
+  }
+
+  override loadState(s: SavedState & { productLocker: string }): void {
+    super.loadState(s);
+    this.productLocker = s.productLocker;
   }
 
   addNetwork(n: ManagedObjectReference): void {
@@ -298,7 +325,9 @@ export class HostSystem extends ManagedEntity {
    * runs without the host (disconnect, remove).
    */
   override checkTask(method: string): void {
-    if (runtimeOf(this).powerState === "poweredOff" && method !== "DisconnectHost_Task" && method !== "Destroy_Task") requireReachable(this);
+    const power = runtimeOf(this).powerState;
+    if (power === "standBy" && method === "PowerUpHostFromStandBy_Task") return;
+    if ((power === "poweredOff" || power === "standBy") && method !== "DisconnectHost_Task" && method !== "Destroy_Task") requireReachable(this);
   }
 
   /** See host-power.ts: the reboot completes at once, with a new bootTime. */
@@ -382,6 +411,194 @@ export class HostSystem extends ManagedEntity {
     if (!(this.props.config as { adminDisabled?: boolean }).adminDisabled) throw new VimFault("AdminNotDisabled", {}, `Administrator access to the host ${this.name} is not disabled.`);
     this.update({ "config.adminDisabled": false, "config.lockdownMode": "lockdownDisabled" });
     this.postHostEvent("HostAdminEnableEvent", `Administrator access to the host ${this.name} has been restored`, ctx.session?.userName ?? "");
+  }
+
+  // ---- standby (host-power.ts) ----
+
+  PowerDownHostToStandBy_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "PowerDownHostToStandBy_Task", "HostSystem.powerDownHostToStandBy", user, () => {
+      checkStandby(this, this.sim.isVCenter);
+      this.postHostEvent("EnteringStandbyModeEvent", `The host ${this.name} is entering standby mode`, user);
+      setHostState(this, { powerState: "standBy", standbyMode: "in" });
+      this.postHostEvent("EnteredStandbyModeEvent", `The host ${this.name} is in standby mode`, user);
+    });
+  }
+
+  /** Only a host in standby wakes (InvalidState otherwise); it boots, still in maintenance mode. */
+  PowerUpHostFromStandBy_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "PowerUpHostFromStandBy_Task", "HostSystem.powerUpHostFromStandBy", user, () => {
+      if (!this.sim.isVCenter) throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
+      if (runtimeOf(this).powerState !== "standBy") throw new VimFault("InvalidState", {}, `The host ${this.name} is not in standby mode.`);
+      this.postHostEvent("ExitingStandbyModeEvent", `The host ${this.name} is exiting standby mode`, user);
+      setHostState(this, { powerState: "poweredOn", standbyMode: "none", bootTime: this.sim.clock.now() });
+      this.postHostEvent("ExitedStandbyModeEvent", `The host ${this.name} is no longer in standby mode`, user);
+    });
+  }
+
+  /** What vCenter would learn connecting to the host now (see host-settings.ts). */
+  QueryHostConnectionInfo(_args: Args): DataObject {
+    requireReachable(this);
+    const summaries = (prop: string, of: string) => ((this.props[prop] as ManagedObjectReference[] | undefined) ?? [])
+      .map((r) => this.sim.inventory.get(r.value)?.props[of] as DataObject | undefined).filter((x): x is DataObject => !!x);
+    const cr = this.parentObject();
+    return connectInfo({
+      serverIp: managementIpOf(this),
+      summary: this.props.summary as DataObject,
+      vms: summaries("vm", "summary"),
+      networks: summaries("network", "summary"),
+      datastores: summaries("datastore", "summary"),
+      capability: this.props.capability as DataObject,
+      inDasCluster: cr?.type === "ClusterComputeResource" && !!(cr.props.configurationEx as { dasConfig?: { enabled?: boolean } }).dasConfig?.enabled,
+    });
+  }
+
+  /** The host's system resource pools (host-settings.ts); systemResources and config.systemResources show the same tree. */
+  UpdateSystemResources(args: Args): void {
+    requireReachable(this);
+    const tree = applySystemResources(this.props.systemResources as DataObject & Record<string, any>, args.resourceInfo);
+    this.update({ systemResources: tree, "config.systemResources": tree });
+  }
+
+  UpdateSystemSwapConfiguration(args: Args): void {
+    requireReachable(this);
+    this.update({ "config.systemSwapConfiguration": checkSwapConfiguration(this, args.sysSwapConfig) });
+  }
+
+  /**
+   * vCenter reconfigures the host's HA agent (FDM): the host must be in an
+   * HA cluster of this vCenter (DasConfigFault otherwise, reason our
+   * choice) and reachable. Its runtime.dasHostState then reads as FDM
+   * reports it: the cluster's first connected host out of maintenance mode
+   * is the master, the others are connected to it (FDM elects its master
+   * itself; which host wins is not something a client can predict, ours is).
+   */
+  ReconfigureHostForDAS_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    const user = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "ReconfigureHostForDAS_Task", "HostSystem.reconfigureDAS", user, () => {
+      if (!this.sim.isVCenter) throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
+      requireReachable(this);
+      const cr = this.parentObject();
+      if (cr?.type !== "ClusterComputeResource" || !(cr.props.configurationEx as { dasConfig?: { enabled?: boolean } }).dasConfig?.enabled) {
+        throw new VimFault("DasConfigFault", { reason: "HostNetworkMisconfiguration", output: "", event: [] }, `vSphere HA is not enabled on the cluster of ${this.name}.`);
+      }
+      this.postHostEvent("HostDasEnablingEvent", `Enabling vSphere HA agent on ${this.name} in cluster ${String(cr.props.name)} in %dc`, user);
+      const master = ((cr.props.host as ManagedObjectReference[]) ?? []).map((r) => this.sim.inventory.get(r.value)!).find((h) => (h.props.runtime as { connectionState: string; inMaintenanceMode: boolean }).connectionState === "connected" && !(h.props.runtime as { inMaintenanceMode: boolean }).inMaintenanceMode) ?? this;
+      const state = master === this ? "master" : "connectedToMaster";
+      setHostState(this, { dasHostState: { _type: "ClusterDasFdmHostState", state, stateReporter: master.ref } });
+      this.postHostEvent("HostDasEnabledEvent", `vSphere HA agent on ${this.name} in cluster ${String(cr.props.name)} in %dc is enabled`, user);
+    });
+  }
+
+  /** Where the host keeps the VMware Tools images (a datastore folder once UpdateProductLockerLocation_Task moved it). */
+  QueryProductLockerLocation(_args: Args): string {
+    requireReachable(this);
+    return this.productLocker;
+  }
+
+  /**
+   * The repository moves to a folder of one of the host's datastores:
+   * "/vmfs/volumes/<datastore name or UUID>/<folder>" or "[ds] folder". A
+   * path outside the host's datastores is InvalidArgument, a folder that
+   * does not exist FileNotFound (the faults the API reference lists). The
+   * task's result is the new path, as hostd gives it.
+   */
+  UpdateProductLockerLocation_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "UpdateProductLockerLocation_Task", "HostSystem.updateProductLockerLocation", ctx.session?.userName ?? "", () => {
+      requireReachable(this);
+      const path = String(args.path ?? "").replace(/\/+$/, "");
+      const datastores = ((this.props.datastore as ManagedObjectReference[]) ?? []).map((r) => this.sim.inventory.get(r.value) as ManagedObject & { volume: { stat(p: string): { isDirectory: boolean } | undefined } });
+      let ds: (typeof datastores)[number] | undefined, rel = "";
+      const m = /^\/vmfs\/volumes\/([^/]+)(?:\/(.*))?$/.exec(path);
+      if (m) {
+        ds = datastores.find((d) => d.props.name === m[1] || String((d.props.summary as { url?: string }).url ?? "").includes(`/vmfs/volumes/${m[1]}/`));
+        rel = m[2] ?? "";
+      } else if (path.startsWith("[")) {
+        try {
+          const p = parseDatastorePath(path);
+          ds = datastores.find((d) => d.props.name === p.datastore);
+          rel = p.path;
+        } catch {
+          ds = undefined;
+        }
+      }
+      if (!ds) throw new VimFault("InvalidArgument", { invalidProperty: "path" }, `${path} is not a folder of a datastore of ${this.name}.`);
+      if (!ds.volume.stat(rel)?.isDirectory) throw new VimFault("FileNotFound", { file: path }, `File ${path} was not found`);
+      this.productLocker = path;
+      return path;
+    }, { resultType: { type: "string" } });
+  }
+
+  /** A ticket for the host's CIM server (sfcbd, HTTPS on 5989): the session id is seeded, one per call. */
+  AcquireCimServicesTicket(_args: Args): DataObject {
+    requireReachable(this);
+    return {
+      _type: "HostServiceTicket", host: this.sim.isVCenter ? this.name : undefined, port: 5989,
+      sslThumbprint: hostThumbprint(this.sim, this.name), service: "cim", serviceVersion: "1.0",
+      sessionId: this.sim.ids.nextUuid(`cim-ticket:${this.ref.value}`),
+    };
+  }
+
+  /** The BMC settings DPM wakes the host with (host-settings.ts checks them); config.ipmi shows them, without the password. */
+  UpdateIpmi(args: Args): void {
+    requireReachable(this);
+    this.update({ "config.ipmi": checkIpmi(args.ipmiInfo, this.sim.ids.mac(`${this.name}/bmc`)) });
+  }
+
+  /** The simulated hosts have no TPM (capability.tpmSupported false): hostd answers with nothing. */
+  QueryTpmAttestationReport(_args: Args): undefined {
+    requireReachable(this);
+    return undefined;
+  }
+
+  // ---- VM encryption: runtime.cryptoState incapable -> prepared -> safe ----
+
+  private requireCrypto(): string {
+    requireReachable(this);
+    const state = runtimeOf(this).cryptoState;
+    if (state === undefined) throw new VimFault("NotSupported", {}, "The host does not support encryption.");
+    return state;
+  }
+
+  private cryptoOutOfOrder(state: string): VimFault {
+    return new VimFault("InvalidState", {}, `The operation is not allowed in the current crypto state (${state}) of the host ${this.name}.`);
+  }
+
+  /** The first step to a host key: only from incapable. */
+  PrepareCrypto(_args: Args): void {
+    const state = this.requireCrypto();
+    if (state !== "incapable") throw this.cryptoOutOfOrder(state);
+    setHostState(this, { cryptoState: "prepared" });
+  }
+
+  /**
+   * The host key arrives (from vCenter's KMS, in the clear): only when
+   * prepared. A key without its id or data is InvalidArgument (our choice).
+   */
+  EnableCrypto(args: Args): void {
+    const state = this.requireCrypto();
+    const key = args.keyPlain as (DataObject & Record<string, any>) | undefined;
+    if (!key?.keyId?.keyId) throw new VimFault("InvalidArgument", { invalidProperty: "keyPlain.keyId" });
+    if (!key.keyData) throw new VimFault("InvalidArgument", { invalidProperty: "keyPlain.keyData" });
+    if (state !== "prepared") throw this.cryptoOutOfOrder(state);
+    setHostState(this, { cryptoState: "safe", cryptoKeyId: { _type: "CryptoKeyId", keyId: String(key.keyId.keyId), providerId: key.keyId.providerId } });
+  }
+
+  /**
+   * A new host key, on a host that has one already (safe): the one named,
+   * or one vCenter would have its KMS make, here a seeded key id with no
+   * provider (the simulator models no KMS; what vCenter does without a
+   * default provider is not confirmed). The method declares no fault; a host
+   * not yet safe is InvalidState, as for the other steps.
+   */
+  ConfigureCryptoKey(args: Args): void {
+    const state = this.requireCrypto();
+    if (state !== "safe") throw this.cryptoOutOfOrder(state);
+    const given = args.keyId as (DataObject & Record<string, any>) | undefined;
+    if (given && !given.keyId) throw new VimFault("InvalidArgument", { invalidProperty: "keyId.keyId" });
+    const keyId = given ? { _type: "CryptoKeyId", keyId: String(given.keyId), providerId: given.providerId } : { _type: "CryptoKeyId", keyId: this.sim.ids.nextUuid(`host-key:${this.ref.value}`) };
+    setHostState(this, { cryptoKeyId: keyId });
   }
 
   /**

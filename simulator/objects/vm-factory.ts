@@ -2,7 +2,7 @@
 // or from a .vmx already on a datastore (RegisterVM_Task, scenario fixtures).
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
-import { ManagedEntity } from "./managed-entity.ts";
+import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import { VirtualMachine, mergeExtraConfig, type ConfigInfo, type VmStorage } from "./virtual-machine.ts";
 import { applyDeviceChanges, defaultDevices, kindOf, type Device } from "./vm-devices.ts";
 import { guestFullName, hardwareVersionOf } from "../formats/vmx-config.ts";
@@ -190,7 +190,9 @@ export function createVm(sim: SimContext, folder: Placement["folder"], spec: Rec
   const place = { folder, pool, host };
   const value = sim.newRef(sim.isVCenter ? "vm-" : "");
   const where = vmxPathFor(spec.files.vmPathName, spec.name, (p) => storage.exists(p, folder));
-  const { config, devices } = configFromSpec(sim, spec, value, where.vmPathName, where.dir);
+  // a spec without a version gets the datacenter's default (ReconfigureDatacenter_Task), if one is set
+  const dcDefault = spec.version === undefined ? ((datacenterOf(folder)?.props.configuration as { defaultHardwareVersionKey?: string } | undefined)?.defaultHardwareVersionKey) : undefined;
+  const { config, devices } = configFromSpec(sim, dcDefault ? { ...spec, version: dcDefault } : spec, value, where.vmPathName, where.dir);
   const vm = newVirtualMachine(sim, storage, value, config, place);
   // NICs on static distributed port groups get their ports (the MACs are in by now)
   config.hardware = { ...config.hardware, device: bindDvPorts(sim, vm.ref, config.hardware.device, false) };
