@@ -27,9 +27,7 @@ vc = content.about.apiType == "VirtualCenter"
 api67 = content.about.apiVersion == "6.7"
 out = {}
 
-view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
-hosts = sorted(view.view, key=lambda h: h.name)
-view.DestroyView()
+hosts = session.hosts()
 host = hosts[0]
 dc = content.rootFolder.childEntity[0]
 dm = content.diagnosticManager

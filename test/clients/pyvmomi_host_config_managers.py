@@ -20,9 +20,7 @@ si, content = session.si, session.content
 vc = content.about.apiType == "VirtualCenter"
 out = {}
 
-view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
-hosts = sorted(view.view, key=lambda h: h.name)
-view.DestroyView()
+hosts = session.hosts()
 host = hosts[0]
 cm = host.configManager
 services, clock, storage, vnics = cm.serviceSystem, cm.dateTimeSystem, cm.storageSystem, cm.virtualNicManager

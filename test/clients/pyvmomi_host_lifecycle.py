@@ -20,9 +20,7 @@ vc = content.about.apiType == "VirtualCenter"
 dc = content.rootFolder.childEntity[0]
 out = {}
 
-view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
-hosts = {h.name: h for h in view.view}
-view.DestroyView()
+hosts = {h.name: h for h in session.hosts()}
 names = sorted(hosts)
 host = hosts[names[0]]
 ds = "shared-ds" if vc else "mydatastore"
@@ -231,9 +229,7 @@ if vc:
 
 # ---- /_sim/reset: everything as the scenario made it ----
 status = session.reset()
-view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
-fresh = {h.name: h for h in view.view}
-view.DestroyView()
+fresh = {h.name: h for h in session.hosts()}
 out["reset"] = {
     "status": status,
     "states": [state(fresh[n]) for n in names],

@@ -12,7 +12,7 @@ Usage: pyvmomi_host_storage_ops.py HOST PORT USER PASSWORD"""
 import json
 import sys
 
-from sim_session import Session, attempt, fault, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, attempt, fault, wait, datacenter_of  # first: it silences the warnings pyVmomi prints on import
 from pyVmomi import vim
 
 session = Session(sys.argv)
@@ -20,14 +20,10 @@ si, content = session.si, session.content
 api = float(content.about.apiVersion[:3])
 out = {}
 
-view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
-hosts = sorted(view.view, key=lambda h: h.name)
-view.DestroyView()
+hosts = session.hosts()
 host = hosts[0]
 dss, storage = host.configManager.datastoreSystem, host.configManager.storageSystem
-dc = host.parent
-while not isinstance(dc, vim.Datacenter):
-    dc = dc.parent
+dc = datacenter_of(host)
 ds = sorted((d for d in host.datastore if d.summary.type == "VMFS"), key=lambda d: d.name)[0]
 uuid = ds.info.vmfs.uuid
 
@@ -259,7 +255,7 @@ storage.DisableMultipathPath(pathName=path)
 storage.UnmountVmfsVolume(vmfsUuid=uuid)
 status = session.reset()
 content = session.si.RetrieveContent()
-h = next(x for x in content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True).view if x.name == host.name)
+h = next(x for x in session.hosts() if x.name == host.name)
 st2, d2 = h.configManager.storageSystem, next(d for d in h.datastore if d.name == ds.name)
 m = next(m for m in d2.host if m.key == h)
 out["reset"] = [status, st2.storageDeviceInfo.softwareInternetScsiEnabled, [x.device for x in st2.storageDeviceInfo.hostBusAdapter],

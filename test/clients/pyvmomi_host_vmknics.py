@@ -20,9 +20,7 @@ si, content = session.si, session.content
 vc = content.about.apiType == "VirtualCenter"
 out = {}
 
-view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
-hosts = sorted(view.view, key=lambda h: h.name)
-view.DestroyView()
+hosts = session.hosts()
 host = hosts[0]
 ns, nm = host.configManager.networkSystem, host.configManager.virtualNicManager
 mgmt_ip = host.config.network.vnic[0].spec.ip.ipAddress

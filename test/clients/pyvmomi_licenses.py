@@ -18,9 +18,7 @@ vc = content.about.apiType == "VirtualCenter"
 lm = content.licenseManager
 out = {}
 
-view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
-host = sorted(view.view, key=lambda h: h.name)[0]
-view.DestroyView()
+host = session.hosts()[0]
 
 
 def check(key):

@@ -13,21 +13,17 @@ Usage: pyvmomi_vmfs_datastores.py HOST PORT USER PASSWORD"""
 import json
 import sys
 
-from sim_session import Session, attempt, fault, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, attempt, fault, wait, datacenter_of  # first: it silences the warnings pyVmomi prints on import
 from pyVmomi import vim
 
 session = Session(sys.argv)
 si, content = session.si, session.content
 out = {}
 
-view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
-hosts = sorted(view.view, key=lambda h: h.name)
-view.DestroyView()
+hosts = session.hosts()
 host = hosts[0]
 dss, storage = host.configManager.datastoreSystem, host.configManager.storageSystem
-dc = host.parent
-while not isinstance(dc, vim.Datacenter):
-    dc = dc.parent
+dc = datacenter_of(host)
 MIB = 1024 * 1024
 
 

@@ -38,12 +38,30 @@ class Session:
         with urllib.request.urlopen(req, context=self.ctx) as r:
             return r.status
 
+    def hosts(self):
+        """Every HostSystem of the inventory, sorted by name (one on ESXi)."""
+        from pyVmomi import vim
+        view = self.content.viewManager.CreateContainerView(self.content.rootFolder, [vim.HostSystem], True)
+        try:
+            return sorted(view.view, key=lambda h: h.name)
+        finally:
+            view.DestroyView()
+
     def vmx(self, vm, dc):
         """The VM's .vmx as the datastore holds it."""
         ds, path = vm.config.files.vmPathName[1:].split("] ", 1)
         status, body = self.folder("GET", dc, ds, path)
         assert status == 200, (status, body)
         return body.decode()
+
+
+def datacenter_of(entity):
+    """The Datacenter an inventory entity lives in."""
+    from pyVmomi import vim
+    dc = entity.parent
+    while not isinstance(dc, vim.Datacenter):
+        dc = dc.parent
+    return dc
 
 
 def wait(task):
