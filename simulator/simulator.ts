@@ -174,6 +174,7 @@ export class Simulator implements SimContext {
   /** Stop every running guest: serial connections, listeners, timers. The simulator's state stays. */
   close(): void {
     this.guests.stopAll();
+    (this.inventory.get((this.content.sessionManager as ManagedObjectReference).value) as SessionManager).dropLocalTickets();
   }
 
   /** Back to the state right after construction; injected faults go too (a restore keeps them). */

@@ -28,7 +28,7 @@ export interface RequestInfo {
 // What hostd serves before Login: enough to find the service and log in.
 const WITHOUT_SESSION = new Set([
   "RetrieveServiceContent", "RetrieveInternalContent", "Login", "LoginByToken", "LoginExtensionByCertificate",
-  "LoginExtensionBySubjectName", "CloneSession", "CurrentTime", "RetrieveProperties", "RetrievePropertiesEx",
+  "LoginExtensionBySubjectName", "LoginBySSPI", "AcquireLocalTicket", "CloneSession", "CurrentTime", "RetrieveProperties", "RetrievePropertiesEx",
 ]);
 
 // Answers that are one fixed object for the simulator's life: every govmomi

@@ -15,7 +15,7 @@ export const CGI_TICKET_COOKIE = "vmware_cgi_ticket";
  * reference says only that tickets are short-lived and single-use; a
  * client asks for one right before the request it is for (a choice).
  */
-const CGI_TICKET_MS = 60_000;
+export const CGI_TICKET_MS = 60_000;
 
 /** One HTTP request a session handed out: its method (any, when the spec named none) and URL. */
 export interface CgiTicket {

@@ -1,9 +1,13 @@
 // SessionManager: a real password check (vcsim accepts any), the session
 // cookie, currentSession and sessionList as hostd shows them.
-import { VimFault, type DataObject } from "../../vim25/soap/index.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
-import { cgiTarget, sameSecret, type Session } from "../dispatch/session.ts";
+import { CGI_TICKET_MS, cgiTarget, sameSecret, type Session } from "../dispatch/session.ts";
+import type { ExtensionManager } from "./extension-manager.ts";
 
 export function userSession(s: Session): DataObject {
   return {
@@ -27,6 +31,19 @@ const HTTP_METHODS: Record<string, string> = {
   httpOptions: "OPTIONS", httpGet: "GET", httpHead: "HEAD", httpPost: "POST", httpPut: "PUT", httpDelete: "DELETE", httpTrace: "TRACE", httpConnect: "CONNECT",
 };
 
+/** One AcquireLocalTicket password not used yet: whose it is, where its file lies, the timer that drops it. */
+interface LocalTicket {
+  userName: string;
+  password: string;
+  path: string;
+  cancelExpiry: () => void;
+}
+
+// hostd hands local tickets only to processes on the host itself; the
+// simulator's own machine is reached on loopback (guests' 127.x addresses
+// other than these are other machines).
+const LOCAL_ADDRESSES = new Set(["127.0.0.1", "::1"]);
+
 /**
  * A user name and password as this server checks them, for Login, /folder's
  * and /rest's Basic auth alike: ESXi checks its own accounts (the scenario's
@@ -45,6 +62,14 @@ export function credentialsMatch(sim: SimContext, userName: string, password: st
 export class SessionManager extends ManagedObject {
   /** clone tickets not used yet, each naming the session it clones (live state, like the sessions) */
   private readonly cloneTickets = new Map<string, string>();
+  /**
+   * local tickets not used yet, by password file path; live state like the
+   * sessions and clone tickets (a restore keeps them: their files exist)
+   */
+  private readonly localTickets = new Map<string, LocalTicket>();
+  /** this simulator's ticket directory (0700), made on the first AcquireLocalTicket */
+  private localTicketDir?: string;
+  private localTicketSerial = 0;
 
   constructor(sim: SimContext, value: string) {
     super(sim, "SessionManager", value);
@@ -66,7 +91,8 @@ export class SessionManager extends ManagedObject {
   Login(args: Args, ctx: CallContext): DataObject {
     if (ctx.session) throw new VimFault("InvalidLogin", {});
     const username = String(args.userName);
-    if (!credentialsMatch(this.sim, username, String(args.password))) {
+    const password = String(args.password);
+    if (!this.redeemLocalTicket(username, password) && !credentialsMatch(this.sim, username, password)) {
       this.sim.events.post("BadUsernameSessionEvent", `Cannot login ${username}@${ctx.remoteAddress}`, username, {}, { ipAddress: ctx.remoteAddress });
       throw new VimFault("InvalidLogin", {});
     }
@@ -76,6 +102,110 @@ export class SessionManager extends ManagedObject {
     const locale = args.locale || "en";
     const s = this.sim.sessions.create(username, username === "root" ? "root" : username, locale, ctx.remoteAddress, ctx.userAgent);
     return this.loggedIn(s, ctx);
+  }
+
+  /**
+   * A one-time password for a process on the host itself (vmware-cmd,
+   * esxcli), in a file only its user may read: the process reads it and
+   * hands it to Login. hostd only; it answers callers from elsewhere
+   * InvalidRequest, as the reference says.
+   */
+  AcquireLocalTicket(args: Args, ctx: CallContext): DataObject {
+    // The reference allows NotSupported "if the server does not support this
+    // operation"; vpxd (on the appliance) is taken not to, which could not be
+    // confirmed against a real vCenter.
+    if (this.sim.isVCenter) throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
+    if (!LOCAL_ADDRESSES.has(ctx.remoteAddress)) throw new VimFault("InvalidRequest", {}, "Local tickets are only given to clients on the host itself.");
+    const user = String(args.userName ?? "");
+    if (!user || !this.sim.knowsPrincipal(user, false)) throw new VimFault("InvalidLogin", {}, "Cannot complete login due to an incorrect user name or password.");
+    this.localTicketDir ??= mkdtempSync(join(tmpdir(), "vsphere-sim-tickets-"));
+    const n = ++this.localTicketSerial;
+    const path = join(this.localTicketDir, this.sim.ids.uuid("local-ticket", String(n)));
+    const password = this.sim.ids.hex("local-ticket-password", String(n), 40);
+    writeFileSync(path, password, { mode: 0o600, flag: "wx" });
+    // the lifetime of a generic service ticket: the reference says only that the server picks one
+    const cancelExpiry = this.sim.clock.setTimeout(() => this.dropLocalTicket(path), CGI_TICKET_MS);
+    this.localTickets.set(path, { userName: user, password, path, cancelExpiry });
+    return { _type: "SessionManagerLocalTicket", userName: user, passwordFilePath: path };
+  }
+
+  /** Whether `password` is a live local ticket of `userName`'s; one that is gets used up. */
+  private redeemLocalTicket(userName: string, password: string): boolean {
+    for (const t of this.localTickets.values()) {
+      if (sameSecret(t.password, password) && sameSecret(t.userName, userName)) {
+        this.dropLocalTicket(t.path);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private dropLocalTicket(path: string): void {
+    const t = this.localTickets.get(path);
+    if (!t) return;
+    t.cancelExpiry();
+    this.localTickets.delete(path);
+    rmSync(path, { force: true });
+  }
+
+  /** The simulator is closing: no ticket file may outlive it. */
+  dropLocalTickets(): void {
+    for (const path of [...this.localTickets.keys()]) this.dropLocalTicket(path);
+    if (this.localTicketDir) rmSync(this.localTicketDir, { recursive: true, force: true });
+    this.localTicketDir = undefined;
+  }
+
+  /**
+   * Windows SSPI pass-through: only vCenter on Windows spoke it. ESXi and the
+   * Linux appliance answer NotSupported, the reference's fault for a server
+   * without SSPI (the appliance's answer is taken from it, not from a real one).
+   */
+  LoginBySSPI(_args: Args): DataObject {
+    throw new VimFault("NotSupported", {}, "SSPI authentication is not supported by this server.");
+  }
+
+  /**
+   * SAML token login. vCenter validates the token with its SSO service, which
+   * the simulator does not serve, so no token validates; a standalone ESXi
+   * host trusts no token issuer either, and hostd's answer is the same
+   * InvalidLogin (taken from the reference's faults, not a real host).
+   */
+  LoginByToken(_args: Args, ctx: CallContext): DataObject {
+    if (ctx.session) throw new VimFault("InvalidLogin", {});
+    const why = this.sim.isVCenter ? "this simulator serves no SSO token service to validate it" : "this host trusts no token issuer";
+    throw new VimFault("InvalidLogin", {}, `Cannot complete login: the token cannot be validated (${why}).`);
+  }
+
+  /**
+   * An extension logs in with the certificate it presents on the TLS
+   * connection, matched against the subject name it registered. This
+   * simulator's listener never asks for a client certificate, so a registered
+   * extension gets NoClientCertificate.
+   */
+  LoginExtensionBySubjectName(args: Args): DataObject {
+    const ext = this.extension(args.extensionKey);
+    if (!ext) throw new VimFault("NotFound", {}, `The extension '${String(args.extensionKey)}' is not registered.`);
+    // registered without a subject name, no certificate could ever match it (checked first: a choice)
+    if (!ext.subjectName) throw new VimFault("NoSubjectName", {});
+    throw new VimFault("NoClientCertificate", {}, "The client did not present a certificate.");
+  }
+
+  /**
+   * An extension logs in with the certificate it registered (SetExtensionCertificate).
+   * NotFound is not among this method's faults: an unknown key is InvalidLogin,
+   * the one it declares for an extension that cannot log in (a choice).
+   */
+  LoginExtensionByCertificate(args: Args): DataObject {
+    if (!this.extension(args.extensionKey)) throw new VimFault("InvalidLogin", {}, `The extension '${String(args.extensionKey)}' is not registered.`);
+    throw new VimFault("NoClientCertificate", {}, "The client did not present a certificate.");
+  }
+
+  /** A registered extension of this vCenter's; ESXi has no extension logins. */
+  private extension(key: unknown): (DataObject & { subjectName?: string }) | undefined {
+    if (!this.sim.isVCenter) throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
+    const ref = this.sim.content.extensionManager as ManagedObjectReference | undefined;
+    const mgr = ref ? (this.sim.inventory.get(ref.value) as ExtensionManager | undefined) : undefined;
+    return mgr?.FindExtension({ extensionKey: key }) as (DataObject & { subjectName?: string }) | undefined;
   }
 
   /**
