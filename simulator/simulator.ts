@@ -75,6 +75,7 @@ import { HostMemorySystem } from "./objects/host-memory-system.ts";
 import { HostVMotionSystem } from "./objects/host-vmotion-system.ts";
 import { HostSnmpSystem } from "./objects/host-snmp-system.ts";
 import { OverheadMemoryManager } from "./objects/overhead-memory-manager.ts";
+import { CertificateManager } from "./objects/certificate-manager.ts";
 import { ServiceManager } from "./objects/service-manager.ts";
 import { importVApp } from "./objects/http-nfc-lease.ts";
 import { StoragePod } from "./objects/storage-pod.ts";
@@ -447,6 +448,7 @@ class InventoryBuilder {
     if (c.datastoreNamespaceManager) add(new DatastoreNamespaceManager(sim, c.datastoreNamespaceManager.value));
     if (c.snmpSystem) add(new HostSnmpSystem(sim, c.snmpSystem.value));
     if (c.overheadMemoryManager) add(new OverheadMemoryManager(sim, "OverheadMemoryManager", c.overheadMemoryManager.value));
+    if (c.certificateManager) add(new CertificateManager(sim, c.certificateManager.value));
     add(new ServiceManager(sim, c.serviceManager!.value));
     // the rest answer NotImplemented per method until they are built
     for (const [key, ref] of Object.entries(c)) {

@@ -364,6 +364,23 @@ export class Datastore extends ManagedEntity {
     }, { resultType: { type: "UpdateVirtualMachineFilesResult" } });
   }
 
+  /**
+   * The VVol failover counterpart of UpdateVirtualMachineFiles_Task, for a
+   * VVol storage container only; every datastore here is VMFS or NFS. Like
+   * its counterpart it is vCenter's (hostd: NotSupported). On vCenter a
+   * datastore of another type fails the task with InvalidDatastore, a
+   * declared fault of the method; which of NotSupported and InvalidDatastore
+   * vpxd picks for it is not confirmed.
+   */
+  UpdateVVolVirtualMachineFiles_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "UpdateVVolVirtualMachineFiles_Task", "Datastore.updateVVolVirtualMachineFiles", ctx.session?.userName ?? "", () => {
+      if (!this.sim.isVCenter) throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
+      const type = String((this.props.summary as { type?: string }).type ?? "");
+      if (type !== "VVOL") throw new VimFault("InvalidDatastore", { datastore: this.ref, name: this.name }, `The datastore '${this.name}' is not a VVol datastore.`);
+      return { _type: "VVolVmConfigFileUpdateResult", succeededVmConfigFile: [], failedVmConfigFile: [] };
+    }, { resultType: { type: "VVolVmConfigFileUpdateResult" } });
+  }
+
   /** .vmx, .vmsd and disk descriptors below `dir` (descriptors are small text; extents are not read). */
   private vmFiles(dir: string): string[] {
     const out: string[] = [];

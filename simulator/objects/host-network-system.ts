@@ -12,6 +12,8 @@ import { NetworkDraft, type DvPortConnection, type NetInfo, type PortgroupPort }
 import { DistributedVirtualSwitch } from "./distributed-virtual-switch.ts";
 import type { HostVirtualNicManager } from "./host-virtual-nic-manager.ts";
 
+type LinkInfo = DataObject & { speedMb: number; duplex: boolean };
+
 export class HostNetworkSystem extends ManagedObject {
   constructor(sim: SimContext, value: string, readonly host: ManagedObjectReference, info: DataObject) {
     super(sim, "HostNetworkSystem", value);
@@ -214,6 +216,61 @@ export class HostNetworkSystem extends ManagedObject {
       if (typeof device !== "string" || !pnics.includes(device)) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: physical NIC ${String(device)}`);
       return { _type: "PhysicalNicHintInfo", device, subnet: [], network: [] };
     });
+  }
+
+  /**
+   * A fixed speed and duplex (one the NIC lists in validLinkSpecification)
+   * or, with no linkSpeed, auto-negotiation, which hostd shows as an unset
+   * spec.linkSpeed. The link comes back up at the speed set, or at the
+   * fastest the NIC knows when negotiating: the simulated switch port takes
+   * anything.
+   */
+  UpdatePhysicalNicLinkSpeed(args: Args): void {
+    const device = args.device;
+    const pnic = (this.info().pnic ?? []).find((p) => p.device === device);
+    if (!pnic) throw new VimFault("NotFound", {}, `The object or item referred to could not be found: physical NIC ${String(device)}`);
+    const valid = ((pnic as DataObject).validLinkSpecification as LinkInfo[] | undefined) ?? [];
+    const asked = args.linkSpeed as LinkInfo | undefined;
+    if (asked && !valid.some((v) => v.speedMb === asked.speedMb && v.duplex === asked.duplex)) {
+      throw new VimFault("InvalidArgument", { invalidProperty: "linkSpeed" }, `A specified parameter was not correct: linkSpeed`);
+    }
+    const best = [...valid].sort((a, b) => b.speedMb - a.speedMb || Number(b.duplex) - Number(a.duplex))[0];
+    const now = asked ? { _type: "PhysicalNicLinkInfo", speedMb: asked.speedMb, duplex: asked.duplex } : (best ?? (pnic as DataObject).linkSpeed);
+    this.change((d) => {
+      d.info.pnic = (d.info.pnic ?? []).map((p) => {
+        if (p.device !== device) return p;
+        const spec = { ...((p as DataObject).spec as DataObject | undefined ?? { _type: "PhysicalNicSpec" }) };
+        if (asked) spec.linkSpeed = { _type: "PhysicalNicLinkInfo", speedMb: asked.speedMb, duplex: asked.duplex };
+        else delete spec.linkSpeed;
+        return { ...p, linkSpeed: now, spec };
+      });
+    });
+  }
+
+  // ESXi has no service console (that was ESX classic, gone since 5.0):
+  // hostd refuses these before looking at their arguments.
+  private noServiceConsole(): never {
+    throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
+  }
+
+  AddServiceConsoleVirtualNic(_args: Args): string {
+    return this.noServiceConsole();
+  }
+
+  UpdateServiceConsoleVirtualNic(_args: Args): void {
+    this.noServiceConsole();
+  }
+
+  RemoveServiceConsoleVirtualNic(_args: Args): void {
+    this.noServiceConsole();
+  }
+
+  RestartServiceConsoleVirtualNic(_args: Args): void {
+    this.noServiceConsole();
+  }
+
+  UpdateConsoleIpRouteConfig(_args: Args): void {
+    this.noServiceConsole();
   }
 
   RefreshNetworkSystem(_args: Args): void {}

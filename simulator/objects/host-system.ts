@@ -69,7 +69,8 @@ export function networkInfo(spec: HostSpec, mac: (n: string) => string): DataObj
       pci: `0000:0${2 + i}:00.0`,
       driver: "ixgbe",
       linkSpeed: { _type: "PhysicalNicLinkInfo", speedMb: 10000, duplex: true },
-      validLinkSpecification: [],
+      // what hostd lists for an ixgbe 10GBASE-T port: the speeds UpdatePhysicalNicLinkSpeed accepts
+      validLinkSpecification: [{ _type: "PhysicalNicLinkInfo", speedMb: 1000, duplex: true }, { _type: "PhysicalNicLinkInfo", speedMb: 10000, duplex: true }],
       spec: { _type: "PhysicalNicSpec", linkSpeed: { _type: "PhysicalNicLinkInfo", speedMb: 10000, duplex: true } },
       wakeOnLanSupported: false,
       mac: mac(`${spec.name}/${u}`),
