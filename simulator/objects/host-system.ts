@@ -536,7 +536,8 @@ export class HostSystem extends ManagedEntity {
     requireReachable(this);
     return {
       _type: "HostServiceTicket", host: this.sim.isVCenter ? this.name : undefined, port: 5989,
-      sslThumbprint: hostThumbprint(this.sim, this.name), service: "cim", serviceVersion: "1.0",
+      // the certificate the host holds now (CertificateManager may have renewed it), as vCenter lists it
+      sslThumbprint: (this.props.summary as { config?: { sslThumbprint?: string } }).config?.sslThumbprint ?? hostThumbprint(this.sim, this.name), service: "cim", serviceVersion: "1.0",
       sessionId: this.sim.ids.nextUuid(`cim-ticket:${this.ref.value}`),
     };
   }

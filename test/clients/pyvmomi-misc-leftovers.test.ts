@@ -42,6 +42,7 @@ function expected(vc: boolean, vvolFault: unknown[]) {
           renew: null,
           renewed: { pem: true, thumbprintMatches: true, namesHost: true },
           thumbprintChanged: true,
+          cimTicketThumbprint: true,
           othersKept: true,
           renewAgain: null,
           changedAgain: true,

@@ -106,6 +106,8 @@ if cm is not None:
     renewed = cert(h0)
     certs["renewed"] = shape(h0)
     certs["thumbprintChanged"] = renewed[1] != start[0][1]
+    # services the host hands out name the certificate it holds now
+    certs["cimTicketThumbprint"] = h0.AcquireCimServicesTicket().sslThumbprint == renewed[1]
     certs["othersKept"] = [cert(h) for h in hosts[1:]] == start[1:]
     certs["renewAgain"] = fault(cm.CertMgrRefreshCertificates_Task(host=[h0]))
     certs["changedAgain"] = cert(h0)[1] not in (renewed[1], start[0][1])
