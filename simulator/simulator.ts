@@ -431,8 +431,8 @@ class InventoryBuilder {
     add(new DistributedVirtualSwitchManager(sim, c.dvSwitchManager!.value));
     add(new VirtualDiskManager(sim, "VirtualDiskManager", c.virtualDiskManager!.value));
     if (c.vStorageObjectManager) add(new VcenterVStorageObjectManager(sim, c.vStorageObjectManager.value));
-    // Storage DRS is vCenter's; hostd's StorageResourceManager answers NotImplemented per method as before
-    if (vc) add(new StorageResourceManager(sim, c.storageResourceManager!.value));
+    // Storage DRS is vCenter's (hostd's manager answers NotImplemented for it); hostd serves the IORM option query
+    add(new StorageResourceManager(sim, c.storageResourceManager!.value));
     add(new OvfManager(sim, "OvfManager", c.ovfManager!.value));
     add(new PerformanceManager(sim, c.perfManager!.value));
     add(new DiagnosticManager(sim, c.diagnosticManager!.value));

@@ -55,7 +55,12 @@ export class Datastore extends ManagedEntity {
       info: nfs
         ? { _type: "NasDatastoreInfo", ...common, nas: { _type: "HostNasVolume", type: "NFS", name: spec.name, capacity: spec.capacityBytes, remoteHost: spec.remoteHost ?? "nfs.local", remotePath: spec.remotePath ?? `/export/${spec.name}`, userName: undefined, accessMode: "readWrite" } }
         : { _type: "VmfsDatastoreInfo", ...common, vmfs: { _type: "HostVmfsVolume", type: "VMFS", name: spec.name, capacity: spec.capacityBytes, blockSizeMb: 1, blockSize: 1024, unmapGranularity: 1024, unmapPriority: "low", maxBlocks: 63963136, majorVersion: 5, version: "5.61", uuid, extent: [{ _type: "HostScsiDiskPartition", diskName: `naa.${sim.ids.hex("naa", spec.name, 32)}`, partition: 1 }], vmfsUpgradable: false, ssd: false, local: true } },
-      iormConfiguration: { _type: "StorageIORMInfo", enabled: false, congestionThreshold: 30, statsCollectionEnabled: false, statsAggregationDisabled: false },
+      // Storage I/O Control starts off, in the automatic mode at 90% of peak throughput (the API reference's
+      // defaults); StorageResourceManager.ConfigureDatastoreIORM_Task changes it
+      iormConfiguration: {
+        _type: "StorageIORMInfo", enabled: false, congestionThresholdMode: "automatic", congestionThreshold: 30, percentOfPeakThroughput: 90,
+        statsCollectionEnabled: false, reservationEnabled: true, statsAggregationDisabled: false,
+      },
     });
   }
 

@@ -8,7 +8,20 @@
 // CancelStorageDrsRecommendation forgets it. The recommendations waiting to
 // be applied live here (vCenter keeps initial placements apart from a pod's
 // own load-balancing `recommendation` list, which stays empty), and are part
-// of simulator snapshots through saveState/loadState.
+// of simulator snapshots through saveState/loadState. ValidateStoragePodConfig
+// runs ConfigureStorageDrsForPod_Task's checks without applying anything.
+//
+// Storage I/O Control: ConfigureDatastoreIORM_Task merges a
+// StorageIORMConfigSpec into the datastore's iormConfiguration (saved with the
+// datastore's properties); QueryIORMConfigOption gives the ranges;
+// QueryDatastorePerformanceSummary gives the (idle) statistics. SIOC runs on
+// VMFS and NFS v3 datastores (vSphere 5.0 on), not on NFS 4.1 nor on VMFS
+// spanning several extents (the vSphere Resource Management guide).
+//
+// hostd has a StorageResourceManager too: the reference says a host answers
+// QueryIORMConfigOption itself (ignoring `host`) and ConfigureDatastoreIORM_Task
+// with NotSupported ("called directly on a host"); Storage DRS and the
+// performance summary stay NotImplemented there.
 import { VimFault, localizedFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext, type SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
@@ -67,29 +80,148 @@ export class StorageResourceManager extends ManagedObject {
     return pod;
   }
 
+  /** Storage DRS is vpxd's: hostd's manager answers as for a method it lacks. */
+  private vcenterOnly(method: string): void {
+    if (!this.sim.isVCenter) throw new VimFault("NotImplemented", {}, `${this.ref.type}.${method} is not implemented by this simulator.`);
+  }
+
   ConfigureStorageDrsForPod_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    this.vcenterOnly("ConfigureStorageDrsForPod_Task");
     return this.sim.tasks.run(this.taskEntity(args.pod), "ConfigureStorageDrsForPod_Task", "StorageResourceManager.configureStorageDrsForPod", ctx.session?.userName ?? "", () => {
       const pod = this.pod(args.pod, "pod");
-      const spec = (args.spec ?? {}) as Spec;
-      const entry = pod.props.podStorageDrsEntry as { storageDrsConfig: { podConfig: Spec; vmConfig?: Spec[] } };
-      // modify=false replaces the configuration: what the spec leaves out goes back to the defaults
-      const base = args.modify === false ? defaultPodConfig() : entry.storageDrsConfig.podConfig;
-      const podConfig: Spec = { ...base };
-      for (const [k, v] of Object.entries((spec.podConfigSpec ?? {}) as Spec)) {
-        if (k === "_type" || v === undefined || v === null) continue;
-        // rules and options are specs (add, edit, remove) in StorageDrsPodConfigSpec; the simulator keeps none
-        if (k === "rule" || k === "option") continue;
-        podConfig[k] = v;
-      }
-      if (podConfig.spaceLoadBalanceConfig) podConfig.spaceLoadBalanceConfig = { ...podConfig.spaceLoadBalanceConfig, _type: "StorageDrsSpaceLoadBalanceConfig" };
-      if (podConfig.ioLoadBalanceConfig) podConfig.ioLoadBalanceConfig = { ...podConfig.ioLoadBalanceConfig, _type: "StorageDrsIoLoadBalanceConfig" };
-      if (podConfig.automationOverrides) podConfig.automationOverrides = { ...podConfig.automationOverrides, _type: "StorageDrsAutomationConfig" };
-      if (podConfig.defaultVmBehavior !== undefined && !["manual", "automated"].includes(String(podConfig.defaultVmBehavior))) {
-        throw new VimFault("InvalidArgument", { invalidProperty: "spec.podConfigSpec.defaultVmBehavior" });
-      }
-      const vmConfig = this.vmConfig(entry.storageDrsConfig.vmConfig ?? [], (spec.vmConfigSpec ?? []) as Spec[]);
+      const { podConfig, vmConfig } = this.podConfigFor(pod, (args.spec ?? {}) as Spec, args.modify !== false);
       pod.update({ "podStorageDrsEntry.storageDrsConfig": { _type: "StorageDrsConfigInfo", podConfig, vmConfig } });
     });
+  }
+
+  /**
+   * Whether `spec` would configure the pod: the fault ConfigureStorageDrsForPod_Task
+   * would fail with, or nothing. The spec applies as with modify=true (a
+   * choice: the method has no modify flag and the reference does not say).
+   */
+  ValidateStoragePodConfig(args: Args): DataObject | undefined {
+    this.vcenterOnly("ValidateStoragePodConfig");
+    const pod = this.pod(args.pod, "pod");
+    try {
+      this.podConfigFor(pod, (args.spec ?? {}) as Spec, true);
+      return undefined;
+    } catch (e) {
+      if (e instanceof VimFault) return localizedFault(e);
+      throw e;
+    }
+  }
+
+  /** The pod's configuration after `spec`, checked whole before anyone applies it. */
+  private podConfigFor(pod: StoragePod, spec: Spec, modify: boolean): { podConfig: Spec; vmConfig: Spec[] } {
+    const entry = pod.props.podStorageDrsEntry as { storageDrsConfig: { podConfig: Spec; vmConfig?: Spec[] } };
+    // modify=false replaces the configuration: what the spec leaves out goes back to the defaults
+    const base = modify ? entry.storageDrsConfig.podConfig : defaultPodConfig();
+    const podConfig: Spec = { ...base };
+    for (const [k, v] of Object.entries((spec.podConfigSpec ?? {}) as Spec)) {
+      if (k === "_type" || v === undefined || v === null) continue;
+      // rules and options are specs (add, edit, remove) in StorageDrsPodConfigSpec; the simulator keeps none
+      if (k === "rule" || k === "option") continue;
+      podConfig[k] = v;
+    }
+    if (podConfig.spaceLoadBalanceConfig) podConfig.spaceLoadBalanceConfig = { ...podConfig.spaceLoadBalanceConfig, _type: "StorageDrsSpaceLoadBalanceConfig" };
+    if (podConfig.ioLoadBalanceConfig) podConfig.ioLoadBalanceConfig = { ...podConfig.ioLoadBalanceConfig, _type: "StorageDrsIoLoadBalanceConfig" };
+    if (podConfig.automationOverrides) podConfig.automationOverrides = { ...podConfig.automationOverrides, _type: "StorageDrsAutomationConfig" };
+    if (podConfig.defaultVmBehavior !== undefined && !["manual", "automated"].includes(String(podConfig.defaultVmBehavior))) {
+      throw new VimFault("InvalidArgument", { invalidProperty: "spec.podConfigSpec.defaultVmBehavior" });
+    }
+    // the ranges the API reference gives for these thresholds; which property vpxd names is not confirmed
+    const range = (v: unknown, min: number, max: number, property: string) => {
+      if (v !== undefined && v !== null && (Number(v) < min || Number(v) > max)) {
+        throw new VimFault("InvalidArgument", { invalidProperty: property }, `${property} must be between ${min} and ${max}.`);
+      }
+    };
+    const space = (podConfig.spaceLoadBalanceConfig ?? {}) as Spec;
+    range(space.spaceUtilizationThreshold, 50, 100, "spec.podConfigSpec.spaceLoadBalanceConfig.spaceUtilizationThreshold");
+    range(space.minSpaceUtilizationDifference, 1, 50, "spec.podConfigSpec.spaceLoadBalanceConfig.minSpaceUtilizationDifference");
+    const io = (podConfig.ioLoadBalanceConfig ?? {}) as Spec;
+    range(io.ioLatencyThreshold, 5, 100, "spec.podConfigSpec.ioLoadBalanceConfig.ioLatencyThreshold");
+    range(io.ioLoadImbalanceThreshold, 1, 100, "spec.podConfigSpec.ioLoadBalanceConfig.ioLoadImbalanceThreshold");
+    const vmConfig = this.vmConfig(entry.storageDrsConfig.vmConfig ?? [], (spec.vmConfigSpec ?? []) as Spec[]);
+    return { podConfig, vmConfig };
+  }
+
+  private datastore(ref: ManagedObjectReference | undefined): ManagedObject {
+    if (!ref) throw new VimFault("InvalidArgument", { invalidProperty: "datastore" });
+    const ds = this.sim.inventory.get(ref.value);
+    if (!ds || ds.type !== "Datastore") throw new VimFault("ManagedObjectNotFound", { obj: ref });
+    return ds;
+  }
+
+  ConfigureDatastoreIORM_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    if (!this.sim.isVCenter) throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
+    const ds = this.datastore(args.datastore);
+    return this.sim.tasks.run(ds, "ConfigureDatastoreIORM_Task", "StorageResourceManager.ConfigureDatastoreIORM", ctx.session?.userName ?? "", () => {
+      const spec = (args.spec ?? {}) as Spec;
+      const summary = ds.props.summary as { accessible?: boolean; name: string; type: string };
+      if (summary.accessible === false) throw new VimFault("InaccessibleDatastore", { datastore: ds.ref, name: summary.name });
+      const extents = ((ds.props.info as Spec).vmfs?.extent ?? []) as unknown[];
+      if (summary.type === "NFS41" || extents.length > 1) {
+        throw new VimFault("NotSupported", {}, `Storage I/O Control is not supported on datastore ${summary.name}.`);
+      }
+      const mode = spec.congestionThresholdMode;
+      if (mode !== undefined && mode !== null && !["automatic", "manual"].includes(String(mode))) {
+        throw new VimFault("InvalidArgument", { invalidProperty: "spec.congestionThresholdMode" });
+      }
+      if (spec.congestionThreshold !== undefined && spec.congestionThreshold !== null) {
+        // the reference: a threshold needs the mode set to manual in the same spec
+        if (mode !== "manual") throw new VimFault("InvalidArgument", { invalidProperty: "spec.congestionThresholdMode" }, "To set congestionThreshold, congestionThresholdMode must be manual.");
+        const t = Number(spec.congestionThreshold);
+        if (t < 5 || t > 100) throw new VimFault("InvalidArgument", { invalidProperty: "spec.congestionThreshold" }, "congestionThreshold must be between 5 and 100 milliseconds.");
+      }
+      const pct = spec.percentOfPeakThroughput;
+      if (pct !== undefined && pct !== null && (Number(pct) < 50 || Number(pct) > 100)) {
+        throw new VimFault("InvalidArgument", { invalidProperty: "spec.percentOfPeakThroughput" }, "percentOfPeakThroughput must be between 50 and 100.");
+      }
+      const now = { ...(ds.props.iormConfiguration as Spec) };
+      for (const [k, v] of Object.entries(spec)) {
+        if (k === "_type" || v === undefined || v === null) continue;
+        now[k] = v;
+      }
+      ds.update({ iormConfiguration: { ...now, _type: "StorageIORMInfo" } });
+    });
+  }
+
+  /** The same options from every host: the simulated hosts are alike. */
+  QueryIORMConfigOption(args: Args): DataObject {
+    if (this.sim.isVCenter) {
+      const host = args.host as ManagedObjectReference | undefined;
+      if (!host) throw new VimFault("InvalidArgument", { invalidProperty: "host" });
+      if (this.sim.inventory.get(host.value)?.type !== "HostSystem") throw new VimFault("ManagedObjectNotFound", { obj: host });
+    }
+    const bool = (defaultValue: boolean) => ({ _type: "BoolOption", valueIsReadonly: false, supported: true, defaultValue });
+    return {
+      _type: "StorageIORMConfigOption",
+      enabledOption: bool(false),
+      congestionThresholdOption: { _type: "IntOption", valueIsReadonly: false, min: 5, max: 100, defaultValue: 30 },
+      statsCollectionEnabledOption: bool(false),
+      reservationEnabledOption: bool(true),
+    };
+  }
+
+  /**
+   * The datastore's latency and IOPS percentiles. The simulated guests do no
+   * disk I/O, so every figure is 0 and SIOC was never active. vCenter's
+   * intervals and percentiles are not documented (the method is marked
+   * experimental): a choice of one summary per day and per week, at the
+   * 50th, 90th and 99th percentiles.
+   */
+  QueryDatastorePerformanceSummary(args: Args): DataObject[] {
+    this.vcenterOnly("QueryDatastorePerformanceSummary");
+    const ref = args.datastore as ManagedObjectReference | undefined;
+    const ds = ref ? this.sim.inventory.get(ref.value) : undefined;
+    if (!ds || ds.type !== "Datastore") throw new VimFault("NotFound", {}, "The datastore was not found.");
+    const percentile = [50, 90, 99];
+    const zeros = () => percentile.map(() => 0);
+    return [86400, 604800].map((interval) => ({
+      _type: "StoragePerformanceSummary", interval, percentile,
+      datastoreReadLatency: zeros(), datastoreWriteLatency: zeros(), datastoreVmLatency: zeros(),
+      datastoreReadIops: zeros(), datastoreWriteIops: zeros(), siocActivityDuration: 0,
+    }));
   }
 
   /** StorageDrsVmConfigSpec: add, edit or remove (removeKey: the VM) per-VM overrides. */
@@ -122,6 +254,7 @@ export class StorageResourceManager extends ManagedObject {
    * themselves before asking).
    */
   RecommendDatastores(args: Args): DataObject {
+    this.vcenterOnly("RecommendDatastores");
     const spec = (args.storageSpec ?? {}) as Spec;
     const type = String(spec.type ?? "");
     if (!TYPES.includes(type)) throw new VimFault("InvalidArgument", { invalidProperty: "storageSpec.type" });
@@ -201,11 +334,13 @@ export class StorageResourceManager extends ManagedObject {
   }
 
   ApplyStorageDrsRecommendation_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    this.vcenterOnly("ApplyStorageDrsRecommendation_Task");
     const keys = ((args.key ?? []) as unknown[]).map(String);
     return this.applyTask("ApplyStorageDrsRecommendation_Task", "StorageResourceManager.applyRecommendation", keys, undefined, ctx);
   }
 
   ApplyStorageDrsRecommendationToPod_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    this.vcenterOnly("ApplyStorageDrsRecommendationToPod_Task");
     return this.applyTask("ApplyStorageDrsRecommendationToPod_Task", "StorageResourceManager.applyRecommendationToPod", [String(args.key ?? "")], args.pod, ctx);
   }
 
@@ -278,15 +413,18 @@ export class StorageResourceManager extends ManagedObject {
 
   /** Forget recommendations; keys nobody holds are passed over (a choice: vCenter's answer for them is not documented). */
   CancelStorageDrsRecommendation(args: Args): void {
+    this.vcenterOnly("CancelStorageDrsRecommendation");
     for (const k of ((args.key ?? []) as unknown[]).map(String)) this.pending.delete(k);
   }
 
   /** Storage DRS's periodic run, on demand: the simulator balances nothing, so nothing changes. */
   RefreshStorageDrsRecommendation(args: Args): void {
+    this.vcenterOnly("RefreshStorageDrsRecommendation");
     this.pod(args.pod, "pod");
   }
 
   RefreshStorageDrsRecommendationsForPod_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    this.vcenterOnly("RefreshStorageDrsRecommendationsForPod_Task");
     return this.sim.tasks.run(this.taskEntity(args.pod), "RefreshStorageDrsRecommendationsForPod_Task", "StorageResourceManager.refreshRecommendationsForPod", ctx.session?.userName ?? "", () => {
       this.pod(args.pod, "pod");
     });
