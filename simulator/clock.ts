@@ -6,11 +6,19 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number): () => void;
 }
 
+/** Node's timers hold at most 2^31-1 ms (about 24.8 days) and fire a longer delay at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => new Date(),
+  // a longer wait (a scheduled task a month away) is a chain of timers, each re-armed for what is left
   setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
+    let t: ReturnType<typeof setTimeout>;
+    const arm = (left: number) => {
+      t = setTimeout(() => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fn()), Math.min(left, MAX_TIMER_MS));
+      t.unref?.();
+    };
+    arm(Math.max(0, ms));
     return () => clearTimeout(t);
   },
 };
