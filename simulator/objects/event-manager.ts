@@ -1,6 +1,6 @@
 // EventManager and EventHistoryCollector: QueryEvents with the common
 // filters (entity and recursion, types, time, user), and paged collectors.
-import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { VimFault, parseXml, type DataObject, type ManagedObjectReference, type XmlElement } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { ManagedEntity } from "./managed-entity.ts";
@@ -64,14 +64,29 @@ const BUILT_IN_EVENT_ARGUMENTS: Record<string, [string, string][]> = {
   "esx.clear.net.vmnic.linkstate.up": [["1", "string"]],
 };
 
-/** The <argument>s of an extension's event type: <EventType>...<arguments><argument><name/><type/></argument></arguments></EventType>. */
+/**
+ * The <argument>s of an extension's event type:
+ * <EventType>...<arguments><argument><name/><type/></argument></arguments></EventType>.
+ * A schema that does not parse declares none.
+ */
 function argumentsOfSchema(xml: string): [string, string][] {
-  const out: [string, string][] = [];
-  for (const m of xml.matchAll(/<argument>([\s\S]*?)<\/argument>/g)) {
-    const name = /<name>\s*([^<]*?)\s*<\/name>/.exec(m[1])?.[1];
-    const type = /<type>\s*([^<]*?)\s*<\/type>/.exec(m[1])?.[1];
-    if (name) out.push([name, type ?? "string"]);
+  let root: XmlElement;
+  try {
+    root = parseXml(xml);
+  } catch {
+    return [];
   }
+  const out: [string, string][] = [];
+  const walk = (e: XmlElement): void => {
+    if (e.local === "argument") {
+      const field = (local: string) => e.children.find((c) => c.local === local)?.text.trim();
+      const name = field("name");
+      if (name) out.push([name, field("type") ?? "string"]);
+      return;
+    }
+    e.children.forEach(walk);
+  };
+  walk(root);
   return out;
 }
 
