@@ -39,9 +39,8 @@ export class Folder extends ManagedEntity {
 
   protected checkName(name: string): void {
     if (!name || name.length > 80 || /[%/\\]/.test(name)) throw new VimFault("InvalidName", { name, entity: this.ref });
-    for (const r of this.children()) {
-      const c = this.sim.inventory.get(r.value);
-      if (c && c.get("name") === name) throw new VimFault("DuplicateName", { name, object: c.ref });
+    for (const c of this.sim.inventory.named(name)) {
+      if (this.children().some((r) => r.value === c.ref.value)) throw new VimFault("DuplicateName", { name, object: c.ref });
     }
   }
 

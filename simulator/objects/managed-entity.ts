@@ -59,9 +59,8 @@ export class ManagedEntity extends ManagedObject {
       if (!newName || newName.length > 80) throw new VimFault("InvalidName", { name: newName, entity: this.ref });
       const parent = this.parentObject();
       if (parent instanceof ManagedEntity) {
-        for (const c of parent.children()) {
-          const sib = this.sim.inventory.get(c.value);
-          if (sib && sib !== this && sib.get("name") === newName) throw new VimFault("DuplicateName", { name: newName, object: sib.ref });
+        for (const sib of this.sim.inventory.named(newName)) {
+          if (sib !== this && parent.children().some((r) => r.value === sib.ref.value)) throw new VimFault("DuplicateName", { name: newName, object: sib.ref });
         }
       }
       this.rename(newName, ctx.session?.userName ?? "");

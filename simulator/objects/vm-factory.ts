@@ -36,9 +36,8 @@ export function placeVm(sim: SimContext, pool: ManagedObjectReference, host: Man
 
 export function checkName(sim: SimContext, folder: ManagedEntity, name: string): void {
   if (!name || name.length > 80) throw new VimFault("InvalidName", { name, entity: folder.ref });
-  for (const r of folder.children()) {
-    const c = sim.inventory.get(r.value);
-    if (c && c.type === "VirtualMachine" && c.get("name") === name) throw new VimFault("DuplicateName", { name, object: c.ref });
+  for (const c of sim.inventory.named(name)) {
+    if (c.type === "VirtualMachine" && folder.children().some((r) => r.value === c.ref.value)) throw new VimFault("DuplicateName", { name, object: c.ref });
   }
 }
 

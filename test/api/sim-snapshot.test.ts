@@ -284,6 +284,42 @@ describe("simulator snapshot and restore on a vCenter (vcenter-cluster)", () => 
     expect(await make()).toEqual(first);
     sim.restore(snap);
   });
+
+  it("checks a new name against the names siblings have after renames, destroys and restores", async () => {
+    const start = sim.snapshot();
+    const dc = sim.sim.inventory.ofType("Datacenter")[0];
+    const vmFolderRef = dc.props.vmFolder as ManagedObjectReference;
+    const pool = (sim.sim.inventory.ofType("ClusterComputeResource")[0].props.resourcePool) as ManagedObjectReference;
+    const folder = (await c.call("CreateFolder", vmFolderRef, { name: "names" })) as ManagedObjectReference;
+    const create = async (name: string, where = folder) => (await c.waitForTask((await c.call("CreateVM_Task", where, { config: vmSpec(name, "shared-ds"), pool })) as ManagedObjectReference)) as ManagedObjectReference;
+    const createFault = async (name: string) => (await fault(create(name))).type;
+    const rename = async (vm: ManagedObjectReference, newName: string) => c.waitForTask((await c.call("Rename_Task", vm, { newName })) as ManagedObjectReference);
+
+    const one = await create("one");
+    const two = await create("two");
+    expect(await createFault("one")).toBe("DuplicateName");
+    // the same name in another folder is no duplicate
+    await c.waitForTask((await c.call("Destroy_Task", await create("one", vmFolderRef))) as ManagedObjectReference);
+    expect((await fault(rename(one, "two"))).type).toBe("DuplicateName");
+    await rename(one, "uno");
+    expect(await createFault("uno")).toBe("DuplicateName");
+    await create("one");
+
+    const snap = sim.snapshot();
+    await rename(one, "eins");
+    await c.waitForTask((await c.call("Destroy_Task", two)) as ManagedObjectReference);
+    await create("two");
+    expect(await createFault("eins")).toBe("DuplicateName");
+    sim.restore(snap);
+    // a restore puts names back without Rename_Task: "uno" and the first "two" are taken again, "eins" is free
+    expect(await createFault("uno")).toBe("DuplicateName");
+    expect(await createFault("two")).toBe("DuplicateName");
+    await create("eins");
+    expect((await fault(c.call("CreateFolder", vmFolderRef, { name: "names" }))).type).toBe("DuplicateName");
+    sim.restore(start);
+    await create("uno", vmFolderRef);
+    sim.restore(start);
+  });
 });
 
 describe("restore timing", () => {
