@@ -29,6 +29,7 @@ export type ConfigInfo = DataObject & {
   hardware: DataObject & { numCPU: number; numCoresPerSocket: number; memoryMB: number; device: Device[] };
   extraConfig: (DataObject & { key: string; value: unknown })[];
   annotation?: string;
+  managedBy?: DataObject;
   version: string;
 };
 
@@ -44,6 +45,17 @@ export interface VmStorage {
   usage(vm: VirtualMachine, config: ConfigInfo): { datastore: ManagedObjectReference; committed: number; uncommitted: number; files: { name: string; type: string; size: number }[] }[];
   /** the datastores and networks the config refers to */
   datastoresOf(vm: VirtualMachine, config: ConfigInfo): ManagedObjectReference[];
+}
+
+/**
+ * ConfigSpec.managedBy as vpxd applies it: the extension's key and type,
+ * unchecked against registered extensions (the client falls back to the
+ * default icon), and a ManagedByInfo with an empty extensionKey unsets it
+ * (VM Operator's cleanup sends exactly that to clear its own mark).
+ */
+export function managedByFromSpec(spec: DataObject & { extensionKey?: string; type?: string }): DataObject | undefined {
+  if (!spec.extensionKey) return undefined;
+  return { _type: "ManagedByInfo", extensionKey: spec.extensionKey, type: spec.type ?? "" };
 }
 
 const POWER_EVENTS = { poweredOn: "VmPoweredOnEvent", poweredOff: "VmPoweredOffEvent", suspended: "VmSuspendedEvent" } as const;
@@ -212,6 +224,7 @@ export class VirtualMachine extends ManagedEntity {
           guestFullName: config.guestFullName,
           annotation: config.annotation ?? "",
           installBootRequired: false,
+          managedBy: config.managedBy,
         },
         storage: { _type: "VirtualMachineStorageSummary", committed, uncommitted, unshared: committed, timestamp: now },
         quickStats: {
@@ -312,6 +325,7 @@ export class VirtualMachine extends ManagedEntity {
       if (spec[k] !== undefined) (config as Record<string, unknown>)[k] = typeof spec[k] === "object" && !Array.isArray(spec[k]) ? { ...(config[k] as object | undefined), ...spec[k] } : spec[k];
     }
     if (spec.extraConfig?.length) config.extraConfig = mergeExtraConfig(config.extraConfig, spec.extraConfig);
+    if (spec.managedBy !== undefined) config.managedBy = managedByFromSpec(spec.managedBy);
     let diskWork: Parameters<VmStorage["applyDiskFiles"]>[2] | undefined;
     if (spec.deviceChange?.length) {
       const r = applyDeviceChanges(this.sim.schema, config.hardware.device, spec.deviceChange, { poweredOn });

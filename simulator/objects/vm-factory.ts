@@ -3,7 +3,7 @@
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
 import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
-import { VirtualMachine, mergeExtraConfig, type ConfigInfo, type VmStorage } from "./virtual-machine.ts";
+import { VirtualMachine, managedByFromSpec, mergeExtraConfig, type ConfigInfo, type VmStorage } from "./virtual-machine.ts";
 import { applyDeviceChanges, defaultDevices, kindOf, type Device } from "./vm-devices.ts";
 import { guestFullName, hardwareVersionOf } from "../formats/vmx-config.ts";
 import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions, versionNotRun } from "./hardware-versions.ts";
@@ -87,6 +87,7 @@ export function configFromSpec(sim: SimContext, spec: Record<string, any>, value
     guestId,
     alternateGuestName: spec.alternateGuestName ?? "",
     annotation: spec.annotation,
+    managedBy: spec.managedBy === undefined ? undefined : managedByFromSpec(spec.managedBy),
     files: { _type: "VirtualMachineFileInfo", vmPathName, snapshotDirectory: dir, suspendDirectory: dir, logDirectory: dir },
     tools: { _type: "ToolsConfigInfo", toolsVersion: 0, afterPowerOn: true, afterResume: true, beforeGuestStandby: true, beforeGuestShutdown: true, toolsUpgradePolicy: "manual", syncTimeWithHost: false, ...(spec.tools ?? {}) },
     flags: { _type: "VirtualMachineFlagInfo", disableAcceleration: false, enableLogging: true, useToe: false, runWithDebugInfo: false, monitorType: "release", htSharing: "any", snapshotDisabled: false, snapshotLocked: false, diskUuidEnabled: false, virtualMmuUsage: "automatic", virtualExecUsage: "hvAuto", snapshotPowerOffBehavior: "powerOff", recordReplayEnabled: false, faultToleranceType: "unset", cbrcCacheEnabled: false, ...(spec.flags ?? {}) },

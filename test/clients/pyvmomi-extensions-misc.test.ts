@@ -48,7 +48,15 @@ describe("pyvmomi: extensions, MergePermissions, ChangeOwner, namespaces and dis
       ...common(true, "shared-ds"),
       // a 2048-bit RSA key in PEM is 451 characters
       extension: [["key", true, true, 451, true], ["setUnknown", "NotFound"], ["set", "ok"], ["setBad", "InvalidArgument"], ["ownKeyUnchanged", true]],
-      managedBy: { sim: ["managed-app"], other: [] },
+      managedBy: {
+        sim: ["managed-app", "managed-vm"], other: [],
+        vm: [
+          ["created", [["com.example.sim", "worker"], ["com.example.sim", "worker"]], [null, null]],
+          ["set", [["com.example.other", "t"], ["com.example.other", "t"]], ["later-vm"]],
+          ["otherChange", [["com.example.other", "t"], ["com.example.other", "t"]]],
+          ["unset", [null, null], []],
+        ],
+      },
       ipUsage: { before: [[USER, 0]], after: [[USER, 2], ["com.example.sim", 0]], registered: [["com.example.sim", 0]] },
       merge: [
         ["before", [true, false], [["alice@vsphere.local", "vm"]], []],

@@ -83,7 +83,20 @@ if vc:
     rspec = vim.ResourceConfigSpec(cpuAllocation=alloc, memoryAllocation=alloc)
     root.CreateVApp("managed-app", rspec, vim.vApp.VAppConfigSpec(managedBy=vim.ext.ManagedByInfo(extensionKey="com.example.sim", type="app")), dc.vmFolder)
     root.CreateVApp("plain-app", rspec, vim.vApp.VAppConfigSpec(), dc.vmFolder)
-    out["managedBy"] = {"sim": names(em.QueryManagedBy("com.example.sim")), "other": names(em.QueryManagedBy("com.example.other"))}
+    # VMs: managedBy from CreateVM_Task's spec or a reconfigure; an empty ManagedByInfo unsets it (as VM Operator clears its mark)
+    mine = vim.ext.ManagedByInfo(extensionKey="com.example.sim", type="worker")
+    vmspec = lambda name, **kw: vim.vm.ConfigSpec(name=name, guestId="otherGuest64", memoryMB=64, numCPUs=1, files=vim.vm.FileInfo(vmPathName="[%s]" % ds.name), **kw)
+    born = wait(dc.vmFolder.CreateVM_Task(config=vmspec("managed-vm", managedBy=mine), pool=root))
+    later = wait(dc.vmFolder.CreateVM_Task(config=vmspec("later-vm"), pool=root))
+    shown = lambda vm: [[m.extensionKey, m.type] if m else None for m in (vm.config.managedBy, vm.summary.config.managedBy)]
+    vmSteps = [["created", shown(born), shown(later)]]
+    wait(later.ReconfigVM_Task(vim.vm.ConfigSpec(managedBy=vim.ext.ManagedByInfo(extensionKey="com.example.other", type="t"))))
+    vmSteps.append(["set", shown(later), names(em.QueryManagedBy("com.example.other"))])
+    wait(later.ReconfigVM_Task(vim.vm.ConfigSpec(annotation="kept")))
+    vmSteps.append(["otherChange", shown(later)])
+    wait(later.ReconfigVM_Task(vim.vm.ConfigSpec(managedBy=vim.ext.ManagedByInfo(extensionKey="", type=""))))
+    vmSteps.append(["unset", shown(later), names(em.QueryManagedBy("com.example.other"))])
+    out["managedBy"] = {"sim": names(em.QueryManagedBy("com.example.sim")), "other": names(em.QueryManagedBy("com.example.other")), "vm": vmSteps}
 
     # addresses an extension holds in IP pools; the session's user allocates here
     ipm = content.ipPoolManager
