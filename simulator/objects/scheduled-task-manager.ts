@@ -37,6 +37,16 @@ export class ScheduledTaskManager extends ManagedObject implements ScheduledTask
         weekOfMonth: ["first", "second", "third", "fourth", "last"].map((w) => el(w, w.charAt(0).toUpperCase() + w.slice(1))),
       },
     });
+    // "When an object is removed from the vCenter Server or the ESXi host,
+    // all associated tasks are also removed" (vSphere's task policy rules):
+    // the tasks on a destroyed or unregistered entity, or invoking a method
+    // of an object that is gone, leave with it. No ScheduledTaskRemovedEvent
+    // is posted for them (a choice: the rules name none).
+    sim.inventory.listen((ev) => {
+      if (ev.kind !== "leave" || ev.obj instanceof ScheduledTask || !(this.props.scheduledTask as ManagedObjectReference[]).length) return;
+      const gone = ev.obj.ref.value;
+      for (const t of this.tasks()) if (t.info.entity.value === gone || t.info.taskObject.value === gone) this.removed(t);
+    });
   }
 
   private tasks(): ScheduledTask[] {

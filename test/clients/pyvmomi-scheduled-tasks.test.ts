@@ -67,6 +67,11 @@ describe("pyvmomi: scheduled tasks", () => {
       reconfigured: { name: "nightly power on", scheduler: "DailyTaskScheduler", at: [3, 30, 0], future: true, withinADay: true, modified: true, stateKept: "error" },
       disabled: [false, null],
       removed: { listed: ["nightly power on", "rename", "to template"], again: "ManagedObjectNotFound", info: "ManagedObjectNotFound" },
+      entityGone: {
+        before: ["destroyed power on", "inFolder power on", "nightly power on", "rename", "to template", "unregistered power on"],
+        after: ["nightly power on", "rename", "to template"],
+        info: { destroyed: "ManagedObjectNotFound", unregistered: "ManagedObjectNotFound", inFolder: "ManagedObjectNotFound" },
+      },
       events: TASK_EVENTS("sched-vm", "renamed-vm"),
       messages: ["Created task object task on renamed-vm in datacenter dc1", "Removed task object task on renamed-vm in datacenter dc1"],
       failedReasons: ["InvalidPowerState", "InvalidPowerState"],

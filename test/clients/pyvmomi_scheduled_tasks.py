@@ -28,9 +28,9 @@ def short(o):
     return type(o).__name__.split(".")[-1] if o is not None else None
 
 
-def make_vm(name):
+def make_vm(name, folder=None):
     spec = vim.vm.ConfigSpec(name=name, guestId="otherGuest64", memoryMB=128, numCPUs=1, files=vim.vm.FileInfo(vmPathName="[%s]" % ds.name))
-    return wait(dc.vmFolder.CreateVM_Task(spec, pool))
+    return wait((folder or dc.vmFolder).CreateVM_Task(spec, pool))
 
 
 def spec(name, method, args=(), scheduler=None, enabled=True):
@@ -145,6 +145,17 @@ out["removed"] = {
     "again": attempt(lambda: t4.RemoveScheduledTask()),
     "info": attempt(lambda: t4.info),
 }
+
+# a task leaves with its entity: a VM destroyed, a VM unregistered, a folder destroyed with its VM
+sub = dc.vmFolder.CreateFolder("sched-folder")
+doomed = {"destroyed": make_vm("doomed-vm"), "unregistered": make_vm("unregistered-vm"), "inFolder": make_vm("inner-vm", sub)}
+tasks = {k: stm.CreateScheduledTask(v, spec("%s power on" % k, vim.VirtualMachine.PowerOn)) for k, v in doomed.items()}
+listed = lambda: sorted(t.info.name for t in stm.scheduledTask)
+out["entityGone"] = {"before": listed()}
+wait(doomed["destroyed"].Destroy_Task())
+doomed["unregistered"].UnregisterVM()
+wait(sub.Destroy_Task())
+out["entityGone"].update({"after": listed(), "info": {k: attempt(lambda t=t: t.info) for k, t in tasks.items()}})
 
 # the events of t1, oldest first
 events = sorted(content.eventManager.QueryEvents(vim.event.EventFilterSpec(eventTypeId=[
