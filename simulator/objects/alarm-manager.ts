@@ -24,6 +24,8 @@ const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 export class AlarmManager extends ManagedObject implements AlarmOwner {
   /** entity type -> top-level properties a state expression of some alarm reads; rebuilt when alarms change */
   private watched: Map<string, Set<string>> | undefined;
+  /** entity moref value -> the alarms defined on it; rebuilt when alarms change */
+  private definedOn: Map<string, Alarm[]> | undefined;
   /** set while this manager writes alarm states, so its own updates do not re-enter it */
   private busy = false;
 
@@ -345,6 +347,18 @@ export class AlarmManager extends ManagedObject implements AlarmOwner {
     }
   }
 
+  private alarmsDefinedOn(entity: string): Alarm[] {
+    if (!this.definedOn) {
+      this.definedOn = new Map();
+      for (const a of this.alarms()) {
+        const list = this.definedOn.get(a.info.entity.value);
+        if (list) list.push(a);
+        else this.definedOn.set(a.info.entity.value, [a]);
+      }
+    }
+    return this.definedOn.get(entity) ?? [];
+  }
+
   private watchedProps(): Map<string, Set<string>> {
     if (this.watched) return this.watched;
     const w = new Map<string, Set<string>>();
@@ -363,9 +377,18 @@ export class AlarmManager extends ManagedObject implements AlarmOwner {
     if (this.busy) return;
     if (ev.obj instanceof Alarm) {
       this.watched = undefined;
+      this.definedOn = undefined;
       return;
     }
-    if (!(ev.obj instanceof ManagedEntity) || ev.kind === "leave") return;
+    if (!(ev.obj instanceof ManagedEntity)) return;
+    if (ev.kind === "leave") {
+      // vCenter removes the alarms defined on an object removed from its
+      // inventory (vSphere's "Remove an inventory object": "all the tasks and
+      // alarms associated with the object"); with the entity gone, no
+      // AlarmRemovedEvent names it
+      for (const alarm of this.alarmsDefinedOn(ev.obj.ref.value)) this.removed(alarm, "");
+      return;
+    }
     if (ev.kind === "enter") return this.evaluate(ev.obj);
     // a move changes which alarms apply; a watched property, what they say
     const moved = ev.props.some((p) => p === "parent" || p === "resourcePool");

@@ -32,6 +32,11 @@ describe("pyvmomi: alarms", () => {
       ["AlarmRemovedEvent", "Removed alarm 'vm stopped' on vm"],
       ["AlarmRemovedEvent", "Removed alarm 'reconfigured' on watched"],
     ]);
+    expect(out.entityGone).toEqual({
+      before: [["doomed stopped"], [["doomed stopped", "red"]]],
+      info: "ManagedObjectNotFound",
+      events: ["AlarmCreatedEvent", "AlarmStatusChangedEvent"],
+    });
   });
 
   it("has no AlarmManager on a standalone host, as hostd has none", async () => {

@@ -76,5 +76,15 @@ ev_alarm.RemoveAlarm()
 out["removed"] = [states(vm), vm.overallStatus, sorted(a.info.name for a in am.GetAlarm(dc.vmFolder))]
 events = content.eventManager.QueryEvents(vim.event.EventFilterSpec(eventTypeId=["AlarmCreatedEvent", "AlarmStatusChangedEvent", "AlarmReconfiguredEvent", "AlarmRemovedEvent"]))
 out["events"] = [[short(e), e.fullFormattedMessage] for e in sorted(events, key=lambda e: e.key)]
+
+# an alarm defined on a VM leaves with the VM, with no AlarmRemovedEvent for an entity that is gone
+last = max(e.key for e in events)
+doomed = wait(dc.vmFolder.CreateVM_Task(vim.vm.ConfigSpec(name="doomed", guestId="otherGuest64", memoryMB=128, files=vim.vm.FileInfo(vmPathName="[%s]" % ds.name)), pool))
+on_vm = am.CreateAlarm(doomed, powered_on_alarm("doomed stopped", red="poweredOff"))
+gone = {"before": [[a.info.name for a in am.GetAlarm(doomed)], states(doomed)]}
+wait(doomed.Destroy_Task())
+later = content.eventManager.QueryEvents(vim.event.EventFilterSpec(eventTypeId=["AlarmCreatedEvent", "AlarmStatusChangedEvent", "AlarmReconfiguredEvent", "AlarmRemovedEvent"]))
+gone.update({"info": attempt(lambda: on_vm.info), "events": [short(e) for e in sorted(later, key=lambda e: e.key) if e.key > last]})
+out["entityGone"] = gone
 Disconnect(si)
 print(json.dumps(out))
