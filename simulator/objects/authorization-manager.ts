@@ -90,6 +90,14 @@ export class AuthorizationManager extends ManagedObject {
     });
     const root = sim.content.rootFolder as ManagedObjectReference;
     this.permissions.push({ _type: "Permission", entity: root, principal: sim.scenario.credentials.username, group: false, roleId: ADMIN_ROLE, propagate: true });
+    // an entity's permissions go when it leaves the inventory (destroyed or
+    // unregistered: "permissions, and alarms, is removed from the host and
+    // the vCenter Server instance", vSphere's guide on unregistering a VM)
+    sim.inventory.listen((ev) => {
+      if (ev.kind !== "leave") return;
+      const gone = ev.obj.ref.value;
+      if (this.permissions.some((p) => (p.entity as ManagedObjectReference).value === gone)) this.permissions = this.permissions.filter((p) => (p.entity as ManagedObjectReference).value !== gone);
+    });
   }
 
   /** The privilege a call needs and the object it is checked on (the dispatcher asks before each call of a logged-in user). */

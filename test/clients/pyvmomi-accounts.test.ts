@@ -25,7 +25,7 @@ describe("pyvmomi: local accounts and permissions (ESXi)", () => {
       noAccessRead: "NoPermission",
       customRolePowerOn: "poweredOn", customRoleDestroy: "NoPermission", customRoleRename: "NoPermission",
       oldPassword: "InvalidLogin", newPassword: "monitor", updatedFullName: ["Monitoring account"], updateMissing: "UserNotFound",
-      removedLogin: "InvalidLogin", removedPermissions: [], removeMissing: "UserNotFound",
+      removedLogin: "InvalidLogin", removedPermissions: [], removeMissing: "UserNotFound", entityGone: [["root"], []],
       events: ["vim.event.AccountCreatedEvent", "vim.event.AccountRemovedEvent", "vim.event.AccountUpdatedEvent"],
       eventSecret: false,
     });

@@ -122,6 +122,16 @@ accounts.RemoveUser("monitor")
 out["removedLogin"] = login("monitor", "N3w-passw0rd")
 out["removedPermissions"] = [p.principal for p in auth.RetrieveAllPermissions() if p.principal == "monitor"]
 out["removeMissing"] = attempt(lambda: accounts.RemoveUser("monitor"))
+
+# a permission on an entity leaves with it (vSphere removes a removed VM's permissions)
+extra = wait(dc.vmFolder.CreateVM_Task(vim.vm.ConfigSpec(name="perm-vm", guestId="otherGuest", numCPUs=1, memoryMB=64,
+                                                          files=vim.vm.FileInfo(vmPathName="[%s]" % ds)), pool))
+auth.SetEntityPermissions(extra, [vim.AuthorizationManager.Permission(principal=sys.argv[3], group=False, roleId=-1, propagate=False)])
+on_extra = lambda moid: [p.principal for p in auth.RetrieveAllPermissions() if p.entity._moId == moid]
+gone = [on_extra(extra._moId)]
+moid = extra._moId
+wait(extra.Destroy_Task())
+out["entityGone"] = gone + [on_extra(moid)]
 events = content.eventManager.QueryEvents(vim.event.EventFilterSpec(eventTypeId=["AccountCreatedEvent", "AccountUpdatedEvent", "AccountRemovedEvent"]))
 out["events"] = sorted(type(e).__name__ for e in events)
 out["eventSecret"] = any(getattr(e, "spec", None) is not None and e.spec.password for e in events)
