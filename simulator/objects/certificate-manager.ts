@@ -18,6 +18,7 @@ import { createHash, createPrivateKey, createPublicKey, sign, type KeyObject } f
 import { VimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
+import { requireReachable } from "./host-power.ts";
 
 // VMCA's default host certificate lifetime (vpxd.certmgmt.certs.daysValid)
 const DAYS_VALID = 1825;
@@ -43,20 +44,13 @@ export class CertificateManager extends ManagedObject {
     });
   }
 
-  private checkConnected(hosts: ManagedObject[]): void {
-    for (const h of hosts) {
-      const state = (h.props.runtime as { connectionState?: string } | undefined)?.connectionState;
-      if (state !== "connected") throw new VimFault("HostNotConnected", {}, `Unable to communicate with the remote host, since it is disconnected.`);
-    }
-  }
-
   private task(method: string, descriptionId: string, args: Args, ctx: CallContext, work: (hosts: ManagedObject[]) => void): ManagedObjectReference {
     const hosts = this.hosts(args);
     // a task's entity must be a ManagedEntity (pyVmomi refuses the manager): the host it is about,
     // as the vSphere Client lists it; for several hosts the first (not confirmed against vpxd)
     const entity = hosts[0] ?? this.sim.inventory.get((this.sim.content.rootFolder as ManagedObjectReference).value) ?? this;
     return this.sim.tasks.run(entity, method, descriptionId, ctx.session?.userName ?? "", () => {
-      this.checkConnected(hosts);
+      for (const h of hosts) requireReachable(h);
       work(hosts);
     });
   }

@@ -47,12 +47,19 @@ export function runtimeOf(host: ManagedObject): HostRuntime {
   return host.props.runtime as HostRuntime;
 }
 
+/**
+ * The fault of a call that cannot reach a host: the host's name when the
+ * caller knows which (vpxd's message for a VM's own host, reached through
+ * the VM, names none).
+ */
+export function hostNotConnected(host?: ManagedObject): VimFault {
+  return new VimFault("HostNotConnected", {}, `Unable to communicate with the remote host${host ? ` ${String(host.props.name)}` : ""}, since it is disconnected.`);
+}
+
 /** A host whose methods can reach it: not shut down or in standby, not disconnected from vCenter. */
 export function requireReachable(host: ManagedObject): void {
   const rt = runtimeOf(host);
-  if (rt.powerState === "poweredOff" || rt.powerState === "standBy" || rt.connectionState !== "connected") {
-    throw new VimFault("HostNotConnected", {}, `Unable to communicate with the remote host ${String(host.props.name)}, since it is disconnected.`);
-  }
+  if (rt.powerState === "poweredOff" || rt.powerState === "standBy" || rt.connectionState !== "connected") throw hostNotConnected(host);
 }
 
 /**

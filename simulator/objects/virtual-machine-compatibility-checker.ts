@@ -28,6 +28,7 @@ import { kindOf } from "./vm-devices.ts";
 import { checkName } from "./vm-factory.ts";
 import { datastoreRefusal, hostRefusal, hostTakesVms, mounts, networkRefusals, versionRefusal } from "./vm-placement.ts";
 import { dirname } from "../datastore/datastore-path.ts";
+import { hostNotConnected } from "./host-power.ts";
 import { diskChain, extentFile } from "../datastore/disk-files.ts";
 
 type Ref = ManagedObjectReference;
@@ -115,7 +116,7 @@ export function runChecks(sim: SimContext, input: CheckInput, tests: Set<TestTyp
     if (tests.has("sourceTests") && vm) {
       // vpxd reaches the VM through its host: RelocateVM_Task, CloneVM_Task and PowerOnVM_Task all answer HostNotConnected (VirtualMachine.checkTask)
       if ((vm.props.runtime as { connectionState?: string }).connectionState === "disconnected") {
-        error.push(fault("HostNotConnected", {}, "Unable to communicate with the remote host, since it is disconnected."));
+        error.push(faultOf(hostNotConnected()));
       }
       if (input.powerOn) {
         if (vm.config.template) error.push(fault("InvalidState", {}, "Cannot power on a template."));

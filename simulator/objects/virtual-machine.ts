@@ -18,6 +18,7 @@ import { attachDisk, detachDisk, firstClassDisksOnDestroy } from "./vm-first-cla
 import { bindDvPorts } from "./dv-ports.ts";
 import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions, versionNotRun } from "./hardware-versions.ts";
 import type { Folder } from "./folder.ts";
+import { hostNotConnected } from "./host-power.ts";
 
 export type ConfigInfo = DataObject & {
   name: string;
@@ -150,7 +151,7 @@ export class VirtualMachine extends ManagedEntity {
   /** vpxd reaches a VM through its host: with the host disconnected, no task of the VM can run. */
   override checkTask(_method: string): void {
     if ((this.props.runtime as { connectionState: string }).connectionState === "disconnected") {
-      throw new VimFault("HostNotConnected", {}, "Unable to communicate with the remote host, since it is disconnected.");
+      throw hostNotConnected();
     }
   }
 

@@ -10,6 +10,7 @@ import type { ManagedObject } from "./managed-object.ts";
 import { parseDatastorePath } from "../datastore/datastore-path.ts";
 import { supportedHardwareVersions } from "./hardware-versions.ts";
 import { hardwareVersionOf } from "../formats/vmx-config.ts";
+import { hostNotConnected } from "./host-power.ts";
 
 type HostRuntime = { connectionState?: string; inMaintenanceMode?: boolean };
 
@@ -26,7 +27,7 @@ export function hostTakesVms(host: ManagedObject | undefined): boolean {
 export function hostRefusal(host: ManagedObject): VimFault | undefined {
   const rt = host.props.runtime as HostRuntime;
   const name = String(host.props.name);
-  if (rt.connectionState !== "connected") return new VimFault("HostNotConnected", {}, `Unable to communicate with the remote host ${name}, since it is disconnected.`);
+  if (rt.connectionState !== "connected") return hostNotConnected(host);
   if (rt.inMaintenanceMode) return new VimFault("InvalidHostState", { host: host.ref }, `The operation is not allowed in the current state of the host ${name} (maintenance mode).`);
   return undefined;
 }
