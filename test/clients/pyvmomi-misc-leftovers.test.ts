@@ -51,6 +51,7 @@ function expected(vc: boolean, vvolFault: unknown[]) {
           keptAfterRevoke: true,
           unknownHost: "ManagedObjectNotFound",
           disconnected: { renew: "vmodl.fault.HostNotConnected", refreshCA: "vmodl.fault.HostNotConnected", revoke: "vmodl.fault.HostNotConnected", firstKept: true },
+          standby: ["standBy", "connected", "vmodl.fault.HostNotConnected", true],
           resetStatus: 200,
           afterReset: true,
         }

@@ -124,6 +124,11 @@ if cm is not None:
         # nothing half-done: the connected host named first kept its certificate
         "firstKept": cert(h0) == again,
     }
+    # a host in standby answers nothing either, though vCenter keeps it connected
+    wait(hosts[2].EnterMaintenanceMode_Task(0))
+    wait(hosts[2].PowerDownHostToStandBy_Task(60))
+    kept = cert(h0)
+    certs["standby"] = [hosts[2].runtime.powerState, hosts[2].runtime.connectionState, fault(cm.CertMgrRefreshCertificates_Task(host=[h0, hosts[2]])), cert(h0) == kept]
     certs["resetStatus"] = session.reset()
     certs["afterReset"] = [cert(h) for h in hosts] == start
 else:
