@@ -12,7 +12,7 @@ Usage: pyvmomi_datastore_ops.py HOST PORT USER PASSWORD"""
 import json
 import sys
 
-from sim_session import Session, attempt, fault, until, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, attempt, fault, until, wait, pvscsi_thin_disk  # first: it silences the warnings pyVmomi prints on import
 from pyVmomi import vim
 
 session = Session(sys.argv)
@@ -56,10 +56,7 @@ def ds_names(d):
 # ---- a VM with a disk, a CD-ROM image and a snapshot on the datastore ----
 assert session.folder("PUT", dc.name, name, "tools.iso", b"\0" * 2048)[0] in (200, 201)
 spec = vim.vm.ConfigSpec(name="dsvm", guestId="otherGuest64", memoryMB=128, files=vim.vm.FileInfo(vmPathName="[%s]" % name), deviceChange=[
-    vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.ParaVirtualSCSIController(key=-1, busNumber=0, sharedBus="noSharing")),
-    vim.vm.device.VirtualDeviceSpec(operation="add", fileOperation="create", device=vim.vm.device.VirtualDisk(
-        key=-2, controllerKey=-1, unitNumber=0, capacityInKB=1024,
-        backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(fileName="[%s]" % name, diskMode="persistent", thinProvisioned=True))),
+    *pvscsi_thin_disk(name, 1024),
     vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.VirtualCdrom(
         key=-3, controllerKey=200, unitNumber=0,
         backing=vim.vm.device.VirtualCdrom.IsoBackingInfo(fileName="[%s] tools.iso" % name)))])

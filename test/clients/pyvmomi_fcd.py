@@ -9,7 +9,7 @@ Usage: pyvmomi_fcd.py HOST PORT USER PASSWORD"""
 import json
 import sys
 
-from sim_session import Session, attempt, fault, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, attempt, fault, wait, pvscsi_thin_disk  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim
 
@@ -91,10 +91,7 @@ out["snapshot"]["afterDelete"] = {"obj": show(m.RetrieveVStorageObject(did, shar
 cluster = [c for c in dc.hostFolder.childEntity if isinstance(c, vim.ClusterComputeResource)][0]
 spec = vim.vm.ConfigSpec(name="worker", guestId="otherGuest64", memoryMB=256, files=vim.vm.FileInfo(vmPathName="[shared-ds]"),
     deviceChange=[
-        vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.ParaVirtualSCSIController(key=-1, busNumber=0, sharedBus="noSharing")),
-        vim.vm.device.VirtualDeviceSpec(operation="add", fileOperation="create", device=vim.vm.device.VirtualDisk(
-            key=-2, controllerKey=-1, unitNumber=0, capacityInKB=1024 * 1024,
-            backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(fileName="[shared-ds]", diskMode="persistent", thinProvisioned=True)))])
+        *pvscsi_thin_disk("shared-ds", 1024 * 1024)])
 vm = wait(dc.vmFolder.CreateVM_Task(spec, cluster.resourcePool, cluster.host[0]))
 bare = wait(dc.vmFolder.CreateVM_Task(vim.vm.ConfigSpec(name="bare", guestId="otherGuest64", memoryMB=128, files=vim.vm.FileInfo(vmPathName="[shared-ds]")),
                                       cluster.resourcePool, cluster.host[0]))

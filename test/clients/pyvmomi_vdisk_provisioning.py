@@ -8,7 +8,7 @@ Usage: pyvmomi_vdisk_provisioning.py HOST PORT USER PASSWORD"""
 import json
 import sys
 
-from sim_session import Session, attempt, fault, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, attempt, fault, wait, pvscsi_thin_disk  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim
 
@@ -112,10 +112,7 @@ faults["inflateNotADisk"] = fault(vdm.InflateVirtualDisk_Task("[mydatastore] vdi
 host = dc.hostFolder.childEntity[0]
 spec = vim.vm.ConfigSpec(name="inflate-vm", guestId="otherGuest64", memoryMB=128, files=vim.vm.FileInfo(vmPathName="[mydatastore]"),
     deviceChange=[
-        vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.ParaVirtualSCSIController(key=-1, busNumber=0, sharedBus="noSharing")),
-        vim.vm.device.VirtualDeviceSpec(operation="add", fileOperation="create", device=vim.vm.device.VirtualDisk(
-            key=-2, controllerKey=-1, unitNumber=0, capacityInKB=16 * 1024,
-            backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(fileName="[mydatastore]", diskMode="persistent", thinProvisioned=True)))])
+        *pvscsi_thin_disk("mydatastore", 16 * 1024)])
 vm = wait(dc.vmFolder.CreateVM_Task(spec, host.resourcePool))
 
 

@@ -10,7 +10,7 @@ Usage: pyvmomi_vm_checkers.py HOST PORT USER PASSWORD"""
 import json
 import sys
 
-from sim_session import Session, fault, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, fault, wait, pvscsi_thin_disk  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim
 
@@ -40,10 +40,7 @@ def errors(results):
 
 def new_vm(name, disk_gb=1, thin=True, network=None, folder=None, connected=True):
     devices = [
-        vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.ParaVirtualSCSIController(key=-1, busNumber=0, sharedBus="noSharing")),
-        vim.vm.device.VirtualDeviceSpec(operation="add", fileOperation="create", device=vim.vm.device.VirtualDisk(
-            key=-2, controllerKey=-1, unitNumber=0, capacityInKB=disk_gb * 1024 * 1024,
-            backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(fileName="[shared-ds]", diskMode="persistent", thinProvisioned=thin)))]
+        *pvscsi_thin_disk("shared-ds", disk_gb * 1024 * 1024, thin=thin)]
     if network:
         devices.append(vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.VirtualVmxnet3(
             key=-3, backing=vim.vm.device.VirtualEthernetCard.NetworkBackingInfo(network=network, deviceName=network.name),

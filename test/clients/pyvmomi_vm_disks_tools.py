@@ -8,7 +8,7 @@ Usage: pyvmomi_vm_disks_tools.py HOST PORT USER PASSWORD  (a vCenter)"""
 import json
 import sys
 
-from sim_session import Session, attempt, fault, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, attempt, fault, wait, pvscsi_thin_disk  # first: it silences the warnings pyVmomi prints on import
 from pyVmomi import vim
 
 session = Session(sys.argv)
@@ -34,10 +34,7 @@ def vmx_lines(vm, prefix):
 
 spec = vim.vm.ConfigSpec(name="base", guestId="rhel7_64Guest", memoryMB=256, files=vim.vm.FileInfo(vmPathName="[shared-ds]"),
     deviceChange=[
-        vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.ParaVirtualSCSIController(key=-1, busNumber=0, sharedBus="noSharing")),
-        vim.vm.device.VirtualDeviceSpec(operation="add", fileOperation="create", device=vim.vm.device.VirtualDisk(
-            key=-2, controllerKey=-1, unitNumber=0, capacityInKB=1024 * 1024,
-            backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(fileName="[shared-ds]", diskMode="persistent", thinProvisioned=True)))])
+        *pvscsi_thin_disk("shared-ds", 1024 * 1024)])
 base = wait(dc.vmFolder.CreateVM_Task(spec, cluster.resourcePool))
 # what the base disk holds, written through the datastore as a guest's blocks would be
 base_file = disk(base).backing.fileName

@@ -5,7 +5,7 @@ Usage: pyvmomi_vm_history.py HOST PORT USER PASSWORD"""
 import json
 import sys
 
-from sim_session import Session, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, wait, pvscsi_thin_disk  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim, vmodl
 
@@ -32,10 +32,7 @@ pool = [c for c in cr if isinstance(c, vim.ClusterComputeResource)][0].resourceP
 ds = pool.owner.datastore[0]
 spec = vim.vm.ConfigSpec(name="history", guestId="otherGuest64", memoryMB=256, files=vim.vm.FileInfo(vmPathName="[%s]" % ds.name),
     deviceChange=[
-        vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.ParaVirtualSCSIController(key=-1, busNumber=0, sharedBus="noSharing")),
-        vim.vm.device.VirtualDeviceSpec(operation="add", fileOperation="create", device=vim.vm.device.VirtualDisk(
-            key=-2, controllerKey=-1, unitNumber=0, capacityInKB=1024 * 1024,
-            backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(fileName="[%s]" % ds.name, diskMode="persistent", thinProvisioned=True)))],
+        *pvscsi_thin_disk(ds.name, 1024 * 1024)],
     extraConfig=[vim.option.OptionValue(key="guestinfo.before", value="1")])
 vm = wait(dc.vmFolder.CreateVM_Task(spec, pool))
 base = disk(vm)

@@ -9,7 +9,7 @@ Usage: pyvmomi_vm_relocate.py HOST PORT USER PASSWORD"""
 import json
 import sys
 
-from sim_session import Session, fault, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, fault, wait, pvscsi_thin_disk  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim
 
@@ -47,10 +47,7 @@ vch_folder = [f for f in dc.vmFolder.childEntity if isinstance(f, vim.Folder) an
 
 spec = vim.vm.ConfigSpec(name="mover", guestId="otherGuest64", memoryMB=256, files=vim.vm.FileInfo(vmPathName="[shared-ds]"),
     deviceChange=[
-        vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.ParaVirtualSCSIController(key=-1, busNumber=0, sharedBus="noSharing")),
-        vim.vm.device.VirtualDeviceSpec(operation="add", fileOperation="create", device=vim.vm.device.VirtualDisk(
-            key=-2, controllerKey=-1, unitNumber=0, capacityInKB=1024 * 1024,
-            backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(fileName="[shared-ds]", diskMode="persistent", thinProvisioned=True)))],
+        *pvscsi_thin_disk("shared-ds", 1024 * 1024)],
     extraConfig=[vim.option.OptionValue(key="guestinfo.where", value="here")])
 vm = wait(dc.vmFolder.CreateVM_Task(spec, cluster.resourcePool, esx1))
 # a file of the user's in the VM's folder goes along

@@ -64,6 +64,19 @@ def datacenter_of(entity):
     return dc
 
 
+def pvscsi_thin_disk(datastore, capacity_kb, thin=True):
+    """The device changes of a container VM's disk: a paravirtual SCSI
+    controller (key -1, bus 0) and a new disk on it (key -2, unit 0) in the
+    VM's folder on `datastore` (a name)."""
+    from pyVmomi import vim
+    return [
+        vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.ParaVirtualSCSIController(key=-1, busNumber=0, sharedBus="noSharing")),
+        vim.vm.device.VirtualDeviceSpec(operation="add", fileOperation="create", device=vim.vm.device.VirtualDisk(
+            key=-2, controllerKey=-1, unitNumber=0, capacityInKB=capacity_kb,
+            backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(fileName="[%s]" % datastore, diskMode="persistent", thinProvisioned=thin))),
+    ]
+
+
 def wait(task):
     while task.info.state not in ("success", "error"):
         time.sleep(0.01)
