@@ -84,7 +84,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
   else tls = opts.tls ?? (await selfSigned(scenario.datacenters[0]?.hosts[0]?.name ?? "localhost", ["localhost", "127.0.0.1", host], sim.clock.now()));
   const thumbprint = thumbprintOf(tls.cert);
   const call = sdkCall(sim, { trace: opts.trace });
-  const front = await listenHttps(createHandler(sim, { trace: opts.trace }, call), call, { ...sdkTlsOptions(scenario.about.version), ...tls }, host, port, opts.offloadTls ?? false);
+  const front = await listenHttps(createHandler(sim, { trace: opts.trace }, call), call, { ...sdkTlsOptions(scenario.about.version, sim.isVCenter), ...tls }, host, port, opts.offloadTls ?? false);
   const addr = front.address;
   sim.guests.port = addr.port;
   // guest addresses of this simulator differ from those of any other on this machine; fixture guests boot with them

@@ -1,6 +1,7 @@
 // One SOAP request in, one envelope out: parse, find `_this`, check the
 // session, decode the parameters against the schema, call the method, encode
 // the answer. Every failure is a SOAP fault; nothing here may throw.
+import type { X509Certificate } from "node:crypto";
 import type { MethodDef, TypeRef } from "../../vim25/schema/index.ts";
 import {
   VimFault, decodeCall, decodeThis, encodeFault, encodeResponse, parseEnvelope, type EncodeCache, type ManagedObjectReference,
@@ -23,6 +24,7 @@ export interface RequestInfo {
   remoteAddress: string;
   userAgent: string;
   aborted: Promise<void>;
+  clientCertificate?: () => X509Certificate | undefined;
 }
 
 // What hostd serves before Login: enough to find the service and log in.
@@ -66,7 +68,7 @@ export class Dispatcher {
         obj = this.sessionCollector(session) ?? obj;
       }
       const args = decodeCall(schema, call, def.params);
-      const ctx: CallContext = { session, aborted: req.aborted, remoteAddress: req.remoteAddress, userAgent: req.userAgent };
+      const ctx: CallContext = { session, aborted: req.aborted, remoteAddress: req.remoteAddress, userAgent: req.userAgent, clientCertificate: req.clientCertificate };
       const result = await invokeMethod(this.sim, obj, method, def, args, ctx);
       const reply: SoapReply = { status: 200, body: this.encode(method, result, def.result as TypeRef | undefined), method };
       if (ctx.newSession) reply.setCookie = setCookieHeader(ctx.newSession.key);
@@ -99,7 +101,7 @@ export class Dispatcher {
 export async function invokeMethod(sim: SimContext, obj: ManagedObject, method: string, def: MethodDef, args: Record<string, unknown>, ctx: CallContext): Promise<unknown> {
   if (ctx.session) {
     const need = sim.authorization.required(obj, method, def.privilege, args);
-    sim.authorization.check(ctx.session.userName, need.entity, need.privId);
+    sim.authorization.checkSession(ctx.session, need.entity, need.privId);
   }
   const impl = (obj as unknown as Record<string, unknown>)[method];
   if (typeof impl !== "function") throw new VimFault("NotImplemented", {}, `${obj.ref.type}.${method} is not implemented by this simulator.`);

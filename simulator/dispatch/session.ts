@@ -41,6 +41,12 @@ export interface Session {
   objects: Set<ManagedObject>;
   /** this session's instance of the default PropertyCollector */
   collector?: ManagedObject;
+  /**
+   * The extension a LoginExtensionBy* session is: vCenter makes it "a special
+   * privileged session" (the reference), so no permission is checked for it
+   * until it impersonates a user.
+   */
+  extension?: string;
 }
 
 export class SessionRegistry {

@@ -10,6 +10,7 @@ import { VimFault, type DataObject, type ManagedObjectReference } from "../../vi
 import { ManagedObject, type Args, type CallContext, type SavedState } from "./managed-object.ts";
 import { ManagedEntity } from "./managed-entity.ts";
 import type { SimContext } from "../sim-context.ts";
+import type { Session } from "../dispatch/session.ts";
 
 const SYSTEM_PRIVILEGES = ["System.Anonymous", "System.View", "System.Read"];
 const ADMIN_ROLE = -1;
@@ -113,6 +114,11 @@ export class AuthorizationManager extends ManagedObject {
   }
 
   /** NoPermission unless `user` holds `privId` on `entity`. */
+  /** check() for a call of `session`: an extension's session is privileged (session.ts) until it impersonates a user. */
+  checkSession(session: Session, entity: ManagedObjectReference, privId: string): void {
+    if (session.extension === undefined) this.check(session.userName, entity, privId);
+  }
+
   check(user: string, entity: ManagedObjectReference, privId: string): void {
     if (!this.holds(user, entity, privId)) {
       throw new VimFault("NoPermission", { object: entity, privilegeId: privId }, `Permission to perform this operation was denied. Required privilege '${privId}' on managed object with id '${entity.value}'.`);

@@ -2,16 +2,19 @@
 // registers the VCH as an extension with its certificate). The vCenter's own
 // public key (GetPublicKey) is an RSA key derived from the scenario's seed,
 // so every run of a scenario shows the same one; the keys extensions set
-// (SetPublicKey) are kept by extension and go when it is unregistered.
-import { createPublicKey } from "node:crypto";
+// (SetPublicKey) are kept by extension and go when it is unregistered, and
+// so are the certificates they log in with (SetExtensionCertificate).
+import { X509Certificate, createPublicKey } from "node:crypto";
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args, type CallContext, type SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 
-type State = SavedState & { publicKeys: [string, string][] };
+type State = SavedState & { publicKeys: [string, string][]; certificates: [string, string][] };
 
 export class ExtensionManager extends ManagedObject {
   private publicKeys = new Map<string, string>();
+  /** extension key -> SHA-1 thumbprint of the certificate it logs in with */
+  private certificates = new Map<string, string>();
   /** derived from the seed alone, so a restore has nothing to bring back */
   private ownKey?: string;
 
@@ -21,12 +24,13 @@ export class ExtensionManager extends ManagedObject {
   }
 
   override saveState(): State {
-    return { ...super.saveState(), publicKeys: [...this.publicKeys] };
+    return { ...super.saveState(), publicKeys: [...this.publicKeys], certificates: [...this.certificates] };
   }
 
   override loadState(s: State): void {
     super.loadState(s);
     this.publicKeys = new Map(s.publicKeys);
+    this.certificates = new Map(s.certificates);
   }
 
   private list(): (DataObject & { key: string })[] {
@@ -49,6 +53,9 @@ export class ExtensionManager extends ManagedObject {
     const keys = new Map(this.publicKeys);
     keys.delete(args.extensionKey);
     this.publicKeys = keys;
+    const certs = new Map(this.certificates);
+    certs.delete(args.extensionKey);
+    this.certificates = certs;
     this.update({ extensionList: this.list().filter((e) => e.key !== args.extensionKey) });
   }
 
@@ -62,8 +69,31 @@ export class ExtensionManager extends ManagedObject {
     return this.list().find((e) => e.key === args.extensionKey);
   }
 
-  SetExtensionCertificate(args: Args): void {
-    if (!this.list().some((e) => e.key === args.extensionKey)) throw new VimFault("NotFound", {});
+  /**
+   * The certificate the extension will log in with: the PEM given, or the one
+   * the caller presented in its TLS handshake (vpxd keeps its thumbprint). A
+   * PEM that does not parse is InvalidArgument (a choice: the reference
+   * names no fault for it).
+   */
+  SetExtensionCertificate(args: Args, ctx: CallContext): void {
+    this.known(args.extensionKey);
+    let cert: X509Certificate | undefined;
+    if (args.certificatePem) {
+      try {
+        cert = new X509Certificate(String(args.certificatePem));
+      } catch {
+        throw new VimFault("InvalidArgument", { invalidProperty: "certificatePem" });
+      }
+    } else {
+      cert = ctx.clientCertificate?.();
+      if (!cert) throw new VimFault("NoClientCertificate", {}, "The client did not present a certificate.");
+    }
+    this.certificates = new Map(this.certificates).set(String(args.extensionKey), cert.fingerprint);
+  }
+
+  /** The thumbprint of the certificate an extension logs in with, if one was set. */
+  certificateOf(extensionKey: string): string | undefined {
+    return this.certificates.get(extensionKey);
   }
 
   /** The vCenter's public key, PEM ("-----BEGIN PUBLIC KEY-----"). */

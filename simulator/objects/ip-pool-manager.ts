@@ -44,7 +44,7 @@ export class IpPoolManager extends ManagedObject {
 
   /** The reference names these privileges on the datacenter; the schema leaves the methods open. */
   private check(ctx: CallContext, dc: ManagedObject, privId: string): void {
-    if (ctx.session) this.sim.authorization.check(ctx.session.userName, dc.ref, privId);
+    if (ctx.session) this.sim.authorization.checkSession(ctx.session, dc.ref, privId);
   }
 
   private entry(dc: ManagedObject, id: unknown, property: string): Entry {

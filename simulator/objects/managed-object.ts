@@ -2,6 +2,7 @@
 // values, changed only through Inventory.update), and SOAP methods named as
 // the operations they serve (`PowerOnVM_Task`). The dispatcher only calls a
 // method that the vim25 schema declares for the object's type.
+import type { X509Certificate } from "node:crypto";
 import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { VimFault, moref } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
@@ -13,6 +14,8 @@ export interface CallContext {
   aborted: Promise<void>;
   remoteAddress: string;
   userAgent: string;
+  /** the certificate the client presented in the TLS handshake (vCenter's listener asks for one; extensions log in with it) */
+  clientCertificate?: () => X509Certificate | undefined;
   /** set by Login: the dispatcher answers with its cookie */
   newSession?: Session;
 }

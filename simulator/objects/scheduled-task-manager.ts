@@ -89,7 +89,7 @@ export class ScheduledTaskManager extends ManagedObject implements ScheduledTask
   private create(entity: ManagedEntity, obj: ManagedObject, rawSpec: unknown, ctx: CallContext): ManagedObjectReference {
     const user = ctx.session?.userName ?? "";
     // the reference's privilege for creating, on the entity (the schema leaves the method open)
-    if (ctx.session) this.sim.authorization.check(user, entity.ref, "ScheduledTask.Create");
+    if (ctx.session) this.sim.authorization.checkSession(ctx.session, entity.ref, "ScheduledTask.Create");
     const spec = this.checkSpec(rawSpec, obj);
     const value = this.sim.newRef("schedtask-");
     const ref: ManagedObjectReference = { _type: "ManagedObjectReference", type: "ScheduledTask", value };

@@ -1,5 +1,6 @@
 // SessionManager: a real password check (vcsim accepts any), the session
 // cookie, currentSession and sessionList as hostd shows them.
+import type { X509Certificate } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,11 @@ import { ManagedObject, type Args, type CallContext } from "./managed-object.ts"
 import type { SimContext } from "../sim-context.ts";
 import { CGI_TICKET_MS, cgiTarget, sameSecret, type Session } from "../dispatch/session.ts";
 import type { ExtensionManager } from "./extension-manager.ts";
+
+/** A distinguished name's attributes in order, for comparison: "CN=a, O=b" and "cn=a\nO=b" are the same. */
+function distinguishedName(dn: string): string {
+  return dn.split(/\s*[,\n]\s*/).filter(Boolean).map((a) => a.toLowerCase()).join(",");
+}
 
 export function userSession(s: Session): DataObject {
   return {
@@ -178,34 +184,61 @@ export class SessionManager extends ManagedObject {
 
   /**
    * An extension logs in with the certificate it presents on the TLS
-   * connection, matched against the subject name it registered. This
-   * simulator's listener never asks for a client certificate, so a registered
-   * extension gets NoClientCertificate.
+   * connection, whose subject must be the subject name it registered. The
+   * names are compared attribute by attribute, in order, ignoring case and
+   * the separator ("CN=a, O=b" is "CN=a\nO=b", as node prints a subject):
+   * a choice, the reference says only that they must match.
    */
-  LoginExtensionBySubjectName(args: Args): DataObject {
+  LoginExtensionBySubjectName(args: Args, ctx: CallContext): DataObject {
     const ext = this.extension(args.extensionKey);
     if (!ext) throw new VimFault("NotFound", {}, `The extension '${String(args.extensionKey)}' is not registered.`);
     // registered without a subject name, no certificate could ever match it (checked first: a choice)
     if (!ext.subjectName) throw new VimFault("NoSubjectName", {});
-    throw new VimFault("NoClientCertificate", {}, "The client did not present a certificate.");
+    const cert = this.presented(ctx);
+    if (ctx.session || distinguishedName(cert.subject) !== distinguishedName(ext.subjectName)) throw new VimFault("InvalidLogin", {}, "Cannot complete login due to an incorrect user name or password.");
+    return this.extensionSession(String(args.extensionKey), ext, ctx);
   }
 
   /**
-   * An extension logs in with the certificate it registered (SetExtensionCertificate).
-   * NotFound is not among this method's faults: an unknown key is InvalidLogin,
-   * the one it declares for an extension that cannot log in (a choice).
+   * An extension logs in with the certificate it registered
+   * (SetExtensionCertificate), presented on this connection. NotFound is not
+   * among this method's faults: an unknown key is InvalidLogin, the one it
+   * declares for an extension that cannot log in (a choice), and so is a
+   * certificate other than the registered one, or none registered.
    */
-  LoginExtensionByCertificate(args: Args): DataObject {
-    if (!this.extension(args.extensionKey)) throw new VimFault("InvalidLogin", {}, `The extension '${String(args.extensionKey)}' is not registered.`);
-    throw new VimFault("NoClientCertificate", {}, "The client did not present a certificate.");
+  LoginExtensionByCertificate(args: Args, ctx: CallContext): DataObject {
+    const key = String(args.extensionKey);
+    const ext = this.extension(key);
+    if (!ext) throw new VimFault("InvalidLogin", {}, `The extension '${key}' is not registered.`);
+    const cert = this.presented(ctx);
+    const registered = this.extensionManager()?.certificateOf(key);
+    if (ctx.session || !registered || registered !== cert.fingerprint) throw new VimFault("InvalidLogin", {}, "Cannot complete login due to an incorrect user name or password.");
+    return this.extensionSession(key, ext, ctx);
+  }
+
+  private presented(ctx: CallContext): X509Certificate {
+    const cert = ctx.clientCertificate?.();
+    if (!cert) throw new VimFault("NoClientCertificate", {}, "The client did not present a certificate.");
+    return cert;
+  }
+
+  /** The extension's session: named by its key (a choice; vpxd shows its solution user), privileged until it impersonates a user. */
+  private extensionSession(key: string, ext: DataObject, ctx: CallContext): DataObject {
+    const label = (ext.description as { label?: string } | undefined)?.label;
+    const s = this.sim.sessions.create(key, label || key, "en", ctx.remoteAddress, ctx.userAgent);
+    s.extension = key;
+    return this.loggedIn(s, ctx);
+  }
+
+  private extensionManager(): ExtensionManager | undefined {
+    const ref = this.sim.content.extensionManager as ManagedObjectReference | undefined;
+    return ref ? (this.sim.inventory.get(ref.value) as ExtensionManager | undefined) : undefined;
   }
 
   /** A registered extension of this vCenter's; ESXi has no extension logins. */
   private extension(key: unknown): (DataObject & { subjectName?: string }) | undefined {
     if (!this.sim.isVCenter) throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
-    const ref = this.sim.content.extensionManager as ManagedObjectReference | undefined;
-    const mgr = ref ? (this.sim.inventory.get(ref.value) as ExtensionManager | undefined) : undefined;
-    return mgr?.FindExtension({ extensionKey: key }) as (DataObject & { subjectName?: string }) | undefined;
+    return this.extensionManager()?.FindExtension({ extensionKey: key }) as (DataObject & { subjectName?: string }) | undefined;
   }
 
   /**
@@ -273,6 +306,8 @@ export class SessionManager extends ManagedObject {
     const s = ctx.session!;
     s.userName = user;
     s.fullName = user;
+    // an extension acting for a user has that user's permissions, no more
+    s.extension = undefined;
     if (args.locale) s.locale = s.messageLocale = String(args.locale);
     return userSession(s);
   }

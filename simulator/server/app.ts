@@ -2,6 +2,9 @@
 // clients probe before they log in, and nothing that crashes on bad input.
 import express, { type Request, type Response } from "express";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { X509Certificate } from "node:crypto";
+import type { Socket } from "node:net";
+import { TLSSocket } from "node:tls";
 import type { Simulator } from "../simulator.ts";
 import { Dispatcher, type SoapReply } from "../dispatch/dispatcher.ts";
 import { VimFault, encodeFault } from "../../vim25/soap/index.ts";
@@ -50,6 +53,8 @@ export interface SdkRequest {
   remoteAddress: string;
   userAgent: string;
   aborted: Promise<void>;
+  /** the client's TLS certificate, read when a method asks (extension logins) */
+  clientCertificate?: () => X509Certificate | undefined;
 }
 
 /** One SOAP call, whoever received it: the HTTP handler below or the HTTPS worker. A null body is one over the size limit. */
@@ -63,7 +68,7 @@ export function sdkCall(sim: Simulator, opts: AppOptions = {}): SdkCall {
     else {
       opts.trace?.(`--> ${req.remoteAddress} ${req.body}`);
       try {
-        reply = await dispatcher.handle(req.body, { cookie: req.cookie, remoteAddress: req.remoteAddress, userAgent: req.userAgent, aborted: req.aborted });
+        reply = await dispatcher.handle(req.body, { cookie: req.cookie, remoteAddress: req.remoteAddress, userAgent: req.userAgent, aborted: req.aborted, clientCertificate: req.clientCertificate });
       } catch (e) {
         // the dispatcher answers every fault itself; this is a last resort
         reply = { status: 500, body: encodeFault(sim.schema, new VimFault("SystemError", { reason: String(e) })) };
@@ -78,6 +83,11 @@ export function sdkCall(sim: Simulator, opts: AppOptions = {}): SdkCall {
 export function clientOf(req: IncomingMessage): string {
   const relayed = req.socket.remoteAddress === undefined ? req.headers["x-vsphere-sim-client"] : undefined;
   return (typeof relayed === "string" ? relayed : req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
+}
+
+/** The certificate a TLS client presented, if the listener asked for one and it sent one. */
+export function peerCertificate(socket: Socket): X509Certificate | undefined {
+  return socket instanceof TLSSocket ? socket.getPeerX509Certificate() : undefined;
 }
 
 /** A request's whole body, or null when it is over `max` bytes (read to the end all the same, so the client gets its answer). */
@@ -118,6 +128,7 @@ export function sdkHandler(call: SdkCall): RequestHandler {
         remoteAddress: clientOf(req),
         userAgent: String(req.headers["user-agent"] ?? ""),
         aborted: abortedP,
+        clientCertificate: () => peerCertificate(req.socket),
       }).then((r) => {
         if (res.destroyed) return;
         const headers: Record<string, string | number> = { "Content-Type": "text/xml; charset=utf-8", "Content-Length": Buffer.byteLength(r.body) };

@@ -5,7 +5,7 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { TlsOptions } from "node:tls";
-import { randomUUID } from "node:crypto";
+import { X509Certificate, randomUUID } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -22,7 +22,7 @@ const MAX_BODY = 64 * 1024 * 1024;
 type WorkerMessage =
   | { t: "listening"; address: AddressInfo }
   | { t: "error"; error: { code?: string; message: string } }
-  | { t: "sdk"; id: number; body: string | null; cookie?: string; remoteAddress: string; userAgent: string }
+  | { t: "sdk"; id: number; body: string | null; cookie?: string; remoteAddress: string; userAgent: string; clientCert?: Uint8Array }
   | { t: "abort"; id: number }
   | { t: "closed" };
 
@@ -50,7 +50,9 @@ export async function listenHttps(handler: RequestHandler, call: SdkCall, tls: T
           return reject(Object.assign(new Error(m.error.message), { code: m.error.code }));
         case "sdk": {
           const aborted = new Promise<void>((r) => aborts.set(m.id, r));
-          void call({ body: m.body, cookie: m.cookie, remoteAddress: m.remoteAddress, userAgent: m.userAgent, aborted }).then((r) => {
+          const der = m.clientCert;
+          const clientCertificate = der ? () => new X509Certificate(Buffer.from(der)) : undefined;
+          void call({ body: m.body, cookie: m.cookie, remoteAddress: m.remoteAddress, userAgent: m.userAgent, aborted, clientCertificate }).then((r) => {
             aborts.delete(m.id);
             worker.postMessage({ t: "reply", id: m.id, status: r.status, body: r.body, setCookie: r.setCookie });
           });

@@ -42,6 +42,8 @@ function soap(req, res) {
       cookie: req.headers.cookie,
       remoteAddress: clientOf(req),
       userAgent: String(req.headers["user-agent"] ?? ""),
+      // only a listener that asks for client certificates (vCenter's) can have one
+      clientCert: tlsOptions.requestCert ? req.socket.getPeerX509Certificate?.()?.raw : undefined,
     });
   });
 }

@@ -32,10 +32,16 @@ export const SERVER_TLS_OPTIONS = {
  * nothing. Without tickets (and with no session cache, which Node leaves to
  * the application) every TLS 1.2 handshake is a full one. OpenSSL's TLS 1.3
  * server sends its tickets regardless, and Node cannot say how many.
+ *
+ * vCenter's listener asks every client for a certificate and takes none as
+ * an answer: an extension logs in with the one it presents
+ * (LoginExtensionByCertificate, LoginExtensionBySubjectName). Unverified:
+ * the extension's registration decides, not a CA. hostd has no extension
+ * logins and asks for nothing.
  */
-export function sdkTlsOptions(productVersion: string): typeof SERVER_TLS_OPTIONS & { maxVersion: SecureVersion; secureOptions: number } {
+export function sdkTlsOptions(productVersion: string, vcenter = false): typeof SERVER_TLS_OPTIONS & { maxVersion: SecureVersion; secureOptions: number; requestCert: boolean; rejectUnauthorized: boolean } {
   const major = parseInt(productVersion, 10);
-  return { ...SERVER_TLS_OPTIONS, maxVersion: major >= 8 ? "TLSv1.3" : "TLSv1.2", secureOptions: constants.SSL_OP_NO_TICKET };
+  return { ...SERVER_TLS_OPTIONS, maxVersion: major >= 8 ? "TLSv1.3" : "TLSv1.2", secureOptions: constants.SSL_OP_NO_TICKET, requestCert: vcenter, rejectUnauthorized: false };
 }
 
 /**

@@ -4,9 +4,9 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { startSimulator, type RunningSimulator } from "../../simulator/index.ts";
 
-export async function pyvmomiScript(script: string, sim: RunningSimulator): Promise<any> {
+export async function pyvmomiScript(script: string, sim: RunningSimulator, extra: string[] = []): Promise<any> {
   const path = new URL(`./${script}`, import.meta.url).pathname;
-  const { stdout } = await promisify(execFile)("/usr/bin/python3", [path, "127.0.0.1", String(sim.port), sim.username, sim.password], { timeout: 60_000 });
+  const { stdout } = await promisify(execFile)("/usr/bin/python3", [path, "127.0.0.1", String(sim.port), sim.username, sim.password, ...extra], { timeout: 60_000 });
   return JSON.parse(stdout);
 }
 
