@@ -22,6 +22,7 @@
 // by key alone keeps it.
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
+import type { ManagedObject } from "./managed-object.ts";
 import type { Device } from "./vm-devices.ts";
 import { mergeSetting, type DistributedVirtualPortgroup } from "./distributed-virtual-portgroup.ts";
 
@@ -47,6 +48,15 @@ export interface DvPort {
 export const STANDALONE = "";
 
 export const DVPORT_BACKING = "VirtualEthernetCardDistributedVirtualPortBackingInfo";
+
+/** The backing a NIC joining `net` gets: a port connection on a distributed port group (its switch and key), the network's name and ref on a standard one. */
+export function nicBackingFor(sim: SimContext, net: ManagedObject): DataObject {
+  if (net.type === "DistributedVirtualPortgroup") {
+    const dvs = (net.props.config as { distributedVirtualSwitch: ManagedObjectReference }).distributedVirtualSwitch;
+    return { _type: DVPORT_BACKING, port: { _type: "DistributedVirtualSwitchPortConnection", switchUuid: sim.inventory.get(dvs.value)?.get("uuid"), portgroupKey: net.ref.value } };
+  }
+  return { _type: "VirtualEthernetCardNetworkBackingInfo", deviceName: net.get("name"), network: net.ref };
+}
 
 /**
  * A port group with no free port grows by this many at a time when its

@@ -16,6 +16,7 @@ import { OvfError, describeOvf, parseOvf, type OvfEntity, type OvfPackage, type 
 import { hardwareVersionKey, supportedHardwareVersions } from "./hardware-versions.ts";
 import { hardwareVersionOf } from "../formats/vmx-config.ts";
 import { createDescriptor } from "./ovf-export.ts";
+import { nicBackingFor } from "./dv-ports.ts";
 
 type Ref = ManagedObjectReference;
 
@@ -162,9 +163,7 @@ export class OvfManager extends ManagedObject {
         net = hostNets[0];
         warnings.push(localized("OvfNetworkMappingNotSupported", {}, `Network "${n.network}" is not mapped: the NIC joins ${String(net?.get("name") ?? "no network")}`));
       }
-      const backing = !net ? undefined : net.type === "DistributedVirtualPortgroup"
-        ? { _type: "VirtualEthernetCardDistributedVirtualPortBackingInfo", port: { _type: "DistributedVirtualSwitchPortConnection", switchUuid: this.sim.inventory.get((net.props.config as { distributedVirtualSwitch: Ref }).distributedVirtualSwitch.value)?.get("uuid"), portgroupKey: net.ref.value } }
-        : { _type: "VirtualEthernetCardNetworkBackingInfo", deviceName: net.get("name"), network: net.ref };
+      const backing = net ? nicBackingFor(this.sim, net) : undefined;
       devices.push({
         _type: "VirtualDeviceConfigSpec", operation: "add",
         device: { _type: NIC_TYPES[n.subtype.toLowerCase()] ?? "VirtualE1000", key: -300 - i, backing, addressType: "generated", connectable: { _type: "VirtualDeviceConnectInfo", startConnected: n.connected, allowGuestControl: true, connected: false } },
