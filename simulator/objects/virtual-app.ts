@@ -1,18 +1,69 @@
 // VirtualApp (vCenter): a resource pool that is also an entity in a VM
-// folder, with product information, child VMs made by CreateChildVM_Task, and
-// power operations that start and stop all of them. VIC's installer puts
-// each VCH in one.
+// folder, with product information and properties, child VMs made by
+// CreateChildVM_Task, a start order (vAppConfig.entityConfig) that its power
+// operations follow, and clones of the whole (CloneVApp_Task). VIC's
+// installer puts each VCH in one.
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { Args, CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { ResourcePool } from "./resource-pool.ts";
 import type { VirtualMachine } from "./virtual-machine.ts";
+import { managedByFromSpec } from "./virtual-machine.ts";
 import { exportLease } from "./ovf-export.ts";
+import { cloneVApp } from "./vapp-clone.ts";
+
+type Entry = DataObject & { key: number } & Record<string, unknown>;
+type EntityConfig = DataObject & { key: ManagedObjectReference; tag?: string; startOrder: number; startDelay: number; waitingForGuest: boolean; startAction: string; stopDelay: number; stopAction: string; destroyWithParent?: boolean };
+
+const START_ACTIONS = ["none", "powerOn"];
+const STOP_ACTIONS = ["none", "powerOff", "guestShutdown", "suspend"];
+
+/**
+ * What a child gets when it joins: the first start group, powered on and off
+ * with the vApp. The 120 s delays are the vSphere Client's defaults for a new
+ * member (unconfirmed against the API); the simulator does not wait them out
+ * between groups, it only keeps the order.
+ */
+function defaultEntityConfig(ref: ManagedObjectReference, tag: string): EntityConfig {
+  return { _type: "VAppEntityConfigInfo", key: ref, tag, startOrder: 1, startDelay: 120, waitingForGuest: false, startAction: "powerOn", stopDelay: 120, stopAction: "powerOff" };
+}
+
+/**
+ * An ArrayUpdateSpec list (VAppProductSpec, VAppPropertySpec) applied to
+ * entries keyed by `key`: add needs a new key, edit and remove an existing
+ * one, else InvalidArgument naming the field.
+ */
+function applyArrayUpdates(current: Entry[], specs: (DataObject & Record<string, any>)[] | undefined, field: string, type: string): Entry[] {
+  const out = [...current];
+  for (const s of specs ?? []) {
+    if (s.operation === "remove") {
+      const i = out.findIndex((e) => e.key === Number(s.removeKey));
+      if (i < 0) throw new VimFault("InvalidArgument", { invalidProperty: `${field}.removeKey` });
+      out.splice(i, 1);
+      continue;
+    }
+    const info = (s.info ?? {}) as Record<string, unknown>;
+    const key = Number(info.key);
+    if (!Number.isInteger(key)) throw new VimFault("InvalidArgument", { invalidProperty: `${field}.info.key` });
+    const i = out.findIndex((e) => e.key === key);
+    if (s.operation === "add") {
+      if (i >= 0) throw new VimFault("InvalidArgument", { invalidProperty: `${field}.info.key` });
+      out.push({ ...info, _type: type, key });
+    } else if (s.operation === "edit") {
+      if (i < 0) throw new VimFault("InvalidArgument", { invalidProperty: `${field}.info.key` });
+      out[i] = { ...out[i], ...Object.fromEntries(Object.entries(info).filter(([, v]) => v !== undefined)), _type: type, key };
+    } else {
+      throw new VimFault("InvalidArgument", { invalidProperty: `${field}.operation` });
+    }
+  }
+  return out;
+}
 
 export class VirtualApp extends ResourcePool {
   constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference, owner: ManagedObjectReference, config: { cpu: DataObject; memory: DataObject }, folder: ManagedObjectReference, configSpec: DataObject & Record<string, any>) {
     super(sim, "VirtualApp", value, name, parent, owner, config);
     const product = ((configSpec.product ?? []) as (DataObject & { info?: DataObject })[]).map((p, i) => ({ _type: "VAppProductInfo", key: i, classId: "", instanceId: "", ...(p.info ?? {}) }));
+    const property = applyArrayUpdates([], configSpec.property, "configSpec.property", "VAppPropertyInfo");
     Object.assign(this.props, {
       parentFolder: folder,
       datastore: [],
@@ -21,9 +72,9 @@ export class VirtualApp extends ResourcePool {
       vAppConfig: {
         _type: "VAppConfigInfo",
         product,
-        property: [],
-        ipAssignment: { _type: "VAppIPAssignmentInfo", ipAllocationPolicy: "fixedPolicy", ipProtocol: "IPv4", supportedIpProtocol: ["IPv4"] },
-        eula: [],
+        property,
+        ipAssignment: configSpec.ipAssignment ?? { _type: "VAppIPAssignmentInfo", ipAllocationPolicy: "fixedPolicy", ipProtocol: "IPv4", supportedIpProtocol: ["IPv4"] },
+        eula: configSpec.eula ?? [],
         ovfSection: [],
         ovfEnvironmentTransport: [],
         installBootRequired: false,
@@ -31,7 +82,7 @@ export class VirtualApp extends ResourcePool {
         entityConfig: [],
         annotation: configSpec.annotation ?? "",
         instanceUuid: configSpec.instanceUuid ?? sim.ids.uuid("vapp", value),
-        managedBy: configSpec.managedBy,
+        managedBy: configSpec.managedBy ? managedByFromSpec(configSpec.managedBy) : undefined,
       },
     });
     this.props.summary = { ...(this.props.summary as DataObject), _type: "VirtualAppSummary", product: product[0], vAppState: "stopped", suspended: false, installBootRequired: false, instanceUuid: (this.props.vAppConfig as { instanceUuid: string }).instanceUuid };
@@ -41,24 +92,69 @@ export class VirtualApp extends ResourcePool {
     return ((this.props.vm as ManagedObjectReference[]) ?? []).map((r) => this.sim.inventory.get(r.value) as VirtualMachine).filter(Boolean);
   }
 
+  /** The vApps inside this one. */
+  childApps(): VirtualApp[] {
+    return ((this.props.resourcePool as ManagedObjectReference[]) ?? []).map((r) => this.sim.inventory.get(r.value)).filter((o): o is VirtualApp => o instanceof VirtualApp);
+  }
+
   private setState(state: string): void {
     this.update({ "summary.vAppState": state });
+  }
+
+  get entityConfig(): EntityConfig[] {
+    return ((this.props.vAppConfig as { entityConfig?: EntityConfig[] }).entityConfig ?? []);
+  }
+
+  /** The children in start order: by startOrder, ties as listed (started in parallel on vCenter, in list order here). */
+  private startOrder(): { entity: VirtualMachine | VirtualApp; config: EntityConfig }[] {
+    const byRef = new Map([...this.vms(), ...this.childApps()].map((e) => [e.ref.value, e]));
+    return this.entityConfig
+      .map((config, i) => ({ entity: byRef.get(config.key.value), config, i }))
+      .filter((x): x is { entity: VirtualMachine | VirtualApp; config: EntityConfig; i: number } => !!x.entity)
+      .sort((a, b) => a.config.startOrder - b.config.startOrder || a.i - b.i);
+  }
+
+  private powerOn(userName: string): void {
+    this.setState("starting");
+    for (const { entity, config } of this.startOrder()) {
+      // startAction none: the entity takes no part in the vApp's start
+      if (config.startAction === "none") continue;
+      if (entity instanceof VirtualApp) entity.powerOn(userName);
+      else if (entity.powerState !== "poweredOn" && !entity.config.template) entity.forcePower("poweredOn", userName);
+    }
+    this.setState("started");
+  }
+
+  /** Reverse start order, each entity by its stopAction; `force` powers everything off regardless. */
+  private powerOff(force: boolean, userName: string): void {
+    this.setState("stopping");
+    for (const { entity, config } of this.startOrder().reverse()) {
+      const action = force ? "powerOff" : config.stopAction;
+      if (entity instanceof VirtualApp) {
+        if (action !== "none") entity.powerOff(force, userName);
+        continue;
+      }
+      if (action === "none" || entity.powerState === "poweredOff") continue;
+      // a guest shutdown ends powered off; the simulator's guests stop at once
+      if (action === "suspend") {
+        if (entity.powerState === "poweredOn") entity.forcePower("suspended", userName);
+      } else {
+        entity.forcePower("poweredOff", userName);
+      }
+    }
+    this.setState("stopped");
   }
 
   PowerOnVApp_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this, "PowerOnVApp_Task", "VirtualApp.powerOn", ctx.session?.userName ?? "", () => {
       if ((this.props.summary as { vAppState: string }).vAppState === "started") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: "poweredOn" });
-      this.setState("starting");
-      for (const vm of this.vms()) if (vm.powerState !== "poweredOn" && !vm.config.template) vm.forcePower("poweredOn", ctx.session?.userName ?? "");
-      this.setState("started");
+      this.powerOn(ctx.session?.userName ?? "");
     });
   }
 
-  PowerOffVApp_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+  PowerOffVApp_Task(args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this, "PowerOffVApp_Task", "VirtualApp.powerOff", ctx.session?.userName ?? "", () => {
-      this.setState("stopping");
-      for (const vm of this.vms()) if (vm.powerState !== "poweredOff") vm.forcePower("poweredOff", ctx.session?.userName ?? "");
-      this.setState("stopped");
+      this.powerOff(args.force === true, ctx.session?.userName ?? "");
     });
   }
 
@@ -69,18 +165,64 @@ export class VirtualApp extends ResourcePool {
     });
   }
 
+  /**
+   * CloneVApp_Task: a new vApp in `target` (a resource pool or vApp) with a
+   * clone of each child, VMs and vApps alike (vapp-clone.ts).
+   */
+  CloneVApp_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const userName = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "CloneVApp_Task", "VirtualApp.clone", userName, () => cloneVApp(this.sim, this, String(args.name ?? ""), args.target as ManagedObjectReference, (args.spec ?? {}) as Record<string, any>, userName), { resultType: { type: "ManagedObjectReference" } });
+  }
+
   /** An OVF export of all the vApp's VMs, which must be off (ovf-export.ts). */
   ExportVApp(_args: Args): ManagedObjectReference {
     return exportLease(this.sim, this, this.vms());
   }
 
+  /**
+   * UpdateVAppConfig: the annotation, products and properties (add, edit,
+   * remove by key), IP assignment, EULAs, OVF environment transports,
+   * install boot, managedBy, and per-child start settings (entityConfig,
+   * which must name a child of this vApp). All checked before anything
+   * changes.
+   */
   UpdateVAppConfig(args: Args): void {
     const spec = (args.spec ?? {}) as Record<string, any>;
-    const cur = this.props.vAppConfig as DataObject & Record<string, unknown>;
+    const cur = this.props.vAppConfig as DataObject & Record<string, any>;
     const next: Record<string, unknown> = { ...cur };
     if (spec.annotation !== undefined) next.annotation = spec.annotation;
-    if (spec.product?.length) next.product = spec.product.map((p: Record<string, any>, i: number) => ({ _type: "VAppProductInfo", key: i, classId: "", instanceId: "", ...(p.info ?? {}) }));
+    if (spec.product?.length) next.product = applyArrayUpdates(cur.product ?? [], spec.product.map((p: Record<string, any>) => ({ ...p, operation: p.operation ?? "add" })), "spec.product", "VAppProductInfo");
+    if (spec.property?.length) next.property = applyArrayUpdates(cur.property ?? [], spec.property, "spec.property", "VAppPropertyInfo");
+    for (const k of ["ipAssignment", "eula", "ovfEnvironmentTransport", "installBootRequired", "installBootStopDelay", "instanceUuid"]) if (spec[k] !== undefined) next[k] = spec[k];
+    if (spec.managedBy !== undefined) next.managedBy = managedByFromSpec(spec.managedBy);
+    if (spec.entityConfig?.length) next.entityConfig = this.editEntityConfig(spec.entityConfig);
     this.update({ vAppConfig: next });
+  }
+
+  private editEntityConfig(specs: (DataObject & Record<string, any>)[]): EntityConfig[] {
+    const out = this.entityConfig.map((e) => ({ ...e }));
+    for (const s of specs) {
+      const i = out.findIndex((e) => e.key.value === s.key?.value);
+      if (i < 0) throw new VimFault("InvalidArgument", { invalidProperty: "spec.entityConfig.key" });
+      if (s.startAction !== undefined && !START_ACTIONS.includes(s.startAction)) throw new VimFault("InvalidArgument", { invalidProperty: "spec.entityConfig.startAction" });
+      if (s.stopAction !== undefined && !STOP_ACTIONS.includes(s.stopAction)) throw new VimFault("InvalidArgument", { invalidProperty: "spec.entityConfig.stopAction" });
+      for (const k of ["startOrder", "startDelay", "stopDelay"]) {
+        if (s[k] !== undefined && (!Number.isInteger(s[k]) || s[k] < 0)) throw new VimFault("InvalidArgument", { invalidProperty: `spec.entityConfig.${k}` });
+      }
+      const given = Object.fromEntries(Object.entries(s).filter(([k, v]) => v !== undefined && k !== "_type" && k !== "key"));
+      out[i] = { ...out[i], ...given };
+    }
+    return out;
+  }
+
+  /** Children come and go (CreateChildVM_Task, clones, moves, destroy): entityConfig follows, new ones with the defaults. */
+  override update(changes: Record<string, unknown>): void {
+    super.update(changes);
+    if (!("vm" in changes || "resourcePool" in changes) || !this.props.vAppConfig) return;
+    const have = new Map(this.entityConfig.map((e) => [e.key.value, e]));
+    const children = [...((this.props.vm as ManagedObjectReference[]) ?? []), ...((this.props.resourcePool as ManagedObjectReference[]) ?? [])];
+    const next = children.map((r) => have.get(r.value) ?? defaultEntityConfig(r, String(this.sim.inventory.get(r.value)?.get("name") ?? "")));
+    if (next.length !== have.size || next.some((e) => !have.has(e.key.value))) super.update({ "vAppConfig.entityConfig": next });
   }
 
   override destroy(): void {

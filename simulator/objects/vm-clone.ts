@@ -4,6 +4,7 @@
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { Folder } from "./folder.ts";
+import type { VirtualApp } from "./virtual-app.ts";
 import type { ConfigInfo, VirtualMachine } from "./virtual-machine.ts";
 import { VirtualMachineSnapshot } from "./virtual-machine-snapshot.ts";
 import { kindOf, type Device } from "./vm-devices.ts";
@@ -19,10 +20,15 @@ import { bindDvPorts } from "./dv-ports.ts";
 
 const LINKED = "createNewChildDiskBacking";
 
-export function cloneVm(sim: SimContext, source: VirtualMachine, folder: Folder, name: string, spec: Record<string, any>, userName: string): ManagedObjectReference {
+/**
+ * `folder` is a VM folder, or the vApp the clone joins (CloneVApp_Task: a
+ * vApp's VMs are its own children). `opts.thin` overrides the source disks'
+ * provisioning in a full clone (VAppCloneSpec.provisioning).
+ */
+export function cloneVm(sim: SimContext, source: VirtualMachine, folder: Folder | VirtualApp, name: string, spec: Record<string, any>, userName: string, opts: { thin?: boolean } = {}): ManagedObjectReference {
   // cloning is a vCenter service: hostd answers it with NotSupported
   if (!sim.isVCenter) throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
-  if (!(folder.props.childType as string[]).includes("VirtualMachine")) throw new VimFault("NotSupported", {});
+  if (folder.type === "Folder" && !(folder.props.childType as string[]).includes("VirtualMachine")) throw new VimFault("NotSupported", {});
   checkName(sim, folder, name);
   // the clone is powered off with nothing pending: the spec is checked against the source's adapters
   const customization = spec.customization ? checkCustomization(sim, spec.customization, { powerState: "poweredOff" }, source.nicCount()) : undefined;
@@ -67,6 +73,7 @@ export function cloneVm(sim: SimContext, source: VirtualMachine, folder: Folder,
     hardware: { ...from.hardware, device: devices },
   };
   const vm = newVirtualMachine(sim, storage, value, config, { folder, pool, host });
+  if (sim.inventory.get(pool.value)?.type === "VirtualApp") vm.props.parentVApp = pool;
   const vol = volumeOf(dir);
   vol.mkdir(dir.path, { parents: true });
   try {
@@ -85,10 +92,10 @@ export function cloneVm(sim: SimContext, source: VirtualMachine, folder: Folder,
       let rel = joinPath(dir.path, `${stem}.vmdk`);
       for (let i = 1; vol.exists(rel); i++) rel = joinPath(dir.path, `${stem}_${i}.vmdk`);
       const target: ResolvedPath = { datastore: dir.datastore, path: rel, datastorePath: formatDatastorePath(dir.datastore.name, rel) };
-      const descriptor = newDiskDescriptor(sim, target, { bytes, thin: d.backing?.thinProvisioned !== false, hwVersion: Number(String(config.version).replace("vmx-", "")) || 11 });
+      const descriptor = newDiskDescriptor(sim, target, { bytes, thin: opts.thin ?? d.backing?.thinProvisioned !== false, hwVersion: Number(String(config.version).replace("vmx-", "")) || 11 });
       createDiskFiles(target, descriptor);
       flattenChain(chain, extentFile(target, descriptor.extents[0]));
-      return { ...d, backing: { ...d.backing, fileName: target.datastorePath, datastore: dir.datastore.ref, parent: undefined, contentId: descriptor.cid } as DataObject & Record<string, any> };
+      return { ...d, backing: { ...d.backing, fileName: target.datastorePath, datastore: dir.datastore.ref, parent: undefined, contentId: descriptor.cid, ...(opts.thin === undefined ? {} : { thinProvisioned: opts.thin }) } as DataObject & Record<string, any> };
     });
     // the clone's NICs on static distributed port groups get ports of their own
     const finalConfig: ConfigInfo = { ...config, hardware: { ...config.hardware, device: bindDvPorts(sim, vm.ref, newDevices, false) } };

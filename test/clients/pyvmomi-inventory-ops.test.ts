@@ -58,6 +58,7 @@ describe("pyvmomi: DestroyNetwork, UnregisterAndDestroy_Task and child resource 
       },
       ...common,
       registerChild: { vApp: ["inApp", "app1", ["inApp"]], again: "vim.fault.AlreadyExists", ...common.registerChild },
+      cloneVApp: { copy: ["app1-copy", "Resources", "vm", ["inApp"], "app1-copy", "app1-copy"], ownFiles: 200, again: "vim.fault.DuplicateName" },
       afterReset: ["ResourcePool:Resources", "ResourcePool:Resources"],
     });
   });

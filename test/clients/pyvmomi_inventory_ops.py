@@ -94,6 +94,13 @@ if vc:
     child = wait(app.RegisterChildVM_Task(paths[0], "inApp", host))
     out["registerChild"] = {"vApp": [child.name, child.resourcePool.name, [v.name for v in app.vm]],
                             "again": fault(app.RegisterChildVM_Task(paths[0], "twice", host))}
+    # CloneVApp_Task: a new vApp beside it, with a clone of its VM on disks of its own
+    ds = [d for d in host.datastore if d.name == dsname][0]
+    copy = wait(app.CloneVApp_Task("app1-copy", root, vim.vApp.CloneSpec(location=ds, provisioning="thin")))
+    kid = copy.vm[0]
+    out["cloneVApp"] = {"copy": [copy.name, copy.parent.name, copy.parentFolder.name, [v.name for v in copy.vm], kid.parentVApp.name, kid.resourcePool.name],
+                        "ownFiles": kid.config.files.vmPathName != child.config.files.vmPathName and session.folder("GET", dc.name, dsname, kid.config.files.vmPathName.split("] ", 1)[1])[0],
+                        "again": fault(app.CloneVApp_Task("app1-copy", root, vim.vApp.CloneSpec(location=ds)))}
 else:
     out["unregister"] = fault(dc.vmFolder.UnregisterAndDestroy_Task())
     out["registerChild"] = {}
