@@ -49,7 +49,7 @@ export interface SimContext {
   /** the datastore side of VMs: .vmx, disks, folders */
   vmStorage: VmStorageService;
   /** a new vApp (CreateVApp's work, kept here to spare resource-pool.ts an import cycle) */
-  newVirtualApp(value: string, name: string, parent: ManagedObjectReference, owner: ManagedObjectReference, config: { cpu: DataObject; memory: DataObject }, folder: ManagedObjectReference, configSpec: DataObject & Record<string, any>): ManagedObject;
+  newVirtualApp(value: string, name: string, parent: ManagedObjectReference, owner: ManagedObjectReference, config: { cpu: DataObject; memory: DataObject }, folder: ManagedObjectReference | undefined, configSpec: DataObject & Record<string, any>): ManagedObject;
   /** CreateVM_Task's work for a VM whose pool (and parent) is `pool`: vApps use it for their children */
   createVmIn(pool: ManagedObject, config: Record<string, any>, host: ManagedObjectReference | undefined, userName: string): ManagedObjectReference;
   /** ResourcePool.ImportVApp's work: the VM of an OVF import spec and the HttpNfcLease its disks are uploaded through */

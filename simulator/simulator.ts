@@ -281,7 +281,7 @@ export class Simulator implements SimContext {
     }
   }
 
-  newVirtualApp(value: string, name: string, parent: ManagedObjectReference, owner: ManagedObjectReference, config: { cpu: DataObject; memory: DataObject }, folder: ManagedObjectReference, configSpec: DataObject & Record<string, any>): ManagedObject {
+  newVirtualApp(value: string, name: string, parent: ManagedObjectReference, owner: ManagedObjectReference, config: { cpu: DataObject; memory: DataObject }, folder: ManagedObjectReference | undefined, configSpec: DataObject & Record<string, any>): ManagedObject {
     return this.inventory.add(new VirtualApp(this, value, name, parent, owner, config, folder, configSpec));
   }
 

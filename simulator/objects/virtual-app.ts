@@ -60,7 +60,7 @@ function applyArrayUpdates(current: Entry[], specs: (DataObject & Record<string,
 }
 
 export class VirtualApp extends ResourcePool {
-  constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference, owner: ManagedObjectReference, config: { cpu: DataObject; memory: DataObject }, folder: ManagedObjectReference, configSpec: DataObject & Record<string, any>) {
+  constructor(sim: SimContext, value: string, name: string, parent: ManagedObjectReference, owner: ManagedObjectReference, config: { cpu: DataObject; memory: DataObject }, folder: ManagedObjectReference | undefined, configSpec: DataObject & Record<string, any>) {
     super(sim, "VirtualApp", value, name, parent, owner, config);
     const product = ((configSpec.product ?? []) as (DataObject & { info?: DataObject })[]).map((p, i) => ({ _type: "VAppProductInfo", key: i, classId: "", instanceId: "", ...(p.info ?? {}) }));
     const property = applyArrayUpdates([], configSpec.property, "configSpec.property", "VAppPropertyInfo");
@@ -225,18 +225,60 @@ export class VirtualApp extends ResourcePool {
     if (next.length !== have.size || next.some((e) => !have.has(e.key.value))) super.update({ "vAppConfig.entityConfig": next });
   }
 
-  override destroy(): void {
-    // a vApp goes with its VMs, which must be off
-    for (const vm of this.vms()) {
+  /** Every VM in this vApp and the vApps inside it. */
+  private allVms(): VirtualMachine[] {
+    return [...this.vms(), ...this.childApps().flatMap((a) => a.allVms())];
+  }
+
+  /** Removal takes the whole vApp, nested vApps included, and every VM in it must be off first. */
+  private checkRemovable(): void {
+    for (const vm of this.allVms()) {
       if (vm.powerState !== "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: vm.powerState });
     }
-    for (const vm of this.vms()) {
-      this.sim.vmStorage.deleteFiles(vm);
-      vm.detach();
-    }
-    const folder = this.sim.inventory.get((this.props.parentFolder as ManagedObjectReference).value) as (ReturnType<SimContext["inventory"]["get"]> & { detachChild?(c: unknown): void }) | undefined;
+  }
+
+  /** Out of the VM folder it is listed in (a nested vApp is in none), then out of the inventory. */
+  private leaveInventory(): void {
+    const folderRef = this.props.parentFolder as ManagedObjectReference | undefined;
+    const folder = folderRef ? (this.sim.inventory.get(folderRef.value) as (ReturnType<SimContext["inventory"]["get"]> & { detachChild?(c: unknown): void }) | undefined) : undefined;
     folder?.detachChild?.(this);
-    this.update({ vm: [] });
+    // with no children left, the pool's own destroy hands nothing up to the parent
     super.destroy();
+  }
+
+  override Destroy_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    const userName = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "Destroy_Task", "VirtualApp.destroy", userName, () => this.destroyAs(userName));
+  }
+
+  override destroy(): void {
+    this.destroyAs("");
+  }
+
+  /** A destroyed vApp takes its VMs (and their files) and its nested vApps with it. */
+  private destroyAs(userName: string): void {
+    this.checkRemovable();
+    for (const app of this.childApps()) app.destroyAs(userName);
+    for (const vm of this.vms()) vm.destroyWithFiles(userName);
+    this.leaveInventory();
+  }
+
+  /**
+   * unregisterVApp_Task: the vApp, its nested vApps and its VMs leave the
+   * inventory; every file stays on its datastore (the VMs register again
+   * from their .vmx files).
+   */
+  unregisterVApp_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    const userName = ctx.session?.userName ?? "";
+    return this.sim.tasks.run(this, "unregisterVApp_Task", "VirtualApp.unregister", userName, () => {
+      this.checkRemovable();
+      this.unregisterAs(userName);
+    });
+  }
+
+  private unregisterAs(userName: string): void {
+    for (const app of this.childApps()) app.unregisterAs(userName);
+    for (const vm of this.vms()) vm.unregister(userName);
+    this.leaveInventory();
   }
 }

@@ -639,8 +639,13 @@ export class VirtualMachine extends ManagedEntity {
   }
 
   UnregisterVM(_args: Args, ctx: CallContext): void {
+    this.unregister(this.userName(ctx));
+  }
+
+  /** Leave the inventory, files kept (UnregisterVM, a vApp's unregisterVApp_Task). */
+  unregister(userName: string): void {
     if (this.powerState !== "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: this.powerState });
-    this.event("VmRemovedEvent", `Removed ${this.name} on ${this.hostName()} from ${this.datacenterArg()?.name ?? ""}`, this.userName(ctx));
+    this.event("VmRemovedEvent", `Removed ${this.name} on ${this.hostName()} from ${this.datacenterArg()?.name ?? ""}`, userName);
     this.detach();
   }
 
@@ -653,15 +658,18 @@ export class VirtualMachine extends ManagedEntity {
   }
 
   override Destroy_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
-    return this.sim.tasks.run(this, "Destroy_Task", "VirtualMachine.destroy", this.userName(ctx), () => {
-      if (this.powerState !== "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: this.powerState });
-      const fcds = firstClassDisksOnDestroy(this);
-      this.storage.deleteFiles(this, fcds.keep);
-      fcds.forget();
-      for (const snap of this.snapshots.all()) this.sim.inventory.remove(snap);
-      this.event("VmRemovedEvent", `Removed ${this.name} on ${this.hostName()} from ${this.datacenterArg()?.name ?? ""}`, this.userName(ctx));
-      this.detach();
-    });
+    return this.sim.tasks.run(this, "Destroy_Task", "VirtualMachine.destroy", this.userName(ctx), () => this.destroyWithFiles(this.userName(ctx)));
+  }
+
+  /** Leave the inventory and the datastore (Destroy_Task, a destroyed vApp's VMs); first-class disks stay. */
+  destroyWithFiles(userName: string): void {
+    if (this.powerState !== "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: this.powerState });
+    const fcds = firstClassDisksOnDestroy(this);
+    this.storage.deleteFiles(this, fcds.keep);
+    fcds.forget();
+    for (const snap of this.snapshots.all()) this.sim.inventory.remove(snap);
+    this.event("VmRemovedEvent", `Removed ${this.name} on ${this.hostName()} from ${this.datacenterArg()?.name ?? ""}`, userName);
+    this.detach();
   }
 
   /** Leave the inventory: folder, pool, host, datastores and networks forget the VM. */

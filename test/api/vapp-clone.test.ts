@@ -145,4 +145,38 @@ describe("vApp configuration, start order and CloneVApp_Task", () => {
     expect(folders.filter((f: string) => /^web/.test(f))).toHaveLength(2);
     expect(folders.filter((f: string) => /^db/.test(f))).toHaveLength(2);
   });
+
+  it("nests a vApp without a folder, clones and unregisters it with the rest, and destroys it with its parent", async () => {
+    await expect(c.call("CreateVApp", app, { name: "inner", resSpec, configSpec: { _type: "VAppConfigSpec" }, vmFolder })).rejects.toMatchObject({ name: "InvalidArgument" });
+    const inner = (await c.call("CreateVApp", app, { name: "inner", resSpec, configSpec: { _type: "VAppConfigSpec" } })) as ManagedObjectReference;
+    const ip = await c.retrieveOne(inner, ["parent", "parentVApp", "parentFolder"]);
+    expect([ip.parent, ip.parentVApp, ip.parentFolder]).toEqual([app, app, undefined]);
+    expect(((await c.retrieveOne(vmFolder, ["childEntity"])).childEntity as ManagedObjectReference[]).map((r) => r.value)).not.toContain(inner.value);
+    expect(((await c.retrieveOne(app, ["vAppConfig"])).vAppConfig as any).entityConfig.map((e: any) => e.tag)).toEqual(["web", "db", "inner"]);
+
+    const copy = (await c.waitForTask((await c.call("CloneVApp_Task", app, { name: "shop-2", target: pool, spec: { _type: "VAppCloneSpec", location: ds } })) as ManagedObjectReference)) as ManagedObjectReference;
+    const innerCopy = ((await c.retrieveOne(copy, ["resourcePool"])).resourcePool as ManagedObjectReference[])[0];
+    expect(await c.retrieveOne(innerCopy, ["name", "parentVApp"])).toMatchObject({ name: "inner", parentVApp: copy });
+
+    // unregistered: gone from the inventory, nested vApp and VMs too, files kept for RegisterVM
+    const kids = (await c.retrieveOne(copy, ["vm"])).vm as ManagedObjectReference[];
+    const paths = [...(await c.retrieveProperties(kids, ["config.files.vmPathName"])).values()].map((p) => String(p["config.files.vmPathName"]));
+    await c.waitForTask((await c.call("unregisterVApp_Task", copy)) as ManagedObjectReference);
+    expect(await byName("VirtualApp", "shop-2")).toEqual([]);
+    await expect(c.retrieveOne(innerCopy, ["name"])).rejects.toMatchObject({ name: "ManagedObjectNotFound" });
+    for (const p of paths) expect((await c.downloadFile("shared-ds", p.replace("[shared-ds] ", ""), { dcPath: "dc1" })).length).toBeGreaterThan(0);
+    const back = (await c.waitForTask((await c.call("RegisterVM_Task", vmFolder, { path: paths[0], asTemplate: false, pool })) as ManagedObjectReference)) as ManagedObjectReference;
+    expect((await c.retrieveOne(back, ["config.files.vmPathName"]))["config.files.vmPathName"]).toBe(paths[0]);
+
+    // a running VM keeps its vApp in place; destroyed, the vApp takes the nested one along
+    await c.waitForTask((await c.call("PowerOnVApp_Task", app)) as ManagedObjectReference);
+    await expect(c.waitForTask((await c.call("unregisterVApp_Task", app)) as ManagedObjectReference)).rejects.toMatchObject({ name: "InvalidPowerState" });
+    await c.waitForTask((await c.call("PowerOffVApp_Task", app, { force: true })) as ManagedObjectReference);
+    await c.waitForTask((await c.call("Destroy_Task", app)) as ManagedObjectReference);
+    expect(await byName("VirtualApp", "inner")).toEqual([]);
+    expect(((await c.retrieveOne(pool, ["resourcePool"])).resourcePool as ManagedObjectReference[]).map((r) => r.value)).not.toContain(inner.value);
+    const removed = (await events(["VmRemovedEvent"])).map((e) => e.vm.name);
+    // the half-made clone's web, shop-2's pair unregistered, shop's pair destroyed
+    expect(removed.filter((n: string) => n === "web" || n === "db")).toEqual(["web", "web", "db", "web", "db"]);
+  });
 });
