@@ -56,6 +56,8 @@ export interface SimContext {
   importVApp(pool: ManagedObject, spec: Record<string, any>, folder: ManagedObject, host: ManagedObjectReference | undefined, userName: string): ManagedObjectReference;
   /** running guests: boot media, tools, serial ports, NIC addresses */
   guests: GuestRuntime;
+  /** linked children of vApps (UpdateLinkedChildren): entity ref value to the vApp's; derived from every vApp's childLink */
+  vAppLinks: Map<string, string>;
   /** per-method task delays in ms (PowerOnVM_Task: 200) */
   taskDelays: Record<string, number>;
   /** faults a test asked for (/_sim/faults): consulted by the dispatcher and the task runner */

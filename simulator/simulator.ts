@@ -117,6 +117,7 @@ export class Simulator implements SimContext {
   readonly faults: FaultInjector;
   readonly vmStorage: VmStorageService = new VmStorageService(this);
   readonly guests: GuestRuntime;
+  readonly vAppLinks = new Map<string, string>();
   /** vCenter's tagging service (vAPI, /rest/com/vmware/cis/tagging); kept on ESXi too but never served there */
   readonly tagging: TaggingService;
   /** vCenter's content library (vAPI, /rest/com/vmware/content); kept on ESXi too but never served there */
@@ -168,6 +169,10 @@ export class Simulator implements SimContext {
    */
   restore(snap: SimSnapshot): void {
     restoreSnapshot(this, this.inventory, snap, this.snapshotParts());
+    this.vAppLinks.clear();
+    for (const app of this.inventory.ofType("VirtualApp")) {
+      for (const link of (app.props.childLink as { key: ManagedObjectReference }[] | undefined) ?? []) this.vAppLinks.set(link.key.value, app.ref.value);
+    }
     this.tasks.restored();
     this.guests.reconcile();
   }

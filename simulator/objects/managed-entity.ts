@@ -80,6 +80,9 @@ export class ManagedEntity extends ManagedObject {
   destroy(): void {
     const parent = this.parentObject();
     if (parent instanceof ManagedEntity) parent.detachChild(this);
+    // a linked child of a vApp (UpdateLinkedChildren) leaves its childLink too
+    const linker = this.sim.vAppLinks.get(this.ref.value);
+    if (linker) (this.sim.inventory.get(linker) as (ManagedObject & { dropLink?(r: ManagedObjectReference): void }) | undefined)?.dropLink?.(this.ref);
     this.sim.inventory.remove(this);
     this.sim.tasks.entityGone(this);
   }

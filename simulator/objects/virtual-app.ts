@@ -7,12 +7,14 @@ import { VimFault, type DataObject, type ManagedObjectReference } from "../../vi
 import type { Args, CallContext } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { ResourcePool } from "./resource-pool.ts";
-import type { VirtualMachine } from "./virtual-machine.ts";
+import { VirtualMachine } from "./virtual-machine.ts";
+import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import { managedByFromSpec } from "./virtual-machine.ts";
 import { exportLease } from "./ovf-export.ts";
 import { cloneVApp } from "./vapp-clone.ts";
 
 type Entry = DataObject & { key: number } & Record<string, unknown>;
+type Link = DataObject & { key: ManagedObjectReference; destroyWithParent: boolean };
 type EntityConfig = DataObject & { key: ManagedObjectReference; tag?: string; startOrder: number; startDelay: number; waitingForGuest: boolean; startAction: string; stopDelay: number; stopAction: string; destroyWithParent?: boolean };
 
 const START_ACTIONS = ["none", "powerOn"];
@@ -24,8 +26,8 @@ const STOP_ACTIONS = ["none", "powerOff", "guestShutdown", "suspend"];
  * member (unconfirmed against the API); the simulator does not wait them out
  * between groups, it only keeps the order.
  */
-function defaultEntityConfig(ref: ManagedObjectReference, tag: string): EntityConfig {
-  return { _type: "VAppEntityConfigInfo", key: ref, tag, startOrder: 1, startDelay: 120, waitingForGuest: false, startAction: "powerOn", stopDelay: 120, stopAction: "powerOff" };
+function defaultEntityConfig(ref: ManagedObjectReference, tag: string, link?: Link): EntityConfig {
+  return { _type: "VAppEntityConfigInfo", key: ref, tag, startOrder: 1, startDelay: 120, waitingForGuest: false, startAction: "powerOn", stopDelay: 120, stopAction: "powerOff", ...(link ? { destroyWithParent: link.destroyWithParent } : {}) };
 }
 
 /**
@@ -106,8 +108,17 @@ export class VirtualApp extends ResourcePool {
   }
 
   /** The children in start order: by startOrder, ties as listed (started in parallel on vCenter, in list order here). */
+  /** Linked children (UpdateLinkedChildren): entities elsewhere that start, stop and may go with this vApp. */
+  links(): Link[] {
+    return (this.props.childLink as Link[] | undefined) ?? [];
+  }
+
+  private linked(): (VirtualMachine | VirtualApp)[] {
+    return this.links().map((l) => this.sim.inventory.get(l.key.value)).filter((o): o is VirtualMachine | VirtualApp => o instanceof VirtualMachine || o instanceof VirtualApp);
+  }
+
   private startOrder(): { entity: VirtualMachine | VirtualApp; config: EntityConfig }[] {
-    const byRef = new Map([...this.vms(), ...this.childApps()].map((e) => [e.ref.value, e]));
+    const byRef = new Map([...this.vms(), ...this.childApps(), ...this.linked()].map((e) => [e.ref.value, e]));
     return this.entityConfig
       .map((config, i) => ({ entity: byRef.get(config.key.value), config, i }))
       .filter((x): x is { entity: VirtualMachine | VirtualApp; config: EntityConfig; i: number } => !!x.entity)
@@ -218,11 +229,19 @@ export class VirtualApp extends ResourcePool {
   /** Children come and go (CreateChildVM_Task, clones, moves, destroy): entityConfig follows, new ones with the defaults. */
   override update(changes: Record<string, unknown>): void {
     super.update(changes);
-    if (!("vm" in changes || "resourcePool" in changes) || !this.props.vAppConfig) return;
+    if (!("vm" in changes || "resourcePool" in changes || "childLink" in changes) || !this.props.vAppConfig) return;
     const have = new Map(this.entityConfig.map((e) => [e.key.value, e]));
-    const children = [...((this.props.vm as ManagedObjectReference[]) ?? []), ...((this.props.resourcePool as ManagedObjectReference[]) ?? [])];
-    const next = children.map((r) => have.get(r.value) ?? defaultEntityConfig(r, String(this.sim.inventory.get(r.value)?.get("name") ?? "")));
-    if (next.length !== have.size || next.some((e) => !have.has(e.key.value))) super.update({ "vAppConfig.entityConfig": next });
+    const links = new Map(this.links().map((l) => [l.key.value, l]));
+    const children = [...((this.props.vm as ManagedObjectReference[]) ?? []), ...((this.props.resourcePool as ManagedObjectReference[]) ?? []), ...this.links().map((l) => l.key)];
+    const tagOf = (r: ManagedObjectReference) => String(this.sim.inventory.get(r.value)?.get("name") ?? "");
+    const next = children.map((r) => {
+      const link = links.get(r.value);
+      const e = have.get(r.value);
+      // a link's destroyWithParent is the link's own, re-set when it is linked again
+      return e ? (link && e.destroyWithParent !== link.destroyWithParent ? { ...e, destroyWithParent: link.destroyWithParent } : e) : defaultEntityConfig(r, tagOf(r), link);
+    });
+    const changed = next.length !== have.size || next.some((e) => have.get(e.key.value) !== e);
+    if (changed) super.update({ "vAppConfig.entityConfig": next });
   }
 
   /** Every VM in this vApp and the vApps inside it. */
@@ -232,7 +251,7 @@ export class VirtualApp extends ResourcePool {
 
   /** Removal takes the whole vApp, nested vApps included, and every VM in it must be off first. */
   private checkRemovable(): void {
-    for (const vm of this.allVms()) {
+    for (const vm of [...this.allVms(), ...this.goingWith().flatMap((e) => (e instanceof VirtualApp ? e.allVms() : [e]))]) {
       if (vm.powerState !== "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: vm.powerState });
     }
   }
@@ -255,12 +274,66 @@ export class VirtualApp extends ResourcePool {
     this.destroyAs("");
   }
 
-  /** A destroyed vApp takes its VMs (and their files) and its nested vApps with it. */
+  /** Linked children whose link says they go when this vApp is destroyed. */
+  private goingWith(): (VirtualMachine | VirtualApp)[] {
+    const going = new Set(this.links().filter((l) => l.destroyWithParent).map((l) => l.key.value));
+    return this.linked().filter((e) => going.has(e.ref.value));
+  }
+
+  /** A destroyed vApp takes its VMs (and their files), its nested vApps and the linked children marked destroyWithParent; the other links just end. */
   private destroyAs(userName: string): void {
     this.checkRemovable();
+    const going = this.goingWith();
+    this.unlinkAll();
+    for (const e of going) {
+      if (e instanceof VirtualApp) e.destroyAs(userName);
+      else e.destroyWithFiles(userName);
+    }
     for (const app of this.childApps()) app.destroyAs(userName);
     for (const vm of this.vms()) vm.destroyWithFiles(userName);
     this.leaveInventory();
+  }
+
+  private unlinkAll(): void {
+    for (const l of this.links()) this.sim.vAppLinks.delete(l.key.value);
+    if (this.links().length) this.update({ childLink: [] });
+  }
+
+  /** An entity linked here left the inventory, or was linked to another vApp. */
+  dropLink(ref: ManagedObjectReference): void {
+    if (this.sim.vAppLinks.get(ref.value) === this.ref.value) this.sim.vAppLinks.delete(ref.value);
+    const rest = this.links().filter((l) => l.key.value !== ref.value);
+    if (rest.length !== this.links().length) this.update({ childLink: rest });
+  }
+
+  /**
+   * UpdateLinkedChildren: VMs and vApps of the same datacenter that start
+   * and stop with this vApp without being in it (the vSphere SDK guide's
+   * rules: InvalidArgument for a direct child of a vApp; an entity linked to
+   * another vApp moves its link here). All checked before any link changes.
+   */
+  UpdateLinkedChildren(args: Args): void {
+    const add = (args.addChangeSet ?? []) as (DataObject & { key?: ManagedObjectReference; destroyWithParent?: boolean })[];
+    const remove = (args.removeSet ?? []) as ManagedObjectReference[];
+    const dc = datacenterOf(this);
+    const entities = add.map((a) => {
+      const e = a.key ? this.sim.inventory.get(a.key.value) : undefined;
+      if (!a.key) throw new VimFault("InvalidArgument", { invalidProperty: "addChangeSet.key" });
+      if (!e) throw new VimFault("ManagedObjectNotFound", { obj: a.key });
+      if (!(e instanceof VirtualMachine || e instanceof VirtualApp) || e === this) throw new VimFault("InvalidArgument", { invalidProperty: "addChangeSet.key" });
+      if (e.props.parentVApp) throw new VimFault("InvalidArgument", { invalidProperty: "addChangeSet.key" }, `${e.name} is a direct child of a vApp.`);
+      if (datacenterOf(e as ManagedEntity) !== dc) throw new VimFault("InvalidArgument", { invalidProperty: "addChangeSet.key" }, `${e.name} is in another datacenter.`);
+      // no cycles: a vApp this one is inside cannot become its linked child
+      for (let up: ManagedEntity | undefined = this; up; up = up.parentObject() as ManagedEntity | undefined) if (up === e) throw new VimFault("InvalidArgument", { invalidProperty: "addChangeSet.key" });
+      return { link: { _type: "VirtualAppLinkInfo", key: e.ref, destroyWithParent: a.destroyWithParent === true } as Link };
+    });
+    for (const r of remove) if (this.sim.vAppLinks.get(r.value) === this.ref.value) this.dropLink(r);
+    for (const { link } of entities) {
+      const other = this.sim.vAppLinks.get(link.key.value);
+      if (other && other !== this.ref.value) (this.sim.inventory.get(other) as VirtualApp | undefined)?.dropLink(link.key);
+      this.sim.vAppLinks.set(link.key.value, this.ref.value);
+      this.update({ childLink: [...this.links().filter((l) => l.key.value !== link.key.value), link] });
+    }
   }
 
   /**
@@ -277,6 +350,8 @@ export class VirtualApp extends ResourcePool {
   }
 
   private unregisterAs(userName: string): void {
+    // links end; the linked entities stay where they are
+    this.unlinkAll();
     for (const app of this.childApps()) app.unregisterAs(userName);
     for (const vm of this.vms()) vm.unregister(userName);
     this.leaveInventory();

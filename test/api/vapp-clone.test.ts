@@ -24,7 +24,7 @@ describe("vApp configuration, start order and CloneVApp_Task", () => {
   let db: ManagedObjectReference;
   const byName = async (type: string, name: string) => [...(await c.retrieveFromContainer(c.content.rootFolder, type, ["name"])).entries()].filter(([, p]) => p.name === name).map(([value]) => ({ _type: "ManagedObjectReference", type, value }) as ManagedObjectReference);
   const events = async (types: string[]) => ((await c.call("QueryEvents", c.content.eventManager as ManagedObjectReference, { filter: { _type: "EventFilterSpec", eventTypeId: types } })) as any[]).sort((a, b) => a.key - b.key);
-  const childVm = async (name: string, nic: unknown) => (await c.waitForTask((await c.call("CreateChildVM_Task", app, {
+  const childVm = async (name: string, nic: unknown, parent = app) => (await c.waitForTask((await c.call("CreateChildVM_Task", parent, {
     config: {
       _type: "VirtualMachineConfigSpec", name, guestId: "otherGuest64", memoryMB: 256, numCPUs: 1, files: { _type: "VirtualMachineFileInfo", vmPathName: "[shared-ds]" },
       deviceChange: [
@@ -178,5 +178,50 @@ describe("vApp configuration, start order and CloneVApp_Task", () => {
     const removed = (await events(["VmRemovedEvent"])).map((e) => e.vm.name);
     // the half-made clone's web, shop-2's pair unregistered, shop's pair destroyed
     expect(removed.filter((n: string) => n === "web" || n === "db")).toEqual(["web", "web", "db", "web", "db"]);
+  });
+
+  it("links VMs of the datacenter as children that start with the vApp, and drops or destroys them with it", async () => {
+    const hub = (await c.call("CreateVApp", pool, { name: "hub", resSpec, configSpec: { _type: "VAppConfigSpec" } })) as ManagedObjectReference;
+    const hub2 = (await c.call("CreateVApp", pool, { name: "hub2", resSpec, configSpec: { _type: "VAppConfigSpec" } })) as ManagedObjectReference;
+    const plainVm = async (name: string) => (await c.waitForTask((await c.call("CreateVM_Task", vmFolder, {
+      config: { _type: "VirtualMachineConfigSpec", name, guestId: "otherGuest64", memoryMB: 128, files: { _type: "VirtualMachineFileInfo", vmPathName: "[shared-ds]" } }, pool,
+    })) as ManagedObjectReference)) as ManagedObjectReference;
+    const side = await plainVm("side");
+    const keep = await plainVm("keep");
+    const gone = await plainVm("gone");
+    const link = (key: ManagedObjectReference, destroyWithParent: boolean) => ({ _type: "VirtualAppLinkInfo", key, destroyWithParent });
+    const links = async (a: ManagedObjectReference) => ((await c.retrieveOne(a, ["childLink"])).childLink as any[] ?? []).map((l) => [l.key.value, l.destroyWithParent]);
+
+    await c.call("UpdateLinkedChildren", hub, { addChangeSet: [link(side, true), link(keep, false)] });
+    expect(await links(hub)).toEqual([[side.value, true], [keep.value, false]]);
+    const conf = (await c.retrieveOne(hub, ["vAppConfig"])).vAppConfig as any;
+    expect(conf.entityConfig.map((e: any) => [e.tag, e.destroyWithParent])).toEqual([["side", true], ["keep", false]]);
+    // a direct child of a vApp, the vApp itself, or something that is not a VM or vApp: refused
+    const direct = await childVm("direct", { _type: "VirtualEthernetCardNetworkBackingInfo", deviceName: "VM Network", network: (await byName("Network", "VM Network"))[0] }, hub2);
+    await expect(c.call("UpdateLinkedChildren", hub, { addChangeSet: [link(direct, false)] })).rejects.toMatchObject({ name: "InvalidArgument" });
+    await expect(c.call("UpdateLinkedChildren", hub, { addChangeSet: [link(hub, false)] })).rejects.toMatchObject({ name: "InvalidArgument" });
+    await expect(c.call("UpdateLinkedChildren", hub, { addChangeSet: [link(ds, false)] })).rejects.toMatchObject({ name: "InvalidArgument" });
+    // linked elsewhere: the link moves; a linked VM destroyed leaves the list
+    await c.call("UpdateLinkedChildren", hub2, { addChangeSet: [link(keep, false), link(gone, false)] });
+    expect(await links(hub)).toEqual([[side.value, true]]);
+    await c.waitForTask((await c.call("Destroy_Task", gone)) as ManagedObjectReference);
+    expect(await links(hub2)).toEqual([[keep.value, false]]);
+    await c.call("UpdateLinkedChildren", hub2, { removeSet: [keep] });
+    await c.call("UpdateLinkedChildren", hub, { addChangeSet: [link(keep, false)] });
+
+    // a snapshot taken now knows the links again after a restore
+    const snap = sim.snapshot();
+    await c.waitForTask((await c.call("PowerOnVApp_Task", hub)) as ManagedObjectReference);
+    expect((await c.retrieveProperties([side, keep], ["runtime.powerState"])).get(side.value)!["runtime.powerState"]).toBe("poweredOn");
+    await expect(c.waitForTask((await c.call("Destroy_Task", hub)) as ManagedObjectReference)).rejects.toMatchObject({ name: "InvalidPowerState" });
+    await c.waitForTask((await c.call("PowerOffVApp_Task", hub, { force: true })) as ManagedObjectReference);
+    await c.waitForTask((await c.call("Destroy_Task", hub)) as ManagedObjectReference);
+    await expect(c.retrieveOne(side, ["name"])).rejects.toMatchObject({ name: "ManagedObjectNotFound" });
+    expect((await c.retrieveOne(keep, ["name"])).name).toBe("keep");
+
+    sim.restore(snap);
+    expect(await links(hub)).toEqual([[side.value, true], [keep.value, false]]);
+    await c.waitForTask((await c.call("Destroy_Task", keep)) as ManagedObjectReference);
+    expect(await links(hub)).toEqual([[side.value, true]]);
   });
 });
