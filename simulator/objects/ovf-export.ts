@@ -32,9 +32,8 @@ const NIC_SUBTYPE: Record<string, string> = {
   VirtualE1000: "E1000", VirtualE1000e: "E1000e", VirtualVmxnet3: "VmxNet3", VirtualVmxnet2: "VmxNet2", VirtualPCNet32: "PCNet32", VirtualVmxnet: "VmxNet",
 };
 
-/** The disks of a VM that have files, each with the controller it sits on. */
-function disksOf(sim: SimContext, vm: VirtualMachine): { disk: Device; ctrl: Device | undefined }[] {
-  const devices = vm.config.hardware.device;
+/** The disks that have files among a VM's devices (its own, or a snapshot's), each with the controller it sits on. */
+function disksOf(sim: SimContext, devices: Device[]): { disk: Device; ctrl: Device | undefined }[] {
   return devices.filter((d) => kindOf(sim.schema, d._type) === "disk" && d.backing?.fileName).map((disk) => ({ disk, ctrl: devices.find((c) => c.key === disk.controllerKey) }));
 }
 
@@ -79,12 +78,26 @@ function requirePoweredOff(vm: VirtualMachine): void {
  */
 export function exportLease(sim: SimContext, entity: ManagedObject, vms: VirtualMachine[]): Ref {
   for (const vm of vms) requirePoweredOff(vm);
+  return lease(sim, entity, vms.map((vm) => ({ vm, devices: vm.config.hardware.device })));
+}
+
+/**
+ * VirtualMachineSnapshot.ExportSnapshot: the disks as the snapshot froze
+ * them (its own devices, each disk's chain from the file it named then), so
+ * the VM may run and keep writing to its newer delta meanwhile. The lease's
+ * entity is the VM: a snapshot is no entity.
+ */
+export function exportSnapshotLease(sim: SimContext, vm: VirtualMachine, devices: Device[]): Ref {
+  return lease(sim, vm, [{ vm, devices }]);
+}
+
+function lease(sim: SimContext, entity: ManagedObject, items: { vm: VirtualMachine; devices: Device[] }[]): Ref {
   const leaseId = sim.ids.nextUuid("nfc-lease");
   const exported = new Map<string, ExportedDisk>();
   const deviceUrl: DataObject[] = [];
   let totalKB = 0;
-  for (const vm of vms) {
-    for (const { disk, ctrl } of disksOf(sim, vm)) {
+  for (const { vm, devices } of items) {
+    for (const { disk, ctrl } of disksOf(sim, devices)) {
       const file = `disk-${deviceUrl.length}.vmdk`;
       const key = deviceKey(vm, disk, ctrl);
       const { source, ...meta } = diskSource(sim, vm, disk);

@@ -5,6 +5,7 @@ import type { DataObject, ManagedObjectReference } from "../../vim25/soap/index.
 import { ManagedObject, type Args, type CallContext, type SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { ConfigInfo, VirtualMachine } from "./virtual-machine.ts";
+import { exportSnapshotLease } from "./ovf-export.ts";
 
 type SnapshotState = SavedState & { parent?: VirtualMachineSnapshot; children: VirtualMachineSnapshot[]; name: string; description: string; vmsn: string; config: ConfigInfo };
 
@@ -79,6 +80,11 @@ export class VirtualMachineSnapshot extends ManagedObject {
     return this.sim.tasks.run(this.vm, "RemoveSnapshot_Task", "VirtualMachine.removeSnapshot", ctx.session?.userName ?? "", () => {
       this.vm.withGuestDisks(() => this.vm.snapshots.remove(this, !!args.removeChildren, args.consolidate !== false));
     });
+  }
+
+  /** A lease serving the disks as this snapshot holds them, the VM running or not (ovf-export.ts). */
+  ExportSnapshot(_args: Args): ManagedObjectReference {
+    return exportSnapshotLease(this.sim, this.vm, this.config.hardware.device);
   }
 
   RenameSnapshot(args: Args): void {

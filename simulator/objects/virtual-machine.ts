@@ -565,6 +565,13 @@ export class VirtualMachine extends ManagedEntity {
     }, { resultType: { type: "ManagedObjectReference" } });
   }
 
+  /** CreateSnapshotEx_Task (6.5): CreateSnapshot_Task with a quiesce spec in place of the flag; a spec asks for quiescing, which needs running Tools as before. */
+  CreateSnapshotEx_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "CreateSnapshotEx_Task", "VirtualMachine.createSnapshotEx", this.userName(ctx), () => {
+      return this.withGuestDisks(() => this.snapshots.create(String(args.name), String(args.description ?? ""), !!args.memory, !!args.quiesceSpec));
+    }, { resultType: { type: "ManagedObjectReference" } });
+  }
+
   RevertToCurrentSnapshot_Task(args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this, "RevertToCurrentSnapshot_Task", "VirtualMachine.revertToCurrentSnapshot", this.userName(ctx), () => {
       if (!this.snapshots.current) throw new VimFault("NotFound", {}, "The virtual machine has no current snapshot.");

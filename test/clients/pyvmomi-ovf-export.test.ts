@@ -1,12 +1,13 @@
 // pyVmomi: an OVF export (ExportVm, download of the streamOptimized disk, CreateDescriptor, complete),
-// imported again into an equal VM, on ESXi and on vCenter; the faults and an aborted export.
+// imported again into an equal VM, on ESXi and on vCenter; the faults and an aborted export; a snapshot's
+// disks exported while the VM runs (CreateSnapshotEx_Task on 6.7).
 import { describe, expect, it } from "vitest";
 import { runPyvmomi } from "./pyvmomi-run.ts";
 
 const run = (scenario: string) => runPyvmomi("pyvmomi_ovf_export.py", scenario);
 
 describe("pyvmomi: OVF export", () => {
-  it.each(["homelab", "vcenter-cluster"])("exports a powered-off VM, describes it, and imports it again unchanged (%s)", async (scenario) => {
+  it.each(["homelab", "vcenter-cluster", "vcenter-67"])("exports a powered-off VM, describes it, and imports it again unchanged (%s)", async (scenario) => {
     const out = await run(scenario);
     expect(out.written).toBe(200);
     expect(out.poweredOn).toBe("InvalidPowerState");
@@ -30,12 +31,14 @@ describe("pyvmomi: OVF export", () => {
     expect(out.importSpec).toEqual({ errors: [], warnings: [], files: [["exp-src-disk-0.vmdk", true]] });
     expect(out.upload).toBe(200);
     expect(out.source).toEqual({
-      guestId: "otherLinux64Guest", cpus: 2, memoryMB: 384, version: "vmx-11",
+      guestId: "otherLinux64Guest", cpus: 2, memoryMB: 384, version: scenario === "vcenter-67" ? "vmx-14" : "vmx-11",
       controllers: [["ParaVirtualSCSIController", 0]], disks: [["ParaVirtualSCSIController", 0, 0, 32768]],
       nics: [["VirtualVmxnet3", "VM Network", true]], cdroms: [[1, 0]], guestinfo: [["guestinfo.build", "42"], ["guestinfo.role", "exported"]],
     });
     expect(out.copy).toEqual(out.source);
     expect(out.copyBytes).toBe(true);
     expect(out.aborted).toEqual({ state: "error", error: "RequestCanceled", vm: true, get: 409, bytesStill: true });
+    expect(out.deltaWrite).toBe(200);
+    expect(out.snapshotExport).toEqual({ state: "done", entity: true, key: true, status: 200, same: true, vmOnDelta: true, vmHasLater: true, quiesceWithoutTools: "vim.fault.ToolsUnavailable", ex: scenario === "vcenter-67" });
   });
 });

@@ -17,7 +17,7 @@ import urllib.parse
 import urllib.request
 import zlib
 
-from sim_session import Session, attempt, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, attempt, fault, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim
 
@@ -198,5 +198,40 @@ ready(lease2)
 lease2.HttpNfcLeaseAbort()
 out["aborted"] = {"state": lease2.state, "error": type(lease2.error).__name__.split(".")[-1], "vm": vm.name in [v.name for v in dc.vmFolder.childEntity],
                   "get": http("GET", lease2.info.deviceUrl[0].url)[0], "bytesStill": read_range(vm, 0, len(WRITES[0])) == WRITES[0]}
+
+# a snapshot exports the disks it froze, the VM running meanwhile: CreateSnapshotEx_Task where the API has it (6.5), then ExportSnapshot
+ex = content.about.apiVersion >= "6.5"
+
+
+def snapshot(name, quiesce):
+    if ex:
+        return vm.CreateSnapshotEx_Task(name, None, False, vim.vm.GuestQuiesceSpec(timeout=1) if quiesce else None)
+    return vm.CreateSnapshot_Task(name, None, False, quiesce)
+
+
+snap = wait(snapshot("exported", True))
+# written after the snapshot, into the VM's new delta: the VM's disk has it, the snapshot's does not
+current = [d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)][0].backing
+delta = current.fileName.split("] ", 1)[1].replace(".vmdk", "-delta.vmdk")
+later = b"written after the snapshot"
+out["deltaWrite"] = session.folder("PUT", dc.name, ds.name, delta, later)[0]
+wait(vm.PowerOnVM_Task())
+slease = snap.ExportSnapshot()
+surl = slease.info.deviceUrl[0]
+sstatus, sstream = http("GET", surl.url)
+snap_bytes = bytearray(CAPACITY)
+for at, g in decode_stream(sstream)["grains"].items():
+    snap_bytes[at:at + len(g)] = g
+slease.HttpNfcLeaseComplete()
+out["snapshotExport"] = {"state": ready(slease), "entity": slease.info.entity == vm, "key": surl.key == url.key, "status": sstatus, "same": snap_bytes == image,
+                         "vmOnDelta": current.parent is not None,
+                         "quiesceWithoutTools": fault(snapshot("quiesced", True)), "ex": ex}
+wait(vm.PowerOffVM_Task())
+# the VM's own export has the later bytes over the snapshot's
+vlease = vm.ExportVm()
+ready(vlease)
+grains = decode_stream(http("GET", vlease.info.deviceUrl[0].url)[1])["grains"]
+vlease.HttpNfcLeaseComplete()
+out["snapshotExport"]["vmHasLater"] = grains[0][:len(later)] == later and grains[0][len(later):len(WRITES[0])] == WRITES[0][len(later):]
 Disconnect(si)
 print(json.dumps(out))
