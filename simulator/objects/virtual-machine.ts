@@ -46,6 +46,8 @@ export interface VmStorage {
   usage(vm: VirtualMachine, config: ConfigInfo): { datastore: ManagedObjectReference; committed: number; uncommitted: number; files: { name: string; type: string; size: number }[] }[];
   /** the datastores and networks the config refers to */
   datastoresOf(vm: VirtualMachine, config: ConfigInfo): ManagedObjectReference[];
+  /** the configuration a .vmx holds (NotFound when there is none) */
+  readVmConfig(vmPathName: string, value: string, near: ManagedEntity): { config: ConfigInfo; vmx: unknown };
 }
 
 /**
@@ -714,6 +716,60 @@ export class VirtualMachine extends ManagedEntity {
     add(this.host, "vm");
     for (const d of (this.props.datastore as ManagedObjectReference[]) ?? []) add(d, "vm");
     for (const n of (this.props.network as ManagedObjectReference[]) ?? []) add(n, "vm");
+  }
+
+  /**
+   * Reload: hostd reads the .vmx again, so a hand edit (a support engineer's
+   * fix to a customer's file) shows in the API: devices, guestinfo, name,
+   * everything in it. A running VM's VMX holds its configuration, so a
+   * powered-on VM keeps what it has (unconfirmed: hostd may merge some keys).
+   */
+  override Reload(_args: Args, _ctx: CallContext): void {
+    if (this.powerState !== "poweredOff") return;
+    this.reloadConfig(this.config.files.vmPathName);
+  }
+
+  /**
+   * reloadVirtualMachineFromPath_Task: the same VM (moref, inventory place,
+   * permissions) from another .vmx, and its snapshots from the .vmsd beside
+   * it. Powered off only; a .vmx another VM has registered is AlreadyExists.
+   */
+  reloadVirtualMachineFromPath_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    const path = String(args.configurationPath ?? "");
+    return this.sim.tasks.run(this, "reloadVirtualMachineFromPath_Task", "VirtualMachine.reloadFromPath", this.userName(ctx), () => {
+      if (this.powerState !== "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: this.powerState });
+      if (!/^\[[^\]]+\]\s*\S/.test(path)) throw new VimFault("InvalidDatastorePath", { datastorePath: path }, `Invalid datastore path '${path}'.`);
+      for (const o of this.sim.inventory.ofType("VirtualMachine")) {
+        if (o !== this && (o as VirtualMachine).config.files.vmPathName === path) throw new VimFault("AlreadyExists", { name: path }, `The specified key, name, or identifier '${path}' already exists.`);
+      }
+      this.reloadConfig(path);
+      this.snapshots.reread();
+      this.event("VmReloadFromPathEvent", `Virtual machine ${this.name} on ${this.hostName()} reloaded from new configuration ${path}.`, this.userName(ctx), { configPath: path });
+    });
+  }
+
+  /** The configuration the .vmx at `path` holds, in place of this VM's; what only vpxd keeps (managedBy) stays. */
+  private reloadConfig(path: string): void {
+    let read: ReturnType<VmStorage["readVmConfig"]>;
+    try {
+      read = this.storage.readVmConfig(path, this.ref.value, this);
+    } catch (e) {
+      if (e instanceof VimFault && e.type === "NotFound") throw new VimFault("FileNotFound", { file: path }, `File ${path} was not found`);
+      throw e;
+    }
+    const { config, vmx } = read;
+    config.managedBy = this.config.managedBy;
+    config.hardware = { ...config.hardware, device: bindDvPorts(this.sim, this.ref, config.hardware.device, false) };
+    const before = [...((this.props.datastore as ManagedObjectReference[]) ?? []), ...((this.props.network as ManagedObjectReference[]) ?? [])];
+    this.vmx = vmx;
+    this.refresh({ config, name: config.name });
+    // datastores and networks the VM no longer uses drop it; new ones list it
+    const now = new Set([...((this.props.datastore as ManagedObjectReference[]) ?? []), ...((this.props.network as ManagedObjectReference[]) ?? [])].map((r) => r.value));
+    for (const r of before) {
+      const o = now.has(r.value) ? undefined : this.sim.inventory.get(r.value);
+      if (o) o.update({ vm: ((o.props.vm as ManagedObjectReference[]) ?? []).filter((v) => v.value !== this.ref.value) });
+    }
+    this.attach();
   }
 
   RefreshStorageInfo(_args: Args): void {

@@ -47,6 +47,17 @@ export class VmSnapshots {
     for (const f of s.created) this.created.add(f);
   }
 
+  /** The tree as the .vmsd beside the VM's (new) .vmx has it: reloadVirtualMachineFromPath_Task. */
+  reread(): void {
+    for (const snap of this.all()) this.sim.inventory.remove(snap);
+    this.roots = [];
+    this.current = undefined;
+    this.lastUid = 0;
+    this.created.clear();
+    this.loadFromVmsd();
+    this.publish(false);
+  }
+
   /** After RelocateVM_Task moved the VM's files: each snapshot's .vmsn and configuration, and the deltas the tree made, under their new names. */
   relocated(path: (dsPath: string) => string, config: (c: ConfigInfo) => ConfigInfo): void {
     for (const s of this.all()) s.relocated(path(s.vmsn), config(s.config));
