@@ -492,6 +492,26 @@ export class VirtualMachine extends ManagedEntity {
     });
   }
 
+  /** TerminateVM: the VMX process killed, the VM off at once, no task; only a running VM has a VMX process (InvalidState). */
+  TerminateVM(_args: Args, ctx: CallContext): void {
+    if (this.powerState !== "poweredOn") throw new VimFault("InvalidState", {}, "The attempted operation cannot be performed in the current state (Powered off).");
+    this.setPower("poweredOff", this.userName(ctx));
+  }
+
+  /**
+   * ResetGuestInformation: what the tools last reported and hostd keeps
+   * while the VM is off (guest OS, host name, addresses, disks, screen) is
+   * forgotten, so a stale address is not offered again. Powered off only.
+   */
+  ResetGuestInformation(_args: Args): void {
+    if (this.powerState !== "poweredOff") throw new VimFault("InvalidState", {}, "Guest information can be cleared only when the virtual machine is powered off.");
+    const guest = this.props.guest as DataObject;
+    this.setGuest({
+      ...guest, guestId: undefined, guestFullName: undefined, guestFamily: undefined, hostName: undefined, ipAddress: undefined,
+      net: [], ipStack: [], disk: [], screen: { _type: "GuestScreenInfo", width: 0, height: 0 }, generationInfo: [],
+    }, this.props.guestHeartbeatStatus as string);
+  }
+
   ResetVM_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this, "ResetVM_Task", "VirtualMachine.reset", this.userName(ctx), () => {
       if (this.powerState !== "poweredOn") throw new VimFault("InvalidPowerState", { requestedState: "poweredOn", existingState: this.powerState });

@@ -53,6 +53,11 @@ describe("pyvmomi: guests on the homelab host", () => {
     expect(out.net).toEqual([["VM Network", [ip], expect.stringMatching(/^00:0c:29:/)]]);
     expect(out.seen.map(([k]: [string]) => k)).toContain("guest.ipAddress");
     expect(out.afterShutdown).toBe("poweredOff");
+    // what the tools reported stays while the VM is off, until ResetGuestInformation (refused while on)
+    expect(out.resetWhileOn).toBe("InvalidState");
+    expect(out.cachedWhileOff).toEqual(["otherLinux64Guest", true, null, null, 0, "otherLinux64Guest"]);
+    expect(out.afterReset).toEqual([null, null, null, null, 0, 0, null, "guestToolsNotRunning"]);
+    expect(out.terminated).toEqual(["poweredOff", "InvalidState", ["linux-1"]]);
   });
 
   it("moves files in and out over /guestFile and runs a program in the guest", () => {

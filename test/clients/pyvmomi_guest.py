@@ -161,7 +161,18 @@ fm.DeleteDirectoryInGuest(vm, auth, "/srv/app2", True)
 out["afterDelete"] = [f.path for f in fm.ListFilesInGuest(vm, auth, "/srv").files] + [f.path for f in fm.ListFilesInGuest(vm, auth, "/tmp", matchPattern="^count$").files]
 out["listMissing"] = attempt(lambda: fm.ListFilesInGuest(vm, auth, "/srv/app2"))
 
+out["resetWhileOn"] = attempt(vm.ResetGuestInformation)
 vm.ShutdownGuest()
 out["afterShutdown"] = until(lambda: vm.runtime.powerState == "poweredOff" and vm.runtime.powerState)
+g = vm.guest
+out["cachedWhileOff"] = [g.guestId, bool(g.guestFullName), g.hostName, g.ipAddress, len(g.net), vm.summary.guest.guestId]
+vm.ResetGuestInformation()
+g = vm.guest
+out["afterReset"] = [g.guestId, g.guestFullName, g.hostName, g.ipAddress, len(g.net), len(g.disk), vm.summary.guest.guestId, g.toolsRunningStatus]
+# TerminateVM: off at once, no task; nothing to kill once off
+wait(vm.PowerOnVM_Task())
+vm.TerminateVM()
+out["terminated"] = [vm.runtime.powerState, attempt(vm.TerminateVM),
+                     [e.vm.name for e in content.eventManager.QueryEvents(vim.event.EventFilterSpec(eventTypeId=["VmPoweredOffEvent"])) if e.vm.vm == vm][:1]]
 Disconnect(si)
 print(json.dumps(out))
