@@ -65,6 +65,10 @@ export interface OvfSystem {
   nics: OvfNic[];
   cdroms: OvfCdrom[];
   extraConfig: { key: string; value: string }[];
+  /** the VirtualSystem's ProductSections: the vApp properties a deployment fills in */
+  products: OvfProductDef[];
+  /** VirtualHardwareSection ovf:transport: how the guest gets its OVF environment (com.vmware.guestInfo, iso) */
+  transport: string[];
   hardwareVersion?: string;
   networks: string[];
   files: OvfFile[];
@@ -160,6 +164,7 @@ export function parseOvf(descriptor: string): OvfSystem {
   if (!hw) throw new OvfError(`VirtualSystem ${id} has no VirtualHardwareSection`);
   const system: OvfSystem = {
     id, name: text(child(vs, "Name")) || id, cpus: 1, memoryMB: 32, controllers: [], disks: [], nics: [], cdroms: [], extraConfig: [], networks, files: [...files.values()],
+    products: children(vs, "ProductSection").map(productOf), transport: (attr(hw, "transport") ?? "").split(/\s+/).filter(Boolean),
   };
   const os = child(vs, "OperatingSystemSection");
   if (os) system.osType = attr(os, "osType");

@@ -185,12 +185,45 @@ export class OvfManager extends ManagedObject {
     };
     if (system.annotation) configSpec.annotation = system.annotation;
     if (hw !== undefined) configSpec.version = hardwareVersionKey(hw);
+    const vAppConfig = this.importVAppConfig(system, cisp, warnings);
+    if (vAppConfig) configSpec.vAppConfig = vAppConfig;
     return {
       _type: "OvfCreateImportSpecResult",
       importSpec: { _type: "VirtualMachineImportSpec", configSpec },
       fileItem: fileItems,
       warning: warnings,
     };
+  }
+
+  /**
+   * The VM's vApp options from its ProductSections: each property with the
+   * value cisp.propertyMapping gives it (else its default, for the
+   * deployment option chosen), and the transports the hardware section
+   * names for the OVF environment. A mapping for a key the package does not
+   * have is a warning (OvfProperty; vCenter's exact fault there is not confirmed).
+   */
+  private importVAppConfig(system: OvfSystem, cisp: Record<string, any>, warnings: DataObject[]): DataObject | undefined {
+    const mapping = new Map(((cisp.propertyMapping ?? []) as { key: string; value: string }[]).map((kv) => [String(kv.key), String(kv.value ?? "")]));
+    const option = cisp.deploymentOption ? String(cisp.deploymentOption) : undefined;
+    const property: DataObject[] = [];
+    const product: DataObject[] = [];
+    const known = new Set<string>();
+    system.products.forEach((pr, i) => {
+      product.push({ _type: "VAppProductSpec", operation: "add", info: { _type: "VAppProductInfo", key: i, classId: pr.classId, instanceId: pr.instanceId, name: pr.product, vendor: pr.vendor, version: pr.version, fullVersion: pr.fullVersion, vendorUrl: pr.vendorUrl, productUrl: pr.productUrl, appUrl: pr.appUrl } });
+      for (const p of pr.properties) {
+        const type = vAppType(p);
+        if (type === undefined) continue;
+        known.add(p.key);
+        const defaultValue = (option ? p.values.find((v) => v.configuration === option)?.value : undefined) ?? p.value ?? "";
+        property.push({
+          _type: "VAppPropertySpec", operation: "add",
+          info: { _type: "VAppPropertyInfo", key: property.length, classId: pr.classId, instanceId: pr.instanceId, id: p.key, category: p.category, label: p.label, type, userConfigurable: p.userConfigurable, defaultValue, value: mapping.get(p.key) ?? defaultValue, description: p.description },
+        });
+      }
+    });
+    for (const k of mapping.keys()) if (!known.has(k)) warnings.push(localized("OvfProperty", { type: "", value: k }, `Property ${k} is not defined in the OVF package`));
+    if (!property.length && !system.transport.length && !system.products.length) return undefined;
+    return { _type: "VmConfigSpec", product, property, ovfEnvironmentTransport: system.transport };
   }
 
   /**

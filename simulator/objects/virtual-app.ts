@@ -12,8 +12,8 @@ import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import { managedByFromSpec } from "./virtual-machine.ts";
 import { exportLease } from "./ovf-export.ts";
 import { cloneVApp } from "./vapp-clone.ts";
+import { applyArrayUpdates, applyVmConfigSpec } from "./vapp-config.ts";
 
-type Entry = DataObject & { key: number } & Record<string, unknown>;
 type Link = DataObject & { key: ManagedObjectReference; destroyWithParent: boolean };
 type EntityConfig = DataObject & { key: ManagedObjectReference; tag?: string; startOrder: number; startDelay: number; waitingForGuest: boolean; startAction: string; stopDelay: number; stopAction: string; destroyWithParent?: boolean };
 
@@ -28,37 +28,6 @@ const STOP_ACTIONS = ["none", "powerOff", "guestShutdown", "suspend"];
  */
 function defaultEntityConfig(ref: ManagedObjectReference, tag: string, link?: Link): EntityConfig {
   return { _type: "VAppEntityConfigInfo", key: ref, tag, startOrder: 1, startDelay: 120, waitingForGuest: false, startAction: "powerOn", stopDelay: 120, stopAction: "powerOff", ...(link ? { destroyWithParent: link.destroyWithParent } : {}) };
-}
-
-/**
- * An ArrayUpdateSpec list (VAppProductSpec, VAppPropertySpec) applied to
- * entries keyed by `key`: add needs a new key, edit and remove an existing
- * one, else InvalidArgument naming the field.
- */
-function applyArrayUpdates(current: Entry[], specs: (DataObject & Record<string, any>)[] | undefined, field: string, type: string): Entry[] {
-  const out = [...current];
-  for (const s of specs ?? []) {
-    if (s.operation === "remove") {
-      const i = out.findIndex((e) => e.key === Number(s.removeKey));
-      if (i < 0) throw new VimFault("InvalidArgument", { invalidProperty: `${field}.removeKey` });
-      out.splice(i, 1);
-      continue;
-    }
-    const info = (s.info ?? {}) as Record<string, unknown>;
-    const key = Number(info.key);
-    if (!Number.isInteger(key)) throw new VimFault("InvalidArgument", { invalidProperty: `${field}.info.key` });
-    const i = out.findIndex((e) => e.key === key);
-    if (s.operation === "add") {
-      if (i >= 0) throw new VimFault("InvalidArgument", { invalidProperty: `${field}.info.key` });
-      out.push({ ...info, _type: type, key });
-    } else if (s.operation === "edit") {
-      if (i < 0) throw new VimFault("InvalidArgument", { invalidProperty: `${field}.info.key` });
-      out[i] = { ...out[i], ...Object.fromEntries(Object.entries(info).filter(([, v]) => v !== undefined)), _type: type, key };
-    } else {
-      throw new VimFault("InvalidArgument", { invalidProperty: `${field}.operation` });
-    }
-  }
-  return out;
 }
 
 export class VirtualApp extends ResourcePool {
@@ -200,11 +169,9 @@ export class VirtualApp extends ResourcePool {
   UpdateVAppConfig(args: Args): void {
     const spec = (args.spec ?? {}) as Record<string, any>;
     const cur = this.props.vAppConfig as DataObject & Record<string, any>;
-    const next: Record<string, unknown> = { ...cur };
+    const next: Record<string, unknown> = { ...cur, ...applyVmConfigSpec(cur, spec as DataObject & Record<string, any>, "spec"), _type: "VAppConfigInfo" };
     if (spec.annotation !== undefined) next.annotation = spec.annotation;
-    if (spec.product?.length) next.product = applyArrayUpdates(cur.product ?? [], spec.product.map((p: Record<string, any>) => ({ ...p, operation: p.operation ?? "add" })), "spec.product", "VAppProductInfo");
-    if (spec.property?.length) next.property = applyArrayUpdates(cur.property ?? [], spec.property, "spec.property", "VAppPropertyInfo");
-    for (const k of ["ipAssignment", "eula", "ovfEnvironmentTransport", "installBootRequired", "installBootStopDelay", "instanceUuid"]) if (spec[k] !== undefined) next[k] = spec[k];
+    if (spec.instanceUuid !== undefined) next.instanceUuid = spec.instanceUuid;
     if (spec.managedBy !== undefined) next.managedBy = managedByFromSpec(spec.managedBy);
     if (spec.entityConfig?.length) next.entityConfig = this.editEntityConfig(spec.entityConfig);
     this.update({ vAppConfig: next });

@@ -16,6 +16,7 @@ import { relocateVm } from "./vm-relocate.ts";
 import { exportLease } from "./ovf-export.ts";
 import { attachDisk, detachDisk, firstClassDisksOnDestroy } from "./vm-first-class-disks.ts";
 import { bindDvPorts } from "./dv-ports.ts";
+import { applyVmConfigSpec, ovfEnvironment, type VmConfigInfo } from "./vapp-config.ts";
 import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions, versionNotRun } from "./hardware-versions.ts";
 import type { Folder } from "./folder.ts";
 import { hostNotConnected } from "./host-power.ts";
@@ -31,6 +32,8 @@ export type ConfigInfo = DataObject & {
   extraConfig: (DataObject & { key: string; value: unknown })[];
   annotation?: string;
   managedBy?: DataObject;
+  /** vApp options (properties, OVF environment transports): vapp-config.ts */
+  vAppConfig?: VmConfigInfo;
   version: string;
 };
 
@@ -329,6 +332,8 @@ export class VirtualMachine extends ManagedEntity {
     }
     if (spec.extraConfig?.length) config.extraConfig = mergeExtraConfig(config.extraConfig, spec.extraConfig);
     if (spec.managedBy !== undefined) config.managedBy = managedByFromSpec(spec.managedBy);
+    if (spec.vAppConfigRemoved) config.vAppConfig = undefined;
+    else if (spec.vAppConfig) config.vAppConfig = applyVmConfigSpec(config.vAppConfig, spec.vAppConfig, "spec.vAppConfig");
     let diskWork: Parameters<VmStorage["applyDiskFiles"]>[2] | undefined;
     if (spec.deviceChange?.length) {
       const r = applyDeviceChanges(this.sim.schema, config.hardware.device, spec.deviceChange, { poweredOn });
@@ -428,11 +433,39 @@ export class VirtualMachine extends ManagedEntity {
     });
     // ephemeral ports come at power on and go at power off; lateBinding ones come at the first power on
     const bound = bindDvPorts(this.sim, this.ref, devices, state !== "poweredOff");
-    const config = { ...this.config, hardware: { ...this.config.hardware, device: bound } };
-    if (bound !== devices) this.storage.persist(this, config);
+    let config: ConfigInfo = { ...this.config, hardware: { ...this.config.hardware, device: bound } };
+    const env = state === "poweredOn" ? this.ovfEnvForGuestInfo(config) : undefined;
+    if (env !== undefined) config = { ...config, extraConfig: mergeExtraConfig(config.extraConfig, [{ _type: "OptionValue", key: "guestinfo.ovfEnv", value: env }]) };
+    if (bound !== devices || env !== undefined) this.storage.persist(this, config);
     this.refresh({ runtime, config });
     this.event(POWER_EVENTS[state], `${this.name} on ${this.hostName()} in ${this.datacenterArg()?.name ?? ""} is ${state === "poweredOn" ? "powered on" : state === "poweredOff" ? "powered off" : "suspended"}`, userName);
     this.sim.guests.powerChanged(this, state);
+  }
+
+  /**
+   * The OVF environment vCenter puts in guestinfo.ovfEnv at power on, when
+   * the VM's vApp options name the com.vmware.guestInfo transport. hostd
+   * alone writes none (ovftool's --X:injectOvfEnv exists for ESXi for that).
+   */
+  private ovfEnvForGuestInfo(config: ConfigInfo): string | undefined {
+    const vApp = config.vAppConfig;
+    if (!vApp || !this.sim.isVCenter || !(vApp.ovfEnvironmentTransport ?? []).includes("com.vmware.guestInfo")) return undefined;
+    return this.ovfEnvironment(config);
+  }
+
+  private ovfEnvironment(config: ConfigInfo): string {
+    const host = this.sim.inventory.get(this.host.value);
+    const version = (host?.props.config as { product?: { version?: string } } | undefined)?.product?.version ?? this.sim.scenario.about.version;
+    const nics = config.hardware.device.filter((d) => kindOf(this.sim.schema, d._type) === "nic").map((d) => {
+      const net = d.backing?.network ?? this.portgroupOf(d);
+      return { mac: d.macAddress, network: String((net ? this.sim.inventory.get(net.value)?.get("name") : d.backing?.deviceName) ?? ""), unitNumber: d.unitNumber };
+    });
+    return ovfEnvironment(config.vAppConfig!, { version, vCenterId: this.sim.isVCenter ? this.ref.value : undefined }, nics);
+  }
+
+  /** ExtractOvfEnvironment: the document the guest would get now; empty for a VM without vApp options. */
+  ExtractOvfEnvironment(_args: Args): string {
+    return this.config.vAppConfig ? this.ovfEnvironment(this.config) : "";
   }
 
   // ---- what the guest runtime reports ----
@@ -768,7 +801,7 @@ export class VirtualMachine extends ManagedEntity {
     });
   }
 
-  /** The configuration the .vmx at `path` holds, in place of this VM's; what only vpxd keeps (managedBy) stays. */
+  /** The configuration the .vmx at `path` holds, in place of this VM's; what the simulator keeps outside it (managedBy, vApp options: their .vmx keys are not known) stays. */
   private reloadConfig(path: string): void {
     let read: ReturnType<VmStorage["readVmConfig"]>;
     try {
@@ -779,6 +812,7 @@ export class VirtualMachine extends ManagedEntity {
     }
     const { config, vmx } = read;
     config.managedBy = this.config.managedBy;
+    config.vAppConfig = this.config.vAppConfig;
     config.hardware = { ...config.hardware, device: bindDvPorts(this.sim, this.ref, config.hardware.device, false) };
     const before = [...((this.props.datastore as ManagedObjectReference[]) ?? []), ...((this.props.network as ManagedObjectReference[]) ?? [])];
     this.vmx = vmx;

@@ -8,6 +8,7 @@ import { applyDeviceChanges, defaultDevices, kindOf, type Device } from "./vm-de
 import { guestFullName, hardwareVersionOf } from "../formats/vmx-config.ts";
 import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions, versionNotRun } from "./hardware-versions.ts";
 import { datastoreRefusal, hostTakesVms, mounts } from "./vm-placement.ts";
+import { applyVmConfigSpec } from "./vapp-config.ts";
 import { bindDvPorts } from "./dv-ports.ts";
 
 export interface Placement {
@@ -88,6 +89,7 @@ export function configFromSpec(sim: SimContext, spec: Record<string, any>, value
     alternateGuestName: spec.alternateGuestName ?? "",
     annotation: spec.annotation,
     managedBy: spec.managedBy === undefined ? undefined : managedByFromSpec(spec.managedBy),
+    vAppConfig: spec.vAppConfig ? applyVmConfigSpec(undefined, spec.vAppConfig, "spec.vAppConfig") : undefined,
     files: { _type: "VirtualMachineFileInfo", vmPathName, snapshotDirectory: dir, suspendDirectory: dir, logDirectory: dir },
     tools: { _type: "ToolsConfigInfo", toolsVersion: 0, afterPowerOn: true, afterResume: true, beforeGuestStandby: true, beforeGuestShutdown: true, toolsUpgradePolicy: "manual", syncTimeWithHost: false, ...(spec.tools ?? {}) },
     flags: { _type: "VirtualMachineFlagInfo", disableAcceleration: false, enableLogging: true, useToe: false, runWithDebugInfo: false, monitorType: "release", htSharing: "any", snapshotDisabled: false, snapshotLocked: false, diskUuidEnabled: false, virtualMmuUsage: "automatic", virtualExecUsage: "hvAuto", snapshotPowerOffBehavior: "powerOff", recordReplayEnabled: false, faultToleranceType: "unset", cbrcCacheEnabled: false, ...(spec.flags ?? {}) },
