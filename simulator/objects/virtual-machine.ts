@@ -194,10 +194,18 @@ export class VirtualMachine extends ManagedEntity {
       fileKeys.set(f.name, i);
       return { _type: "VirtualMachineFileLayoutExFileInfo", key: i, name: f.name, type: f.type, size: f.size, uniqueSize: f.size, accessible: true };
     });
+    const before = { datastore: this.props.datastore as ManagedObjectReference[] | undefined, network: this.props.network as ManagedObjectReference[] | undefined };
+    const datastores = uniq(this.storage.datastoresOf(this, config));
+    const nets = uniq(networks);
+    // a NIC moved to another network, a disk to another datastore: their `vm` lists follow (once the VM is in the inventory; attach() lists a new one)
+    if (this.sim.inventory.get(this.ref.value) === this) {
+      this.relist(before.datastore, datastores);
+      this.relist(before.network, nets);
+    }
     this.update({
       ...extra,
-      datastore: uniq(this.storage.datastoresOf(this, config)),
-      network: uniq(networks),
+      datastore: datastores,
+      network: nets,
       summary: {
         _type: "VirtualMachineSummary",
         vm: this.ref,
@@ -300,6 +308,24 @@ export class VirtualMachine extends ManagedEntity {
 
   private hostName(): string {
     return String(this.sim.inventory.get(this.host.value)?.get("name") ?? "");
+  }
+
+  /** Objects the VM stopped using drop it from their `vm` list, new ones add it. */
+  private relist(before: ManagedObjectReference[] | undefined, after: ManagedObjectReference[]): void {
+    const was = before ?? [];
+    if (was.length === after.length && was.every((r, i) => r.value === after[i].value)) return;
+    const now = new Set(after.map((r) => r.value));
+    const had = new Set(was.map((r) => r.value));
+    for (const r of was) {
+      const o = now.has(r.value) ? undefined : this.sim.inventory.get(r.value);
+      const list = (o?.props.vm as ManagedObjectReference[] | undefined) ?? [];
+      if (o && list.some((v) => v.value === this.ref.value)) o.update({ vm: list.filter((v) => v.value !== this.ref.value) });
+    }
+    for (const r of after) {
+      const o = had.has(r.value) ? undefined : this.sim.inventory.get(r.value);
+      const list = (o?.props.vm as ManagedObjectReference[] | undefined) ?? [];
+      if (o && !list.some((v) => v.value === this.ref.value)) o.update({ vm: [...list, this.ref] });
+    }
   }
 
   /** Apply a VirtualMachineConfigSpec: validate everything first, then change files and state. */
@@ -814,16 +840,9 @@ export class VirtualMachine extends ManagedEntity {
     config.managedBy = this.config.managedBy;
     config.vAppConfig = this.config.vAppConfig;
     config.hardware = { ...config.hardware, device: bindDvPorts(this.sim, this.ref, config.hardware.device, false) };
-    const before = [...((this.props.datastore as ManagedObjectReference[]) ?? []), ...((this.props.network as ManagedObjectReference[]) ?? [])];
     this.vmx = vmx;
+    // refresh() moves the VM between the datastores' and networks' lists
     this.refresh({ config, name: config.name });
-    // datastores and networks the VM no longer uses drop it; new ones list it
-    const now = new Set([...((this.props.datastore as ManagedObjectReference[]) ?? []), ...((this.props.network as ManagedObjectReference[]) ?? [])].map((r) => r.value));
-    for (const r of before) {
-      const o = now.has(r.value) ? undefined : this.sim.inventory.get(r.value);
-      if (o) o.update({ vm: ((o.props.vm as ManagedObjectReference[]) ?? []).filter((v) => v.value !== this.ref.value) });
-    }
-    this.attach();
   }
 
   RefreshStorageInfo(_args: Args): void {
