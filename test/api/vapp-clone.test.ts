@@ -4,7 +4,8 @@
 // overrides applied, and nothing left behind when it fails.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type RunningSimulator } from "../../simulator/index.ts";
-import { VimClient } from "../../vim25/client/index.ts";
+import type { VimClient } from "../../vim25/client/index.ts";
+import { connect } from "../helpers.ts";
 import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 
 const alloc = { _type: "ResourceAllocationInfo", reservation: 0, expandableReservation: true, limit: -1, shares: { _type: "SharesInfo", level: "normal", shares: 0 } };
@@ -37,7 +38,7 @@ describe("vApp configuration, start order and CloneVApp_Task", () => {
 
   beforeAll(async () => {
     sim = await startSimulator({ scenario: "vcenter-cluster" });
-    c = await VimClient.connect(sim.url, { username: sim.username, password: sim.password, thumbprint: sim.thumbprint });
+    c = await connect(sim);
     pool = [...(await c.retrieveFromContainer(c.content.rootFolder, "ClusterComputeResource", ["resourcePool"])).values()][0].resourcePool as ManagedObjectReference;
     vmFolder = [...(await c.retrieveFromContainer(c.content.rootFolder, "Datacenter", ["vmFolder"])).values()][0].vmFolder as ManagedObjectReference;
     [ds] = await byName("Datastore", "shared-ds");

@@ -3,14 +3,15 @@
 // list and joins the port group's; moved back, and removed, the same.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startSimulator, type RunningSimulator } from "../../simulator/index.ts";
-import { VimClient } from "../../vim25/client/index.ts";
+import type { VimClient } from "../../vim25/client/index.ts";
+import { connect } from "../helpers.ts";
 import type { ManagedObjectReference } from "../../vim25/soap/index.ts";
 
 let sim: RunningSimulator;
 let c: VimClient;
 beforeAll(async () => {
   sim = await startSimulator({ scenario: "vcenter-cluster" });
-  c = await VimClient.connect(sim.url, { username: sim.username, password: sim.password, thumbprint: sim.thumbprint });
+  c = await connect(sim);
 });
 afterAll(() => sim.close());
 

@@ -11,16 +11,13 @@ import json
 import re
 import sys
 
-from sim_session import Session, attempt, datacenter_of, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, attempt, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim
 
 session = Session(sys.argv)
 si, content = session.si, session.content
-host = session.hosts()[0]
-dc = datacenter_of(host)
-ds = host.datastore[0]
-pool = host.parent.resourcePool
+host, dc, ds, pool = session.placement()
 net = [n for n in host.network if n.name == "VM Network"][0]
 out = {}
 

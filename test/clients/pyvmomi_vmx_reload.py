@@ -10,16 +10,13 @@ import json
 import re
 import sys
 
-from sim_session import Session, datacenter_of, fault, pvscsi_thin_disk, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, fault, pvscsi_thin_disk, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim
 
 session = Session(sys.argv)
 si, content = session.si, session.content
-host = session.hosts()[0]
-dc = datacenter_of(host)
-ds = host.datastore[0]
-pool = host.parent.resourcePool
+host, dc, ds, pool = session.placement()
 out = {}
 
 serial = vim.vm.device.VirtualSerialPort(key=-3, yieldOnPoll=True, backing=vim.vm.device.VirtualSerialPort.URIBackingInfo(direction="client", serviceURI="tcp://127.0.0.1:1"))

@@ -47,6 +47,11 @@ class Session:
         finally:
             view.DestroyView()
 
+    def placement(self):
+        """Where a script's VMs go: the first host, its datacenter, first datastore and compute resource's root pool."""
+        host = self.hosts()[0]
+        return host, datacenter_of(host), host.datastore[0], host.parent.resourcePool
+
     def vmx(self, vm, dc):
         """The VM's .vmx as the datastore holds it."""
         ds, path = vm.config.files.vmPathName[1:].split("] ", 1)
