@@ -16,6 +16,19 @@ export class SnapshotFiles {
     return resolveDatastorePath(this.sim, dsPath);
   }
 
+  /** Bytes a disk's own extents hold (a delta's written blocks), and the datastore they are on. */
+  populated(dsPath: string): { datastore: ResolvedPath["datastore"]; bytes: number } {
+    const f = this.resolve(dsPath);
+    let bytes = 0;
+    for (const e of readDescriptor(f).extents) {
+      if (!e.file) continue;
+      const x = extentFile(f, e);
+      const vol = volumeOf(x);
+      if (vol.exists(x.path)) for (const r of vol.extents(x.path)) bytes += r.length;
+    }
+    return { datastore: f.datastore, bytes };
+  }
+
   /** A new delta disk `<stem>-00000N.vmdk` in `dir` on top of `parentDsPath`; returns its `[ds] path`. */
   createDelta(parentDsPath: string, dir: ResolvedPath): string {
     const parent = this.resolve(parentDsPath);

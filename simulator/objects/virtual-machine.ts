@@ -669,9 +669,17 @@ export class VirtualMachine extends ManagedEntity {
     return this.sim.tasks.run(this, "PromoteDisks_Task", "VirtualMachine.promoteDisks", this.userName(ctx), () => promoteDisks(this.sim, this, !!args.unlink, args.disks));
   }
 
+  /** ConsolidateVMDisks_Task: the deltas a RemoveSnapshot_Task with consolidate false left, folded into their parents. */
   ConsolidateVMDisks_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
-    // removals consolidate as they go: there is never anything left to do
-    return this.sim.tasks.run(this, "ConsolidateVMDisks_Task", "VirtualMachine.consolidateDisks", this.userName(ctx), () => undefined);
+    return this.sim.tasks.run(this, "ConsolidateVMDisks_Task", "VirtualMachine.consolidateDisks", this.userName(ctx), () => this.withGuestDisks(() => this.snapshots.consolidateRedundant()));
+  }
+
+  /** The free space consolidating would take, per datastore (nothing when nothing needs it). */
+  EstimateStorageForConsolidateSnapshots_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "EstimateStorageForConsolidateSnapshots_Task", "VirtualMachine.estimateStorageRequirementForConsolidate", this.userName(ctx), () => {
+      this.sim.guests.of(this)?.syncDisks();
+      return this.snapshots.consolidationEstimate();
+    }, { resultType: { type: "StorageRequirement", array: true } });
   }
 
   // ---- lifecycle ----

@@ -2,7 +2,7 @@
 // disks: create puts a delta on every disk, revert starts a fresh delta on
 // the snapshot's disks, remove folds a snapshot's delta into its parent
 // when nothing else builds on it.
-import { VimFault, type ManagedObjectReference } from "../../vim25/soap/index.ts";
+import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { ConfigInfo, VirtualMachine } from "./virtual-machine.ts";
 import { VirtualMachineSnapshot } from "./virtual-machine-snapshot.ts";
@@ -197,6 +197,64 @@ export class VmSnapshots {
     this.files.deleteFile(snap.vmsn.replace(/\.vmsn$/, ".vmem"));
     if (parent) parent.update({ childSnapshot: parent.children.map((c) => c.ref) });
     this.publish();
+    this.noteConsolidation();
+  }
+
+  /**
+   * Deltas that could fold into their parent because no configuration
+   * names the parent any more: what a removal with consolidate false leaves
+   * (runtime.consolidationNeeded), each with the device backing that names
+   * the parent.
+   */
+  private redundant(): { delta: string; base: Device }[] {
+    const configs = [this.vm.config, ...this.all().map((s) => s.config)];
+    const named = new Set(configs.flatMap((c) => this.disks(c).map((d) => d.backing!.fileName as string)));
+    const used = this.inUse();
+    const out: { delta: string; base: Device }[] = [];
+    for (const c of configs) {
+      for (const d of this.disks(c)) {
+        const delta = d.backing!.fileName as string;
+        const parent = d.backing!.parent as (DataObject & { fileName?: string }) | undefined;
+        if (!parent?.fileName || !this.created.has(delta) || named.has(parent.fileName) || out.some((r) => r.delta === delta)) continue;
+        // a parent two deltas build on (a branch) stays as it is
+        if ([...used].filter((f) => this.files.parentOf(f) === parent.fileName).length !== 1) continue;
+        out.push({ delta, base: { ...d, backing: parent } as Device });
+      }
+    }
+    return out;
+  }
+
+  /** runtime.consolidationNeeded as the disks are now. */
+  private noteConsolidation(): void {
+    const need = this.redundant().length > 0;
+    const runtime = this.vm.props.runtime as DataObject & { consolidationNeeded?: boolean };
+    if (!!runtime.consolidationNeeded !== need) this.vm.refresh({ runtime: { ...runtime, consolidationNeeded: need } });
+  }
+
+  /** ConsolidateVMDisks_Task: every redundant delta folded into its parent, the configurations pointed at the parent. */
+  consolidateRedundant(): void {
+    for (let r = this.redundant(); r.length; r = this.redundant()) {
+      const { delta, base } = r[0]!;
+      const dependents = [...this.inUse()].filter((f) => f !== delta && this.files.parentOf(f) === delta);
+      this.files.consolidate(delta, base.backing!.fileName as string, dependents);
+      this.created.delete(delta);
+      this.repoint(delta, base);
+    }
+    this.collectGarbage();
+    this.publish();
+    this.noteConsolidation();
+  }
+
+  /** EstimateStorageForConsolidateSnapshots_Task: per datastore, the KB the redundant deltas' written blocks take when folded. */
+  consolidationEstimate(): DataObject[] {
+    const byDs = new Map<string, { ref: ManagedObjectReference; bytes: number }>();
+    for (const { delta } of this.redundant()) {
+      const { datastore, bytes } = this.files.populated(delta);
+      const cur = byDs.get(datastore.ref.value) ?? { ref: datastore.ref, bytes: 0 };
+      cur.bytes += bytes;
+      byDs.set(datastore.ref.value, cur);
+    }
+    return [...byDs.values()].map((d) => ({ _type: "StorageRequirement", datastore: d.ref, freeSpaceRequiredInKb: Math.ceil(d.bytes / 1024) }));
   }
 
   /** After consolidation every configuration that named `delta` names its parent instead. */
