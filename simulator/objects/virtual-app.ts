@@ -76,7 +76,6 @@ export class VirtualApp extends ResourcePool {
     return ((this.props.vAppConfig as { entityConfig?: EntityConfig[] }).entityConfig ?? []);
   }
 
-  /** The children in start order: by startOrder, ties as listed (started in parallel on vCenter, in list order here). */
   /** Linked children (UpdateLinkedChildren): entities elsewhere that start, stop and may go with this vApp. */
   links(): Link[] {
     return (this.props.childLink as Link[] | undefined) ?? [];
@@ -86,6 +85,7 @@ export class VirtualApp extends ResourcePool {
     return this.links().map((l) => this.sim.inventory.get(l.key.value)).filter((o): o is VirtualMachine | VirtualApp => o instanceof VirtualMachine || o instanceof VirtualApp);
   }
 
+  /** The children in start order: by startOrder, ties as listed (started in parallel on vCenter, in list order here). */
   private startOrder(): { entity: VirtualMachine | VirtualApp; config: EntityConfig }[] {
     const byRef = new Map([...this.vms(), ...this.childApps(), ...this.linked()].map((e) => [e.ref.value, e]));
     return this.entityConfig
