@@ -211,20 +211,14 @@ export class ResourcePool extends ManagedEntity {
     if (!this.sim.isVCenter) throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
     const name = String(args.name);
     // a vApp inside a vApp is that vApp's child (parentVApp) and listed in no folder: vmFolder must then be unset
-    if (this.type === "VirtualApp") {
-      if (args.vmFolder) throw new VimFault("InvalidArgument", { invalidProperty: "vmFolder" }, "A child vApp takes no VM folder.");
-      const { cpu, memory } = this.newChild(name, args.resSpec, this.children());
-      const app = this.sim.newVirtualApp(this.sim.newRef("resgroup-v"), name, this.ref, this.props.owner as ManagedObjectReference, { cpu, memory }, undefined, args.configSpec ?? {});
-      app.props.parentVApp = this.ref;
-      this.update({ resourcePool: [...(this.props.resourcePool as ManagedObjectReference[]), app.ref] });
-      this.refresh();
-      return app.ref;
-    }
-    const datacenterFolder = this.vmFolderOf(args.vmFolder);
-    const { cpu, memory } = this.newChild(name, args.resSpec, [...this.children(), ...datacenterFolder.children()]);
-    const app = this.sim.newVirtualApp(this.sim.newRef("resgroup-v"), name, this.ref, this.props.owner as ManagedObjectReference, { cpu, memory }, datacenterFolder.ref, args.configSpec ?? {});
+    const nested = this.type === "VirtualApp";
+    if (nested && args.vmFolder) throw new VimFault("InvalidArgument", { invalidProperty: "vmFolder" }, "A child vApp takes no VM folder.");
+    const folder = nested ? undefined : this.vmFolderOf(args.vmFolder);
+    const { cpu, memory } = this.newChild(name, args.resSpec, [...this.children(), ...(folder?.children() ?? [])]);
+    const app = this.sim.newVirtualApp(this.sim.newRef("resgroup-v"), name, this.ref, this.props.owner as ManagedObjectReference, { cpu, memory }, folder?.ref, args.configSpec ?? {});
+    if (nested) app.props.parentVApp = this.ref;
     this.update({ resourcePool: [...(this.props.resourcePool as ManagedObjectReference[]), app.ref] });
-    datacenterFolder.update({ childEntity: [...datacenterFolder.children(), app.ref] });
+    folder?.update({ childEntity: [...folder.children(), app.ref] });
     this.refresh();
     return app.ref;
   }

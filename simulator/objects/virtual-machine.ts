@@ -11,6 +11,7 @@ import { guestFullName, hardwareVersionOf } from "../formats/vmx-config.ts";
 import { generatedMac, vpxMac } from "../formats/vmx-config.ts";
 import { VmSnapshots, type SavedTree } from "./vm-snapshots.ts";
 import { cloneVm } from "./vm-clone.ts";
+import { checkVmxPath } from "./vm-factory.ts";
 import { checkCustomization } from "./vm-customization.ts";
 import { relocateVm } from "./vm-relocate.ts";
 import { exportLease } from "./ovf-export.ts";
@@ -316,16 +317,8 @@ export class VirtualMachine extends ManagedEntity {
     if (was.length === after.length && was.every((r, i) => r.value === after[i].value)) return;
     const now = new Set(after.map((r) => r.value));
     const had = new Set(was.map((r) => r.value));
-    for (const r of was) {
-      const o = now.has(r.value) ? undefined : this.sim.inventory.get(r.value);
-      const list = (o?.props.vm as ManagedObjectReference[] | undefined) ?? [];
-      if (o && list.some((v) => v.value === this.ref.value)) o.update({ vm: list.filter((v) => v.value !== this.ref.value) });
-    }
-    for (const r of after) {
-      const o = had.has(r.value) ? undefined : this.sim.inventory.get(r.value);
-      const list = (o?.props.vm as ManagedObjectReference[] | undefined) ?? [];
-      if (o && !list.some((v) => v.value === this.ref.value)) o.update({ vm: [...list, this.ref] });
-    }
+    for (const r of was) if (!now.has(r.value)) this.unlistFrom(r);
+    for (const r of after) if (!had.has(r.value)) this.listIn(r);
   }
 
   /** Apply a VirtualMachineConfigSpec: validate everything first, then change files and state. */
@@ -553,7 +546,7 @@ export class VirtualMachine extends ManagedEntity {
 
   /** TerminateVM: the VMX process killed, the VM off at once, no task; only a running VM has a VMX process (InvalidState). */
   TerminateVM(_args: Args, ctx: CallContext): void {
-    if (this.powerState !== "poweredOn") throw new VimFault("InvalidState", {}, "The attempted operation cannot be performed in the current state (Powered off).");
+    if (this.powerState !== "poweredOn") throw new VimFault("InvalidState", {}, `The attempted operation cannot be performed in the current state (${this.powerState === "suspended" ? "Suspended" : "Powered off"}).`);
     this.setPower("poweredOff", this.userName(ctx));
   }
 
@@ -776,33 +769,36 @@ export class VirtualMachine extends ManagedEntity {
 
   /** Leave the lists of pool, host, datastores and networks: before removal, or a move (attach() joins the new ones). */
   leave(): void {
-    const drop = (o: { props: Record<string, unknown>; update(c: Record<string, unknown>): void } | undefined, prop: string) => {
-      if (!o) return;
-      const list = (o.props[prop] as ManagedObjectReference[] | undefined) ?? [];
-      if (list.some((r) => r.value === this.ref.value)) o.update({ [prop]: list.filter((r) => r.value !== this.ref.value) });
-    };
-    drop(this.sim.inventory.get((this.props.resourcePool as ManagedObjectReference).value), "vm");
-    drop(this.sim.inventory.get(this.host.value), "vm");
-    for (const d of (this.props.datastore as ManagedObjectReference[]) ?? []) drop(this.sim.inventory.get(d.value), "vm");
-    for (const n of (this.props.network as ManagedObjectReference[]) ?? []) drop(this.sim.inventory.get(n.value), "vm");
+    this.unlistFrom(this.props.resourcePool as ManagedObjectReference);
+    this.unlistFrom(this.host);
+    for (const d of (this.props.datastore as ManagedObjectReference[]) ?? []) this.unlistFrom(d);
+    for (const n of (this.props.network as ManagedObjectReference[]) ?? []) this.unlistFrom(n);
+  }
+
+  /** The object `ref` names (pool, host, datastore, network) stops listing this VM in its `vm`. */
+  private unlistFrom(ref: ManagedObjectReference | undefined): void {
+    const o = ref ? this.sim.inventory.get(ref.value) : undefined;
+    const list = (o?.props.vm as ManagedObjectReference[] | undefined) ?? [];
+    if (o && list.some((r) => r.value === this.ref.value)) o.update({ vm: list.filter((r) => r.value !== this.ref.value) });
+  }
+
+  /** The object `ref` names lists this VM in its `vm`. */
+  private listIn(ref: ManagedObjectReference | undefined): void {
+    const o = ref ? this.sim.inventory.get(ref.value) : undefined;
+    const list = (o?.props.vm as ManagedObjectReference[] | undefined) ?? [];
+    if (o && !list.some((r) => r.value === this.ref.value)) o.update({ vm: [...list, this.ref] });
   }
 
   /** Join pool, host, datastores and networks after creation or registration. */
   attach(): void {
-    const add = (ref: ManagedObjectReference | undefined, prop: string) => {
-      const o = ref ? this.sim.inventory.get(ref.value) : undefined;
-      if (!o) return;
-      const list = (o.props[prop] as ManagedObjectReference[] | undefined) ?? [];
-      if (!list.some((r) => r.value === this.ref.value)) o.update({ [prop]: [...list, this.ref] });
-    };
     // the VM's environment is its compute resource's (govmomi's QueryConfigTarget reads it here)
     const computeResource = this.sim.inventory.get(this.host.value)?.props.parent as ManagedObjectReference | undefined;
     const env = computeResource ? this.sim.inventory.get(computeResource.value)?.props.environmentBrowser : undefined;
     if (env !== this.props.environmentBrowser) this.update({ environmentBrowser: env });
-    add(this.props.resourcePool as ManagedObjectReference, "vm");
-    add(this.host, "vm");
-    for (const d of (this.props.datastore as ManagedObjectReference[]) ?? []) add(d, "vm");
-    for (const n of (this.props.network as ManagedObjectReference[]) ?? []) add(n, "vm");
+    this.listIn(this.props.resourcePool as ManagedObjectReference);
+    this.listIn(this.host);
+    for (const d of (this.props.datastore as ManagedObjectReference[]) ?? []) this.listIn(d);
+    for (const n of (this.props.network as ManagedObjectReference[]) ?? []) this.listIn(n);
   }
 
   /**
@@ -825,10 +821,7 @@ export class VirtualMachine extends ManagedEntity {
     const path = String(args.configurationPath ?? "");
     return this.sim.tasks.run(this, "reloadVirtualMachineFromPath_Task", "VirtualMachine.reloadFromPath", this.userName(ctx), () => {
       if (this.powerState !== "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: this.powerState });
-      if (!/^\[[^\]]+\]\s*\S/.test(path)) throw new VimFault("InvalidDatastorePath", { datastorePath: path }, `Invalid datastore path '${path}'.`);
-      for (const o of this.sim.inventory.ofType("VirtualMachine")) {
-        if (o !== this && (o as VirtualMachine).config.files.vmPathName === path) throw new VimFault("AlreadyExists", { name: path }, `The specified key, name, or identifier '${path}' already exists.`);
-      }
+      checkVmxPath(this.sim, path, this);
       this.reloadConfig(path);
       this.snapshots.reread();
       this.event("VmReloadFromPathEvent", `Virtual machine ${this.name} on ${this.hostName()} reloaded from new configuration ${path}.`, this.userName(ctx), { configPath: path });

@@ -152,11 +152,16 @@ export function enterInventory(sim: SimContext, vm: VirtualMachine, place: Place
 
 
 /** RegisterVM_Task's work: a VM from the .vmx at `path`, devices and guestinfo included. */
-export function registerVm(sim: SimContext, folder: Placement["folder"], path: string, pool: ManagedObjectReference, hostRef: ManagedObjectReference | undefined, opts: { name?: string; asTemplate?: boolean } = {}): VirtualMachine {
+/** A .vmx path a VM may take (RegisterVM_Task, reloadVirtualMachineFromPath_Task): a datastore path no other registered VM has. */
+export function checkVmxPath(sim: SimContext, path: string, except?: VirtualMachine): void {
   if (!/^\[[^\]]+\]\s*\S/.test(path)) throw new VimFault("InvalidDatastorePath", { datastorePath: path }, `Invalid datastore path '${path}'.`);
   for (const o of sim.inventory.ofType("VirtualMachine")) {
-    if ((o.props.config as { files?: { vmPathName?: string } }).files?.vmPathName === path) throw new VimFault("AlreadyExists", { name: path }, `The specified key, name, or identifier '${path}' already exists.`);
+    if (o !== except && (o.props.config as { files?: { vmPathName?: string } }).files?.vmPathName === path) throw new VimFault("AlreadyExists", { name: path }, `The specified key, name, or identifier '${path}' already exists.`);
   }
+}
+
+export function registerVm(sim: SimContext, folder: Placement["folder"], path: string, pool: ManagedObjectReference, hostRef: ManagedObjectReference | undefined, opts: { name?: string; asTemplate?: boolean } = {}): VirtualMachine {
+  checkVmxPath(sim, path);
   const storage = sim.vmStorage;
   const ds = storage.datastoreOf(path, folder);
   const host = placeVm(sim, pool, hostRef, ds.ref);

@@ -187,9 +187,7 @@ export class VmSnapshots {
         if (children.length !== 1) continue;
         const delta = children[0];
         const dependents = [...used].filter((f) => f !== delta && this.files.parentOf(f) === delta);
-        this.files.consolidate(delta, base, dependents);
-        this.created.delete(delta);
-        this.repoint(delta, d);
+        this.fold(delta, base, d, dependents);
       }
     }
     this.collectGarbage();
@@ -236,9 +234,7 @@ export class VmSnapshots {
     for (let r = this.redundant(); r.length; r = this.redundant()) {
       const { delta, base } = r[0]!;
       const dependents = [...this.inUse()].filter((f) => f !== delta && this.files.parentOf(f) === delta);
-      this.files.consolidate(delta, base.backing!.fileName as string, dependents);
-      this.created.delete(delta);
-      this.repoint(delta, base);
+      this.fold(delta, base.backing!.fileName as string, base, dependents);
     }
     this.collectGarbage();
     this.publish();
@@ -255,6 +251,13 @@ export class VmSnapshots {
       byDs.set(datastore.ref.value, cur);
     }
     return [...byDs.values()].map((d) => ({ _type: "StorageRequirement", datastore: d.ref, freeSpaceRequiredInKb: Math.ceil(d.bytes / 1024) }));
+  }
+
+  /** Fold `delta`'s written blocks into `parent`, then every configuration that named `delta` takes `base`'s backing (the parent's). */
+  private fold(delta: string, parent: string, base: Device, dependents: string[]): void {
+    this.files.consolidate(delta, parent, dependents);
+    this.created.delete(delta);
+    this.repoint(delta, base);
   }
 
   /** After consolidation every configuration that named `delta` names its parent instead. */
@@ -287,9 +290,7 @@ export class VmSnapshots {
         const delta = d.backing!.fileName as string;
         const parent = this.files.parentOf(delta);
         if (!parent || !this.created.has(delta) || !d.backing!.parent) break;
-        this.files.consolidate(delta, parent, []);
-        this.created.delete(delta);
-        this.repoint(delta, { ...d, backing: d.backing!.parent });
+        this.fold(delta, parent, { ...d, backing: d.backing!.parent }, []);
       }
     }
     this.collectGarbage();
