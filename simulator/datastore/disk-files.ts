@@ -87,9 +87,13 @@ export function createDiskFiles(f: ResolvedPath, d: VmdkDescriptor): ResolvedPat
   return made;
 }
 
-/** The extents that are there, then the descriptor. */
+/** The extents that are there, the change tracking file, then the descriptor. */
 export function removeDisk(f: ResolvedPath, d: VmdkDescriptor): void {
   const vol = volumeOf(f);
+  if (d.changeTrackPath) {
+    const ctk = joinPath(dirname(f.path), d.changeTrackPath);
+    if (vol.exists(ctk)) vol.delete(ctk);
+  }
   for (const e of d.extents) {
     // a ZERO extent has no file; joining "" would name the folder itself
     if (!e.file) continue;

@@ -7,6 +7,7 @@ import { mergeLayers } from "../guest/layers.ts";
 import { basename, formatDatastorePath, joinPath, resolveDatastorePath, type ResolvedPath } from "./datastore-path.ts";
 import { NO_PARENT } from "../formats/vmdk.ts";
 import { VimFault } from "../../vim25/soap/index.ts";
+import { historyAfterFold, historyBeforeFold, inheritTracking } from "./change-tracking.ts";
 import { createDiskFiles, extentFile, newDiskDescriptor, parentFileNameHint, parentOf, readDescriptor, removeDisk, volumeOf, writeDescriptor } from "./disk-files.ts";
 
 export class SnapshotFiles {
@@ -29,8 +30,12 @@ export class SnapshotFiles {
     return { datastore: f.datastore, bytes };
   }
 
-  /** A new delta disk `<stem>-00000N.vmdk` in `dir` on top of `parentDsPath`; returns its `[ds] path`. */
-  createDelta(parentDsPath: string, dir: ResolvedPath): string {
+  /**
+   * A new delta disk `<stem>-00000N.vmdk` in `dir` on top of `parentDsPath`;
+   * returns its `[ds] path`. A tracked parent's change history carries on
+   * into it, or starts anew (a revert), or not at all (a linked clone's disk).
+   */
+  createDelta(parentDsPath: string, dir: ResolvedPath, tracking: "carry" | "restart" | "none" = "carry"): string {
     const parent = this.resolve(parentDsPath);
     const parentDesc = readDescriptor(parent);
     const vol = volumeOf(dir);
@@ -43,6 +48,7 @@ export class SnapshotFiles {
     }
     const child: ResolvedPath = { datastore: dir.datastore, path, datastorePath: formatDatastorePath(dir.datastore.name, path) };
     createDiskFiles(child, newDiskDescriptor(this.sim, child, { parent: { file: parent, descriptor: parentDesc } }));
+    if (tracking !== "none") inheritTracking(this.sim, parent, child, tracking === "restart");
     return child.datastorePath;
   }
 
@@ -64,6 +70,7 @@ export class SnapshotFiles {
     const childDesc = readDescriptor(child);
     const parentDesc = readDescriptor(parent);
     if (childDesc.parentCid !== parentDesc.cid) throw new VimFault("InvalidDiskFormat", {}, `The parent of ${child.datastorePath} has changed (CID mismatch)`);
+    const history = historyBeforeFold(child);
     const childLink = { file: child, descriptor: childDesc };
     const parentLink = { file: parent, descriptor: parentDesc };
     const childLayer = holdsLayer(childLink) ? ownLayer(childLink) : undefined;
@@ -80,6 +87,8 @@ export class SnapshotFiles {
     }
     parentDesc.cid = this.sim.ids.hex("cid", parent.datastorePath + this.sim.ids.next("cid"), 8);
     writeDescriptor(parent, parentDesc);
+    // the guest's writes since the parent froze stay changes; the fold's own writes are not
+    if (history) historyAfterFold(parent, history);
     for (const dep of dependents) {
       const f = this.resolve(dep);
       const d = readDescriptor(f);

@@ -12,6 +12,7 @@ import {
   basename, dirname, formatDatastorePath, hostFileDatastorePath, hostFileOf, joinPath, parseDatastorePath, resolveDatastorePath, type ResolvedPath,
 } from "./datastore-path.ts";
 import { capacityBytes, type VmdkDescriptor } from "../formats/vmdk.ts";
+import { currentChangeId, startTracking, stopTracking, trackedChangeId } from "./change-tracking.ts";
 import { createDiskFiles, diskChain, growExtent, newDiskDescriptor, readDescriptor, removeDisk, writeDescriptor } from "./disk-files.ts";
 import type { DatastoreVolumeApi } from "./volume-api.ts";
 import { VmxFile, readVmx, rewriteExtraConfig, writeVmx, type VmxContext } from "../formats/vmx-config.ts";
@@ -327,9 +328,34 @@ export class VmStorageService implements VmStorage {
       eagerlyScrub: given.eagerlyScrub ?? false,
       uuid: (desc.ddb.find(([k]) => k === "uuid")?.[1] ?? "").replace(/[ -]/g, "").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5"),
       contentId: desc.cid,
+      changeId: desc.changeTrackPath ? trackedChangeId(f) : undefined,
       digestEnabled: false,
       sharing: "sharingNone",
     };
+  }
+
+  /**
+   * The disks of `config` tracked as config.changeTrackingEnabled says (ctk
+   * files made or removed), each backing with its change ID as of now.
+   * Returns the devices, the same array when nothing changed.
+   */
+  changeTracking(vm: VirtualMachine, config: ConfigInfo): Device[] {
+    const on = config.changeTrackingEnabled === true;
+    const dc = datacenterOf(vm);
+    let changed = false;
+    const device = config.hardware.device.map((d) => {
+      if (kindOf(this.sim.schema, d._type) !== "disk" || !d.backing?.fileName) return d;
+      if (!on && d.backing.changeId === undefined) return d;
+      const f = this.resolve(d.backing.fileName, vm);
+      if (!this.volume(f.datastore).exists(f.path)) return d;
+      if (on) startTracking(this.sim, f);
+      else stopTracking(this.sim, f, dc);
+      const changeId = on ? currentChangeId(f) : undefined;
+      if (d.backing.changeId === changeId) return d;
+      changed = true;
+      return { ...d, backing: { ...d.backing, changeId } };
+    });
+    return changed ? device : config.hardware.device;
   }
 
   // ---- what the VM's files take ----
@@ -399,7 +425,7 @@ function fileType(name: string): string {
   if (/\.vmsd$/i.test(name)) return "snapshotList";
   if (/\.vmsn$/i.test(name)) return "snapshotData";
   if (/\.log$/i.test(name)) return "log";
-  if (/-(flat|delta|sesparse)\.vmdk$/i.test(name)) return "diskExtent";
+  if (/-(flat|delta|sesparse|ctk)\.vmdk$/i.test(name)) return "diskExtent";
   if (/\.vmdk$/i.test(name)) return "diskDescriptor";
   if (/\.vswp$/i.test(name)) return "swap";
   return "extendedConfig";

@@ -20,6 +20,8 @@ export interface VmdkDescriptor {
   createType: string;
   parentFileNameHint?: string;
   extents: VmdkExtent[];
+  /** the change tracking (CBT) file beside the descriptor, while tracking is on */
+  changeTrackPath?: string;
   /** ddb.* entries, in order, keys without the "ddb." prefix */
   ddb: [string, string][];
 }
@@ -56,6 +58,7 @@ export function parseDescriptor(text: string, file = "disk.vmdk"): VmdkDescripto
     else if (key === "isNativeSnapshot") d.isNativeSnapshot = value;
     else if (key === "createType") d.createType = value;
     else if (key === "parentFileNameHint") d.parentFileNameHint = value;
+    else if (key === "changeTrackPath") d.changeTrackPath = value;
     else throw new VmdkParseError(file, i + 1, `unknown key ${key}`);
   });
   if (!d.createType) throw new VmdkParseError(file, lines.length, "no createType: not a disk descriptor");
@@ -76,6 +79,7 @@ export function formatDescriptor(d: VmdkDescriptor): string {
   if (d.parentFileNameHint !== undefined) out.push(`parentFileNameHint="${d.parentFileNameHint}"`);
   out.push("", "# Extent description");
   for (const e of d.extents) out.push(`${e.access} ${e.sectors} ${e.type}${e.file ? ` "${e.file}"` : ""}${e.offset !== undefined ? ` ${e.offset}` : ""}`);
+  if (d.changeTrackPath !== undefined) out.push("", "# Change Tracking File", `changeTrackPath="${d.changeTrackPath}"`);
   out.push("", "# The Disk Data Base", "#DDB", "");
   for (const [k, v] of d.ddb) out.push(`ddb.${k} = "${v}"`);
   return out.join("\n") + "\n";

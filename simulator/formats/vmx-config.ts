@@ -250,7 +250,7 @@ const OWNED: Record<string, Set<string>> = {
   scsi: new Set(["present", "virtualdev", "pcislotnumber", "sharedbus"]),
   sata: new Set(["present", "pcislotnumber"]),
   unit: new Set(["present", "devicetype", "filename", "mode", "startconnected", "allowguestconnectioncontrol",
-    "clientdevice", "writethrough", "autodetect", "exclusive"]),
+    "clientdevice", "writethrough", "autodetect", "exclusive", "ctkenabled"]),
   serial: new Set(["present", "filetype", "filename", "network.endpoint", "pipe.endpoint", "yieldonmsrread", "vspc",
     "startconnected", "allowguestconnectioncontrol", "trynorxloss", "autodetect"]),
   parallel: new Set(["present", "filetype", "filename", "startconnected", "allowguestconnectioncontrol", "autodetect"]),
@@ -622,6 +622,8 @@ function writeDevice(w: DeviceKeys, p: Placed, ctx: VmxContext, vmx: VmxFile): v
       w.put("present", "TRUE");
       w.put("mode", String(b.diskMode ?? "persistent").replace(/_/g, "-"), "persistent");
       if (typeof b.writeThrough === "boolean") w.put("writeThrough", flag(b.writeThrough), "FALSE");
+      // a tracked disk (its backing has a change ID) is marked as such; once marked, the key stays, FALSE when tracking stops
+      w.put("ctkEnabled", flag(typeof b.changeId === "string"), "FALSE");
       return;
     }
     case "cdrom": {

@@ -33,6 +33,7 @@ import { ManagedObject, type Args, type CallContext } from "./managed-object.ts"
 import type { Datacenter } from "./datacenter.ts";
 import { newestHardwareVersion } from "./hardware-versions.ts";
 import { basename, datacenterFor, resolveDatastorePath, type ResolvedPath } from "../datastore/datastore-path.ts";
+import { ctkFile } from "../datastore/change-tracking.ts";
 import {
   createDiskFiles, diskChain, extentFile, fileNotFound, flattenChain, growExtent, parentFileNameHint, parentOf, readDescriptor,
   removeDisk, volumeOf, writeDescriptor, zeroExtents,
@@ -215,6 +216,10 @@ export class VirtualDiskManager extends ManagedObject {
       if (same) return dst.datastorePath;
       const moved = this.renamed(src, desc, dst, srcDc);
       const moves = desc.extents.flatMap((e, i) => (e.file ? [{ from: extentFile(src, e), to: extentFile(dst, moved.extents[i]) }] : []));
+      // the change tracking file goes with the disk, renamed as its extents are
+      const ctk = ctkFile(src, desc);
+      if (ctk && volumeOf(ctk).exists(ctk.path)) moves.push({ from: ctk, to: ctkFile(dst, moved)! });
+      else delete moved.changeTrackPath;
       const dstVol = volumeOf(dst);
       // force must not clear away the disk's own files (b.vmdk onto a-flat.vmdk)
       const own = new Set([src, ...moves.map((m) => m.from)].map((x) => `${x.datastore.ref.value}:${x.path}`));
@@ -245,6 +250,7 @@ export class VirtualDiskManager extends ManagedObject {
       if (!e.file) continue;
       e.file = e.file.startsWith(from) ? to + e.file.slice(from.length) : `${to}-${e.file}`;
     }
+    if (out.changeTrackPath) out.changeTrackPath = out.changeTrackPath.startsWith(from) ? to + out.changeTrackPath.slice(from.length) : `${to}-ctk.vmdk`;
     if (desc.parentFileNameHint && !desc.parentFileNameHint.startsWith("/")) {
       const parent = parentOf(this.sim, src, desc, dc);
       if (parent) out.parentFileNameHint = parentFileNameHint(parent, dst);

@@ -2,7 +2,7 @@
 // is rewritten after every configuration change (VmStorage does the files),
 // so what a client reads over /folder is what the API shows.
 import { VimFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
-import { ManagedEntity } from "./managed-entity.ts";
+import { ManagedEntity, datacenterOf } from "./managed-entity.ts";
 import type { Args, CallContext, SavedState } from "./managed-object.ts";
 import type { SimContext } from "../sim-context.ts";
 import { promoteDisks } from "./vm-promote.ts";
@@ -16,6 +16,7 @@ import { checkCustomization } from "./vm-customization.ts";
 import { relocateVm } from "./vm-relocate.ts";
 import { exportLease } from "./ovf-export.ts";
 import { attachDisk, detachDisk, firstClassDisksOnDestroy } from "./vm-first-class-disks.ts";
+import { changedAreas } from "../datastore/change-tracking.ts";
 import { bindDvPorts } from "./dv-ports.ts";
 import { applyVmConfigSpec, ovfEnvironment, type VmConfigInfo } from "./vapp-config.ts";
 import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions, versionNotRun } from "./hardware-versions.ts";
@@ -50,6 +51,8 @@ export interface VmStorage {
   usage(vm: VirtualMachine, config: ConfigInfo): { datastore: ManagedObjectReference; committed: number; uncommitted: number; files: { name: string; type: string; size: number }[] }[];
   /** the datastores and networks the config refers to */
   datastoresOf(vm: VirtualMachine, config: ConfigInfo): ManagedObjectReference[];
+  /** the disks tracked (CBT) as config.changeTrackingEnabled says, backings with their change IDs; the same array when nothing changed */
+  changeTracking(vm: VirtualMachine, config: ConfigInfo): Device[];
   /** the configuration a .vmx holds (NotFound when there is none) */
   readVmConfig(vmPathName: string, value: string, near: ManagedEntity): { config: ConfigInfo; vmx: unknown };
 }
@@ -367,8 +370,41 @@ export class VirtualMachine extends ManagedEntity {
     config.changeVersion = this.sim.clock.now().toISOString();
     config.modified = this.sim.clock.now();
     if (diskWork) this.storage.applyDiskFiles(this, config, diskWork);
+    // tracking starts at once, even powered on, where ESXi waits for the next stun (a snapshot, a power cycle)
+    if (spec.changeTrackingEnabled !== undefined || (config.changeTrackingEnabled && diskWork)) {
+      config.hardware = { ...config.hardware, device: this.storage.changeTracking(this, config) };
+    }
     this.storage.persist(this, config);
     this.refresh({ config, name: config.name });
+  }
+
+  /** With changed block tracking on, the disks' backings show the change IDs as of now (after a snapshot operation). */
+  trackChanges(): void {
+    if (!this.config.changeTrackingEnabled) return;
+    const device = this.storage.changeTracking(this, this.config);
+    if (device !== this.config.hardware.device) this.applyConfig({ ...this.config, hardware: { ...this.config.hardware, device } });
+  }
+
+  /**
+   * QueryChangedDiskAreas: what changed on a disk since a change ID, as of a
+   * snapshot (or now, for a VM powered off); "*" gives the areas in use.
+   */
+  QueryChangedDiskAreas(args: Args): DataObject {
+    let config: ConfigInfo;
+    if (args.snapshot) {
+      const snap = this.snapshots.all().find((s) => s.ref.value === args.snapshot.value);
+      if (!snap) throw new VimFault("ManagedObjectNotFound", { obj: args.snapshot }, `The object '${args.snapshot.type ?? "VirtualMachineSnapshot"}:${args.snapshot.value}' has already been deleted or has not been completely created`);
+      config = snap.config;
+    } else {
+      // without a snapshot only a disk nothing writes to can be read
+      if (this.powerState !== "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: this.powerState }, "Changes of a running virtual machine's disk are queried against a snapshot.");
+      config = this.config;
+    }
+    const disk = config.hardware.device.find((d) => d.key === Number(args.deviceKey) && kindOf(this.sim.schema, d._type) === "disk" && d.backing?.fileName);
+    if (!disk) throw new VimFault("NotFound", {}, `The virtual disk with device key ${args.deviceKey} was not found.`);
+    const f = this.sim.vmStorage.resolve(disk.backing!.fileName, this);
+    const r = changedAreas(this.sim, f, Number(args.startOffset), String(args.changeId ?? ""), datacenterOf(this));
+    return { _type: "DiskChangeInfo", startOffset: r.startOffset, length: r.length, changedArea: r.changedArea.map((a) => ({ _type: "DiskChangeExtent", start: a.start, length: a.length })) };
   }
 
   /**

@@ -84,8 +84,8 @@ export function cloneVm(sim: SimContext, source: VirtualMachine, folder: Folder 
       if (!disks.includes(d)) return d;
       const src = storage.resolve(d.backing!.fileName, source);
       if (linked) {
-        const delta = snapshots.createDelta(src.datastorePath, dir);
-        return { ...d, backing: { ...d.backing!, fileName: delta, parent: d.backing, contentId: undefined } };
+        const delta = snapshots.createDelta(src.datastorePath, dir, "none");
+        return { ...d, backing: { ...d.backing!, fileName: delta, parent: d.backing, contentId: undefined, changeId: undefined } };
       }
       const chain = diskChain(sim, src, datacenterOf(folder));
       const bytes = capacityBytes(chain[chain.length - 1].descriptor);
@@ -95,7 +95,7 @@ export function cloneVm(sim: SimContext, source: VirtualMachine, folder: Folder 
       const descriptor = newDiskDescriptor(sim, target, { bytes, thin: opts.thin ?? d.backing?.thinProvisioned !== false, hwVersion: Number(String(config.version).replace("vmx-", "")) || 11 });
       createDiskFiles(target, descriptor);
       flattenChain(chain, extentFile(target, descriptor.extents[0]));
-      return { ...d, backing: { ...d.backing, fileName: target.datastorePath, datastore: dir.datastore.ref, parent: undefined, contentId: descriptor.cid, ...(opts.thin === undefined ? {} : { thinProvisioned: opts.thin }) } as DataObject & Record<string, any> };
+      return { ...d, backing: { ...d.backing, fileName: target.datastorePath, datastore: dir.datastore.ref, parent: undefined, contentId: descriptor.cid, changeId: undefined, ...(opts.thin === undefined ? {} : { thinProvisioned: opts.thin }) } as DataObject & Record<string, any> };
     });
     // the clone's NICs on static distributed port groups get ports of their own
     const finalConfig: ConfigInfo = { ...config, hardware: { ...config.hardware, device: bindDvPorts(sim, vm.ref, newDevices, false) } };
@@ -110,6 +110,8 @@ export function cloneVm(sim: SimContext, source: VirtualMachine, folder: Folder 
   enterInventory(sim, vm, { folder, pool, host });
   vm.event("VmClonedEvent", `Clone of ${source.name} completed`, userName, { sourceVm: { _type: "VmEventArgument", name: source.name, vm: source.ref } });
   if (spec.config) vm.reconfigure(spec.config);
+  // a clone's disks start their own change histories
+  vm.trackChanges();
   // the clone's disks carry the source's operating system
   vm.inheritedGuest = sim.guests.declaredFor(source.ref.value) ?? source.inheritedGuest;
   vm.pendingCustomization = customization;

@@ -209,5 +209,6 @@ export function createVm(sim: SimContext, folder: Placement["folder"], spec: Rec
   for (const [i, d] of devices.placed) specs.set(d, (spec.deviceChange ?? [])[i]);
   storage.createVmFiles(vm, config, { added: devices.added, removed: [], edited: [], specs });
   enterInventory(sim, vm, place);
+  vm.trackChanges();
   return vm;
 }

@@ -90,13 +90,13 @@ export class VmSnapshots {
     return p.slice(p.lastIndexOf("/") + 1).replace(/\.vmx$/i, "");
   }
 
-  /** Point every disk of `config` at a fresh delta on top of its current file. */
-  private deltaConfig(config: ConfigInfo): { config: ConfigInfo } {
+  /** Point every disk of `config` at a fresh delta on top of its current file; a revert's deltas start a new change history. */
+  private deltaConfig(config: ConfigInfo, tracking: "carry" | "restart" = "carry"): { config: ConfigInfo } {
     const dir = this.vmDir();
     const dirResolved = this.sim.vmStorage.resolve(dir, this.vm);
     const devices = config.hardware.device.map((d) => {
       if (kindOf(this.sim.schema, d._type) !== "disk" || !d.backing?.fileName) return d;
-      const delta = this.files.createDelta(d.backing.fileName, dirResolved);
+      const delta = this.files.createDelta(d.backing.fileName, dirResolved, tracking);
       this.created.add(delta);
       return { ...d, backing: { ...d.backing, fileName: delta, parent: d.backing, contentId: undefined } };
     });
@@ -113,6 +113,8 @@ export class VmSnapshots {
     const uid = ++this.lastUid;
     const now = this.sim.clock.now();
     const vmsn = `${this.vmDir()}/${this.stem()}-Snapshot${uid}.vmsn`;
+    // the snapshot's disks keep the change IDs of the moment: a backup's next "since"
+    vm.trackChanges();
     const snapConfig = vm.config;
     const { config } = this.deltaConfig(snapConfig);
     const ctxDir = this.vmDir();
@@ -135,7 +137,7 @@ export class VmSnapshots {
 
   revert(snap: VirtualMachineSnapshot, suppressPowerOn: boolean, userName: string): void {
     const vm = this.vm;
-    const { config } = this.deltaConfig(snap.config);
+    const { config } = this.deltaConfig(snap.config, "restart");
     this.current = snap;
     vm.applyConfig({ ...config, name: vm.config.name, files: vm.config.files });
     // the deltas the VM ran on before go, unless a snapshot still builds on them
@@ -393,6 +395,8 @@ export class VmSnapshots {
     lines.push(`snapshot.numSnapshots = "${all.length}"`);
     if (write) this.files.writeText(`${this.vmDir()}/${this.stem()}.vmsd`, lines.join("\n") + "\n");
     vm.refresh({ snapshot: info, rootSnapshot: this.roots.map((r) => r.ref) });
+    // a fold or a revert changed what the disks' change IDs are
+    if (write) vm.trackChanges();
   }
 }
 
