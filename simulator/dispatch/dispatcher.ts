@@ -41,6 +41,7 @@ export class Dispatcher {
   // property values are replaced, never changed in place: their XML can be kept
   private readonly encodeCache: EncodeCache = new WeakMap();
   private readonly encodedOnce = new WeakMap<object, string>();
+  private readonly knownSince = new Map<string, boolean>();
 
   constructor(private readonly sim: SimContext) {}
 
@@ -57,7 +58,8 @@ export class Dispatcher {
         throw new VimFault("ManagedObjectNotFound", { obj: thisRef });
       }
       const def = schema.method(obj.type, method);
-      if (!def) {
+      // a server knows the methods of its own API version, not those added after it
+      if (!def || (def.since && !this.known(def.since))) {
         throw new VimFault("MethodNotFound", { receiver: thisRef, method }, `Method ${method} not found on ${thisRef.type}`);
       }
       if (!session && !WITHOUT_SESSION.has(method)) {
@@ -77,6 +79,17 @@ export class Dispatcher {
       const fault = e instanceof VimFault ? e : internalFault(e);
       return { status: 500, body: encodeFault(schema, fault), method };
     }
+  }
+
+  /**
+   * Is an API version `since` ("6.5", "2.5u2server", "6.7.1") at most the
+   * scenario's? Releases compare by major and minor: a scenario at 6.7 knows
+   * 6.7 U1's methods (6.7.1) too, which the scenarios name no update for.
+   */
+  private known(since: string): boolean {
+    let ok = this.knownSince.get(since);
+    if (ok === undefined) this.knownSince.set(since, (ok = compareReleases(since, this.sim.scenario.about.apiVersion) <= 0));
+    return ok;
   }
 
   private encode(method: string, result: unknown, ref: TypeRef | undefined): string {
@@ -118,4 +131,11 @@ function internalFault(e: unknown): VimFault {
   const msg = e instanceof Error ? e.message : String(e);
   if (process.env.SIM_DEBUG) console.error(e);
   return new VimFault("SystemError", { reason: msg }, `A general system error occurred: ${msg}`);
+}
+
+/** Major and minor of two API versions compared ("2.5u2server" reads as 2.5): negative when a is older. */
+function compareReleases(a: string, b: string): number {
+  const parts = (v: string) => v.split(/[^0-9]+/).filter(Boolean).slice(0, 2).map(Number);
+  const pa = parts(a), pb = parts(b);
+  return (pa[0] ?? 0) - (pb[0] ?? 0) || (pa[1] ?? 0) - (pb[1] ?? 0);
 }

@@ -126,4 +126,27 @@ describe("/sdk dispatch", () => {
     expect((await post(destroy, b)).text).toContain('xsi:type="ManagedObjectNotFound"');
     expect((await post(destroy, a)).status).toBe(200);
   });
+
+  it("knows the methods of its API version and none added after it", async () => {
+    const { post } = setup();
+    const cookie = await session(post);
+    // PrepareCrypto is 6.5's: an ESXi 6.0 host has never heard of it
+    const crypto = await post(env(`<PrepareCrypto xmlns="urn:vim25"><_this type="HostSystem">ha-host</_this></PrepareCrypto>`), cookie);
+    expect(crypto.status).toBe(500);
+    expect(crypto.text).toContain('xsi:type="MethodNotFound"');
+    expect(crypto.text).toContain("<method>PrepareCrypto</method>");
+    // RemoveDatastoreEx_Task is 6.0's own: known, so the call itself answers
+    const remove = await post(env(`<RemoveDatastoreEx_Task xmlns="urn:vim25"><_this type="HostDatastoreSystem">ha-datastoresystem</_this></RemoveDatastoreEx_Task>`), cookie);
+    expect(remove.text).not.toContain("MethodNotFound");
+    // a 6.7 vCenter knows 6.7 U1's product locker (its update release)
+    const sim67 = new Simulator(loadScenario("vcenter-67"), { clock: new ManualClock() });
+    const app67 = createHandler(sim67);
+    const login67 = await request(app67).post("/sdk").set("Content-Type", "text/xml")
+      .send(env(`<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><userName>administrator@vsphere.local</userName><password>vcenter-pw</password></Login>`));
+    const host = sim67.inventory.ofType("HostSystem")[0].ref.value;
+    const locker = await request(app67).post("/sdk").set("Content-Type", "text/xml").set("Cookie", login67.headers["set-cookie"][0])
+      .send(env(`<QueryProductLockerLocation xmlns="urn:vim25"><_this type="HostSystem">${host}</_this></QueryProductLockerLocation>`));
+    expect(locker.status).toBe(200);
+    expect(locker.text).toContain("/locker/packages/");
+  });
 });
