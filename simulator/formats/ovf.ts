@@ -2,7 +2,9 @@
 // vSphere write it) read into what a VM import needs: the virtual system's
 // name, guest, CPUs and memory, its controllers, disks (with their files
 // and capacities), NICs and CD-ROMs by CIM resource type, and the
-// extraConfig VMware keeps in vmw:ExtraConfig. Errors name the element.
+// extraConfig VMware keeps in vmw:ExtraConfig; for a vApp (a
+// VirtualSystemCollection, parseOvfTree) the same of each member, with the
+// collection's products and start order. Errors name the element.
 import { parseXml, type XmlElement } from "../../vim25/soap/index.ts";
 
 const OVF_NS = ["http://schemas.dmtf.org/ovf/envelope/1", "http://schemas.dmtf.org/ovf/envelope/2"];
@@ -158,7 +160,63 @@ export function parseOvf(descriptor: string): OvfSystem {
   const disks = disksOf(root, files);
   const networks = children(child(root, "NetworkSection") ?? root, "Network").map((n) => attr(n, "name") ?? "").filter(Boolean);
   const vs = child(root, "VirtualSystem");
-  if (!vs) throw new OvfError(child(root, "VirtualSystemCollection") ? "a VirtualSystemCollection (a vApp) cannot be imported by this simulator: one VirtualSystem only" : "the Envelope has no VirtualSystem");
+  if (!vs) throw new OvfError(child(root, "VirtualSystemCollection") ? "a VirtualSystemCollection (a vApp) is not one VirtualSystem: import it as a vApp (parseOvfTree)" : "the Envelope has no VirtualSystem");
+  return systemOf(vs, files, disks, networks);
+}
+
+/** A vApp's start settings for one child, from the collection's StartupSection (ovf:id names the child). */
+export interface OvfStartupItem {
+  id: string;
+  order: number;
+  startDelay: number;
+  waitingForGuest: boolean;
+  startAction: string;
+  stopDelay: number;
+  stopAction: string;
+}
+
+/** What an import makes: a VM, or a vApp of VMs and vApps. */
+export type OvfTree =
+  | { kind: "system"; system: OvfSystem }
+  | { kind: "collection"; id: string; name: string; annotation?: string; products: OvfProductDef[]; startup: OvfStartupItem[]; children: OvfTree[] };
+
+/** The descriptor's VirtualSystem, or its VirtualSystemCollection with everything inside, ready to import. */
+export function parseOvfTree(descriptor: string): OvfTree {
+  const root = envelopeOf(descriptor);
+  const files = filesOf(root);
+  const disks = disksOf(root, files);
+  const networks = children(child(root, "NetworkSection") ?? root, "Network").map((n) => attr(n, "name") ?? "").filter(Boolean);
+  const top = root.children.find((c) => c.local === "VirtualSystem" || c.local === "VirtualSystemCollection");
+  if (!top) throw new OvfError("the Envelope has no VirtualSystem or VirtualSystemCollection", { type: "OvfMissingElement", fields: { lineNumber: 0, name: "VirtualSystem" } });
+  const tree = (e: XmlElement): OvfTree => {
+    if (e.local === "VirtualSystem") return { kind: "system", system: systemOf(e, files, disks, networks) };
+    const id = attr(e, "id");
+    if (!id) throw new OvfError("VirtualSystemCollection needs ovf:id", { type: "OvfMissingAttribute", fields: { lineNumber: 0, elementName: e.local, attributeName: "ovf:id" } });
+    const members = e.children.filter((c) => c.local === "VirtualSystem" || c.local === "VirtualSystemCollection").map(tree);
+    const ids = members.map((m) => (m.kind === "system" ? m.system.id : m.id));
+    const startup = children(child(e, "StartupSection") ?? e, "Item").map((i): OvfStartupItem => {
+      const n = (local: string, dflt: number) => {
+        const v = attr(i, local);
+        return v === undefined || !Number.isFinite(Number(v)) ? dflt : Number(v);
+      };
+      return {
+        id: attr(i, "id") ?? "", order: n("order", 0), startDelay: n("startDelay", 0), waitingForGuest: attr(i, "waitingForGuest") === "true",
+        startAction: attr(i, "startAction") ?? "powerOn", stopDelay: n("stopDelay", 0), stopAction: attr(i, "stopAction") ?? "powerOff",
+      };
+    });
+    for (const item of startup) {
+      if (!ids.includes(item.id)) throw new OvfError(`StartupSection of ${id}: Item ${item.id || "(no ovf:id)"} names no member of the collection`, { type: "OvfInvalidValueReference", fields: { lineNumber: 0, elementName: "Item", attributeName: "ovf:id", value: item.id } });
+    }
+    const annotation = child(e, "AnnotationSection");
+    return {
+      kind: "collection", id, name: text(child(e, "Name")) || id, products: children(e, "ProductSection").map(productOf), startup, children: members,
+      ...(annotation ? { annotation: text(child(annotation, "Annotation")) } : {}),
+    };
+  };
+  return tree(top);
+}
+
+function systemOf(vs: XmlElement, files: Map<string, OvfFile>, disks: Map<string, DiskEntry>, networks: string[]): OvfSystem {
   const id = attr(vs, "id") ?? "vm";
   const hw = child(vs, "VirtualHardwareSection");
   if (!hw) throw new OvfError(`VirtualSystem ${id} has no VirtualHardwareSection`);

@@ -55,14 +55,14 @@ export class HttpNfcLease extends ManagedObject {
   private readonly uploads = new Map<string, Upload>();
   private cancelTimeout: () => void = () => {};
 
-  /** the VM an import makes (removed if the import does not finish); none for an export */
-  private readonly vm: VirtualMachine | undefined;
+  /** what an import makes, a VM or a vApp with its VMs (removed if the import does not finish); none for an export */
+  private readonly imported: ManagedEntity | undefined;
   /** the disks of an export, by device key; none for an import */
   private readonly exported: Map<string, ExportedDisk> | undefined;
 
-  constructor(sim: SimContext, value: string, entity: Ref, deviceUrl: DataObject[], totalKB: number, lease: { importing: VirtualMachine } | { exported: Map<string, ExportedDisk> }) {
+  constructor(sim: SimContext, value: string, entity: Ref, deviceUrl: DataObject[], totalKB: number, lease: { importing: ManagedEntity } | { exported: Map<string, ExportedDisk> }) {
     super(sim, "HttpNfcLease", value);
-    this.vm = "importing" in lease ? lease.importing : undefined;
+    this.imported = "importing" in lease ? lease.importing : undefined;
     this.exported = "exported" in lease ? lease.exported : undefined;
     Object.assign(this.props, {
       state: "ready",
@@ -101,7 +101,7 @@ export class HttpNfcLease extends ManagedObject {
   /** The lease fails: `error` is a LocalizedMethodFault, as in the WSDL (govmomi's Lease.Wait reads it as one). */
   private end(fault: DataObject, message: string): void {
     this.cancelTimeout();
-    this.dropVm();
+    this.dropImport();
     this.update({ state: "error", error: { _type: "LocalizedMethodFault", fault, localizedMessage: message } });
   }
 
@@ -150,14 +150,18 @@ export class HttpNfcLease extends ManagedObject {
   }
 
   private diskCapacity(target: string): number {
-    return capacityBytes(readDescriptor(this.sim.vmStorage.resolve(target, this.vm)));
+    return capacityBytes(readDescriptor(this.sim.vmStorage.resolve(target, this.imported)));
   }
 
-  /** An import that did not finish leaves nothing behind. */
-  private dropVm(): void {
-    if (!this.vm || !this.sim.inventory.get(this.vm.ref.value)) return;
-    this.vm.storage.deleteFiles(this.vm);
-    this.vm.detach();
+  /** An import that did not finish leaves nothing behind: the VM and its files, or the vApp with its VMs. */
+  private dropImport(): void {
+    const e = this.imported;
+    if (!e || !this.sim.inventory.get(e.ref.value)) return;
+    if (e.type === "VirtualMachine") {
+      const vm = e as VirtualMachine;
+      vm.storage.deleteFiles(vm);
+      vm.detach();
+    } else e.destroy();
   }
 
   /** A disk the client uploads to one of the lease's URLs (`file`: the URL's last segment). */
@@ -165,9 +169,9 @@ export class HttpNfcLease extends ManagedObject {
     if (this.state !== "ready") throw new NfcUploadError(409, `the lease is ${this.state}`);
     const device = this.deviceUrls().find((d) => d.url.endsWith(`/${file}`));
     if (!device) throw new NfcUploadError(404, `the lease has no device URL for ${file}`);
-    if (!this.vm) throw new NfcUploadError(405, "an export lease's disks are downloaded (GET), not uploaded");
+    if (!this.imported) throw new NfcUploadError(405, "an export lease's disks are downloaded (GET), not uploaded");
     this.touch();
-    const target = this.sim.vmStorage.resolve(device.targetId, this.vm);
+    const target = this.sim.vmStorage.resolve(device.targetId, this.imported);
     const desc = readDescriptor(target);
     const extent = extentFile(target, desc.extents[0]);
     const capacity = capacityBytes(desc);
@@ -211,31 +215,84 @@ export class HttpNfcLease extends ManagedObject {
 }
 
 /**
- * ResourcePool.ImportVApp's work: the VM an import spec describes, with
- * empty disks, and the lease its disks are uploaded through.
+ * ResourcePool.ImportVApp's work: the VM an import spec describes, or the
+ * vApp (vCenter) with its VMs and nested vApps, with empty disks, and the
+ * lease their disks are uploaded through.
  */
 export function importVApp(sim: SimContext, pool: ManagedObject, spec: Record<string, any>, folder: ManagedObject, host: Ref | undefined, userName: string): Ref {
-  if (spec?._type !== "VirtualMachineImportSpec") throw new VimFault("NotSupported", {}, "Only a VirtualMachineImportSpec (one VM) can be imported by this simulator.");
+  if (spec?._type === "VirtualAppImportSpec") return importVirtualApp(sim, pool, spec, folder, host, userName);
+  if (spec?._type !== "VirtualMachineImportSpec") throw new VimFault("InvalidArgument", { invalidProperty: "spec" }, "The import spec is neither a VirtualMachineImportSpec nor a VirtualAppImportSpec.");
+  if (folder.type === "Folder" && !(folder.props.childType as string[]).includes("VirtualMachine")) throw new VimFault("NotSupported", {}, `${folder.get("name")} is not a folder of virtual machines.`);
+  const vm = importVm(sim, folder as ManagedEntity & { attachChild(c: ManagedEntity): void }, pool.ref, spec, host, userName);
+  return importLease(sim, vm, [vm]);
+}
+
+function importVm(sim: SimContext, folder: ManagedEntity & { attachChild(c: ManagedEntity): void }, pool: Ref, spec: Record<string, any>, host: Ref | undefined, userName: string): VirtualMachine {
   const configSpec = spec.configSpec as Record<string, any> | undefined;
   if (!configSpec) throw new VimFault("InvalidArgument", { invalidProperty: "spec.configSpec" });
-  if (folder.type === "Folder" && !(folder.props.childType as string[]).includes("VirtualMachine")) throw new VimFault("NotSupported", {}, `${folder.get("name")} is not a folder of virtual machines.`);
-  const vm = createVm(sim, folder as ManagedEntity & { attachChild(c: ManagedEntity): void }, configSpec, pool.ref, host);
+  const vm = createVm(sim, folder, configSpec, pool, host);
   vm.event("VmCreatedEvent", `Created virtual machine ${vm.name} on ${sim.inventory.get(vm.host.value)?.get("name") ?? ""}`, userName);
+  return vm;
+}
+
+type VAppParent = ManagedObject & { CreateVApp(args: Args): Ref };
+
+/**
+ * A VirtualAppImportSpec made real: the vApp (CreateVApp's checks: vCenter
+ * only, a unique name, resources that fit), its VMs and nested vApps in
+ * spec order, each member's start settings from its entityConfig. If any
+ * of it fails, what was made goes again.
+ */
+function importVirtualApp(sim: SimContext, pool: ManagedObject, spec: Record<string, any>, folder: ManagedObject, host: Ref | undefined, userName: string): Ref {
+  const vms: VirtualMachine[] = [];
+  let top: ManagedEntity | undefined;
+  const build = (parent: VAppParent, s: Record<string, any>, vmFolder: Ref | undefined): ManagedEntity => {
+    if (!s.name) throw new VimFault("InvalidArgument", { invalidProperty: "spec.name" });
+    const app = sim.inventory.get(parent.CreateVApp({ name: s.name, resSpec: s.resourcePoolSpec, configSpec: s.vAppConfigSpec ?? {}, vmFolder }).value) as ManagedEntity & VAppParent & { attachChild(c: ManagedEntity): void; UpdateVAppConfig(args: Args): void };
+    top ??= app;
+    const starts: DataObject[] = [];
+    for (const c of (s.child ?? []) as Record<string, any>[]) {
+      let ref: Ref;
+      if (c._type === "VirtualAppImportSpec") ref = build(app, c, undefined).ref;
+      else if (c._type === "VirtualMachineImportSpec") {
+        const vm = importVm(sim, app, app.ref, c, host, userName);
+        vms.push(vm);
+        ref = vm.ref;
+      } else throw new VimFault("InvalidArgument", { invalidProperty: "spec.child" }, "A vApp's member is a VirtualMachineImportSpec or a VirtualAppImportSpec.");
+      if (c.entityConfig) starts.push({ ...c.entityConfig, key: ref });
+    }
+    if (starts.length) app.UpdateVAppConfig({ spec: { _type: "VAppConfigSpec", entityConfig: starts } });
+    return app;
+  };
+  try {
+    build(pool as VAppParent, spec, pool.type === "VirtualApp" ? undefined : folder.ref);
+  } catch (e) {
+    if (top && sim.inventory.get(top.ref.value)) top.destroy();
+    throw e;
+  }
+  return importLease(sim, top!, vms);
+}
+
+/** The lease an import's disks are uploaded through: a device URL for every disk of `vms`, keyed as the import spec's file items are. */
+function importLease(sim: SimContext, entity: ManagedEntity, vms: VirtualMachine[]): Ref {
   const leaseId = sim.ids.nextUuid("nfc-lease");
-  const devices = vm.config.hardware.device;
   let totalKB = 0;
-  const deviceUrl = devices.filter((d) => kindOf(sim.schema, d._type) === "disk" && d.backing?.fileName).map((d, i) => {
-    const ctrl = devices.find((c) => c.key === d.controllerKey);
-    totalKB += d.capacityInKB ?? 0;
-    return {
-      _type: "HttpNfcLeaseDeviceUrl",
-      key: importKey(vm.ref.value, ctrl?._type ?? "", ctrl?.busNumber ?? 0, d.unitNumber ?? 0),
-      importKey: importKey(String(configSpec.name), ctrl?._type ?? "", ctrl?.busNumber ?? 0, d.unitNumber ?? 0),
-      url: `https://*/nfc/${leaseId}/disk-${i}.vmdk`,
-      sslThumbprint: "",
-      disk: true,
-      targetId: d.backing!.fileName as string,
-    };
-  });
-  return sim.inventory.add(new HttpNfcLease(sim, leaseId, vm.ref, deviceUrl, totalKB, { importing: vm })).ref;
+  const deviceUrl: DataObject[] = [];
+  for (const vm of vms) {
+    const devices = vm.config.hardware.device;
+    for (const d of devices.filter((x) => kindOf(sim.schema, x._type) === "disk" && x.backing?.fileName)) {
+      const ctrl = devices.find((c) => c.key === d.controllerKey);
+      totalKB += d.capacityInKB ?? 0;
+      deviceUrl.push({
+        _type: "HttpNfcLeaseDeviceUrl",
+        key: importKey(vm.ref.value, ctrl?._type ?? "", ctrl?.busNumber ?? 0, d.unitNumber ?? 0),
+        importKey: importKey(vm.name, ctrl?._type ?? "", ctrl?.busNumber ?? 0, d.unitNumber ?? 0),
+        url: `https://*/nfc/${leaseId}/disk-${deviceUrl.length}.vmdk`,
+        sslThumbprint: "",
+        disk: true,
+        targetId: d.backing!.fileName as string,
+      });
+    }
+  }
+  return sim.inventory.add(new HttpNfcLease(sim, leaseId, entity.ref, deviceUrl, totalKB, { importing: entity })).ref;
 }

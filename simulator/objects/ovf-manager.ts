@@ -12,7 +12,7 @@
 // result's error and warning lists, as CreateImportSpec does.
 import { VimFault, localizedFault, type DataObject, type ManagedObjectReference } from "../../vim25/soap/index.ts";
 import { ManagedObject, type Args } from "./managed-object.ts";
-import { OvfError, describeOvf, parseOvf, type OvfEntity, type OvfPackage, type OvfPropertyDef, type OvfSystem } from "../formats/ovf.ts";
+import { OvfError, describeOvf, parseOvfTree, type OvfEntity, type OvfPackage, type OvfProductDef, type OvfPropertyDef, type OvfSystem, type OvfTree } from "../formats/ovf.ts";
 import { hardwareVersionKey, supportedHardwareVersions } from "./hardware-versions.ts";
 import { hardwareVersionOf } from "../formats/vmx-config.ts";
 import { createDescriptor } from "./ovf-export.ts";
@@ -97,6 +97,24 @@ function vAppType(p: OvfPropertyDef): string | undefined {
   return undefined;
 }
 
+/** What one CreateImportSpec builds up across the entities of a package. */
+interface ImportJob {
+  ds: ManagedObject;
+  pool: ManagedObject;
+  cisp: Record<string, any>;
+  warnings: DataObject[];
+  fileItems: DataObject[];
+  /** property keys the package defines, to warn of a mapping for none of them */
+  properties: Set<string>;
+}
+
+/** A package the target cannot take: the result's error, not a fault. */
+class ImportRefused extends Error {
+  constructor(readonly fault: DataObject) {
+    super(String((fault as { localizedMessage?: string }).localizedMessage ?? "refused"));
+  }
+}
+
 export class OvfManager extends ManagedObject {
   CreateImportSpec(args: Args): DataObject {
     const pool = this.sim.inventory.get((args.resourcePool as Ref).value);
@@ -104,23 +122,42 @@ export class OvfManager extends ManagedObject {
     const ds = this.sim.inventory.get((args.datastore as Ref).value);
     if (!ds || ds.type !== "Datastore") throw new VimFault("ManagedObjectNotFound", { obj: args.datastore });
     const cisp = (args.cisp ?? {}) as Record<string, any>;
-    let system: OvfSystem;
+    let tree: OvfTree;
     try {
-      system = parseOvf(String(args.ovfDescriptor ?? ""));
+      tree = parseOvfTree(String(args.ovfDescriptor ?? ""));
     } catch (e) {
       if (!(e instanceof OvfError)) throw e;
       return { _type: "OvfCreateImportSpecResult", error: [localized("OvfXmlFormat", { description: e.message, lineNumber: 0 }, `Invalid OVF descriptor: ${e.message}`)] };
     }
-    const warnings: DataObject[] = [];
+    if (tree.kind === "collection" && !this.sim.isVCenter) {
+      // vApps are vCenter's; the fault hostd reports for a collection is not confirmed
+      return { _type: "OvfCreateImportSpecResult", error: [localized("OvfUnsupportedPackage", { lineNumber: 0 }, "A vApp (VirtualSystemCollection) can be imported only through vCenter Server.")] };
+    }
+    const job: ImportJob = { ds, pool, cisp, warnings: [], fileItems: [], properties: new Set() };
+    let importSpec: DataObject;
+    try {
+      const name = cisp.entityName ? String(cisp.entityName) : tree.kind === "system" ? tree.system.name : tree.name;
+      importSpec = tree.kind === "system" ? this.vmImportSpec(job, tree.system, name) : this.vAppImportSpec(job, tree, name);
+    } catch (e) {
+      if (e instanceof ImportRefused) return { _type: "OvfCreateImportSpecResult", error: [e.fault] };
+      throw e;
+    }
+    const mapping = ((cisp.propertyMapping ?? []) as { key: string }[]).map((kv) => String(kv.key));
+    for (const k of mapping) if (!job.properties.has(k)) job.warnings.push(localized("OvfProperty", { type: "", value: k }, `Property ${k} is not defined in the OVF package`));
+    return { _type: "OvfCreateImportSpecResult", importSpec, fileItem: job.fileItems, warning: job.warnings };
+  }
+
+  /** A VirtualSystem as the VirtualMachineImportSpec that makes it, named `name`; its disks' uploads join the job's file items. */
+  private vmImportSpec(job: ImportJob, system: OvfSystem, name: string): DataObject {
+    const { ds, pool, cisp, warnings } = job;
     // VirtualSystemType may list several families ("vmx-07 vmx-10"): the newest this host runs
     const families = (system.hardwareVersion ?? "").split(/\s+/).filter((v) => hardwareVersionOf(v) !== undefined);
     const runs = supportedHardwareVersions(this.sim.scenario.about.version);
     const hw = families.map((v) => hardwareVersionOf(v)!).filter((v) => runs.includes(v)).sort((a, b) => b - a)[0];
     if (families.length && hw === undefined) {
       const message = `Unsupported hardware family '${families.join(" ")}': this host runs ${runs.map(hardwareVersionKey).join(", ")}.`;
-      return { _type: "OvfCreateImportSpecResult", error: [localized("OvfUnsupportedAttributeValue", { elementName: "VirtualSystemType", attributeName: "", value: families.join(" "), lineNumber: 0 }, message)] };
+      throw new ImportRefused(localized("OvfUnsupportedAttributeValue", { elementName: "VirtualSystemType", attributeName: "", value: families.join(" "), lineNumber: 0 }, message));
     }
-    const name = cisp.entityName ? String(cisp.entityName) : system.name;
     const schema = this.sim.schema;
     let guestId = system.osType ?? "otherGuest";
     if (!schema.enumValues("VirtualMachineGuestOsIdentifier")!.includes(guestId)) {
@@ -142,7 +179,6 @@ export class OvfManager extends ManagedObject {
       controllerKeys.set(c.instanceId, { key, type, bus: c.bus });
       devices.push({ _type: "VirtualDeviceConfigSpec", operation: "add", device: { _type: type, key, busNumber: c.bus, ...(c.kind === "scsi" ? { sharedBus: "noSharing" } : {}) } });
     }
-    const fileItems: DataObject[] = [];
     system.disks.forEach((d, i) => {
       const ctrl = controllerKeys.get(d.parent)!;
       devices.push({
@@ -152,7 +188,7 @@ export class OvfManager extends ManagedObject {
           backing: { _type: "VirtualDiskFlatVer2BackingInfo", fileName: `[${ds.get("name")}]`, datastore: ds.ref, diskMode: "persistent", thinProvisioned: thin },
         },
       });
-      if (d.file) fileItems.push({ _type: "OvfFileItem", deviceId: importKey(name, ctrl.type, ctrl.bus, d.address), path: d.file.href, size: d.file.size, cimType: 17, create: false });
+      if (d.file) job.fileItems.push({ _type: "OvfFileItem", deviceId: importKey(name, ctrl.type, ctrl.bus, d.address), path: d.file.href, size: d.file.size, cimType: 17, create: false });
     });
     const mapping = ((cisp.networkMapping ?? []) as { name: string; network: Ref }[]);
     const hostNets = this.networksOf(pool);
@@ -185,35 +221,57 @@ export class OvfManager extends ManagedObject {
     };
     if (system.annotation) configSpec.annotation = system.annotation;
     if (hw !== undefined) configSpec.version = hardwareVersionKey(hw);
-    const vAppConfig = this.importVAppConfig(system, cisp, warnings);
-    if (vAppConfig) configSpec.vAppConfig = vAppConfig;
-    return {
-      _type: "OvfCreateImportSpecResult",
-      importSpec: { _type: "VirtualMachineImportSpec", configSpec },
-      fileItem: fileItems,
-      warning: warnings,
-    };
+    const options = this.importVAppOptions(job, system.products);
+    if (options.property.length || system.transport.length || system.products.length) {
+      configSpec.vAppConfig = { _type: "VmConfigSpec", ...options, ovfEnvironmentTransport: system.transport };
+    }
+    return { _type: "VirtualMachineImportSpec", configSpec };
   }
 
   /**
-   * The VM's vApp options from its ProductSections: each property with the
-   * value cisp.propertyMapping gives it (else its default, for the
-   * deployment option chosen), and the transports the hardware section
-   * names for the OVF environment. A mapping for a key the package does not
-   * have is a warning (OvfProperty; vCenter's exact fault there is not confirmed).
+   * A VirtualSystemCollection as the VirtualAppImportSpec that makes a vApp
+   * named `name`: its products and properties, default resources, and each
+   * member's spec (VMs, nested vApps) with the start settings the
+   * collection's StartupSection gives it (entityConfig, tagged with the
+   * member's OVF id).
    */
-  private importVAppConfig(system: OvfSystem, cisp: Record<string, any>, warnings: DataObject[]): DataObject | undefined {
-    const mapping = new Map(((cisp.propertyMapping ?? []) as { key: string; value: string }[]).map((kv) => [String(kv.key), String(kv.value ?? "")]));
-    const option = cisp.deploymentOption ? String(cisp.deploymentOption) : undefined;
+  private vAppImportSpec(job: ImportJob, tree: Extract<OvfTree, { kind: "collection" }>, name: string): DataObject {
+    const vAppConfigSpec: DataObject = { _type: "VAppConfigSpec", ...this.importVAppOptions(job, tree.products) };
+    if (tree.annotation) vAppConfigSpec.annotation = tree.annotation;
+    const child = tree.children.map((c) => {
+      const id = c.kind === "system" ? c.system.id : c.id;
+      const spec = c.kind === "system" ? this.vmImportSpec(job, c.system, c.system.name) : this.vAppImportSpec(job, c, c.name);
+      const start = tree.startup.find((i) => i.id === id);
+      spec.entityConfig = {
+        _type: "VAppEntityConfigInfo", tag: id,
+        ...(start ? { startOrder: start.order, startDelay: start.startDelay, waitingForGuest: start.waitingForGuest, startAction: start.startAction, stopDelay: start.stopDelay, stopAction: start.stopAction } : {}),
+      };
+      return spec;
+    });
+    // a new vApp's resources: no reservation (expandable), no limit, normal shares, as CreateVApp gives by default
+    const alloc = (shares: number) => ({ _type: "ResourceAllocationInfo", reservation: 0, expandableReservation: true, limit: -1, shares: { _type: "SharesInfo", level: "normal", shares } });
+    const resourcePoolSpec = { _type: "ResourceConfigSpec", cpuAllocation: alloc(4000), memoryAllocation: alloc(163840) };
+    return { _type: "VirtualAppImportSpec", name, vAppConfigSpec, resourcePoolSpec, child };
+  }
+
+  /**
+   * An entity's vApp options from its ProductSections: each property with
+   * the value cisp.propertyMapping gives it (else its default, for the
+   * deployment option chosen). A mapping for a key no entity of the
+   * package has is a warning (OvfProperty; vCenter's exact fault there is
+   * not confirmed).
+   */
+  private importVAppOptions(job: ImportJob, products: OvfProductDef[]): { product: DataObject[]; property: DataObject[] } {
+    const mapping = new Map(((job.cisp.propertyMapping ?? []) as { key: string; value: string }[]).map((kv) => [String(kv.key), String(kv.value ?? "")]));
+    const option = job.cisp.deploymentOption ? String(job.cisp.deploymentOption) : undefined;
     const property: DataObject[] = [];
     const product: DataObject[] = [];
-    const known = new Set<string>();
-    system.products.forEach((pr, i) => {
+    products.forEach((pr, i) => {
       product.push({ _type: "VAppProductSpec", operation: "add", info: { _type: "VAppProductInfo", key: i, classId: pr.classId, instanceId: pr.instanceId, name: pr.product, vendor: pr.vendor, version: pr.version, fullVersion: pr.fullVersion, vendorUrl: pr.vendorUrl, productUrl: pr.productUrl, appUrl: pr.appUrl } });
       for (const p of pr.properties) {
         const type = vAppType(p);
         if (type === undefined) continue;
-        known.add(p.key);
+        job.properties.add(p.key);
         const defaultValue = (option ? p.values.find((v) => v.configuration === option)?.value : undefined) ?? p.value ?? "";
         property.push({
           _type: "VAppPropertySpec", operation: "add",
@@ -221,9 +279,7 @@ export class OvfManager extends ManagedObject {
         });
       }
     });
-    for (const k of mapping.keys()) if (!known.has(k)) warnings.push(localized("OvfProperty", { type: "", value: k }, `Property ${k} is not defined in the OVF package`));
-    if (!property.length && !system.transport.length && !system.products.length) return undefined;
-    return { _type: "VmConfigSpec", product, property, ovfEnvironmentTransport: system.transport };
+    return { product, property };
   }
 
   /**
