@@ -12,8 +12,8 @@ import {
   basename, dirname, formatDatastorePath, hostFileDatastorePath, hostFileOf, joinPath, parseDatastorePath, resolveDatastorePath, type ResolvedPath,
 } from "./datastore-path.ts";
 import { capacityBytes, type VmdkDescriptor } from "../formats/vmdk.ts";
-import { currentChangeId, startTracking, stopTracking, trackedChangeId } from "./change-tracking.ts";
-import { createDiskFiles, diskChain, growExtent, newDiskDescriptor, readDescriptor, removeDisk, writeDescriptor } from "./disk-files.ts";
+import { ctkFile, currentChangeId, startTracking, stopTracking, trackedChangeId } from "./change-tracking.ts";
+import { createDiskFiles, diskChain, extentFile, growExtent, newDiskDescriptor, readDescriptor, removeDisk, writeDescriptor } from "./disk-files.ts";
 import type { DatastoreVolumeApi } from "./volume-api.ts";
 import { VmxFile, readVmx, rewriteExtraConfig, writeVmx, type VmxContext } from "../formats/vmx-config.ts";
 
@@ -359,6 +359,61 @@ export class VmStorageService implements VmStorage {
   }
 
   // ---- what the VM's files take ----
+
+  /**
+   * QueryUnownedFiles: the files in the VM's folder that are not the VM's
+   * own. Its own are its configuration files, logs, swap, the .vmsn and
+   * .vmem of `snapshotFiles`, and every file of the disk chains `configs`
+   * name (descriptors, extents, ctk files).
+   */
+  unownedFiles(vm: VirtualMachine, configs: ConfigInfo[], snapshotFiles: string[]): string[] {
+    const dir = this.vmDir(vm, vm.config);
+    const vol = this.volume(dir.datastore);
+    if (!vol.exists(dir.path)) return [];
+    const own = new Set<string>();
+    const add = (f: ResolvedPath) => own.add(`${f.datastore.ref.value}:${f.path}`);
+    for (const s of snapshotFiles) for (const f of [s, s.replace(/\.vmsn$/i, ".vmem")]) add(this.resolve(f, vm));
+    for (const config of configs) {
+      for (const d of config.hardware.device) {
+        if (kindOf(this.sim.schema, d._type) !== "disk" || !d.backing?.fileName) continue;
+        let chain;
+        try {
+          chain = diskChain(this.sim, this.resolve(d.backing.fileName, vm), datacenterOf(vm));
+        } catch {
+          continue;
+        }
+        for (const link of chain) {
+          add(link.file);
+          for (const e of link.descriptor.extents) if (e.file) add(extentFile(link.file, e));
+          const ctk = ctkFile(link.file, link.descriptor);
+          if (ctk) add(ctk);
+        }
+      }
+    }
+    const stem = basename(this.resolve(vm.config.files.vmPathName, vm).path).replace(/\.vmx$/i, "");
+    const ownName = (name: string) => [".vmx", ".vmxf", ".nvram", ".vmsd", ".vswp"].some((x) => name === stem + x) || /^vmware(-\d+)?\.log$/.test(name) || /^vmx-.*\.vswp$/.test(name);
+    const out: string[] = [];
+    for (const name of vol.readdir(dir.path)) {
+      const path = joinPath(dir.path, name);
+      if (vol.stat(path)?.isDirectory || ownName(name) || own.has(`${dir.datastore.ref.value}:${path}`)) continue;
+      out.push(formatDatastorePath(dir.datastore.name, path));
+    }
+    return out;
+  }
+
+  /** A file in the VM's folder named `<stem>-N<suffix>` with the first free N (a screenshot); returns its `[ds] path`. */
+  writeNumbered(vm: VirtualMachine, suffix: string, data: Buffer): string {
+    const dir = this.vmDir(vm, vm.config);
+    const vol = this.volume(dir.datastore);
+    const stem = basename(this.resolve(vm.config.files.vmPathName, vm).path).replace(/\.vmx$/i, "");
+    let path = "";
+    for (let n = 1; ; n++) {
+      path = joinPath(dir.path, `${stem}-${n}${suffix}`);
+      if (!vol.exists(path)) break;
+    }
+    vol.writeFile(path, data, { exclusive: true });
+    return formatDatastorePath(dir.datastore.name, path);
+  }
 
   usage(vm: VirtualMachine, config: ConfigInfo): ReturnType<VmStorage["usage"]> {
     const dir = this.vmDir(vm, config);

@@ -17,6 +17,7 @@ import { relocateVm } from "./vm-relocate.ts";
 import { exportLease } from "./ovf-export.ts";
 import { attachDisk, detachDisk, firstClassDisksOnDestroy } from "./vm-first-class-disks.ts";
 import { changedAreas } from "../datastore/change-tracking.ts";
+import { createScreenshot, sendNmi, setScreenResolution } from "./vm-console.ts";
 import { bindDvPorts } from "./dv-ports.ts";
 import { applyVmConfigSpec, ovfEnvironment, type VmConfigInfo } from "./vapp-config.ts";
 import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions, versionNotRun } from "./hardware-versions.ts";
@@ -53,6 +54,12 @@ export interface VmStorage {
   datastoresOf(vm: VirtualMachine, config: ConfigInfo): ManagedObjectReference[];
   /** the disks tracked (CBT) as config.changeTrackingEnabled says, backings with their change IDs; the same array when nothing changed */
   changeTracking(vm: VirtualMachine, config: ConfigInfo): Device[];
+  /** files in the VM's folder none of `configs` (the VM's, its snapshots') nor `snapshotFiles` own */
+  unownedFiles(vm: VirtualMachine, configs: ConfigInfo[], snapshotFiles: string[]): string[];
+  /** write a new `<vm>-N<suffix>` file in the VM's folder; returns its `[ds] path` */
+  writeNumbered(vm: VirtualMachine, suffix: string, data: Buffer): string;
+  /** a line in the VM's vmware.log */
+  log(vm: VirtualMachine, message: string): void;
   /** the configuration a .vmx holds (NotFound when there is none) */
   readVmConfig(vmPathName: string, value: string, near: ManagedEntity): { config: ConfigInfo; vmx: unknown };
 }
@@ -598,6 +605,34 @@ export class VirtualMachine extends ManagedEntity {
       ...guest, guestId: undefined, guestFullName: undefined, guestFamily: undefined, hostName: undefined, ipAddress: undefined,
       net: [], ipStack: [], disk: [], screen: { _type: "GuestScreenInfo", width: 0, height: 0 }, generationInfo: [],
     }, this.props.guestHeartbeatStatus as string);
+  }
+
+  // ---- the console ----
+
+  CreateScreenshot_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "CreateScreenshot_Task", "VirtualMachine.createScreenshot", this.userName(ctx), () => createScreenshot(this), { resultType: { type: "string" } });
+  }
+
+  SetScreenResolution(args: Args): void {
+    setScreenResolution(this, args);
+  }
+
+  SendNMI(_args: Args): void {
+    sendNmi(this);
+  }
+
+  // ---- files ----
+
+  /** QueryUnownedFiles: what sits in the VM's folder that is not the VM's (a copy left there, an upload). */
+  QueryUnownedFiles(_args: Args): string[] {
+    const snaps = this.snapshots.all();
+    return this.storage.unownedFiles(this, [this.config, ...snaps.map((s) => s.config)], snaps.map((s) => s.vmsn));
+  }
+
+  /** DefragmentAllDisks: the VM powered off; sparse extents in memory have nothing to defragment. */
+  DefragmentAllDisks(_args: Args): void {
+    if (this.powerState !== "poweredOff") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: this.powerState });
+    this.storage.log(this, "vmx| I125: Defragmenting all disks: nothing to move");
   }
 
   ResetVM_Task(_args: Args, ctx: CallContext): ManagedObjectReference {

@@ -60,6 +60,14 @@ describe("pyvmomi: guests on the homelab host", () => {
     expect(out.terminated).toEqual(["poweredOff", "InvalidState", ["linux-1"]]);
   });
 
+  it("takes screenshots the size of the guest's screen, resizes it through the tools, sends an NMI, and lists files the VM does not own", () => {
+    expect(out.console).toEqual({
+      shots: ["linux-1-1.png", "linux-1-2.png"], first: [200, true, 720, 400], second: [200, true, 1024, 768], screen: [1024, 768],
+      badSize: "InvalidArgument", nmiLogged: true, unowned: ["linux-1-1.png", "linux-1-2.png", "notes.txt"], defragOn: "InvalidPowerState",
+    });
+    expect(out.consoleOff).toEqual(["InvalidPowerState", "InvalidPowerState", "InvalidPowerState", "ok"]);
+  });
+
   it("moves files in and out over /guestFile and runs a program in the guest", () => {
     expect(out.putUrlHost).toBe("*");
     expect(out.putStatus).toBe(200);

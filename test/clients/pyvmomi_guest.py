@@ -161,6 +161,26 @@ fm.DeleteDirectoryInGuest(vm, auth, "/srv/app2", True)
 out["afterDelete"] = [f.path for f in fm.ListFilesInGuest(vm, auth, "/srv").files] + [f.path for f in fm.ListFilesInGuest(vm, auth, "/tmp", matchPattern="^count$").files]
 out["listMissing"] = attempt(lambda: fm.ListFilesInGuest(vm, auth, "/srv/app2"))
 
+# the console: a screenshot the size of the screen, which the tools resize; an NMI logged by the VMX
+def png_size(dspath):
+    status, data = session.folder("GET", "ha-datacenter", ds.name, dspath.split("] ", 1)[1])
+    return [status, data[:8] == b"\x89PNG\r\n\x1a\n", int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")]
+
+
+shot1 = wait(vm.CreateScreenshot_Task())
+vm.SetScreenResolution(1024, 768)
+shot2 = wait(vm.CreateScreenshot_Task())
+vm.SendNMI()
+vmx_dir = vm.config.files.vmPathName.split("] ", 1)[1].rsplit("/", 1)[0]
+log = session.folder("GET", "ha-datacenter", ds.name, vmx_dir + "/vmware.log")[1].decode()
+# a file someone left in the VM's folder is not the VM's; its screenshots are not either
+session.folder("PUT", "ha-datacenter", ds.name, vmx_dir + "/notes.txt", b"left here")
+out["console"] = {
+    "shots": [shot1.split("/")[-1], shot2.split("/")[-1]], "first": png_size(shot1), "second": png_size(shot2), "screen": [vm.guest.screen.width, vm.guest.screen.height],
+    "badSize": attempt(lambda: vm.SetScreenResolution(0, 768)), "nmiLogged": "NMI sent to the guest" in log,
+    "unowned": sorted(f.split("/")[-1] for f in vm.QueryUnownedFiles()), "defragOn": attempt(vm.DefragmentAllDisks),
+}
+
 out["resetWhileOn"] = attempt(vm.ResetGuestInformation)
 vm.ShutdownGuest()
 out["afterShutdown"] = until(lambda: vm.runtime.powerState == "poweredOff" and vm.runtime.powerState)
@@ -169,6 +189,8 @@ out["cachedWhileOff"] = [g.guestId, bool(g.guestFullName), g.hostName, g.ipAddre
 vm.ResetGuestInformation()
 g = vm.guest
 out["afterReset"] = [g.guestId, g.guestFullName, g.hostName, g.ipAddress, len(g.net), len(g.disk), vm.summary.guest.guestId, g.toolsRunningStatus]
+# off: no screenshot, no NMI; defragmenting is fine
+out["consoleOff"] = [attempt(lambda: wait(vm.CreateScreenshot_Task())), attempt(vm.SendNMI), attempt(lambda: vm.SetScreenResolution(800, 600)), attempt(vm.DefragmentAllDisks)]
 # TerminateVM: off at once, no task; nothing to kill once off
 wait(vm.PowerOnVM_Task())
 vm.TerminateVM()
