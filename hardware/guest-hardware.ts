@@ -196,6 +196,8 @@ export interface GuestHardware {
   onDiskAdded(listener: (disk: GuestDisk) => void): () => void;
   onDiskRemoved(listener: (deviceKey: number) => void): () => void;
   readonly clock: GuestClock;
+  /** the VM's console: keys typed at it (PutUsbScanCodes), text the guest shows on it */
+  readonly console: GuestConsole;
   /**
    * A process namespace over a file tree (a container's root): the
    * simulated userland's shell, applets and processes. Its processes are
@@ -213,6 +215,14 @@ export interface GuestHardware {
   reboot(): void;
   /** called once when the power goes (power off, reset, crash); release what you hold */
   onHalt(listener: () => void): () => void;
+}
+
+/** The console's keyboard and screen, as a terminal sees them. */
+export interface GuestConsole {
+  /** typed text, as a terminal receives it: "\r" for Enter, "\x03" for Ctrl+C, escape sequences for arrows */
+  onInput(listener: (text: string) => void): () => void;
+  /** text shown on the screen */
+  write(text: string): void;
 }
 
 /** A process the guest runs for GuestProcessManager. */

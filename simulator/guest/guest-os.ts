@@ -64,6 +64,16 @@ export class GuestOs implements GuestHardware {
   private halted = false;
   private readonly cleanups = new Set<() => void>();
   private readonly haltListeners = new Set<() => void>();
+  private readonly inputListeners = new Set<(text: string) => void>();
+  readonly console: GuestHardware["console"] = {
+    onInput: (l) => {
+      const guarded = this.guard(l);
+      this.inputListeners.add(guarded);
+      return this.hold(() => this.inputListeners.delete(guarded));
+    },
+    // the screen has no pixels to draw on (vm-console.ts): what the guest shows there is not kept
+    write: () => {},
+  };
 
   constructor(
     private readonly port: GuestVmPort,
@@ -296,6 +306,12 @@ export class GuestOs implements GuestHardware {
 
   reboot(): void {
     if (!this.halted) this.port.reboot();
+  }
+
+  /** Keys typed at the console (PutUsbScanCodes) reach whatever listens there. */
+  type(text: string): void {
+    if (this.halted) return;
+    for (const l of [...this.inputListeners]) l(text);
   }
 
   onHalt(listener: () => void): () => void {

@@ -2,7 +2,7 @@
 // manifest gives. Each simulator has its own table (tests register programs
 // in process); the built-in `generic-linux` is the OS a scenario may give a
 // fixture VM: tools running, a host name, an address on each NIC.
-import type { GuestInstance, GuestProgram } from "../../hardware/guest-hardware.ts";
+import type { GuestHardware, GuestInstance, GuestProgram } from "../../hardware/guest-hardware.ts";
 import { FileTree } from "./file-tree.ts";
 import { BUSYBOX_BINARY, Userland } from "./userland/userland.ts";
 
@@ -63,6 +63,7 @@ const genericLinux: GuestProgram = (hw) => {
   hw.log(`guest| I125: ${hostName} up`);
   const root = linuxRoot(() => hw.clock.now(), hostName);
   const ul = hw.userland(root, hostName, { nics: hw.nics });
+  consoleShell(hw, ul, hostName);
   const processes: GuestInstance["processes"] = {
     start: (spec, user) => {
       if (!root.exists(spec.programPath)) throw Object.assign(new Error(`${spec.programPath}: not found`), { code: "ENOENT" });
@@ -87,6 +88,28 @@ const genericLinux: GuestProgram = (hw) => {
   };
   return { processes, files };
 };
+
+/**
+ * A root shell on the console, logged in already (as a console with
+ * autologin): keys typed at the VM's console (PutUsbScanCodes) reach its
+ * terminal, what it prints goes to the screen, and when it exits a new one
+ * starts, as getty does.
+ */
+function consoleShell(hw: GuestHardware, ul: ReturnType<GuestHardware["userland"]>, hostName: string): void {
+  let shell: ReturnType<typeof ul.spawn> | undefined;
+  const start = () => {
+    hw.console.write(`\r\nSimulated Linux ${hostName} tty1\r\n\r\n`);
+    const proc = ul.spawn({ argv: ["/bin/sh"], cwd: "/root", tty: { rows: 25, cols: 80 }, env: { HOME: "/root", PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
+    shell = proc;
+    proc.stdout.onData((d) => hw.console.write(d.toString("utf8")));
+    void proc.wait().then(() => {
+      if (shell === proc) start();
+    });
+  };
+  hw.console.onInput((text) => shell?.stdin.write(text));
+  hw.onHalt(() => (shell = undefined));
+  start();
+}
 
 function linuxRoot(now: () => Date, hostName: string): FileTree {
   const fs = new FileTree(now);

@@ -17,7 +17,7 @@ import { relocateVm } from "./vm-relocate.ts";
 import { exportLease } from "./ovf-export.ts";
 import { attachDisk, detachDisk, firstClassDisksOnDestroy } from "./vm-first-class-disks.ts";
 import { changedAreas } from "../datastore/change-tracking.ts";
-import { createScreenshot, sendNmi, setScreenResolution } from "./vm-console.ts";
+import { createScreenshot, putUsbScanCodes, sendNmi, setScreenResolution } from "./vm-console.ts";
 import { bindDvPorts } from "./dv-ports.ts";
 import { applyVmConfigSpec, ovfEnvironment, type VmConfigInfo } from "./vapp-config.ts";
 import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions, versionNotRun } from "./hardware-versions.ts";
@@ -619,6 +619,10 @@ export class VirtualMachine extends ManagedEntity {
 
   SendNMI(_args: Args): void {
     sendNmi(this);
+  }
+
+  PutUsbScanCodes(args: Args): number {
+    return putUsbScanCodes(this, args);
   }
 
   // ---- files ----

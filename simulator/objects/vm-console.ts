@@ -1,4 +1,6 @@
-// A VM's console as the API reaches it: CreateScreenshot_Task writes what
+// A VM's console as the API reaches it: PutUsbScanCodes types at its
+// keyboard (Ansible's vmware_guest_sendkey, Packer's boot_command),
+// CreateScreenshot_Task writes what
 // the screen shows as `<vm>-N.png` in the VM's folder, SetScreenResolution
 // asks the tools to change the guest's screen (guest.screen), SendNMI
 // raises a non-maskable interrupt (the VMX logs it; the API gives no way to
@@ -70,4 +72,48 @@ export function setScreenResolution(vm: VirtualMachine, args: Args): void {
 export function sendNmi(vm: VirtualMachine): void {
   requireOn(vm);
   vm.storage.log(vm, "vmx| I125: NMI sent to the guest (SendNMI)");
+}
+
+// USB HID usage IDs (keyboard page) of a US layout: unshifted, shifted
+const KEYS: Readonly<Record<number, readonly [string, string]>> = Object.freeze({
+  0x28: ["\r", "\r"], 0x29: ["\x1b", "\x1b"], 0x2a: ["\x7f", "\x7f"], 0x2b: ["\t", "\t"], 0x2c: [" ", " "],
+  0x2d: ["-", "_"], 0x2e: ["=", "+"], 0x2f: ["[", "{"], 0x30: ["]", "}"], 0x31: ["\\", "|"], 0x33: [";", ":"], 0x34: ["'", '"'],
+  0x35: ["`", "~"], 0x36: [",", "<"], 0x37: [".", ">"], 0x38: ["/", "?"],
+  0x4f: ["\x1b[C", "\x1b[C"], 0x50: ["\x1b[D", "\x1b[D"], 0x51: ["\x1b[B", "\x1b[B"], 0x52: ["\x1b[A", "\x1b[A"],
+  0x4a: ["\x1b[H", "\x1b[H"], 0x4d: ["\x1b[F", "\x1b[F"], 0x4c: ["\x1b[3~", "\x1b[3~"],
+  ...Object.fromEntries(Array.from({ length: 26 }, (_, i) => [0x04 + i, [String.fromCharCode(97 + i), String.fromCharCode(65 + i)]])),
+  ...Object.fromEntries("1234567890".split("").map((d, i) => [0x1e + i, [d, "!@#$%^&*()"[i]]])),
+});
+
+type Modifiers = { leftControl?: boolean; leftShift?: boolean; leftAlt?: boolean; rightControl?: boolean; rightShift?: boolean; rightAlt?: boolean };
+
+/**
+ * What a key event types: usbHidCode is the HID usage ID shifted left 16
+ * bits with 0x0007 below (the keyboard page), as Ansible's
+ * vmware_guest_sendkey builds it. Shift picks the shifted character, Ctrl
+ * with a letter its control character; a key with no character (F1...) types nothing.
+ */
+export function keyText(usbHidCode: number, mods: Modifiers | undefined): string {
+  const usage = (usbHidCode >>> 16) & 0xffff;
+  const key = KEYS[usage];
+  if (!key) return "";
+  const shift = !!(mods?.leftShift || mods?.rightShift);
+  const ctrl = !!(mods?.leftControl || mods?.rightControl);
+  const ch = key[shift ? 1 : 0];
+  if (ctrl && /^[a-zA-Z]$/.test(ch)) return String.fromCharCode(ch.toUpperCase().charCodeAt(0) - 64);
+  if (mods?.leftAlt || mods?.rightAlt) return ch.length === 1 ? `\x1b${ch}` : ch;
+  return ch;
+}
+
+/** PutUsbScanCodes: the keys typed at the console, in order; the number of key events sent. */
+export function putUsbScanCodes(vm: VirtualMachine, args: Args): number {
+  requireOn(vm);
+  const events = ((args.spec as { keyEvents?: { usbHidCode?: number; modifiers?: Modifiers }[] } | undefined)?.keyEvents ?? []);
+  events.forEach((e, i) => {
+    if (!Number.isInteger(e.usbHidCode)) throw new VimFault("InvalidArgument", { invalidProperty: `spec.keyEvents[${i}].usbHidCode` }, "A specified parameter was not correct: usbHidCode");
+  });
+  const text = events.map((e) => keyText(e.usbHidCode!, e.modifiers)).join("");
+  // a VM with no guest OS takes the keys too: nothing reads them
+  if (text) vm.sim.guests.of(vm)?.os?.type(text);
+  return events.length;
 }

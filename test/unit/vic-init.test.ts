@@ -58,6 +58,7 @@ function hardware(cfg: VirtualContainerHostConfigSpec, clock: ManualClock, failP
     guestinfo: { get: (k) => info.get(k), set: (k, v) => void (v === "" ? info.delete(k) : info.set(k, v)), keys: () => [...info.keys()] },
     serial: [], nics: [nic(192, "VM Network"), nic(224, "VCH Bridge")], disks: [],
     onDiskAdded: () => () => {}, onDiskRemoved: () => () => {}, clock,
+    console: { onInput: () => () => {}, write: () => {} },
     userland: () => { throw new Error("no userland"); },
     setHostName: () => {}, log: () => {}, powerOff: () => {}, reboot: () => {},
     onHalt: (l) => (halts.push(l), () => {}),

@@ -105,7 +105,10 @@ export class Userland {
   /** ^C on a terminal: SIGINT to the newest process still running on it. */
   private interruptForeground(root: SimProcess): void {
     const running = this.processes().filter((p) => p.running && p.pid >= root.pid);
-    (running[running.length - 1] ?? root).kill("SIGINT", this.clock.now());
+    const target = running[running.length - 1] ?? root;
+    // an interactive shell at its prompt ignores SIGINT (as ash does): ^C only drops the line typed
+    if (target === root && /^-?(sh|ash)$/.test(root.name)) return;
+    target.kill("SIGINT", this.clock.now());
   }
 
   private async start(proc: SimProcess): Promise<ExitStatus> {
