@@ -187,6 +187,16 @@ export class VirtualMachine extends ManagedEntity {
     });
   }
 
+  /**
+   * CheckCustomizationSpec: the checks CustomizeVM_Task makes of the spec
+   * against this VM (the identity its guest takes, one adapter setting per
+   * NIC, the addresses), without applying it; the VM's power state and a
+   * pending customization are the customization's business, not the spec's.
+   */
+  CheckCustomizationSpec(args: Args): void {
+    checkCustomization(this.sim, args.spec, { powerState: "poweredOff" }, this.nicCount());
+  }
+
   /** Recompute what follows from config and runtime, in one update. */
   refresh(extra: Record<string, unknown> = {}): void {
     const config = (extra.config as ConfigInfo | undefined) ?? this.config;
@@ -763,6 +773,19 @@ export class VirtualMachine extends ManagedEntity {
   RelocateVM_Task(args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this, "RelocateVM_Task", "VirtualMachine.relocate", this.userName(ctx), () => {
       relocateVm(this.sim, this, args.spec ?? {}, this.userName(ctx));
+    });
+  }
+
+  /**
+   * MigrateVM_Task, the older call for what RelocateVM_Task does with a pool
+   * and a host alone (vMotion while on, a cold migration while off): a
+   * `state` given is the power state the VM must be in (InvalidPowerState
+   * otherwise); `priority` only orders real vMotions.
+   */
+  MigrateVM_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "MigrateVM_Task", "VirtualMachine.migrate", this.userName(ctx), () => {
+      if (args.state && args.state !== this.powerState) throw new VimFault("InvalidPowerState", { requestedState: args.state, existingState: this.powerState });
+      relocateVm(this.sim, this, { _type: "VirtualMachineRelocateSpec", pool: args.pool, host: args.host }, this.userName(ctx));
     });
   }
 

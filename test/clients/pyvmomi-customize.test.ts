@@ -46,6 +46,7 @@ describe("pyvmomi: guest customization", () => {
     expect(out.unreachable).toEqual(["web2", true, ["CustomizationStartedEvent", "CustomizationNetworkSetupFailed"]]);
     expect([out.poweredOn, out.mismatch, out.badAddress]).toEqual(["vim.fault.InvalidPowerState", "vim.fault.NicSettingMismatch", "vmodl.fault.InvalidArgument"]);
     expect([out.first, out.second, out.pendingEvents]).toEqual([null, "vim.fault.CustomizationPending", []]);
+    expect(out.check).toEqual(["ok", "NicSettingMismatch", "InvalidArgument"]);
     expect(out.applied).toEqual(["tmpl-new", "127.77.0.14", ok]);
   });
 

@@ -41,5 +41,7 @@ describe("pyvmomi: RelocateVM_Task", () => {
       ["VmBeingHotMigratedEvent", "Migrating mover from esx4.example.com, esx4-local to esx1.example.com, shared-ds in dc1"],
       ["VmMigratedEvent", "Migration of virtual machine mover from esx4.example.com, esx4-local to esx1.example.com, shared-ds completed"],
     ]);
+    expect(out.migrateWrongState).toBe("vim.fault.InvalidPowerState");
+    expect(out.migrated).toEqual(["esx2.example.com", "poweredOn", "[shared-ds] mover (1)/mover.vmx"]);
   });
 });

@@ -10,7 +10,7 @@ Usage: pyvmomi_customize.py HOST PORT USER PASSWORD ISO_FILE"""
 import json
 import sys
 
-from sim_session import Session, fault, until, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, attempt, fault, until, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim
 
@@ -82,6 +82,10 @@ out["badAddress"] = fault(tmpl.CustomizeVM_Task(linux(C.FixedName(name="x"), ["1
 out["first"] = fault(tmpl.CustomizeVM_Task(linux(C.FixedName(name="tmpl-new"), ["127.77.0.14"])))
 out["second"] = fault(tmpl.CustomizeVM_Task(linux(C.FixedName(name="x"), ["127.77.0.15"])))
 out["pendingEvents"] = events(tmpl)
+# CheckCustomizationSpec: the spec's checks alone (a pending customization or the power state are not the spec's)
+out["check"] = [attempt(lambda: tmpl.CheckCustomizationSpec(linux(C.FixedName(name="fine"), ["127.77.0.16"]))),
+                attempt(lambda: tmpl.CheckCustomizationSpec(linux(C.FixedName(name="x"), ["127.77.0.17", "127.77.0.18"]))),
+                attempt(lambda: web1.CheckCustomizationSpec(linux(C.FixedName(name="x"), ["127.77.0.300"])))]
 wait(tmpl.PowerOnVM_Task())
 out["applied"] = guest(tmpl)
 Disconnect(si)

@@ -95,5 +95,11 @@ out["hot"] = {"vmx": vm.config.files.vmPathName, "disk": disk(vm), "power": vm.r
 evs = content.eventManager.QueryEvents(vim.event.EventFilterSpec(entity=vim.event.EventFilterSpec.ByEntity(entity=vm, recursion="self")))
 out["events"] = [[type(e).__name__.split(".")[-1], e.fullFormattedMessage] for e in sorted(evs, key=lambda e: e.key)
                  if "Relocat" in type(e).__name__ or "Migrat" in type(e).__name__]
+
+# MigrateVM_Task, the older call: a host of the cluster while it runs; a power state it is not in is refused
+esx2 = cluster.host[1]
+out["migrateWrongState"] = fault(vm.MigrateVM_Task(host=esx2, priority="defaultPriority", state="poweredOff"))
+wait(vm.MigrateVM_Task(host=esx2, priority="highPriority", state="poweredOn"))
+out["migrated"] = [vm.runtime.host.name, vm.runtime.powerState, vm.config.files.vmPathName]
 Disconnect(si)
 print(json.dumps(out, default=str))
