@@ -17,7 +17,7 @@ import { relocateVm } from "./vm-relocate.ts";
 import { exportLease } from "./ovf-export.ts";
 import { attachDisk, detachDisk, firstClassDisksOnDestroy } from "./vm-first-class-disks.ts";
 import { changedAreas } from "../datastore/change-tracking.ts";
-import { createScreenshot, putUsbScanCodes, sendNmi, setScreenResolution } from "./vm-console.ts";
+import { createScreenshot, putUsbScanCodes, sendNmi, setDisplayTopology, setScreenResolution } from "./vm-console.ts";
 import { bindDvPorts } from "./dv-ports.ts";
 import { applyVmConfigSpec, ovfEnvironment, type VmConfigInfo } from "./vapp-config.ts";
 import { hardwareVersionKey, newestHardwareVersion, supportedHardwareVersions, versionNotRun } from "./hardware-versions.ts";
@@ -625,6 +625,10 @@ export class VirtualMachine extends ManagedEntity {
 
   SetScreenResolution(args: Args): void {
     setScreenResolution(this, args);
+  }
+
+  SetDisplayTopology(args: Args): void {
+    setDisplayTopology(this, args);
   }
 
   SendNMI(_args: Args): void {

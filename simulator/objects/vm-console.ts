@@ -1,10 +1,10 @@
 // A VM's console as the API reaches it: PutUsbScanCodes types at its
 // keyboard (Ansible's vmware_guest_sendkey, Packer's boot_command),
-// CreateScreenshot_Task writes what
-// the screen shows as `<vm>-N.png` in the VM's folder, SetScreenResolution
-// asks the tools to change the guest's screen (guest.screen), SendNMI
-// raises a non-maskable interrupt (the VMX logs it; the API gives no way to
-// see whether the guest took it, as the reference says).
+// CreateScreenshot_Task writes what the screen shows as `<vm>-N.png` in the
+// VM's folder, SetScreenResolution and SetDisplayTopology ask the tools to
+// change the guest's screen (guest.screen), SendNMI raises a non-maskable
+// interrupt (the VMX logs it; the API gives no way to see whether the guest
+// took it, as the reference says).
 //
 // The simulated guests have no framebuffer: a screenshot is the screen's
 // size in black, the size being guest.screen once the tools set one, else
@@ -66,6 +66,24 @@ export function setScreenResolution(vm: VirtualMachine, args: Args): void {
     if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 16384) throw new VimFault("InvalidArgument", { invalidProperty: k }, `A specified parameter was not correct: ${k}`);
   }
   vm.setGuest({ ...guest, screen: { _type: "GuestScreenInfo", width: args.width, height: args.height } }, vm.props.guestHeartbeatStatus as string);
+}
+
+/**
+ * SetDisplayTopology: the tools lay the guest's monitors out as given; the
+ * screen guest.screen reports is the box around them all.
+ */
+export function setDisplayTopology(vm: VirtualMachine, args: Args): void {
+  const displays = (args.displays ?? []) as { x?: number; y?: number; width?: number; height?: number }[];
+  if (!displays.length) throw new VimFault("InvalidArgument", { invalidProperty: "displays" }, "A specified parameter was not correct: displays");
+  displays.forEach((d, i) => {
+    for (const k of ["x", "y", "width", "height"] as const) {
+      const v = d[k];
+      if (!Number.isInteger(v) || (v as number) < (k === "width" || k === "height" ? 1 : 0)) throw new VimFault("InvalidArgument", { invalidProperty: `displays[${i}].${k}` }, `A specified parameter was not correct: displays[${i}].${k}`);
+    }
+  });
+  const width = Math.max(...displays.map((d) => d.x! + d.width!));
+  const height = Math.max(...displays.map((d) => d.y! + d.height!));
+  setScreenResolution(vm, { width, height });
 }
 
 /** SendNMI: the VMX raises the interrupt and logs it. */

@@ -64,6 +64,7 @@ describe("pyvmomi: guests on the homelab host", () => {
     expect(out.console).toEqual({
       shots: ["linux-1-1.png", "linux-1-2.png"], first: [200, true, 720, 400], second: [200, true, 1024, 768], screen: [1024, 768],
       badSize: "InvalidArgument", nmiLogged: true, unowned: ["linux-1-1.png", "linux-1-2.png", "notes.txt"], defragOn: "InvalidPowerState",
+      topology: [3200, 1080, [3200, 1080]],
     });
     expect(out.consoleOff).toEqual(["InvalidPowerState", "InvalidPowerState", "InvalidPowerState", "ok"]);
   });

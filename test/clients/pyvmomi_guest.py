@@ -180,6 +180,9 @@ out["console"] = {
     "badSize": attempt(lambda: vm.SetScreenResolution(0, 768)), "nmiLogged": "NMI sent to the guest" in log,
     "unowned": sorted(f.split("/")[-1] for f in vm.QueryUnownedFiles()), "defragOn": attempt(vm.DefragmentAllDisks),
 }
+# two monitors side by side: the screen is the box around both
+vm.SetDisplayTopology([vim.VirtualMachine.DisplayTopology(x=0, y=0, width=1280, height=1024), vim.VirtualMachine.DisplayTopology(x=1280, y=0, width=1920, height=1080)])
+out["console"]["topology"] = [vm.guest.screen.width, vm.guest.screen.height, png_size(wait(vm.CreateScreenshot_Task()))[2:]]
 
 out["resetWhileOn"] = attempt(vm.ResetGuestInformation)
 vm.ShutdownGuest()
