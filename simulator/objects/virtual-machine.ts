@@ -14,6 +14,7 @@ import { cloneVm } from "./vm-clone.ts";
 import { checkVmxPath } from "./vm-factory.ts";
 import { checkCustomization } from "./vm-customization.ts";
 import { relocateVm } from "./vm-relocate.ts";
+import { instantClone } from "./vm-instant-clone.ts";
 import { exportLease } from "./ovf-export.ts";
 import { attachDisk, detachDisk, firstClassDisksOnDestroy } from "./vm-first-class-disks.ts";
 import { changedAreas } from "../datastore/change-tracking.ts";
@@ -771,6 +772,13 @@ export class VirtualMachine extends ManagedEntity {
       const folder = this.sim.inventory.get(args.folder.value);
       if (!folder || folder.type !== "Folder") throw new VimFault("ManagedObjectNotFound", { obj: args.folder });
       return this.withGuestDisks(() => cloneVm(this.sim, this, folder as Folder, String(args.name), args.spec ?? {}, this.userName(ctx)));
+    }, { resultType: { type: "ManagedObjectReference" } });
+  }
+
+  /** InstantClone_Task (6.7): a running clone on the disks this VM leaves for fresh deltas (vm-instant-clone.ts). */
+  InstantClone_Task(args: Args, ctx: CallContext): ManagedObjectReference {
+    return this.sim.tasks.run(this, "InstantClone_Task", "VirtualMachine.instantClone", this.userName(ctx), () => {
+      return this.withGuestDisks(() => instantClone(this.sim, this, args.spec ?? {}, this.userName(ctx)));
     }, { resultType: { type: "ManagedObjectReference" } });
   }
 

@@ -23,16 +23,18 @@ const LINKED = "createNewChildDiskBacking";
 /**
  * `folder` is a VM folder, or the vApp the clone joins (CloneVApp_Task: a
  * vApp's VMs are its own children). `opts.thin` overrides the source disks'
- * provisioning in a full clone (VAppCloneSpec.provisioning).
+ * provisioning in a full clone (VAppCloneSpec.provisioning); `opts.from`
+ * is the configuration to clone, frozen disks and all (an instant clone).
  */
-export function cloneVm(sim: SimContext, source: VirtualMachine, folder: Folder | VirtualApp, name: string, spec: Record<string, any>, userName: string, opts: { thin?: boolean } = {}): ManagedObjectReference {
+export function cloneVm(sim: SimContext, source: VirtualMachine, folder: Folder | VirtualApp, name: string, spec: Record<string, any>, userName: string, opts: { thin?: boolean; from?: ConfigInfo } = {}): ManagedObjectReference {
   // cloning is a vCenter service: hostd answers it with NotSupported
   if (!sim.isVCenter) throw new VimFault("NotSupported", {}, "The operation is not supported on the object.");
   if (folder.type === "Folder" && !(folder.props.childType as string[]).includes("VirtualMachine")) throw new VimFault("NotSupported", {});
   checkName(sim, folder, name);
   // the clone is powered off with nothing pending: the spec is checked against the source's adapters
   const customization = spec.customization ? checkCustomization(sim, spec.customization, { powerState: "poweredOff" }, source.nicCount()) : undefined;
-  let from: ConfigInfo = source.config;
+  // an instant clone builds on the disks the running source has just left (vm-instant-clone.ts)
+  let from: ConfigInfo = opts.from ?? source.config;
   if (spec.snapshot) {
     const snap = sim.inventory.get(spec.snapshot.value);
     if (!(snap instanceof VirtualMachineSnapshot) || snap.vm !== source) throw new VimFault("InvalidArgument", { invalidProperty: "snapshot" });
@@ -40,7 +42,7 @@ export function cloneVm(sim: SimContext, source: VirtualMachine, folder: Folder 
   }
   const loc = (spec.location ?? {}) as Record<string, any>;
   const linked = loc.diskMoveType === LINKED;
-  if (linked && source.powerState !== "poweredOff" && !spec.snapshot) throw new VimFault("InvalidState", {}, "A linked clone of a running VM needs a snapshot to build on.");
+  if (linked && source.powerState !== "poweredOff" && !spec.snapshot && !opts.from) throw new VimFault("InvalidState", {}, "A linked clone of a running VM needs a snapshot to build on.");
   const storage = sim.vmStorage;
   const srcVmx = storage.resolve(source.config.files.vmPathName, source);
   const ds = loc.datastore ? sim.inventory.get(loc.datastore.value) : srcVmx.datastore;
