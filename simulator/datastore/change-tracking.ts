@@ -70,33 +70,40 @@ function writeCtk(f: ResolvedPath, s: CtkState): void {
   volumeOf(f).writeFile(f.path, Buffer.from(`${HEADER}\n${body}\n`, "utf8"));
 }
 
-/** Hashes of the disk's own (non-zero) blocks, by virtual block index. */
-function ownHashes(link: DiskLink): Map<number, string> {
-  const out = new Map<number, string>();
+/**
+ * Each allocated 64 KB block of the disk's own extents, as its virtual
+ * offset with the extent file and the byte range of it that the block
+ * covers there (blocks are aligned to the virtual disk, not to the file).
+ */
+function* allocatedBlocks(link: DiskLink): Generator<{ offset: number; file: ResolvedPath; at: number; end: number }> {
   let base = 0;
   for (const e of link.descriptor.extents) {
     const size = e.sectors * SECTOR;
-    if (e.file) {
-      const x = extentFile(link.file, e);
-      const vol = volumeOf(x);
+    const x = e.file ? extentFile(link.file, e) : undefined;
+    if (x && volumeOf(x).exists(x.path)) {
       const skip = (e.offset ?? 0) * SECTOR;
-      if (vol.exists(x.path)) {
-        for (const r of vol.extents(x.path)) {
-          const from = Math.max(r.offset, skip), to = Math.min(r.offset + r.length, skip + size);
-          // blocks are aligned to the virtual disk, not to the extent file
-          for (let v = Math.floor((base + from - skip) / CTK_BLOCK) * CTK_BLOCK; v < base + to - skip; v += CTK_BLOCK) {
-            const at = Math.max(from, v - base + skip), end = Math.min(to, v + CTK_BLOCK - base + skip);
-            const data = vol.readRange(x.path, at, end);
-            if (data.equals(ZERO_BLOCK.subarray(0, data.length))) continue;
-            const h = createHash("sha1");
-            const prev = out.get(v / CTK_BLOCK);
-            if (prev) h.update(prev);
-            out.set(v / CTK_BLOCK, h.update(data).digest("hex").slice(0, 20));
-          }
+      for (const r of volumeOf(x).extents(x.path)) {
+        const from = Math.max(r.offset, skip), to = Math.min(r.offset + r.length, skip + size);
+        for (let v = Math.floor((base + from - skip) / CTK_BLOCK) * CTK_BLOCK; v < base + to - skip; v += CTK_BLOCK) {
+          yield { offset: v, file: x, at: Math.max(from, v - base + skip), end: Math.min(to, v + CTK_BLOCK - base + skip) };
         }
       }
     }
     base += size;
+  }
+}
+
+/** Hashes of the disk's own (non-zero) blocks, by virtual block index. */
+function ownHashes(link: DiskLink): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const { offset, file, at, end } of allocatedBlocks(link)) {
+    const data = volumeOf(file).readRange(file.path, at, end);
+    if (data.equals(ZERO_BLOCK.subarray(0, data.length))) continue;
+    // a block two allocated ranges share is hashed over both pieces
+    const h = createHash("sha1");
+    const prev = out.get(offset / CTK_BLOCK);
+    if (prev) h.update(prev);
+    out.set(offset / CTK_BLOCK, h.update(data).digest("hex").slice(0, 20));
   }
   return out;
 }
@@ -248,25 +255,7 @@ export function changedAreas(sim: SimContext, f: ResolvedPath, startOffset: numb
   }
   let areas: DiskChangeArea[];
   if (changeId.trim() === "*") {
-    const starts: number[] = [];
-    for (const link of chain) {
-      let base = 0;
-      for (const e of link.descriptor.extents) {
-        const size = e.sectors * SECTOR;
-        if (e.file) {
-          const x = extentFile(link.file, e);
-          const vol = volumeOf(x);
-          const skip = (e.offset ?? 0) * SECTOR;
-          if (vol.exists(x.path)) {
-            for (const r of vol.extents(x.path)) {
-              const from = Math.max(r.offset, skip), to = Math.min(r.offset + r.length, skip + size);
-              for (let v = Math.floor((base + from - skip) / CTK_BLOCK) * CTK_BLOCK; v < base + to - skip; v += CTK_BLOCK) starts.push(v);
-            }
-          }
-        }
-        base += size;
-      }
-    }
+    const starts = chain.flatMap((link) => [...allocatedBlocks(link)].map((b) => b.offset));
     areas = mergeAreas([...new Set(starts)], capacity, startOffset, CTK_BLOCK);
   } else {
     const id = parseChangeId(changeId);

@@ -8,22 +8,15 @@ Usage: pyvmomi_console_keys.py HOST PORT USER PASSWORD ISO_FILE"""
 import json
 import sys
 
-from sim_session import Session, attempt, until, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, attempt, linux_vm, until, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim
 
 session = Session(sys.argv)
 content = session.content
-host, dc, ds, pool = session.placement()
 out = {}
 
-with open(sys.argv[5], "rb") as f:
-    session.folder("PUT", dc.name, ds.name, "linux.iso", f.read())
-connected = vim.vm.device.VirtualDevice.ConnectInfo(startConnected=True, allowGuestControl=True)
-cdrom = vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.VirtualCdrom(
-    key=-2, controllerKey=200, unitNumber=0, connectable=connected, backing=vim.vm.device.VirtualCdrom.IsoBackingInfo(fileName="[%s] linux.iso" % ds.name)))
-vm = wait(dc.vmFolder.CreateVM_Task(vim.vm.ConfigSpec(name="typed-at", guestId="otherLinux64Guest", memoryMB=256, files=vim.vm.FileInfo(vmPathName="[%s]" % ds.name),
-                                                       deviceChange=[cdrom]), pool))
+vm = linux_vm(session, sys.argv[5], "typed-at")
 
 # US layout, as vmware_guest_sendkey's table has it: HID usage IDs of the keyboard page
 LETTERS = {chr(ord("a") + i): 0x04 + i for i in range(26)}

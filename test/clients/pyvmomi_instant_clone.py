@@ -7,7 +7,7 @@ Usage: pyvmomi_instant_clone.py HOST PORT USER PASSWORD ISO_FILE"""
 import json
 import sys
 
-from sim_session import Session, attempt, pvscsi_thin_disk, until, wait  # first: it silences the warnings pyVmomi prints on import
+from sim_session import Session, attempt, linux_vm, pvscsi_thin_disk, until, wait  # first: it silences the warnings pyVmomi prints on import
 from pyVim.connect import Disconnect
 from pyVmomi import vim
 
@@ -16,17 +16,11 @@ content = session.content
 host, dc, ds, pool = session.placement()
 out = {}
 
-with open(sys.argv[5], "rb") as f:
-    session.folder("PUT", dc.name, ds.name, "linux.iso", f.read())
 connected = vim.vm.device.VirtualDevice.ConnectInfo(startConnected=True, allowGuestControl=True)
-cdrom = vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.VirtualCdrom(
-    key=-3, controllerKey=200, unitNumber=0, connectable=connected, backing=vim.vm.device.VirtualCdrom.IsoBackingInfo(fileName="[%s] linux.iso" % ds.name)))
 network = [n for n in dc.network if isinstance(n, vim.Network)][0]
 nic = vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.VirtualVmxnet3(
     key=-4, addressType="generated", connectable=connected, backing=vim.vm.device.VirtualEthernetCard.NetworkBackingInfo(deviceName=network.name, network=network)))
-vm = wait(dc.vmFolder.CreateVM_Task(vim.vm.ConfigSpec(name="parent", guestId="otherLinux64Guest", memoryMB=256, files=vim.vm.FileInfo(vmPathName="[%s]" % ds.name),
-                                                       deviceChange=pvscsi_thin_disk(ds.name, 65536) + [cdrom, nic]), pool))
-
+vm = linux_vm(session, sys.argv[5], "parent", pvscsi_thin_disk(ds.name, 65536) + [nic])
 
 def disk(v):
     d = [d for d in v.config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)][0]

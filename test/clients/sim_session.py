@@ -117,3 +117,18 @@ def attempt(fn):
         return "ok"
     except Exception as e:  # the fault pyVmomi raises is the answer
         return type(e).__name__.split(".")[-1]
+
+
+def linux_vm(session, iso_path, name, devices=()):
+    """A VM in the placement's datacenter that boots the generic-linux ISO at
+    `iso_path` (uploaded as `[ds] linux.iso`) from a CD-ROM on IDE 0 (key
+    -10), with `devices` (device specs) besides; powered off."""
+    from pyVmomi import vim
+    host, dc, ds, pool = session.placement()
+    with open(iso_path, "rb") as f:
+        session.folder("PUT", dc.name, ds.name, "linux.iso", f.read())
+    connected = vim.vm.device.VirtualDevice.ConnectInfo(startConnected=True, allowGuestControl=True)
+    cdrom = vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.VirtualCdrom(
+        key=-10, controllerKey=200, unitNumber=0, connectable=connected, backing=vim.vm.device.VirtualCdrom.IsoBackingInfo(fileName="[%s] linux.iso" % ds.name)))
+    spec = vim.vm.ConfigSpec(name=name, guestId="otherLinux64Guest", memoryMB=256, files=vim.vm.FileInfo(vmPathName="[%s]" % ds.name), deviceChange=[cdrom, *devices])
+    return wait(dc.vmFolder.CreateVM_Task(spec, pool))
