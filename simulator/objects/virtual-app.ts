@@ -14,6 +14,9 @@ import { exportLease } from "./ovf-export.ts";
 import { cloneVApp } from "./vapp-clone.ts";
 import { applyArrayUpdates, applyVmConfigSpec } from "./vapp-config.ts";
 
+// how often a start pause looks for the guest's heartbeat, a stop pause for the guest to be off
+const POLL_MS = 100;
+
 type Link = DataObject & { key: ManagedObjectReference; destroyWithParent: boolean };
 type EntityConfig = DataObject & { key: ManagedObjectReference; tag?: string; startOrder: number; startDelay: number; waitingForGuest: boolean; startAction: string; stopDelay: number; stopAction: string; destroyWithParent?: boolean };
 
@@ -23,8 +26,8 @@ const STOP_ACTIONS = ["none", "powerOff", "guestShutdown", "suspend"];
 /**
  * What a child gets when it joins: the first start group, powered on and off
  * with the vApp. The 120 s delays are the vSphere Client's defaults for a new
- * member (unconfirmed against the API); the simulator does not wait them out
- * between groups, it only keeps the order.
+ * member (unconfirmed against the API); with every child in one group they
+ * are never waited, there being no next group.
  */
 function defaultEntityConfig(ref: ManagedObjectReference, tag: string, link?: Link): EntityConfig {
   return { _type: "VAppEntityConfigInfo", key: ref, tag, startOrder: 1, startDelay: 120, waitingForGuest: false, startAction: "powerOn", stopDelay: 120, stopAction: "powerOff", ...(link ? { destroyWithParent: link.destroyWithParent } : {}) };
@@ -94,33 +97,90 @@ export class VirtualApp extends ResourcePool {
       .sort((a, b) => a.config.startOrder - b.config.startOrder || a.i - b.i);
   }
 
-  private powerOn(userName: string): void {
+  /** The children by start order, lowest first: a group starts together, as vCenter starts equal orders in parallel. */
+  private startGroups(): { entity: VirtualMachine | VirtualApp; config: EntityConfig }[][] {
+    const groups: { entity: VirtualMachine | VirtualApp; config: EntityConfig }[][] = [];
+    for (const x of this.startOrder()) {
+      const last = groups[groups.length - 1];
+      if (last && last[0].config.startOrder === x.config.startOrder) last.push(x);
+      else groups.push([x]);
+    }
+    return groups;
+  }
+
+  /**
+   * `seconds` on the simulator's clock, or less once `done` holds (polled):
+   * the pause vCenter makes before the next start group.
+   */
+  private pause(seconds: number, done?: () => boolean): Promise<void> {
+    const clock = this.sim.clock;
+    const end = clock.now().getTime() + seconds * 1000;
+    return new Promise((resolve) => {
+      const check = () => {
+        const left = end - clock.now().getTime();
+        if (left <= 0 || done?.()) return resolve();
+        clock.setTimeout(check, done ? Math.min(POLL_MS, left) : left);
+      };
+      check();
+    });
+  }
+
+  /**
+   * Groups in start order; before the next group, each entity's startDelay,
+   * cut short by the guest's first heartbeat when waitingForGuest (the API
+   * reference's rule for both).
+   */
+  private async powerOn(userName: string): Promise<void> {
     this.setState("starting");
-    for (const { entity, config } of this.startOrder()) {
-      // startAction none: the entity takes no part in the vApp's start
-      if (config.startAction === "none") continue;
-      if (entity instanceof VirtualApp) entity.powerOn(userName);
-      else if (entity.powerState !== "poweredOn" && !entity.config.template) entity.forcePower("poweredOn", userName);
+    const groups = this.startGroups();
+    for (const [i, group] of groups.entries()) {
+      const pauses: Promise<void>[] = [];
+      for (const { entity, config } of group) {
+        // startAction none: the entity takes no part in the vApp's start
+        if (config.startAction === "none") continue;
+        if (entity instanceof VirtualApp) {
+          await entity.powerOn(userName);
+          continue;
+        }
+        if (entity.powerState !== "poweredOn" && !entity.config.template) entity.forcePower("poweredOn", userName);
+        // after the last group there is nothing to wait for
+        if (i < groups.length - 1) pauses.push(this.pause(config.startDelay, config.waitingForGuest ? () => entity.props.guestHeartbeatStatus === "green" : undefined));
+      }
+      await Promise.all(pauses);
     }
     this.setState("started");
   }
 
-  /** Reverse start order, each entity by its stopAction; `force` powers everything off regardless. */
-  private powerOff(force: boolean, userName: string): void {
+  /**
+   * Groups in reverse start order, each entity by its stopAction; `force`
+   * powers everything off regardless. guestShutdown asks the guest's tools
+   * and waits up to stopDelay for it to go off (the reference's rule); a
+   * guest still running then, or one without tools, is powered off (the
+   * simulator's choice: what vCenter does then is not confirmed).
+   */
+  private async powerOff(force: boolean, userName: string): Promise<void> {
     this.setState("stopping");
-    for (const { entity, config } of this.startOrder().reverse()) {
-      const action = force ? "powerOff" : config.stopAction;
-      if (entity instanceof VirtualApp) {
-        if (action !== "none") entity.powerOff(force, userName);
-        continue;
+    for (const group of this.startGroups().reverse()) {
+      const pauses: Promise<void>[] = [];
+      for (const { entity, config } of group) {
+        const action = force ? "powerOff" : config.stopAction;
+        if (entity instanceof VirtualApp) {
+          if (action !== "none") await entity.powerOff(force, userName);
+          continue;
+        }
+        if (action === "none" || entity.powerState === "poweredOff") continue;
+        if (action === "suspend") {
+          if (entity.powerState === "poweredOn") entity.forcePower("suspended", userName);
+        } else if (action === "guestShutdown" && entity.powerState === "poweredOn" && entity.toolsRunning()) {
+          entity.ShutdownGuest({});
+          pauses.push(this.pause(config.stopDelay, () => entity.powerState === "poweredOff").then(() => {
+            if (entity.powerState !== "poweredOff") entity.forcePower("poweredOff", userName);
+          }));
+        } else {
+          entity.forcePower("poweredOff", userName);
+        }
       }
-      if (action === "none" || entity.powerState === "poweredOff") continue;
-      // a guest shutdown ends powered off; the simulator's guests stop at once
-      if (action === "suspend") {
-        if (entity.powerState === "poweredOn") entity.forcePower("suspended", userName);
-      } else {
-        entity.forcePower("poweredOff", userName);
-      }
+      await Promise.all(pauses);
     }
     this.setState("stopped");
   }
@@ -128,13 +188,13 @@ export class VirtualApp extends ResourcePool {
   PowerOnVApp_Task(_args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this, "PowerOnVApp_Task", "VirtualApp.powerOn", ctx.session?.userName ?? "", () => {
       if ((this.props.summary as { vAppState: string }).vAppState === "started") throw new VimFault("InvalidPowerState", { requestedState: "poweredOff", existingState: "poweredOn" });
-      this.powerOn(ctx.session?.userName ?? "");
+      return this.powerOn(ctx.session?.userName ?? "");
     });
   }
 
   PowerOffVApp_Task(args: Args, ctx: CallContext): ManagedObjectReference {
     return this.sim.tasks.run(this, "PowerOffVApp_Task", "VirtualApp.powerOff", ctx.session?.userName ?? "", () => {
-      this.powerOff(args.force === true, ctx.session?.userName ?? "");
+      return this.powerOff(args.force === true, ctx.session?.userName ?? "");
     });
   }
 

@@ -701,6 +701,11 @@ export class VirtualMachine extends ManagedEntity {
     throw new VimFault("ToolsUnavailable", {}, "Cannot complete operation because VMware Tools is not running in this virtual machine.");
   }
 
+  /** Are the VM's tools running (a guest that answers ShutdownGuest)? */
+  toolsRunning(): boolean {
+    return !!this.sim.guests.of(this)?.os?.tools;
+  }
+
   /** ShutdownGuest and its kin: the tools must run; the guest acts after the call returns. */
   private guestRequest(kind: "shutdown" | "reboot" | "standby"): void {
     if (this.powerState !== "poweredOn") throw new VimFault("InvalidPowerState", { requestedState: "poweredOn", existingState: this.powerState });

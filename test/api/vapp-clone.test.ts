@@ -61,7 +61,7 @@ describe("vApp configuration, start order and CloneVApp_Task", () => {
     expect(conf.entityConfig.map((e: any) => [e.key.value, e.tag, e.startOrder, e.startAction, e.stopAction])).toEqual([[web.value, "web", 1, "powerOn", "powerOff"], [db.value, "db", 1, "powerOn", "powerOff"]]);
 
     const entity = (key: ManagedObjectReference, more: object) => ({ _type: "VAppEntityConfigInfo", key, ...more });
-    await c.call("UpdateVAppConfig", app, { spec: { _type: "VAppConfigSpec", entityConfig: [entity(web, { startOrder: 2 }), entity(db, { startOrder: 1, stopAction: "suspend" })] } });
+    await c.call("UpdateVAppConfig", app, { spec: { _type: "VAppConfigSpec", entityConfig: [entity(web, { startOrder: 2 }), entity(db, { startOrder: 1, startDelay: 0, stopAction: "suspend" })] } });
     await expect(c.call("UpdateVAppConfig", app, { spec: { _type: "VAppConfigSpec", entityConfig: [entity(pool, { startOrder: 3 })] } })).rejects.toMatchObject({ name: "InvalidArgument" });
     await expect(c.call("UpdateVAppConfig", app, { spec: { _type: "VAppConfigSpec", entityConfig: [entity(web, { stopAction: "explode" })] } })).rejects.toMatchObject({ name: "InvalidArgument" });
     conf = (await c.retrieveOne(app, ["vAppConfig"])).vAppConfig as any;

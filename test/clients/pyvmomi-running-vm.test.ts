@@ -37,7 +37,7 @@ describe("pyvmomi: a running VM on vCenter 6.7", () => {
     expect(out.os).toBe("Linux\n");
   });
 
-  it("forks with InstantClone_Task: both run on deltas over the disks the source left", async () => {
+  it("forks with InstantClone_Task: both run on deltas over the disks the source left; a vApp shuts its guest down", async () => {
     const out = await runWithIso("pyvmomi_instant_clone.py");
     expect(out.offSource).toBe("InvalidPowerState");
     expect(out.fork).toEqual({
@@ -45,5 +45,6 @@ describe("pyvmomi: a running VM on vCenter 6.7", () => {
       tools: "guestToolsRunning", sourcePower: "poweredOn", snapshots: true,
     });
     expect(out.duplicate).toBe("DuplicateName");
+    expect(out.guestShutdown).toEqual(["poweredOff", true, "stopped"]);
   });
 });

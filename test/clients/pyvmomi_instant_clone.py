@@ -46,5 +46,18 @@ out["fork"] = {
     "sourcePower": vm.runtime.powerState, "snapshots": vm.snapshot is None,
 }
 out["duplicate"] = attempt(lambda: wait(vm.InstantClone_Task(spec)))
+
+# in a vApp whose stop action is guestShutdown, a VM with running tools is asked to shut down, not powered off
+alloc = vim.ResourceAllocationInfo(reservation=0, expandableReservation=True, limit=-1, shares=vim.SharesInfo(level="normal", shares=0))
+app = pool.CreateVApp("shut-down", vim.ResourceConfigSpec(cpuAllocation=alloc, memoryAllocation=alloc), vim.VAppConfigSpec(), dc.vmFolder)
+member = linux_vm(session, sys.argv[5], "member")
+app.MoveIntoResourcePool([member])
+app.UpdateVAppConfig(vim.VAppConfigSpec(entityConfig=[vim.VAppEntityConfigInfo(key=member, stopAction="guestShutdown", stopDelay=60)]))
+wait(app.PowerOnVApp_Task())
+until(lambda: member.guest.toolsRunningStatus == "guestToolsRunning")
+wait(app.PowerOffVApp_Task(force=False))
+member_dir = member.config.files.vmPathName.split("] ", 1)[1].rsplit("/", 1)[0]
+log = session.folder("GET", dc.name, ds.name, member_dir + "/vmware.log")[1].decode()
+out["guestShutdown"] = [member.runtime.powerState, "Tools: shutdown requested" in log, app.summary.vAppState]
 Disconnect(session.si)
 print(json.dumps(out))
