@@ -145,11 +145,6 @@ function linkOf(f: ResolvedPath): DiskLink {
   return { file: f, descriptor: readDescriptor(f) };
 }
 
-/** Is the disk at `f` tracked (its descriptor names a ctk file that is there)? */
-export function isTracked(f: ResolvedPath): boolean {
-  return readCtk(linkOf(f)) !== undefined;
-}
-
 /**
  * Turn tracking on for the disk at `f` (a VM's current disk): a new history
  * whose first change ID covers nothing; what the disk holds already is what
