@@ -19,9 +19,9 @@ import { createHash } from "node:crypto";
 import { VimFault } from "../../vim25/soap/index.ts";
 import type { SimContext } from "../sim-context.ts";
 import type { Datacenter } from "../objects/datacenter.ts";
-import { basename, dirname, formatDatastorePath, joinPath, type ResolvedPath } from "./datastore-path.ts";
-import { capacityBytes, SECTOR, type VmdkDescriptor } from "../formats/vmdk.ts";
-import { diskChain, extentFile, readDescriptor, volumeOf, writeDescriptor, type DiskLink } from "./disk-files.ts";
+import { basename, type ResolvedPath } from "./datastore-path.ts";
+import { capacityBytes, SECTOR } from "../formats/vmdk.ts";
+import { ctkFile, diskChain, extentFile, readDescriptor, volumeOf, writeDescriptor, type DiskLink } from "./disk-files.ts";
 
 export const CTK_BLOCK = 64 * 1024;
 const HEADER = "# change tracking file (vsphere simulator)";
@@ -44,10 +44,7 @@ export interface DiskChangeArea {
 }
 
 function ctkFileOf(link: DiskLink): ResolvedPath | undefined {
-  const name = link.descriptor.changeTrackPath;
-  if (!name) return undefined;
-  const path = joinPath(dirname(link.file.path), name);
-  return { datastore: link.file.datastore, path, datastorePath: formatDatastorePath(link.file.datastore.name, path) };
+  return ctkFile(link.file, link.descriptor);
 }
 
 function readCtk(link: DiskLink): CtkState | undefined {
@@ -108,6 +105,11 @@ function ownHashes(link: DiskLink): Map<number, string> {
   return out;
 }
 
+/** A look, and the ctk file written again when it found changes. */
+function lookAndSave(link: DiskLink, s: CtkState): void {
+  if (look(link, s)) writeCtk(ctkFileOf(link)!, s);
+}
+
 /** Stamp what changed since the last look; true when something did. */
 function look(link: DiskLink, s: CtkState): boolean {
   const now = ownHashes(link);
@@ -133,12 +135,10 @@ function ctkName(link: DiskLink): string {
 
 function startFile(link: DiskLink, s: CtkState): void {
   const name = ctkName(link);
-  const f = { ...link.file, path: joinPath(dirname(link.file.path), name) };
-  writeCtk({ ...f, datastorePath: formatDatastorePath(f.datastore.name, f.path) }, s);
-  if (link.descriptor.changeTrackPath !== name) {
-    link.descriptor.changeTrackPath = name;
-    writeDescriptor(link.file, link.descriptor);
-  }
+  const named = link.descriptor.changeTrackPath === name;
+  link.descriptor.changeTrackPath = name;
+  writeCtk(ctkFileOf(link)!, s);
+  if (!named) writeDescriptor(link.file, link.descriptor);
 }
 
 function linkOf(f: ResolvedPath): DiskLink {
@@ -171,17 +171,12 @@ function dropCtk(link: DiskLink): void {
   writeDescriptor(link.file, link.descriptor);
 }
 
-/** The disk's ctk file, if its descriptor names one: it goes with the disk. */
-export function ctkFile(f: ResolvedPath, d: VmdkDescriptor): ResolvedPath | undefined {
-  return ctkFileOf({ file: f, descriptor: d });
-}
-
 /** The disk's change ID after a look at it (what backing.changeId shows), undefined when untracked. */
 export function currentChangeId(f: ResolvedPath): string | undefined {
   const link = linkOf(f);
   const s = readCtk(link);
   if (!s) return undefined;
-  if (look(link, s)) writeCtk(ctkFileOf(link)!, s);
+  lookAndSave(link, s);
   return `${s.uuid}/${s.seq}`;
 }
 
@@ -196,7 +191,7 @@ export function inheritTracking(sim: SimContext, parent: ResolvedPath, child: Re
   const p = linkOf(parent);
   const s = readCtk(p);
   if (!s) return;
-  if (look(p, s)) writeCtk(ctkFileOf(p)!, s);
+  lookAndSave(p, s);
   const c = linkOf(child);
   startFile(c, { uuid: fresh ? newUuid(sim, child) : s.uuid, seq: s.seq, stamps: new Map(s.stamps), hashes: ownHashes(c) });
 }
@@ -243,7 +238,7 @@ export function changedAreas(sim: SimContext, f: ResolvedPath, startOffset: numb
   const top = chain[0];
   const s = readCtk(top);
   if (!s) throw new VimFault("FileFault", { file: f.datastorePath }, `Error caused by file ${f.datastorePath}`);
-  if (look(top, s)) writeCtk(ctkFileOf(top)!, s);
+  lookAndSave(top, s);
   const capacity = capacityBytes(top.descriptor);
   if (!Number.isSafeInteger(startOffset) || startOffset < 0 || startOffset >= capacity) {
     throw new VimFault("InvalidArgument", { invalidProperty: "startOffset" }, "A specified parameter was not correct: startOffset");

@@ -87,13 +87,24 @@ export function createDiskFiles(f: ResolvedPath, d: VmdkDescriptor): ResolvedPat
   return made;
 }
 
+/** The change tracking (CBT) file the descriptor names, beside it; undefined when it names none. */
+export function ctkFile(f: ResolvedPath, d: VmdkDescriptor): ResolvedPath | undefined {
+  if (!d.changeTrackPath) return undefined;
+  const path = joinPath(dirname(f.path), d.changeTrackPath);
+  return { datastore: f.datastore, path, datastorePath: formatDatastorePath(f.datastore.name, path) };
+}
+
+/** A disk's files that are there to move or own: the descriptor, its extents, its change tracking file. */
+export function diskFiles(f: ResolvedPath, d: VmdkDescriptor): ResolvedPath[] {
+  const ctk = ctkFile(f, d);
+  return [f, ...d.extents.filter((e) => e.file).map((e) => extentFile(f, e)), ...(ctk && volumeOf(ctk).exists(ctk.path) ? [ctk] : [])];
+}
+
 /** The extents that are there, the change tracking file, then the descriptor. */
 export function removeDisk(f: ResolvedPath, d: VmdkDescriptor): void {
   const vol = volumeOf(f);
-  if (d.changeTrackPath) {
-    const ctk = joinPath(dirname(f.path), d.changeTrackPath);
-    if (vol.exists(ctk)) vol.delete(ctk);
-  }
+  const ctk = ctkFile(f, d);
+  if (ctk && vol.exists(ctk.path)) vol.delete(ctk.path);
   for (const e of d.extents) {
     // a ZERO extent has no file; joining "" would name the folder itself
     if (!e.file) continue;

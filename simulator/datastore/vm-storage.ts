@@ -12,8 +12,8 @@ import {
   basename, dirname, formatDatastorePath, hostFileDatastorePath, hostFileOf, joinPath, parseDatastorePath, resolveDatastorePath, type ResolvedPath,
 } from "./datastore-path.ts";
 import { capacityBytes, type VmdkDescriptor } from "../formats/vmdk.ts";
-import { ctkFile, currentChangeId, startTracking, stopTracking, trackedChangeId } from "./change-tracking.ts";
-import { createDiskFiles, diskChain, extentFile, growExtent, newDiskDescriptor, readDescriptor, removeDisk, writeDescriptor } from "./disk-files.ts";
+import { currentChangeId, startTracking, stopTracking, trackedChangeId } from "./change-tracking.ts";
+import { createDiskFiles, diskChain, diskFiles, growExtent, newDiskDescriptor, readDescriptor, removeDisk, writeDescriptor } from "./disk-files.ts";
 import type { DatastoreVolumeApi } from "./volume-api.ts";
 import { VmxFile, readVmx, rewriteExtraConfig, writeVmx, type VmxContext } from "../formats/vmx-config.ts";
 
@@ -65,6 +65,11 @@ export class VmStorageService implements VmStorage {
   appendFile(dsPath: string, data: Buffer, near?: ManagedEntity): void {
     const r = this.resolve(dsPath, near);
     this.volume(r.datastore).appendFile(r.path, data);
+  }
+
+  /** The name the VM's files share: its .vmx's without the extension. */
+  private stemOf(vm: VirtualMachine, config: ConfigInfo): string {
+    return basename(this.resolve(config.files.vmPathName, vm).path).replace(/\.vmx$/i, "");
   }
 
   /** The VM's folder, as a resolved path. */
@@ -165,7 +170,7 @@ export class VmStorageService implements VmStorage {
     if (createdDir) vol.mkdir(dir.path, { parents: true });
     try {
       this.applyDiskFiles(vm, config, disks);
-      const stem = basename(this.resolve(config.files.vmPathName, vm).path).replace(/\.vmx$/i, "");
+      const stem = this.stemOf(vm, config);
       this.persist(vm, config);
       vol.writeFile(joinPath(dir.path, `${stem}.nvram`), Buffer.alloc(NVRAM_BYTES));
       vol.writeFile(joinPath(dir.path, `${stem}.vmsd`), Buffer.alloc(0));
@@ -237,7 +242,7 @@ export class VmStorageService implements VmStorage {
     let target: ResolvedPath;
     if (!requested || /^\[[^\]]*\]\s*$/.test(requested)) {
       const ds = requested ? this.datastoreOf(requested, vm) : dir.datastore;
-      const stem = basename(this.resolve(config.files.vmPathName, vm).path).replace(/\.vmx$/i, "");
+      const stem = this.stemOf(vm, config);
       const base = ds === dir.datastore ? dir.path : stem;
       const vol = this.volume(ds);
       if (ds !== dir.datastore && !vol.exists(base)) vol.mkdir(base, { parents: true });
@@ -382,15 +387,10 @@ export class VmStorageService implements VmStorage {
         } catch {
           continue;
         }
-        for (const link of chain) {
-          add(link.file);
-          for (const e of link.descriptor.extents) if (e.file) add(extentFile(link.file, e));
-          const ctk = ctkFile(link.file, link.descriptor);
-          if (ctk) add(ctk);
-        }
+        for (const link of chain) for (const f of diskFiles(link.file, link.descriptor)) add(f);
       }
     }
-    const stem = basename(this.resolve(vm.config.files.vmPathName, vm).path).replace(/\.vmx$/i, "");
+    const stem = this.stemOf(vm, vm.config);
     const ownName = (name: string) => [".vmx", ".vmxf", ".nvram", ".vmsd", ".vswp"].some((x) => name === stem + x) || /^vmware(-\d+)?\.log$/.test(name) || /^vmx-.*\.vswp$/.test(name);
     const out: string[] = [];
     for (const name of vol.readdir(dir.path)) {
@@ -405,7 +405,7 @@ export class VmStorageService implements VmStorage {
   writeNumbered(vm: VirtualMachine, suffix: string, data: Buffer): string {
     const dir = this.vmDir(vm, vm.config);
     const vol = this.volume(dir.datastore);
-    const stem = basename(this.resolve(vm.config.files.vmPathName, vm).path).replace(/\.vmx$/i, "");
+    const stem = this.stemOf(vm, vm.config);
     let path = "";
     for (let n = 1; ; n++) {
       path = joinPath(dir.path, `${stem}-${n}${suffix}`);

@@ -33,9 +33,8 @@ import { ManagedObject, type Args, type CallContext } from "./managed-object.ts"
 import type { Datacenter } from "./datacenter.ts";
 import { newestHardwareVersion } from "./hardware-versions.ts";
 import { basename, datacenterFor, resolveDatastorePath, type ResolvedPath } from "../datastore/datastore-path.ts";
-import { ctkFile } from "../datastore/change-tracking.ts";
 import {
-  createDiskFiles, diskChain, extentFile, fileNotFound, flattenChain, growExtent, parentFileNameHint, parentOf, readDescriptor,
+  createDiskFiles, ctkFile, diskChain, extentFile, fileNotFound, flattenChain, growExtent, parentFileNameHint, parentOf, readDescriptor,
   removeDisk, volumeOf, writeDescriptor, zeroExtents,
 } from "../datastore/disk-files.ts";
 import { eagerZeroDisk, inflateDisk, refuseLocked, updateBackings } from "./disk-provisioning.ts";

@@ -16,8 +16,7 @@ import { checkName, placeVm } from "./vm-factory.ts";
 import { datastoreRefusal, hostRefusal, networkRefusals, versionRefusal } from "./vm-placement.ts";
 import { basename, dirname, formatDatastorePath, joinPath, type ResolvedPath } from "../datastore/datastore-path.ts";
 import { mapConfigPaths } from "../datastore/config-paths.ts";
-import { ctkFile } from "../datastore/change-tracking.ts";
-import { diskChain, extentFile, parentFileNameHint, parentOf, readDescriptor, volumeOf, writeDescriptor } from "../datastore/disk-files.ts";
+import { diskChain, diskFiles, extentFile, parentFileNameHint, parentOf, readDescriptor, volumeOf, writeDescriptor } from "../datastore/disk-files.ts";
 import { DatastoreVolume, type VolumeEntry } from "../datastore/datastore-volume.ts";
 
 type Ref = ManagedObjectReference;
@@ -150,8 +149,7 @@ export function relocateVm(sim: SimContext, vm: VirtualMachine, spec: Record<str
     const target = loc?.ds ?? homeTarget;
     const move = loc?.move ?? defaultMove;
     diskChain(sim, storage.resolve(d.backing!.fileName, vm), dc).forEach((link, i) => {
-      const ctk = ctkFile(link.file, link.descriptor);
-      const files = [link.file, ...link.descriptor.extents.filter((e) => e.file).map((e) => extentFile(link.file, e)), ...(ctk && volumeOf(ctk).exists(ctk.path) ? [ctk] : [])];
+      const files = diskFiles(link.file, link.descriptor);
       for (const f of files) settled.add(keyOf(f));
       // the VM's own links are its top disk and whatever sits in its folder; the rest (image layers, a linked clone's base) is shared
       const own = i === 0 || inHome(link.file);
